@@ -1,0 +1,14 @@
+/*
+ * commands.h — the subcommands of the spikechip binary. Each module owns the entry point of the
+ * subcommand it implements (arch/ owns `spikechip arch`, ...); cli/spikechip.c only dispatches.
+ *
+ * An entry point takes argv as the subcommand sees it (argv[0] is the subcommand name), handles
+ * its own --help, and returns the process exit status (SPK_EXIT_* of util/util.h).
+ */
+#ifndef SPK_CLI_COMMANDS_H
+#define SPK_CLI_COMMANDS_H
+
+int spk_arch_main(int argc, char **argv);	/* arch/arch_cmd.c */
+int spk_run_main(int argc, char **argv);	/* cli/run.c */
+
+#endif

@@ -1,0 +1,5 @@
+# %D%/ — the spikechip binary: subcommand dispatch, and the `run` pipeline driver.
+bin_PROGRAMS += spikechip
+spikechip_SOURCES = %D%/spikechip.c %D%/commands.h %D%/run.c
+# Convenience libraries, most dependent first.
+spikechip_LDADD = arch/libarch.la util/libutil.la $(INIH_LIBS) $(ZLIB_LIBS) -lm

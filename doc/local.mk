@@ -1,0 +1,2 @@
+# %D%/ — documentation, installed under $(docdir).
+dist_doc_DATA += %D%/arch.md %D%/development.md

@@ -1,0 +1,36 @@
+#!/bin/sh
+# cli.sh — the dispatcher: help, version, unknown commands and options, `run` stage.
+. "$TOP_SRCDIR/tests/cli/lib.sh"
+
+expect_status 0 "$SPIKECHIP" --version
+expect_grep out '^spikechip [0-9]+\.[0-9]+\.[0-9]+$'
+expect_status 0 "$SPIKECHIP" --help
+expect_grep out '^usage: spikechip'
+expect_grep out '^  arch '
+expect_status 0 "$SPIKECHIP" help
+expect_grep out '^commands:'
+expect_status 0 "$SPIKECHIP" help arch
+expect_grep out 'usage: spikechip arch'
+expect_status 0 "$SPIKECHIP" help run
+expect_grep out 'usage: spikechip run'
+expect_status 2 "$SPIKECHIP"
+expect_grep err '^usage: spikechip'
+expect_status 2 "$SPIKECHIP" frobnicate
+expect_grep err "'frobnicate' is not a spikechip command"
+expect_status 2 "$SPIKECHIP" help frobnicate
+expect_grep err "'frobnicate' is not a spikechip command"
+expect_status 2 "$SPIKECHIP" --frobnicate
+expect_grep err "unknown option '--frobnicate'"
+expect_status 2 "$SPIKECHIP" run --frobnicate
+expect_grep err "unknown option '--frobnicate'"
+expect_status 2 "$SPIKECHIP" run --arch
+expect_grep err "needs a value"
+expect_status 2 "$SPIKECHIP" run extra
+expect_grep err "unexpected argument 'extra'"
+
+# run: the furthest existing stage on the default chip, saying so.
+expect_status 0 env SPIKECHIP_DATA="$TOP_SRCDIR" "$SPIKECHIP" run
+expect_grep out 'furthest stage'
+expect_status 2 "$SPIKECHIP" run --arch "$T_TMP/missing.ini"
+expect_grep err 'missing.ini'
+done_checks

@@ -1,0 +1,5 @@
+# tests/ — suites not owned by one module: the CLI dispatcher, the Python (pytest) suite.
+# Module unit tests (cmocka) are registered in each module's local.mk.
+TESTS += %D%/cli/cli.sh %D%/python/pytest.sh
+EXTRA_DIST += %D%/cli/cli.sh %D%/cli/lib.sh %D%/python/pytest.sh \
+	%D%/data/official-state-dict-8_512.tsv

@@ -1,0 +1,72 @@
+/*
+ * util.c — see util.h. Nothing here allocates or keeps state.
+ */
+#include "config.h"
+
+#include "util/util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+void spk_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("spikechip: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int spk_parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int spk_parse_double(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || !isfinite(v) || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int spk_data_path(const char *rel, char *buf, size_t len)
+{
+	const char *env = getenv("SPIKECHIP_DATA");
+	const char *dirs[3];
+	int n = 0;
+
+	if (env != NULL && *env != '\0')
+		dirs[n++] = env;
+	dirs[n++] = SPK_PKGDATADIR;
+	dirs[n++] = SPK_SRCDIR;
+	for (int i = 0; i < n; i++) {
+		snprintf(buf, len, "%s/%s", dirs[i], rel);
+		if (access(buf, R_OK) == 0)
+			return 0;
+	}
+	return -1;
+}

@@ -1,0 +1,39 @@
+/*
+ * util.h — small helpers shared by every spikechip module: user-facing error messages, strict
+ * number parsing for options and files, and locating the data files that ship with spikechip
+ * (arch presets, the shipped model).
+ *
+ * Errors by whose fault: these helpers report a *user's* mistake (bad option, bad file) as a
+ * message on stderr and leave the exit status to the caller; broken invariants are asserts.
+ */
+#ifndef SPK_UTIL_H
+#define SPK_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit statuses shared by all subcommands. */
+enum {
+	SPK_EXIT_OK = 0,
+	SPK_EXIT_FAIL = 1,	/* the command ran, the answer is "no" (e.g. traces differ) */
+	SPK_EXIT_USAGE = 2,	/* bad option, bad input file */
+	SPK_EXIT_NOFIT = 3,	/* model does not fit the chip */
+};
+
+/* Prints "spikechip: <message>\n" on stderr. */
+void spk_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Strict parsing: the whole string must be a number within [lo, hi]. Return 0 or -1. */
+int spk_parse_long(const char *s, long lo, long hi, long *out);
+int spk_parse_double(const char *s, double lo, double hi, double *out);
+
+/*
+ * Finds a data file shipped with spikechip (e.g. "arch/default.ini"): $SPIKECHIP_DATA/<rel> if
+ * that variable is set, else the installed copy under the package data directory, else the copy
+ * in the source tree the binary was built from. Writes the path into buf; returns 0, or -1 if
+ * no candidate exists (buf then holds the last candidate tried, for the error message).
+ */
+int spk_data_path(const char *rel, char *buf, size_t len);
+
+#endif
