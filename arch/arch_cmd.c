@@ -1,0 +1,481 @@
+/*
+ * arch_cmd.c — `spikechip arch`: show, check and document architecture files.
+ *
+ *   spikechip arch show [FILE|PRESET]    the resolved architecture, as an INI file that reads back,
+ *                                        each value marked with where it came from, then the
+ *                                        derived totals as comments
+ *   spikechip arch check FILE|PRESET...  validate; "FILE: ok" per file
+ *   spikechip arch doc                   doc/arch.md, generated from the parameter table
+ *
+ * A PRESET is the name of a shipped file (arch/NAME.ini, found through spk_data_path) and is
+ * used when no file of that name exists. A bad file, option or argument is one message on stderr
+ * and exit status 2 (SPK_EXIT_USAGE); nothing here asserts on user input.
+ */
+#include "config.h"
+
+#include "arch/arch.h"
+#include "arch/arch_params.h"
+#include "cli/commands.h"
+#include "util/util.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The shipped presets, in the order doc/arch.md lists them. */
+static const struct {
+	const char *name;
+	const char *purpose;
+} presets[] = {
+	{ "small", "a tiny chip for fast tests and small networks" },
+	{ "default", "the default chip, sized for the Fashion-MNIST Meta-SpikeFormer "
+		     "(widths 32, 64, 96, 128; 28x28 input)" },
+	{ "large", "sized for the 55M Meta-SpikeFormer (widths 128, 256, 512, 640) on 224x224 "
+		   "images" },
+};
+
+#define N_PRESETS (sizeof(presets) / sizeof(presets[0]))
+
+static void arch_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: spikechip arch <subcommand> [<args>]\n"
+		"\n"
+		"Chip architecture files: INI files with sections [chip] [core] [noc] [attention]\n"
+		"[encoder] [energy]. Every parameter has a default; a file names only what it changes.\n"
+		"\n"
+		"subcommands:\n"
+		"  show [FILE|PRESET]     print the resolved architecture and its derived totals\n"
+		"  check FILE|PRESET...   validate architecture files (prints \"FILE: ok\")\n"
+		"  doc                    print the parameter reference (doc/arch.md) as markdown\n"
+		"\n"
+		"PRESET is the name of a shipped architecture: small, default, large.\n"
+		"A bad file is reported as FILE:LINE: message, with exit status 2.\n"
+		"'spikechip arch <subcommand> --help' describes a subcommand.\n");
+}
+
+static void show_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: spikechip arch show [FILE|PRESET]\n"
+		"\n"
+		"Prints the resolved architecture (default: the shipped 'default' preset): every\n"
+		"parameter, marked with the line of the file that set it or 'default', then the\n"
+		"derived totals (tiles, neurons, synapse memory, peak synaptic ops, NoC bisection\n"
+		"bandwidth, static power). The output is itself a valid architecture file.\n"
+		"\n"
+		"options:\n"
+		"  -h, --help   show this help\n");
+}
+
+static void check_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: spikechip arch check FILE|PRESET...\n"
+		"\n"
+		"Validates each architecture file and prints \"FILE: ok\". The first problem in a\n"
+		"file is reported as FILE:LINE: message; the exit status is then 2.\n"
+		"\n"
+		"options:\n"
+		"  -h, --help   show this help\n");
+}
+
+static void doc_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: spikechip arch doc\n"
+		"\n"
+		"Prints the architecture-file reference as markdown, generated from the parameter\n"
+		"table: the committed doc/arch.md is this output.\n"
+		"\n"
+		"options:\n"
+		"  -h, --help   show this help\n");
+}
+
+/*
+ * Options of a subcommand: only --help. Returns the index of the first operand, or -1 after
+ * printing the help (*status = 0) or an error (*status = 2).
+ */
+static int parse_options(int argc, char **argv, void (*usage)(FILE *), int *status)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return i + 1;
+		if (argv[i][0] != '-' || argv[i][1] == '\0')
+			break;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			*status = SPK_EXIT_OK;
+			return -1;
+		}
+		spk_error("arch %s: unknown option '%s'; see 'spikechip arch %s --help'",
+			  argv[0], argv[i], argv[0]);
+		*status = SPK_EXIT_USAGE;
+		return -1;
+	}
+	return i;
+}
+
+/*
+ * A FILE argument, or the name of a shipped preset when no such file exists (a bare name without
+ * '/' or ".ini"), into the path to load. A name that is neither stays as given, so the loader's
+ * "cannot open" message names what the user typed.
+ */
+static void resolve(const char *arg, char *path, size_t len)
+{
+	char rel[256];
+	size_t n = strlen(arg);
+
+	if (strchr(arg, '/') == NULL && !(n >= 4 && strcmp(arg + n - 4, ".ini") == 0) &&
+	    access(arg, F_OK) != 0 && n < sizeof(rel) - 10) {
+		snprintf(rel, sizeof(rel), "arch/%s.ini", arg);
+		if (spk_data_path(rel, path, len) == 0)
+			return;
+	}
+	snprintf(path, len, "%s", arg);
+}
+
+static int load(const char *arg, struct spk_arch *a, char *path, size_t len)
+{
+	char err[1024];
+
+	resolve(arg, path, len);
+	if (spk_arch_load(a, path, err, sizeof(err)) < 0) {
+		spk_error("%s", err);
+		return SPK_EXIT_USAGE;
+	}
+	return SPK_EXIT_OK;
+}
+
+static void print_totals(FILE *f, const struct spk_arch *a)
+{
+	struct spk_arch_totals t;
+
+	spk_arch_get_totals(a, &t);
+	fprintf(f, "\n; derived totals\n");
+	fprintf(f, ";   tiles              %d = %d x %d: %d synapse cores, %d attention, "
+		"%d encoder, %d readout\n", t.tiles, a->chip.mesh_x, a->chip.mesh_y,
+		t.synapse_cores, a->attention.units, a->encoder.units, a->chip.readout_units);
+	fprintf(f, ";   neurons            %lld (%d cores x %d)\n", t.neurons, t.synapse_cores,
+		a->core.neurons);
+	fprintf(f, ";   synapse memory     %lld KiB = %.2f MiB (%d cores x %d KiB), "
+		"%lld weights of %d bits\n", t.synapse_kib, t.synapse_kib / 1024.0,
+		t.synapse_cores, a->core.synapse_kib, t.weights, a->core.weight_bits);
+	fprintf(f, ";   peak synaptic ops  %.6g GSOP/s (%d cores x %d adds/cycle x %.6g MHz)\n",
+		t.peak_gsops, t.synapse_cores, a->core.adders, a->chip.clock_mhz);
+	fprintf(f, ";   NoC bisection      %.6g Gbit/s per direction (%d links x %d bits x "
+		"%.6g MHz)\n", t.bisection_gbps, t.bisection_links, a->noc.flit_bits,
+		a->chip.clock_mhz);
+	fprintf(f, ";   static power       %.6g mW (%d tiles x %.6g mW)\n", t.static_mw, t.tiles,
+		a->energy.static_mw);
+	fprintf(f, ";   one synaptic op    %.6g pJ (add %.6g pJ + %d bits x %.6g pJ/bit weight "
+		"read)\n", t.sop_pj, a->energy.syn_add_pj, a->core.weight_bits,
+		a->energy.weight_read_pj);
+}
+
+static void print_arch(FILE *f, const char *path, const struct spk_arch *a)
+{
+	const char *section = "";
+
+	fprintf(f, "; %s, resolved: every parameter, with the line of the file that set it\n"
+		"; or 'default'. This output is itself a valid architecture file.\n", path);
+	for (size_t i = 0; i < spk_arch_n_params; i++) {
+		const struct spk_arch_param *p = &spk_arch_params[i];
+		char kv[SPK_ARCH_TEXT_MAX + 64], value[SPK_ARCH_TEXT_MAX + 16], from[32];
+
+		if (strcmp(p->section, section) != 0) {
+			section = p->section;
+			fprintf(f, "\n[%s]\n", section);
+		}
+		spk_arch_param_format(p, a, value, sizeof(value));
+		snprintf(kv, sizeof(kv), "%s = %s", p->key, value);
+		if (a->src_line[i] > 0)
+			snprintf(from, sizeof(from), "line %d", a->src_line[i]);
+		else if (a->src_line[i] == SPK_ARCH_SET_BY_CALLER)
+			snprintf(from, sizeof(from), "set");
+		else
+			snprintf(from, sizeof(from), "default");
+		if (*p->unit != '\0')
+			fprintf(f, "%-32s ; %-9s %s\n", kv, from, p->unit);
+		else
+			fprintf(f, "%-32s ; %s\n", kv, from);
+	}
+	print_totals(f, a);
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	char path[PATH_MAX];
+	struct spk_arch a;
+	int status, first;
+
+	first = parse_options(argc, argv, show_usage, &status);
+	if (first < 0)
+		return status;
+	if (argc - first > 1) {
+		spk_error("arch show: one file at a time (got %d); see 'spikechip arch show --help'",
+			  argc - first);
+		return SPK_EXIT_USAGE;
+	}
+	status = load(first < argc ? argv[first] : "default", &a, path, sizeof(path));
+	if (status != SPK_EXIT_OK)
+		return status;
+	print_arch(stdout, path, &a);
+	return SPK_EXIT_OK;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	char path[PATH_MAX];
+	struct spk_arch a;
+	int status, first, worst = SPK_EXIT_OK;
+
+	first = parse_options(argc, argv, check_usage, &status);
+	if (first < 0)
+		return status;
+	if (first == argc) {
+		spk_error("arch check: no file given; see 'spikechip arch check --help'");
+		return SPK_EXIT_USAGE;
+	}
+	for (int i = first; i < argc; i++) {
+		status = load(argv[i], &a, path, sizeof(path));
+		if (status == SPK_EXIT_OK)
+			printf("%s: ok\n", path);
+		else
+			worst = status;
+	}
+	return worst;
+}
+
+/* Markdown table cell: '|' would end the cell. */
+static void md_cell(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '|')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+}
+
+static int print_presets(FILE *f)
+{
+	struct spk_arch archs[N_PRESETS], def;
+	struct spk_arch_totals t[N_PRESETS + 1];
+	char path[PATH_MAX], v[SPK_ARCH_TEXT_MAX + 16], d[SPK_ARCH_TEXT_MAX + 16];
+
+	for (size_t k = 0; k < N_PRESETS; k++)
+		if (load(presets[k].name, &archs[k], path, sizeof(path)) != SPK_EXIT_OK)
+			return SPK_EXIT_USAGE;
+	spk_arch_init_defaults(&def);
+
+	fprintf(f, "## Presets\n\n"
+		"Shipped in `arch/` (installed under `$(pkgdatadir)/arch`); give the name instead of\n"
+		"a file, e.g. `spikechip arch show large`. Each file comments its choices.\n\n");
+	for (size_t k = 0; k < N_PRESETS; k++)
+		fprintf(f, "- `%s`: %s.\n", presets[k].name, presets[k].purpose);
+	fprintf(f, "\nParameters where a preset differs from the built-in default, and the totals:\n\n"
+		"| parameter | built-in |");
+	for (size_t k = 0; k < N_PRESETS; k++)
+		fprintf(f, " %s |", presets[k].name);
+	fprintf(f, "\n|---|---|");
+	for (size_t k = 0; k < N_PRESETS; k++)
+		fprintf(f, "---|");
+	fputc('\n', f);
+	for (size_t i = 0; i < spk_arch_n_params; i++) {
+		const struct spk_arch_param *p = &spk_arch_params[i];
+		bool differs = false;
+
+		spk_arch_param_format(p, &def, d, sizeof(d));
+		for (size_t k = 0; k < N_PRESETS; k++) {
+			spk_arch_param_format(p, &archs[k], v, sizeof(v));
+			differs = differs || strcmp(v, d) != 0;
+		}
+		if (!differs)
+			continue;
+		fprintf(f, "| [%s] %s | ", p->section, p->key);
+		md_cell(f, d);
+		fprintf(f, " |");
+		for (size_t k = 0; k < N_PRESETS; k++) {
+			spk_arch_param_format(p, &archs[k], v, sizeof(v));
+			fputc(' ', f);
+			md_cell(f, v);
+			fprintf(f, " |");
+		}
+		fputc('\n', f);
+	}
+	spk_arch_get_totals(&def, &t[0]);
+	for (size_t k = 0; k < N_PRESETS; k++)
+		spk_arch_get_totals(&archs[k], &t[k + 1]);
+	/* One row of totals: built-in defaults, then each preset; expr reads t[k]. */
+#define TOTALS_ROW(label, fmt, expr) do { \
+		fprintf(f, "| *%s* |", label); \
+		for (size_t k = 0; k <= N_PRESETS; k++) \
+			fprintf(f, " " fmt " |", expr); \
+		fputc('\n', f); \
+	} while (0)
+	TOTALS_ROW("synapse cores", "%d", t[k].synapse_cores);
+	TOTALS_ROW("neurons", "%lld", t[k].neurons);
+	TOTALS_ROW("synapse memory (MiB)", "%.6g", t[k].synapse_kib / 1024.0);
+	TOTALS_ROW("peak GSOP/s", "%.6g", t[k].peak_gsops);
+	TOTALS_ROW("bisection (Gbit/s)", "%.6g", t[k].bisection_gbps);
+	TOTALS_ROW("static power (mW)", "%.6g", t[k].static_mw);
+#undef TOTALS_ROW
+	fputc('\n', f);
+	return SPK_EXIT_OK;
+}
+
+static void print_params(FILE *f)
+{
+	char buf[SPK_ARCH_TEXT_MAX + 64];
+
+	fprintf(f, "## Parameters\n\n"
+		"Generated from the table in `arch/arch_params.c`, the single source of every\n"
+		"parameter: name, unit, built-in default, accepted range and meaning.\n");
+	for (size_t s = 0; s < spk_arch_n_sections; s++) {
+		const struct spk_arch_section *sec = &spk_arch_sections[s];
+
+		fprintf(f, "\n### [%s]\n\n%c%s.\n\n", sec->name,
+			sec->meaning[0] >= 'a' && sec->meaning[0] <= 'z' ?
+				sec->meaning[0] - 'a' + 'A' : sec->meaning[0],
+			sec->meaning + 1);
+		fprintf(f, "| key | unit | default | range | meaning |\n|---|---|---|---|---|\n");
+		for (size_t i = 0; i < spk_arch_n_params; i++) {
+			const struct spk_arch_param *p = &spk_arch_params[i];
+
+			if (strcmp(p->section, sec->name) != 0)
+				continue;
+			fprintf(f, "| `%s` | ", p->key);
+			md_cell(f, *p->unit != '\0' ? p->unit : "-");
+			fprintf(f, " | ");
+			spk_arch_param_format_default(p, buf, sizeof(buf));
+			md_cell(f, buf);
+			fprintf(f, " | ");
+			spk_arch_param_format_range(p, buf, sizeof(buf));
+			md_cell(f, buf);
+			fprintf(f, " | ");
+			md_cell(f, p->meaning);
+			fprintf(f, " |\n");
+		}
+	}
+}
+
+static int cmd_doc(int argc, char **argv)
+{
+	FILE *f = stdout;
+	int status, first;
+
+	first = parse_options(argc, argv, doc_usage, &status);
+	if (first < 0)
+		return status;
+	if (first < argc) {
+		spk_error("arch doc: unexpected argument '%s'", argv[first]);
+		return SPK_EXIT_USAGE;
+	}
+
+	fprintf(f,
+		"# Architecture files\n"
+		"\n"
+		"<!-- Generated by `spikechip arch doc` from arch/arch_params.c; do not edit by hand.\n"
+		"     After changing the table or a preset: spikechip arch doc > doc/arch.md -->\n"
+		"\n"
+		"An architecture file describes the chip that `spikechip` maps a network onto and\n"
+		"simulates (DESIGN.md §4-5): a 2-D mesh of tiles, each a router plus a unit (synapse\n"
+		"core, attention unit, encoder or readout), the sizes and speeds of those units, and\n"
+		"what each event costs in energy. Every parameter has a built-in default, so a file\n"
+		"names only what it changes.\n"
+		"\n"
+		"    spikechip arch show default        # every parameter, where it came from, totals\n"
+		"    spikechip arch check my-chip.ini   # validate: prints \"my-chip.ini: ok\"\n"
+		"    spikechip arch doc                 # this page\n"
+		"\n"
+		"## File syntax\n"
+		"\n"
+		"```ini\n"
+		"; my-chip.ini: the default chip on a 6x6 mesh, with fewer attention units\n"
+		"[chip]\n"
+		"mesh_x = 6\n"
+		"mesh_y = 6\n"
+		"\n"
+		"[attention]\n"
+		"units = 4        ; inline comment\n"
+		"```\n"
+		"\n"
+		"- Sections `[chip] [core] [noc] [attention] [encoder] [energy]`, each at most once, in\n"
+		"  any order. Every key belongs to a section.\n"
+		"- One `key = value` per line; each key at most once. Lines starting with `;` or `#`\n"
+		"  are comments, and `;` after a blank starts an inline comment. Leading blanks are\n"
+		"  ignored (there are no continuation lines). A line holds at most 198 characters.\n"
+		"- Integers are decimal (`4096`); reals are decimal or exponent notation (`0.16`,\n"
+		"  `2e-3`); choices are lowercase words (`xy`); text runs to the end of the line.\n"
+		"- The first mistake stops the load with `FILE:LINE: message` naming the section, key\n"
+		"  and problem: unknown section or key, missing value, wrong type, out of range, bad\n"
+		"  choice, duplicate key or section, text outside a section, malformed line, broken\n"
+		"  rule (below), unreadable file. `spikechip arch` then exits with status 2.\n"
+		"- `spikechip arch show` prints a file that reads back to the same architecture.\n"
+		"\n");
+	if (print_presets(f) != SPK_EXIT_OK)
+		return SPK_EXIT_USAGE;
+	fprintf(f,
+		"## Derived totals\n"
+		"\n"
+		"`spikechip arch show` ends with totals that follow from the parameters:\n"
+		"\n"
+		"- **synapse cores** = mesh_x x mesh_y - attention units - encoder units -\n"
+		"  readout_units; **neurons** = synapse cores x neurons; **synapse memory** = synapse\n"
+		"  cores x synapse_kib, and the weights it holds at weight_bits.\n"
+		"- **peak synaptic ops** = synapse cores x adders x clock (GSOP/s).\n"
+		"- **NoC bisection bandwidth** = links across the narrower cut of the mesh\n"
+		"  (min(mesh_x, mesh_y), or 0 for a single tile) x flit_bits x clock, in Gbit/s, in\n"
+		"  each direction.\n"
+		"- **static power** = tiles x static_mw; **one synaptic op** = syn_add_pj +\n"
+		"  weight_bits x weight_read_pj (the synapse core's own cost of one SOP, NoC excluded).\n"
+		"  For comparison, the paper's formula charges E_AC = 0.9 pJ per SOP and E_MAC = 4.6 pJ\n"
+		"  per first-layer MAC (32-bit float, 45 nm); those are not architecture parameters.\n"
+		"\n"
+		"## Rules between parameters\n"
+		"\n"
+		"Checked once the whole file is read; a broken rule is reported on the line of the\n"
+		"parameter, among those the rule ties together, that the file set last.\n"
+		"\n");
+	for (size_t r = 0; r < spk_arch_n_rules; r++)
+		fprintf(f, "- %s.\n", spk_arch_rules[r].text);
+	fputc('\n', f);
+	print_params(f);
+	return SPK_EXIT_OK;
+}
+
+int spk_arch_main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*run)(int argc, char **argv);
+	} subs[] = {
+		{ "show", cmd_show },
+		{ "check", cmd_check },
+		{ "doc", cmd_doc },
+	};
+
+	if (argc < 2) {
+		arch_usage(stderr);
+		return SPK_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		arch_usage(stdout);
+		return SPK_EXIT_OK;
+	}
+	if (argv[1][0] == '-') {
+		spk_error("arch: unknown option '%s'; see 'spikechip arch --help'", argv[1]);
+		return SPK_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		if (strcmp(argv[1], subs[i].name) == 0)
+			return subs[i].run(argc - 1, argv + 1);
+	spk_error("arch: '%s' is not an arch subcommand (show, check, doc); "
+		  "see 'spikechip arch --help'", argv[1]);
+	return SPK_EXIT_USAGE;
+}
