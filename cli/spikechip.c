@@ -24,6 +24,8 @@ struct command {
 static const struct command commands[] = {
 	{ "run", spk_run_main, "the main job: model on the default chip over Fashion-MNIST test images" },
 	{ "arch", spk_arch_main, "show, check and document chip architecture files" },
+	{ "trace", spk_trace_main, "dump, summarise and compare spike traces (.spkt)" },
+	{ "ref", spk_ref_main, "reference inference (integer or float64): accuracy, activity, energy" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -1,2 +1,3 @@
 # %D%/ — documentation, installed under $(docdir).
-dist_doc_DATA += %D%/arch.md %D%/development.md
+dist_doc_DATA += %D%/arch.md %D%/development.md %D%/formats.md %D%/semantics.md \
+	%D%/reference.md

@@ -1,2 +1,56 @@
-# %D%/ fragment of the non-recursive build (see the top Makefile.am).
-EXTRA_DIST += %D%/README.md
+# %D%/ — Meta-SpikeFormer: the PyTorch side (training, export, the .spkm reader and float64
+# executor), and in C the model-file reader, quantizer and reference inference.
+EXTRA_DIST += %D%/README.md %D%/spikeformer.py %D%/idx.py %D%/train.py %D%/export.py \
+	%D%/spkm.py %D%/fixtures.py
+
+# The C side of models/: model-file reader and writer, IDX datasets, quantizer, reference
+# inference (integer and float64) and `spikechip ref`.
+noinst_LTLIBRARIES += %D%/libmodels.la
+%C%_libmodels_la_SOURCES = %D%/model.c %D%/model.h %D%/model_build.c %D%/model_build.h \
+	%D%/idx.c %D%/idx.h %D%/quant.c %D%/quant.h %D%/ref.c %D%/ref.h \
+	%D%/outfile.c %D%/outfile.h %D%/jsonw.c %D%/jsonw.h %D%/ref_report.c %D%/ref_report.h \
+	%D%/ref_cmd.c
+%C%_libmodels_la_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS)
+
+# Unit tests (cmocka).
+MODELS_TEST_LIBS = models/libmodels.la traces/libtraces.la arch/libarch.la util/libutil.la \
+	$(CMOCKA_LIBS) $(INIH_LIBS) $(ZLIB_LIBS) -lm
+check_PROGRAMS += tests/unit/test_model
+tests_unit_test_model_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(ZLIB_CFLAGS)
+tests_unit_test_model_LDADD = $(MODELS_TEST_LIBS)
+TESTS += tests/unit/test_model
+check_PROGRAMS += tests/unit/test_idx
+tests_unit_test_idx_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(ZLIB_CFLAGS)
+tests_unit_test_idx_LDADD = $(MODELS_TEST_LIBS)
+TESTS += tests/unit/test_idx
+check_PROGRAMS += tests/unit/test_quant tests/unit/test_ref
+tests_unit_test_quant_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_quant_LDADD = $(MODELS_TEST_LIBS)
+tests_unit_test_ref_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_ref_LDADD = $(MODELS_TEST_LIBS)
+TESTS += tests/unit/test_quant tests/unit/test_ref
+check_PROGRAMS += tests/unit/test_ref_float
+tests_unit_test_ref_float_CPPFLAGS = $(AM_CPPFLAGS) -DSPK_SRCDIR='"$(abs_top_srcdir)"'
+tests_unit_test_ref_float_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(ZLIB_CFLAGS)
+tests_unit_test_ref_float_LDADD = $(MODELS_TEST_LIBS)
+TESTS += tests/unit/test_ref_float
+check_PROGRAMS += tests/unit/test_ref_report
+tests_unit_test_ref_report_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_ref_report_LDADD = $(MODELS_TEST_LIBS)
+TESTS += tests/unit/test_ref_report
+
+# `spikechip ref` end to end, with its golden integer-reference output.
+TESTS += tests/cli/ref.sh
+EXTRA_DIST += tests/cli/ref.sh tests/data/ref/README.md tests/data/ref/tiny-fmnist-t2-int.txt
+
+# `make bench`: SOP/s of the reference inference, synthetic wide layers and the fixture model.
+EXTRA_PROGRAMS = models/bench_ref
+models_bench_ref_LDADD = models/libmodels.la traces/libtraces.la arch/libarch.la \
+	util/libutil.la $(INIH_LIBS) $(ZLIB_LIBS) -lm
+CLEANFILES += models/bench_ref$(EXEEXT)
+# (the top Makefile.am sets BENCH_TARGETS after the fragments: add a prerequisite instead)
+bench: bench-ref
+bench-ref: models/bench_ref$(EXEEXT)
+	./models/bench_ref$(EXEEXT)
+	./models/bench_ref$(EXEEXT) $(top_srcdir)/tests/data/fixtures/tiny-fmnist-t2.spkm 200
+.PHONY: bench-ref

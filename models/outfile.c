@@ -1,0 +1,82 @@
+/*
+ * outfile.c — atomic output files (tmp + rename); see outfile.h.
+ */
+#include "config.h"
+
+#include "models/outfile.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void clear(struct spk_outfile *o)
+{
+	free(o->path);
+	free(o->tmp);
+	o->f = NULL;
+	o->path = NULL;
+	o->tmp = NULL;
+}
+
+int spk_outfile_open(struct spk_outfile *o, const char *path, char *err, size_t errlen)
+{
+	size_t n = strlen(path) + 32;
+	int e;
+
+	o->f = NULL;
+	o->path = strdup(path);
+	o->tmp = malloc(n);
+	if (o->path == NULL || o->tmp == NULL) {
+		clear(o);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	snprintf(o->tmp, n, "%s.tmp.%ld", path, (long)getpid());
+	o->f = fopen(o->tmp, "wb");
+	if (o->f == NULL) {
+		e = errno;
+		snprintf(err, errlen, "%s: cannot create '%s': %s", path, o->tmp, strerror(e));
+		clear(o);
+		return -e;
+	}
+	return 0;
+}
+
+int spk_outfile_commit(struct spk_outfile *o, char *err, size_t errlen)
+{
+	int e = 0;
+
+	errno = 0;
+	if (ferror(o->f) || fflush(o->f) != 0)
+		e = errno ? errno : EIO;
+	if (fclose(o->f) != 0 && e == 0)
+		e = errno ? errno : EIO;
+	o->f = NULL;
+	if (e != 0) {
+		snprintf(err, errlen, "%s: write error: %s", o->path, strerror(e));
+		goto out_remove;
+	}
+	if (rename(o->tmp, o->path) != 0) {
+		e = errno;
+		snprintf(err, errlen, "%s: cannot rename '%s' over it: %s", o->path, o->tmp,
+			 strerror(e));
+		goto out_remove;
+	}
+	clear(o);
+	return 0;
+out_remove:
+	remove(o->tmp);
+	clear(o);
+	return -e;
+}
+
+void spk_outfile_abort(struct spk_outfile *o)
+{
+	if (o->f != NULL)
+		fclose(o->f);
+	if (o->tmp != NULL)
+		remove(o->tmp);
+	clear(o);
+}
