@@ -1,2 +1,29 @@
-# %D%/ fragment of the non-recursive build (see the top Makefile.am).
+# %D%/ — the cycle-accurate chip: component models in C, the event scheduler (later: the
+# synapse core, attention unit, encoder, readout, chip top, SystemC layer, energy reports).
+# The contract every model honours is doc/architecture.md.
+noinst_LTLIBRARIES += %D%/libsim.la
+%C%_libsim_la_SOURCES = %D%/router.c %D%/router.h %D%/noc.c %D%/noc.h \
+	%D%/sched.c %D%/sched.h %D%/rng.h
 EXTRA_DIST += %D%/README.md
+# The cycle contract (kept with its models until doc/local.mk lists it).
+
+# Unit tests (cmocka).
+SIM_TEST_LIBS = sim/libsim.la arch/libarch.la util/libutil.la $(CMOCKA_LIBS) $(INIH_LIBS)
+check_PROGRAMS += tests/unit/test_router tests/unit/test_noc tests/unit/test_sched
+tests_unit_test_router_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_router_LDADD = $(SIM_TEST_LIBS)
+tests_unit_test_noc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_noc_LDADD = $(SIM_TEST_LIBS)
+tests_unit_test_sched_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_sched_LDADD = $(SIM_TEST_LIBS)
+TESTS += tests/unit/test_router tests/unit/test_noc tests/unit/test_sched
+
+# `make bench`: NoC simulation speed and latency against offered load (8x8, uniform random).
+EXTRA_PROGRAMS += %D%/bench_noc
+%C%_bench_noc_LDADD = sim/libsim.la arch/libarch.la util/libutil.la $(INIH_LIBS) -lm
+CLEANFILES += %D%/bench_noc$(EXEEXT)
+bench: bench-noc
+bench-noc: %D%/bench_noc$(EXEEXT)
+	./%D%/bench_noc$(EXEEXT)
+	./%D%/bench_noc$(EXEEXT) 8 2
+.PHONY: bench-noc

@@ -1,0 +1,530 @@
+/*
+ * noc.c — the network on chip, event-driven (see noc.h; the contract is doc/architecture.md
+ * §2–5).
+ *
+ * Which routers are evaluated. A router is evaluated in cycle x only if it may act in x: its
+ * oldest flit in some input is ready (ready <= x), or its NI is sending. Each router with work
+ * is scheduled for one cycle (sched_at) in a timing wheel of P + 2 buckets — every cycle a
+ * router can be scheduled for lies in [now, now + P + 1] — and rescheduled after each
+ * evaluation from what it reports (spk_router_out.next: x + 1 while a ready flit is blocked).
+ * Cycles with an empty bucket are jumped over; an empty wheel is an idle network.
+ *
+ * One cycle x, for the routers of bucket x:
+ *   1. evaluate: the NI writes its next flit into the router's local input (ready x + P) if it
+ *      holds a credit (a packet's head flit is written by spk_noc_inject() itself, so a
+ *      one-flit packet costs no evaluation in its injection cycle), then spk_router_eval() decides and commits the router's own state; every
+ *      router's outputs are kept aside;
+ *   2. commit: flits sent on links are written straight into the downstream input buffers with
+ *      ready = x + 1 + P (spk_router_accept(): the link register and buffer write of the
+ *      contract, with nothing observable in between), credits go to the upstream routers or
+ *      NIs, ejected tail flits become deliveries with arrival cycle x + 1, and the ejection
+ *      credits the units gave back in cycle x are added; routers are (re)scheduled.
+ * Step 1 reads only registered state and the router's own buffers, and step 2 runs after every
+ * step 1 of the cycle, so the order of a bucket never changes a result; deliveries of a cycle
+ * are sorted by tile.
+ *
+ * Packets live in a table with a free list, sized for the most packets the network can hold:
+ * every packet in flight has a flit in an input buffer (n·5·B) or in its NI (n). Flits carry
+ * only the table index, destination and head/tail marks.
+ */
+#include "config.h"
+
+#include "sim/noc.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PORTS SPK_ROUTER_PORTS
+#define NO_PACKET UINT32_MAX
+
+struct spk_noc {
+	struct spk_noc_config cfg;
+	struct spk_router rt;
+	uint32_t n;			/* tiles */
+	uint64_t now;			/* next cycle to evaluate */
+
+	/* Packet table. */
+	struct spk_packet *pkt;		/* [pkt_cap] */
+	uint64_t *pkt_inject;		/* [pkt_cap] cycle the NI accepted it */
+	uint32_t *pkt_free;		/* [pkt_cap] stack of free slots */
+	uint32_t pkt_cap, n_free;
+
+	/* Network interfaces. */
+	uint32_t *ni_pkt_q;		/* [n] packet being sent, or NO_PACKET */
+	uint16_t *ni_next_q;		/* [n] its next flit */
+	int32_t *ni_credit_q;		/* [n] free slots in the router's local input */
+	uint64_t *ni_sent_q;		/* [n] last cycle the NI sent a flit (one per cycle) */
+
+	/* Timing wheel: bucket b holds the routers scheduled for the one cycle c with
+	 * c mod wheel == b among [now, now + wheel). */
+	uint32_t wheel;			/* P + 2 */
+	uint32_t *bucket;		/* [wheel·n] router ids */
+	uint32_t *bucket_len;		/* [wheel] */
+	uint32_t *bucket_pos;		/* [n] index of the router in its bucket */
+	uint64_t *sched_at;		/* [n] cycle the router is scheduled for, or UINT64_MAX */
+	uint32_t n_sched;		/* routers scheduled */
+	uint32_t *cur;			/* [n] routers evaluated in the current cycle */
+	struct spk_router_out *out;	/* [n] their outputs */
+
+	/* Ejection credits given back in cycle now, added at its end. */
+	uint32_t *eject_pending;	/* [n] */
+	uint32_t *eject_cap;		/* [n] each unit's capacity (0 = unlimited) */
+	uint32_t *pending_tiles;	/* [n] tiles with eject_pending > 0 */
+	uint32_t n_pending;
+
+	/* Deliveries not yet collected: [deliv_read, deliv_len). */
+	struct spk_noc_delivery *deliv;
+	size_t deliv_read, deliv_len, deliv_cap;
+
+	/* Statistics. */
+	struct spk_noc_stats st;
+	uint64_t *link_count;		/* [n·5] */
+};
+
+int spk_noc_config_from_arch(struct spk_noc_config *cfg, const struct spk_arch *a)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	if (a->noc.multicast != SPK_MULTICAST_SOURCE)
+		return -ENOTSUP;
+	cfg->mesh_x = (uint32_t)a->chip.mesh_x;
+	cfg->mesh_y = (uint32_t)a->chip.mesh_y;
+	cfg->buffer_flits = (uint32_t)a->noc.buffer_flits;
+	cfg->router_stages = (uint32_t)a->noc.router_stages;
+	cfg->flit_bits = (uint32_t)a->noc.flit_bits;
+	cfg->eject_flits = (uint32_t)a->core.input_fifo;
+	return 0;
+}
+
+uint32_t spk_noc_packet_flits(uint32_t flit_bits, enum spk_packet_kind kind)
+{
+	assert(flit_bits >= 1);
+	if (kind == SPK_PACKET_GRADED)
+		return 1 + (SPK_GRADED_VALUE_BITS + flit_bits - 1) / flit_bits;
+	return 1;
+}
+
+struct spk_noc *spk_noc_create(const struct spk_noc_config *cfg)
+{
+	struct spk_noc *noc;
+	uint32_t n;
+
+	assert(cfg->mesh_x >= 1 && cfg->mesh_y >= 1 &&
+	       (uint64_t)cfg->mesh_x * cfg->mesh_y <= 65536);
+	assert(cfg->buffer_flits >= 1 && cfg->buffer_flits <= 1024);
+	assert(cfg->router_stages >= 1 && cfg->router_stages <= 1024);
+	noc = calloc(1, sizeof(*noc));
+	if (noc == NULL)
+		return NULL;
+	noc->cfg = *cfg;
+	n = noc->n = cfg->mesh_x * cfg->mesh_y;
+	if (spk_router_init(&noc->rt, cfg->mesh_x, cfg->mesh_y, cfg->buffer_flits,
+			    cfg->router_stages) < 0)
+		goto out_free_noc;
+	noc->pkt_cap = n * (PORTS * cfg->buffer_flits + 1);
+	noc->wheel = cfg->router_stages + 2;
+	noc->pkt = malloc((size_t)noc->pkt_cap * sizeof(*noc->pkt));
+	noc->pkt_inject = malloc((size_t)noc->pkt_cap * sizeof(*noc->pkt_inject));
+	noc->pkt_free = malloc((size_t)noc->pkt_cap * sizeof(*noc->pkt_free));
+	noc->ni_pkt_q = malloc(n * sizeof(*noc->ni_pkt_q));
+	noc->ni_next_q = calloc(n, sizeof(*noc->ni_next_q));
+	noc->ni_credit_q = malloc(n * sizeof(*noc->ni_credit_q));
+	noc->ni_sent_q = malloc(n * sizeof(*noc->ni_sent_q));
+	noc->bucket = malloc((size_t)noc->wheel * n * sizeof(*noc->bucket));
+	noc->bucket_len = calloc(noc->wheel, sizeof(*noc->bucket_len));
+	noc->bucket_pos = malloc(n * sizeof(*noc->bucket_pos));
+	noc->sched_at = malloc(n * sizeof(*noc->sched_at));
+	noc->cur = malloc(n * sizeof(*noc->cur));
+	noc->out = malloc(n * sizeof(*noc->out));
+	noc->eject_pending = calloc(n, sizeof(*noc->eject_pending));
+	noc->eject_cap = calloc(n, sizeof(*noc->eject_cap));
+	noc->pending_tiles = malloc(n * sizeof(*noc->pending_tiles));
+	noc->deliv_cap = n;
+	noc->deliv = malloc(noc->deliv_cap * sizeof(*noc->deliv));
+	noc->link_count = calloc((size_t)n * PORTS, sizeof(*noc->link_count));
+	if (noc->pkt == NULL || noc->pkt_inject == NULL || noc->pkt_free == NULL ||
+	    noc->ni_pkt_q == NULL || noc->ni_next_q == NULL || noc->ni_credit_q == NULL || noc->ni_sent_q == NULL ||
+	    noc->bucket == NULL || noc->bucket_len == NULL || noc->bucket_pos == NULL ||
+	    noc->sched_at == NULL || noc->cur == NULL || noc->out == NULL ||
+	    noc->eject_pending == NULL ||
+	    noc->eject_cap == NULL || noc->pending_tiles == NULL || noc->deliv == NULL ||
+	    noc->link_count == NULL)
+		goto out_free_all;
+	for (uint32_t i = 0; i < noc->pkt_cap; i++)
+		noc->pkt_free[i] = noc->pkt_cap - 1 - i;
+	noc->n_free = noc->pkt_cap;
+	for (uint32_t t = 0; t < n; t++) {
+		noc->ni_pkt_q[t] = NO_PACKET;
+		noc->ni_credit_q[t] = (int32_t)cfg->buffer_flits;
+		noc->sched_at[t] = UINT64_MAX;
+		noc->ni_sent_q[t] = UINT64_MAX;
+		spk_noc_set_eject_capacity(noc, t, cfg->eject_flits);
+	}
+	return noc;
+
+out_free_all:
+	spk_noc_destroy(noc);
+	return NULL;
+out_free_noc:
+	free(noc);
+	return NULL;
+}
+
+void spk_noc_destroy(struct spk_noc *noc)
+{
+	if (noc == NULL)
+		return;
+	spk_router_fini(&noc->rt);
+	free(noc->pkt);
+	free(noc->pkt_inject);
+	free(noc->pkt_free);
+	free(noc->ni_pkt_q);
+	free(noc->ni_next_q);
+	free(noc->ni_credit_q);
+	free(noc->ni_sent_q);
+	free(noc->bucket);
+	free(noc->bucket_len);
+	free(noc->bucket_pos);
+	free(noc->sched_at);
+	free(noc->cur);
+	free(noc->out);
+	free(noc->eject_pending);
+	free(noc->eject_cap);
+	free(noc->pending_tiles);
+	free(noc->deliv);
+	free(noc->link_count);
+	free(noc);
+}
+
+void spk_noc_set_eject_capacity(struct spk_noc *noc, uint32_t tile, uint32_t flits)
+{
+	assert(tile < noc->n && flits <= INT32_MAX);
+	noc->eject_cap[tile] = flits;
+	spk_router_set_local_credit(&noc->rt, tile, flits);
+}
+
+uint64_t spk_noc_now(const struct spk_noc *noc)
+{
+	return noc->now;
+}
+
+/* Makes router r be evaluated in cycle c (now <= c < now + wheel), unless it already is earlier. */
+static void schedule(struct spk_noc *noc, uint32_t r, uint64_t c)
+{
+	uint64_t old = noc->sched_at[r];
+	uint32_t b;
+
+	if (old <= c)
+		return;
+	assert(c >= noc->now && c < noc->now + noc->wheel);
+	if (old != UINT64_MAX) {
+		/* Take it out of its later bucket (the last entry fills the hole). */
+		uint32_t ob = (uint32_t)(old % noc->wheel), i = noc->bucket_pos[r];
+		uint32_t last = noc->bucket[(size_t)ob * noc->n + --noc->bucket_len[ob]];
+
+		noc->bucket[(size_t)ob * noc->n + i] = last;
+		noc->bucket_pos[last] = i;
+	} else {
+		noc->n_sched++;
+	}
+	b = (uint32_t)(c % noc->wheel);
+	noc->bucket_pos[r] = noc->bucket_len[b];
+	noc->bucket[(size_t)b * noc->n + noc->bucket_len[b]++] = r;
+	noc->sched_at[r] = c;
+}
+
+/* The NI of tile r drives its next flit onto the local input in cycle x, if it has credit. */
+static void ni_send(struct spk_noc *noc, uint32_t r, uint64_t x)
+{
+	uint32_t slot = noc->ni_pkt_q[r];
+	const struct spk_packet *p;
+	struct spk_flit f;
+	uint16_t k;
+
+	if (slot == NO_PACKET || noc->ni_credit_q[r] <= 0 || noc->ni_sent_q[r] == x)
+		return;
+	noc->ni_sent_q[r] = x;
+	p = &noc->pkt[slot];
+	k = noc->ni_next_q[r];
+	f.pkt = slot;
+	f.dst = (uint16_t)p->dst;
+	f.flags = (uint8_t)((k == 0 ? SPK_FLIT_HEAD : 0) | (k + 1 == p->flits ? SPK_FLIT_TAIL : 0));
+	f.unused = 0;
+	/* Written at the end of x with ready x + P: it cannot leave in x, so writing it before
+	 * this cycle's grants is the same; the credit guarantees the slot. */
+	spk_router_accept(&noc->rt, r, SPK_PORT_LOCAL, &f, x + noc->cfg.router_stages);
+	noc->ni_credit_q[r]--;
+	if (k + 1 == p->flits)
+		noc->ni_pkt_q[r] = NO_PACKET;
+	else
+		noc->ni_next_q[r] = (uint16_t)(k + 1);
+}
+
+bool spk_noc_can_inject(const struct spk_noc *noc, uint32_t tile)
+{
+	assert(tile < noc->n);
+	return noc->ni_pkt_q[tile] == NO_PACKET && noc->ni_credit_q[tile] > 0;
+}
+
+int spk_noc_inject(struct spk_noc *noc, const struct spk_packet *p)
+{
+	uint32_t slot;
+
+	assert(p->src < noc->n && p->dst < noc->n);
+	assert(p->flits >= 1 && p->flits <= SPK_NOC_MAX_FLITS);
+	/* A unit frees its input only for whole packets: a longer one could never arrive. */
+	assert((noc->eject_cap[p->dst] == 0 || p->flits <= noc->eject_cap[p->dst]) &&
+	       "packet longer than the destination unit's input capacity");
+	if (!spk_noc_can_inject(noc, p->src)) {
+		noc->st.inject_refused++;
+		return -EAGAIN;
+	}
+	assert(noc->n_free > 0 && "packet table full: its size bound is wrong");
+	slot = noc->pkt_free[--noc->n_free];
+	noc->pkt[slot] = *p;
+	noc->pkt_inject[slot] = noc->now;
+	noc->ni_pkt_q[p->src] = slot;
+	noc->ni_next_q[p->src] = 0;
+	noc->st.packets_injected++;
+	noc->st.flits_injected += p->flits;
+	/* The head flit goes onto the local input in this cycle (the NI has the credit). */
+	ni_send(noc, p->src, noc->now);
+	schedule(noc, p->src, p->flits > 1 ? noc->now + 1 : noc->now + noc->cfg.router_stages);
+	return 0;
+}
+
+void spk_noc_eject_credit(struct spk_noc *noc, uint32_t tile, uint32_t flits)
+{
+	assert(tile < noc->n && noc->eject_cap[tile] > 0);
+	if (flits == 0)
+		return;
+	if (noc->eject_pending[tile] == 0)
+		noc->pending_tiles[noc->n_pending++] = tile;
+	noc->eject_pending[tile] += flits;
+}
+
+/* Adds the ejection credits given back in the cycle just ended. */
+static void apply_eject_credits(struct spk_noc *noc)
+{
+	for (uint32_t i = 0; i < noc->n_pending; i++) {
+		uint32_t t = noc->pending_tiles[i];
+		int32_t *c = &noc->rt.credit_q[(size_t)t * PORTS + SPK_PORT_LOCAL];
+
+		*c += (int32_t)noc->eject_pending[t];
+		assert((uint32_t)*c <= noc->eject_cap[t] && "more ejection credit returned than taken");
+		noc->eject_pending[t] = 0;
+	}
+	noc->n_pending = 0;
+}
+
+/* Records the packet whose tail flit left router r's local output in cycle x. */
+static void deliver(struct spk_noc *noc, uint32_t slot, uint64_t x)
+{
+	const struct spk_packet *p = &noc->pkt[slot];
+	struct spk_noc_delivery *d;
+	uint64_t lat;
+	uint32_t sx = p->src % noc->cfg.mesh_x, sy = p->src / noc->cfg.mesh_x;
+	uint32_t dx = p->dst % noc->cfg.mesh_x, dy = p->dst / noc->cfg.mesh_x;
+
+	if (noc->deliv_len == noc->deliv_cap) {
+		size_t cap = noc->deliv_cap * 2;
+		struct spk_noc_delivery *nd = realloc(noc->deliv, cap * sizeof(*nd));
+
+		/* Deliveries are the caller's data: losing one would be silent corruption. */
+		if (nd == NULL)
+			abort();
+		noc->deliv = nd;
+		noc->deliv_cap = cap;
+	}
+	d = &noc->deliv[noc->deliv_len++];
+	d->pkt = *p;
+	d->inject_cycle = noc->pkt_inject[slot];
+	d->arrival_cycle = x + 1;
+	lat = d->arrival_cycle - d->inject_cycle;
+	noc->st.packets_delivered++;
+	noc->st.latency_sum += lat;
+	if (lat > noc->st.latency_max)
+		noc->st.latency_max = lat;
+	noc->st.hops += (sx > dx ? sx - dx : dx - sx) + (sy > dy ? sy - dy : dy - sy);
+	noc->pkt_free[noc->n_free++] = slot;
+}
+
+/* Deliveries of one cycle in tile order (at most one per tile: insertion sort is enough). */
+static void sort_deliveries(struct spk_noc_delivery *d, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct spk_noc_delivery v = d[i];
+		size_t j = i;
+
+		while (j > 0 && d[j - 1].pkt.dst > v.pkt.dst) {
+			d[j] = d[j - 1];
+			j--;
+		}
+		d[j] = v;
+	}
+}
+
+/* Evaluates cycle noc->now for the routers scheduled in it, and commits it. */
+static void eval_cycle(struct spk_noc *noc)
+{
+	const uint64_t x = noc->now;
+	const uint32_t mesh_x = noc->cfg.mesh_x;
+	const uint64_t arrive_ready = x + 1 + noc->cfg.router_stages;
+	uint32_t b = (uint32_t)(x % noc->wheel), n_cur = noc->bucket_len[b];
+	uint32_t *cur = noc->cur;
+	size_t deliv0 = noc->deliv_len;
+
+	memcpy(cur, noc->bucket + (size_t)b * noc->n, n_cur * sizeof(*cur));
+	noc->bucket_len[b] = 0;
+	noc->n_sched -= n_cur;
+
+	/* 1. Evaluate: registered state and the router's own buffers only. */
+	for (uint32_t i = 0; i < n_cur; i++) {
+		uint32_t r = cur[i];
+		struct spk_router_out *o = &noc->out[i];
+
+		noc->sched_at[r] = UINT64_MAX;
+		ni_send(noc, r, x);
+		spk_router_eval(&noc->rt, r, x, NULL, o);
+		noc->st.stall_cycles += o->stalls;
+	}
+	noc->st.cycles_evaluated++;
+	noc->st.router_evals += n_cur;
+
+	/* 2. Commit: flits onto links and out to units, credits upstream. */
+	for (uint32_t i = 0; i < n_cur; i++) {
+		uint32_t r = cur[i];
+		const struct spk_router_out *o = &noc->out[i];
+		unsigned valid = o->valid, credit = o->credit;
+
+		while (valid != 0) {
+			unsigned port = (unsigned)__builtin_ctz(valid);
+			const struct spk_flit *f = &o->flit[port];
+
+			valid &= valid - 1;
+			noc->st.router_flits++;
+			noc->link_count[(size_t)r * PORTS + port]++;
+			if (port == SPK_PORT_LOCAL) {
+				noc->st.flits_delivered++;
+				if (f->flags & SPK_FLIT_TAIL)
+					deliver(noc, f->pkt, x);
+			} else {
+				uint32_t nb = spk_router_neighbour(mesh_x, r, port);
+
+				noc->st.link_flits++;
+				spk_router_accept(&noc->rt, nb, spk_router_opposite(port), f,
+						  arrive_ready);
+				schedule(noc, nb, arrive_ready);
+			}
+		}
+		while (credit != 0) {
+			unsigned port = (unsigned)__builtin_ctz(credit);
+
+			credit &= credit - 1;
+			if (port == SPK_PORT_LOCAL)
+				noc->ni_credit_q[r]++;
+			else
+				spk_router_credit(&noc->rt, spk_router_neighbour(mesh_x, r, port),
+						  spk_router_opposite(port));
+		}
+	}
+	apply_eject_credits(noc);
+
+	/* 3. Reschedule: when each router can act next; x + 1 while its NI is sending. */
+	noc->now = x + 1;
+	for (uint32_t i = 0; i < n_cur; i++) {
+		uint32_t r = cur[i];
+		uint64_t next = noc->out[i].next;
+
+		if (noc->ni_pkt_q[r] != NO_PACKET)
+			next = x + 1;
+		if (next != UINT64_MAX)
+			schedule(noc, r, next);
+	}
+	if (noc->deliv_len - deliv0 > 1)
+		sort_deliveries(noc->deliv + deliv0, noc->deliv_len - deliv0);
+}
+
+/* The earliest scheduled cycle, UINT64_MAX if none. */
+static uint64_t first_scheduled(const struct spk_noc *noc)
+{
+	if (noc->n_sched == 0)
+		return UINT64_MAX;
+	for (uint64_t c = noc->now; ; c++)
+		if (noc->bucket_len[c % noc->wheel] > 0)
+			return c;
+}
+
+int spk_noc_run(struct spk_noc *noc, uint64_t until, unsigned flags)
+{
+	while (noc->now < until) {
+		uint64_t c = first_scheduled(noc);
+		size_t before;
+
+		if (c > noc->now) {
+			/* Nothing happens before c: jump (credits given in `now` first). */
+			apply_eject_credits(noc);
+			noc->now = c < until ? c : until;
+			continue;
+		}
+		before = noc->deliv_len;
+		eval_cycle(noc);
+		if ((flags & SPK_NOC_STOP_AT_DELIVERY) && noc->deliv_len > before)
+			break;
+	}
+	return 0;
+}
+
+uint64_t spk_noc_next_cycle(const struct spk_noc *noc)
+{
+	return first_scheduled(noc);
+}
+
+bool spk_noc_idle(const struct spk_noc *noc)
+{
+	return noc->n_free == noc->pkt_cap;
+}
+
+size_t spk_noc_pending(const struct spk_noc *noc)
+{
+	return noc->deliv_len - noc->deliv_read;
+}
+
+size_t spk_noc_collect(struct spk_noc *noc, struct spk_noc_delivery *out, size_t max)
+{
+	size_t k = noc->deliv_len - noc->deliv_read;
+
+	if (k > max)
+		k = max;
+	memcpy(out, noc->deliv + noc->deliv_read, k * sizeof(*out));
+	noc->deliv_read += k;
+	if (noc->deliv_read == noc->deliv_len)
+		noc->deliv_read = noc->deliv_len = 0;
+	return k;
+}
+
+void spk_noc_get_stats(const struct spk_noc *noc, struct spk_noc_stats *st)
+{
+	*st = noc->st;
+	st->cycles = noc->now;
+	st->buffer_peak = noc->rt.buf_peak;
+	st->busiest_link = 0;
+	st->busiest_link_flits = 0;
+	for (size_t i = 0; i < (size_t)noc->n * PORTS; i++) {
+		if (i % PORTS != SPK_PORT_LOCAL && noc->link_count[i] > st->busiest_link_flits) {
+			st->busiest_link_flits = noc->link_count[i];
+			st->busiest_link = (uint32_t)i;
+		}
+	}
+}
+
+const uint64_t *spk_noc_link_counts(const struct spk_noc *noc)
+{
+	return noc->link_count;
+}
+
+double spk_noc_energy_pj(const struct spk_noc_stats *st, const struct spk_arch_energy *e)
+{
+	return (double)st->router_flits * e->router_pj + (double)st->link_flits * e->link_pj;
+}

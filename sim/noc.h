@@ -1,0 +1,170 @@
+/*
+ * noc.h — the network on chip: a mesh of routers (sim/router.h), the links between them and
+ * each tile's network interface (NI), simulated cycle by cycle and event-driven
+ * (doc/architecture.md §2–5 is the contract; §11 describes this model).
+ *
+ * How the chip uses it. The NoC has its own clock, `now`: the next cycle it will evaluate. In
+ * cycle `now` a unit may hand its NI a packet (spk_noc_inject; refused with -EAGAIN while the NI
+ * is busy or the router's local input has no credit — back-pressure) and give back ejection
+ * credits (spk_noc_eject_credit). spk_noc_run() then evaluates cycles up to a limit; with
+ * SPK_NOC_STOP_AT_DELIVERY it stops right after the first cycle that delivered a packet, so the
+ * caller can act in the packet's arrival cycle (== spk_noc_now()). Delivered packets, with their
+ * injection and arrival cycles, are taken with spk_noc_collect(). spk_noc_next_cycle() tells a
+ * scheduler when the NoC next has work.
+ *
+ * Event-driven: a router is evaluated only in the cycles in which it can act (a flit at the
+ * head of one of its inputs is ready, or its NI is sending); every other cycle is jumped over,
+ * and an empty network costs nothing. The results are exactly those of evaluating every router
+ * every cycle (tests/unit/test_noc.c checks it against such a naive model).
+ *
+ * Deterministic: evaluation order never matters (two-phase), and deliveries of one cycle are
+ * reported in tile order.
+ *
+ * Memory: everything is allocated by spk_noc_create(): router state, a timing wheel of
+ * router_stages + 2 cycles, a packet table sized for the most packets the network can hold,
+ * and room for one cycle of deliveries. Running never allocates, except that the delivery list
+ * grows if the caller lets deliveries pile up without collecting them.
+ *
+ * Ownership: spk_noc_create()/spk_noc_destroy().
+ */
+#ifndef SPK_NOC_H
+#define SPK_NOC_H
+
+#include "arch/arch.h"
+#include "sim/router.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Packet kinds (doc/architecture.md §2). */
+enum spk_packet_kind {
+	SPK_PACKET_SPIKE = 0,
+	SPK_PACKET_GRADED = 1,
+	SPK_PACKET_TOKEN = 2,
+	SPK_PACKET_RELEASE = 3,
+};
+
+/* Bits of a graded event's value. */
+#define SPK_GRADED_VALUE_BITS 32
+
+/* The largest packet the model accepts, in flits. */
+#define SPK_NOC_MAX_FLITS 1024
+
+struct spk_noc_config {
+	uint32_t mesh_x, mesh_y;	/* tiles */
+	uint32_t buffer_flits;		/* B: input buffer per router port, = credits */
+	uint32_t router_stages;		/* P: router pipeline depth, cycles */
+	uint32_t flit_bits;		/* flit width (packet sizes) */
+	uint32_t eject_flits;		/* each unit's input capacity in flits; 0 = unlimited */
+};
+
+/* A packet as units see it. The NoC carries kind..id untouched. */
+struct spk_packet {
+	uint32_t src;			/* source tile */
+	uint32_t dst;			/* destination tile */
+	uint16_t flits;			/* length, 1..SPK_NOC_MAX_FLITS (spk_noc_packet_flits) */
+	uint8_t kind;			/* enum spk_packet_kind */
+	uint8_t tag;			/* step tag (s mod 2) */
+	uint32_t axon;			/* payload: axon or route index */
+	int32_t value;			/* graded value */
+	uint64_t id;			/* the caller's, e.g. a sequence number */
+};
+
+struct spk_noc_delivery {
+	struct spk_packet pkt;
+	uint64_t inject_cycle;		/* cycle the NI accepted it */
+	uint64_t arrival_cycle;		/* first cycle the unit can use it (tail arrived) */
+};
+
+struct spk_noc_stats {
+	uint64_t cycles;		/* now: cycles simulated */
+	uint64_t cycles_evaluated;	/* cycles in which at least one router was evaluated */
+	uint64_t router_evals;		/* router evaluations (sum of active routers per cycle) */
+	uint64_t packets_injected, packets_delivered;
+	uint64_t flits_injected, flits_delivered;
+	uint64_t inject_refused;	/* spk_noc_inject calls refused (back-pressure) */
+	uint64_t hops;			/* sum over delivered packets of Manhattan distance */
+	uint64_t router_flits;		/* flit passages through a router (energy: router_pj) */
+	uint64_t link_flits;		/* flit passages over a tile-to-tile link (energy: link_pj) */
+	uint64_t latency_sum;		/* sum over delivered packets of arrival - inject */
+	uint64_t latency_max;
+	uint64_t stall_cycles;		/* input-buffer cycles with a ready head flit that stayed */
+	uint32_t buffer_peak;		/* most flits ever held by one input buffer (<= B) */
+	uint32_t busiest_link;		/* tile·5 + output port of the busiest tile-to-tile link */
+	uint64_t busiest_link_flits;	/* flits over it (0: no link used) */
+};
+
+/* Stop spk_noc_run() after the first cycle that delivered a packet. */
+#define SPK_NOC_STOP_AT_DELIVERY 1u
+
+struct spk_noc;
+
+/*
+ * The NoC parameters of a checked architecture. Returns 0, or -ENOTSUP for what the model does
+ * not do yet ([noc] multicast = tree). eject_flits is set to [core] input_fifo.
+ */
+int spk_noc_config_from_arch(struct spk_noc_config *cfg, const struct spk_arch *a);
+
+/* Flits of a packet of the given kind at flit_bits (doc/architecture.md §2). */
+uint32_t spk_noc_packet_flits(uint32_t flit_bits, enum spk_packet_kind kind);
+
+/* A network at cycle 0, empty, every NI idle. NULL if out of memory. Asserts a sane config. */
+struct spk_noc *spk_noc_create(const struct spk_noc_config *cfg);
+void spk_noc_destroy(struct spk_noc *noc);
+
+/* Overrides one tile's input capacity (flits, 0 = unlimited); only before its first delivery. */
+void spk_noc_set_eject_capacity(struct spk_noc *noc, uint32_t tile, uint32_t flits);
+
+/* The next cycle to evaluate. */
+uint64_t spk_noc_now(const struct spk_noc *noc);
+
+/*
+ * Hands packet p to the NI of tile p->src in cycle now. Returns 0, or -EAGAIN (back-pressure:
+ * the NI is still sending a packet, or the router's local input has no credit) — offer it again
+ * in a later cycle. Asserts valid tiles, 1 <= flits <= SPK_NOC_MAX_FLITS, and that the packet fits
+ * the destination unit's input capacity (units free whole packets: a longer one would never
+ * arrive).
+ */
+int spk_noc_inject(struct spk_noc *noc, const struct spk_packet *p);
+
+/* True if spk_noc_inject() at tile would be accepted in cycle now. */
+bool spk_noc_can_inject(const struct spk_noc *noc, uint32_t tile);
+
+/* The unit at tile freed `flits` of its input capacity in cycle now: usable from now + 1. */
+void spk_noc_eject_credit(struct spk_noc *noc, uint32_t tile, uint32_t flits);
+
+/*
+ * Evaluates cycles now, now + 1, ... up to until - 1 (jumping over cycles with nothing to do),
+ * leaving now == until; or, with SPK_NOC_STOP_AT_DELIVERY, stops after the first cycle that
+ * delivered a packet (now == that packet's arrival cycle). Returns 0.
+ */
+int spk_noc_run(struct spk_noc *noc, uint64_t until, unsigned flags);
+
+/* The earliest cycle >= now at which the NoC has work; UINT64_MAX if it holds nothing. */
+uint64_t spk_noc_next_cycle(const struct spk_noc *noc);
+
+/* True if no packet is anywhere in the network (NIs included). */
+bool spk_noc_idle(const struct spk_noc *noc);
+
+/* Deliveries waiting to be collected. */
+size_t spk_noc_pending(const struct spk_noc *noc);
+
+/*
+ * Moves up to max deliveries, oldest first (arrival cycle, then tile), into out. Returns how
+ * many.
+ */
+size_t spk_noc_collect(struct spk_noc *noc, struct spk_noc_delivery *out, size_t max);
+
+void spk_noc_get_stats(const struct spk_noc *noc, struct spk_noc_stats *st);
+
+/*
+ * Flits sent per (tile, output port), index tile·5 + port: ports 1..4 are the links to the
+ * neighbours, port 0 counts flits ejected at the tile. tiles·5 entries, owned by the NoC.
+ */
+const uint64_t *spk_noc_link_counts(const struct spk_noc *noc);
+
+/* NoC dynamic energy of the counted events, pJ: router_flits·router_pj + link_flits·link_pj. */
+double spk_noc_energy_pj(const struct spk_noc_stats *st, const struct spk_arch_energy *e);
+
+#endif

@@ -1,0 +1,182 @@
+/*
+ * router.h — the mesh router: the C model of one 5-port, input-queued wormhole router with XY
+ * routing, credit flow control, round-robin switch allocation and a `router_stages` pipeline
+ * (doc/architecture.md §3, whose words and field names this follows; rtl/router.sv will mirror
+ * it port for port).
+ *
+ * The state of all routers of a mesh lives in one struct spk_router of flat arrays indexed by
+ * router r and port p (q = r·SPK_ROUTER_PORTS + p), so that the network (sim/noc.c) can evaluate
+ * any subset of routers in any order. spk_router_eval() is one router's cycle: it reads the
+ * router's registered state and the flits arriving on its input links this cycle, decides the
+ * grants, and commits the router's own next state; what must cross to a neighbour (flits on
+ * output links, credits for the upstream senders) comes back in struct spk_router_out for the
+ * caller to deliver at the end of the cycle. Because a router's eval reads only its own state
+ * and its own inputs, and the caller applies cross-router effects after every router of the
+ * cycle has been evaluated, the order of evaluation never matters (two-phase semantics).
+ *
+ * Credits arriving from downstream are added by the caller through spk_router_credit() at the
+ * end of the cycle in which they were sent, which makes them usable in the next cycle exactly as
+ * the contract says (one cycle of credit latency).
+ *
+ * Ownership: the caller allocates struct spk_router and calls spk_router_init()/_fini().
+ * Assumes a checked architecture (sizes within the arch table's ranges).
+ */
+#ifndef SPK_ROUTER_H
+#define SPK_ROUTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SPK_ROUTER_PORTS 5
+
+/* Ports, in arbitration order. */
+enum spk_port {
+	SPK_PORT_LOCAL = 0,		/* to and from the tile's unit (its network interface) */
+	SPK_PORT_EAST = 1,		/* x + 1 */
+	SPK_PORT_WEST = 2,		/* x - 1 */
+	SPK_PORT_NORTH = 3,		/* y - 1 */
+	SPK_PORT_SOUTH = 4,		/* y + 1 */
+};
+
+#define SPK_ROUTER_NONE 0xffu		/* owner_q: output has no owner */
+
+/* Flit flags. */
+#define SPK_FLIT_HEAD 1u
+#define SPK_FLIT_TAIL 2u
+
+/*
+ * A flit as a router sees it. The payload stays with the network (pkt names it); a router needs
+ * only the destination (for XY routing of head flits) and the head/tail marks.
+ */
+struct spk_flit {
+	uint32_t pkt;			/* packet slot in the network's packet table */
+	uint16_t dst;			/* destination tile */
+	uint8_t flags;			/* SPK_FLIT_HEAD | SPK_FLIT_TAIL */
+	uint8_t unused;
+};
+
+/* The routers of one mesh, in flat arrays (doc/architecture.md §3 "State"). */
+struct spk_router {
+	uint32_t n;			/* routers (tiles) */
+	uint32_t mesh_x, mesh_y;
+	uint32_t buffer_flits;		/* B */
+	uint32_t stages;		/* P */
+	/* Input buffers: ring of B flits per (router, port), with each flit's ready cycle. */
+	struct spk_flit *buf_flit_q;	/* [n·5·B] */
+	uint64_t *buf_ready_q;		/* [n·5·B] cycle from which the flit may leave */
+	uint16_t *buf_head_q;		/* [n·5] index of the oldest flit */
+	uint16_t *buf_count_q;		/* [n·5] flits held */
+	uint32_t *held_q;		/* [n] flits held in all five buffers */
+	uint8_t *occ_q;			/* [n] bit p: input buffer p is not empty */
+	/* Outputs. */
+	int32_t *credit_q;		/* [n·5] free slots downstream of each output */
+	uint8_t *credit_inf;		/* [n·5] 1: output never runs out of credit (ideal sink) */
+	uint8_t *owner_q;		/* [n·5] input holding each output, or SPK_ROUTER_NONE */
+	uint8_t *rr_q;			/* [n·5] round-robin pointer of each output */
+	/* Inputs. */
+	uint8_t *route_q;		/* [n·5] output taken by the packet at each input */
+	/* Constant tables: the coordinates of each tile. */
+	uint16_t *tile_x, *tile_y;	/* [n] */
+	/* Observation (not state): the most flits ever held by one input buffer. */
+	uint32_t buf_peak;
+};
+
+/* The flits arriving on a router's input links in one cycle. */
+struct spk_router_in {
+	uint8_t valid;			/* bit p: a flit arrives on input p */
+	struct spk_flit flit[SPK_ROUTER_PORTS];
+};
+
+/* What one router's cycle sends to its neighbours and its unit. */
+struct spk_router_out {
+	uint8_t valid;			/* bit o: a flit leaves on output o */
+	uint8_t credit;			/* bit p: a flit left input p: one credit to its sender */
+	uint8_t stalls;			/* inputs whose ready head flit did not leave */
+	struct spk_flit flit[SPK_ROUTER_PORTS];
+	uint64_t next;			/* earliest cycle this router can act again on what it holds
+					 * (UINT64_MAX when its buffers are empty) */
+};
+
+/*
+ * Sets up the routers of a mesh_x × mesh_y mesh with B-flit input buffers and a P-cycle
+ * pipeline: empty buffers, every output with B credits (the local output too: see
+ * spk_router_set_local_credit()), no owners, round-robin pointers at the local port.
+ * Returns 0 or -ENOMEM.
+ */
+int spk_router_init(struct spk_router *rt, uint32_t mesh_x, uint32_t mesh_y,
+		    uint32_t buffer_flits, uint32_t stages);
+void spk_router_fini(struct spk_router *rt);
+
+/* Sets the credits of router r's local output (its unit's input capacity); 0 = unlimited. */
+void spk_router_set_local_credit(struct spk_router *rt, uint32_t r, uint32_t flits);
+
+/* The output a head flit for dst takes at router here (XY dimension order). */
+static inline unsigned spk_router_xy(uint32_t mesh_x, uint32_t here, uint32_t dst)
+{
+	uint32_t hx = here % mesh_x, hy = here / mesh_x;
+	uint32_t dx = dst % mesh_x, dy = dst / mesh_x;
+
+	if (dx > hx)
+		return SPK_PORT_EAST;
+	if (dx < hx)
+		return SPK_PORT_WEST;
+	if (dy > hy)
+		return SPK_PORT_SOUTH;
+	if (dy < hy)
+		return SPK_PORT_NORTH;
+	return SPK_PORT_LOCAL;
+}
+
+/* The port on the neighbour that faces output o (east <-> west, north <-> south). */
+static inline unsigned spk_router_opposite(unsigned o)
+{
+	static const uint8_t opp[SPK_ROUTER_PORTS] = {
+		SPK_PORT_LOCAL, SPK_PORT_WEST, SPK_PORT_EAST, SPK_PORT_SOUTH, SPK_PORT_NORTH
+	};
+	return opp[o];
+}
+
+/* The tile on the other side of port o of tile r; assumes the port leads inside the mesh. */
+static inline uint32_t spk_router_neighbour(uint32_t mesh_x, uint32_t r, unsigned o)
+{
+	switch (o) {
+	case SPK_PORT_EAST: return r + 1;
+	case SPK_PORT_WEST: return r - 1;
+	case SPK_PORT_NORTH: return r - mesh_x;
+	case SPK_PORT_SOUTH: return r + mesh_x;
+	default: return r;
+	}
+}
+
+/*
+ * Router r's cycle `cycle`: requests, round-robin switch allocation, switch traversal (granted
+ * flits leave, their credits go back upstream), then the flits in `in` are written into the
+ * input buffers with ready = cycle + P. Commits r's own state; fills *out. Asserts that no
+ * buffer overflows (a sender without credit is a broken invariant).
+ */
+void spk_router_eval(struct spk_router *rt, uint32_t r, uint64_t cycle,
+		     const struct spk_router_in *in, struct spk_router_out *out);
+
+/*
+ * Writes flit f into input p of router r, leaving from cycle `ready` on. The network uses this
+ * instead of spk_router_eval()'s link inputs: a flit sent in cycle x is written at the end of x
+ * with ready = x + 1 + P, which is the contract's link register (cycle x + 1) followed by the
+ * buffer write (ready = (x + 1) + P) with nothing observable in between — the flit cannot leave
+ * earlier either way, and the sender's credit guarantees the slot. Asserts the slot is free.
+ */
+void spk_router_accept(struct spk_router *rt, uint32_t r, unsigned p, const struct spk_flit *f,
+		       uint64_t ready);
+
+/* One credit back to output o of router r (a flit left the buffer downstream). */
+static inline void spk_router_credit(struct spk_router *rt, uint32_t r, unsigned o)
+{
+	rt->credit_q[r * SPK_ROUTER_PORTS + o]++;
+}
+
+/* True if router r holds no flit. */
+static inline bool spk_router_empty(const struct spk_router *rt, uint32_t r)
+{
+	return rt->held_q[r] == 0;
+}
+
+#endif

@@ -1,0 +1,100 @@
+/*
+ * sched.h — the chip top's event queue: a binary heap of events ordered by (cycle, priority,
+ * sequence number), so that a block is woken only in the cycles in which it has work and events
+ * of one cycle are handled in a fixed order (priority first, then the order they were pushed:
+ * libuv timers, gem5 event priorities). Same pushes, same pops: deterministic.
+ *
+ * Two kinds of events share the heap:
+ *   - plain events (spk_sched_push): any number per target, each popped once;
+ *   - wake-ups (spk_sched_wake): at most one pending per target; waking a target that already
+ *     has a pending wake-up keeps the earlier of the two (an earlier one replaces a later one in
+ *     place, with a fresh sequence number). This is what the chip top uses: "block b has work at
+ *     cycle c" said many times costs one event.
+ * Time never goes back: an event may not be pushed for a cycle before the last popped one
+ * (an assert).
+ *
+ * Memory: the heap is allocated by spk_sched_init() and grows only through spk_sched_reserve(),
+ * between runs; a push into a full heap is refused (-ENOSPC) rather than allocating on the hot
+ * path. Pop and push are O(log n).
+ *
+ * Ownership: the caller allocates struct spk_sched; spk_sched_init()/spk_sched_fini().
+ */
+#ifndef SPK_SCHED_H
+#define SPK_SCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Largest priority (lower runs first within a cycle). */
+#define SPK_SCHED_MAX_PRIO 0x7fffu
+/* Largest target id (and number of targets). */
+#define SPK_SCHED_MAX_TARGET 0x7fffffffu
+
+struct spk_sched_event {
+	uint64_t cycle;
+	uint64_t seq;			/* order of push among equal (cycle, priority) */
+	uint32_t prio;
+	uint32_t target;		/* the block to run */
+	uint32_t arg;			/* the caller's (0 for wake-ups) */
+	bool wake;			/* a wake-up (spk_sched_wake) rather than a plain event */
+};
+
+/* Internal heap entry: the ordering key packed into two words. */
+struct spk_sched_entry {
+	uint64_t cycle;
+	uint64_t key;			/* prio << 48 | seq */
+	uint32_t target;		/* bit 31: wake-up */
+	uint32_t arg;
+};
+
+struct spk_sched {
+	struct spk_sched_entry *heap;
+	size_t len, cap;
+	int64_t *pos;			/* [n_targets] heap index of the target's wake-up, or -1 */
+	uint32_t n_targets;
+	uint64_t seq;			/* next sequence number */
+	uint64_t now;			/* cycle of the last popped event */
+};
+
+/*
+ * An empty queue for up to `capacity` pending events and wake-ups of targets 0..n_targets-1.
+ * Returns 0 or -ENOMEM.
+ */
+int spk_sched_init(struct spk_sched *s, size_t capacity, uint32_t n_targets);
+void spk_sched_fini(struct spk_sched *s);
+
+/* Grows the heap to hold at least `capacity` events (between runs). 0 or -ENOMEM. */
+int spk_sched_reserve(struct spk_sched *s, size_t capacity);
+
+/* Empties the queue and restarts time and sequence numbers at 0 (a new run). */
+void spk_sched_clear(struct spk_sched *s);
+
+/* Queues a plain event. 0, or -ENOSPC when the heap is full. */
+int spk_sched_push(struct spk_sched *s, uint64_t cycle, uint32_t prio, uint32_t target,
+		   uint32_t arg);
+
+/*
+ * Wakes target at (cycle, prio) unless it already has a wake-up at an earlier or equal
+ * (cycle, prio). 0, or -ENOSPC when a new entry is needed and the heap is full.
+ */
+int spk_sched_wake(struct spk_sched *s, uint32_t target, uint64_t cycle, uint32_t prio);
+
+/* True if target has a pending wake-up; its cycle in *cycle (may be NULL). */
+bool spk_sched_pending(const struct spk_sched *s, uint32_t target, uint64_t *cycle);
+
+static inline bool spk_sched_empty(const struct spk_sched *s)
+{
+	return s->len == 0;
+}
+
+/* The cycle of the next event; UINT64_MAX when empty. */
+static inline uint64_t spk_sched_next_cycle(const struct spk_sched *s)
+{
+	return s->len == 0 ? UINT64_MAX : s->heap[0].cycle;
+}
+
+/* Removes the first event into *ev. 0, or -ENOENT when empty. */
+int spk_sched_pop(struct spk_sched *s, struct spk_sched_event *ev);
+
+#endif

@@ -1,0 +1,246 @@
+/*
+ * test_router.c — unit tests of one router's cycle (sim/router.c) through its port-level
+ * interface, as an RTL testbench would drive rtl/router.sv: XY routing, the P-cycle pipeline,
+ * credits (none: no grant, a stall; returned: one per flit that left), round-robin arbitration,
+ * wormhole ownership of an output until the tail, and the registered-state-only decisions (a flit
+ * never leaves in the cycle it arrives). doc/architecture.md §3 is the contract.
+ */
+#include "config.h"
+
+#include "sim/router.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+/* A 3x3 mesh; the router under test is the middle one (tile 4), which has all five ports. */
+#define MID 4u
+
+static struct spk_flit flit(uint32_t pkt, uint16_t dst, uint8_t flags)
+{
+	struct spk_flit f = { .pkt = pkt, .dst = dst, .flags = flags };
+
+	return f;
+}
+
+static void put(struct spk_router_in *in, unsigned port, struct spk_flit f)
+{
+	in->valid |= (uint8_t)(1u << port);
+	in->flit[port] = f;
+}
+
+static void test_xy_route(void **state)
+{
+	(void)state;
+	for (uint32_t mx = 1; mx <= 5; mx++) {
+		for (uint32_t my = 1; my <= 4; my++) {
+			for (uint32_t h = 0; h < mx * my; h++) {
+				for (uint32_t d = 0; d < mx * my; d++) {
+					unsigned o = spk_router_xy(mx, h, d);
+					uint32_t hx = h % mx, hy = h / mx, dx = d % mx, dy = d / mx;
+
+					if (hx != dx) {
+						assert_int_equal(o, dx > hx ? SPK_PORT_EAST : SPK_PORT_WEST);
+					} else if (hy != dy) {
+						assert_int_equal(o, dy > hy ? SPK_PORT_SOUTH : SPK_PORT_NORTH);
+					} else {
+						assert_int_equal(o, SPK_PORT_LOCAL);
+					}
+					if (o != SPK_PORT_LOCAL) {
+						uint32_t nb = spk_router_neighbour(mx, h, o);
+
+						/* one step closer, and the way back faces us */
+						assert_true(nb < mx * my);
+						assert_int_equal(spk_router_neighbour(mx, nb,
+								 spk_router_opposite(o)), h);
+					}
+				}
+			}
+		}
+	}
+}
+
+/* A flit arriving in cycle x leaves in cycle x + P, towards its XY output, returning a credit. */
+static void test_pipeline_and_credit(void **state)
+{
+	(void)state;
+	for (uint32_t P = 1; P <= 4; P++) {
+		struct spk_router rt;
+		struct spk_router_in in = { 0 };
+		struct spk_router_out out;
+
+		assert_int_equal(spk_router_init(&rt, 3, 3, 4, P), 0);
+		put(&in, SPK_PORT_WEST, flit(7, 5, SPK_FLIT_HEAD | SPK_FLIT_TAIL));	/* to (2,1) */
+		spk_router_eval(&rt, MID, 10, &in, &out);
+		assert_int_equal(out.valid, 0);
+		assert_int_equal(out.credit, 0);
+		assert_int_equal(out.next, 10 + P);
+		assert_false(spk_router_empty(&rt, MID));
+		for (uint64_t x = 11; x < 10 + P; x++) {
+			spk_router_eval(&rt, MID, x, NULL, &out);
+			assert_int_equal(out.valid, 0);
+			assert_int_equal(out.stalls, 0);
+		}
+		spk_router_eval(&rt, MID, 10 + P, NULL, &out);
+		assert_int_equal(out.valid, 1u << SPK_PORT_EAST);
+		assert_int_equal(out.flit[SPK_PORT_EAST].pkt, 7);
+		assert_int_equal(out.credit, 1u << SPK_PORT_WEST);
+		assert_int_equal(rt.credit_q[MID * 5 + SPK_PORT_EAST], 3);
+		assert_int_equal(out.next, UINT64_MAX);
+		assert_true(spk_router_empty(&rt, MID));
+		spk_router_fini(&rt);
+	}
+}
+
+/* No credit: nothing leaves, the ready flit stalls; one credit back: it leaves next cycle. */
+static void test_no_credit_stalls(void **state)
+{
+	struct spk_router rt;
+	struct spk_router_in in = { 0 };
+	struct spk_router_out out;
+
+	(void)state;
+	assert_int_equal(spk_router_init(&rt, 3, 3, 2, 1), 0);
+	rt.credit_q[MID * 5 + SPK_PORT_SOUTH] = 0;
+	put(&in, SPK_PORT_NORTH, flit(1, 7, SPK_FLIT_HEAD | SPK_FLIT_TAIL));	/* to (1,2) */
+	spk_router_eval(&rt, MID, 0, &in, &out);
+	for (uint64_t x = 1; x < 5; x++) {
+		spk_router_eval(&rt, MID, x, NULL, &out);
+		assert_int_equal(out.valid, 0);
+		assert_int_equal(out.stalls, 1);
+		assert_int_equal(out.next, x + 1);
+	}
+	spk_router_credit(&rt, MID, SPK_PORT_SOUTH);
+	spk_router_eval(&rt, MID, 5, NULL, &out);
+	assert_int_equal(out.valid, 1u << SPK_PORT_SOUTH);
+	assert_int_equal(out.stalls, 0);
+	assert_int_equal(rt.credit_q[MID * 5 + SPK_PORT_SOUTH], 0);
+	spk_router_fini(&rt);
+}
+
+/* Four inputs always holding a flit for the local output are served in turn. */
+static void test_round_robin(void **state)
+{
+	struct spk_router rt;
+	struct spk_router_in in = { 0 };
+	struct spk_router_out out;
+	static const unsigned ins[] = { SPK_PORT_EAST, SPK_PORT_WEST, SPK_PORT_NORTH,
+					SPK_PORT_SOUTH };
+	unsigned served[5] = { 0 }, last = 99;
+
+	(void)state;
+	assert_int_equal(spk_router_init(&rt, 3, 3, 4, 1), 0);
+	spk_router_set_local_credit(&rt, MID, 0);	/* an ideal sink */
+	for (uint64_t x = 0; x < 400; x++) {
+		memset(&in, 0, sizeof(in));
+		/* refill every input that has room (a sender with credit) */
+		for (unsigned i = 0; i < 4; i++)
+			if (rt.buf_count_q[MID * 5 + ins[i]] < 3)
+				put(&in, ins[i], flit(ins[i], MID, SPK_FLIT_HEAD | SPK_FLIT_TAIL));
+		spk_router_eval(&rt, MID, x, &in, &out);
+		if (out.valid) {
+			unsigned p = out.flit[SPK_PORT_LOCAL].pkt;
+
+			assert_int_equal(out.valid, 1u << SPK_PORT_LOCAL);
+			assert_int_equal(out.credit, 1u << p);
+			/* round robin over E W N S: each winner is followed by the next port */
+			if (last != 99)
+				assert_int_equal(p, last == SPK_PORT_SOUTH ? SPK_PORT_EAST : last + 1);
+			last = p;
+			served[p]++;
+		}
+	}
+	for (unsigned i = 1; i < 4; i++)
+		assert_true(served[ins[i]] + 1 >= served[ins[0]] &&
+			    served[ins[0]] + 1 >= served[ins[i]]);
+	assert_true(served[SPK_PORT_EAST] > 90);
+	assert_int_equal(rt.buf_peak, 3);
+	spk_router_fini(&rt);
+}
+
+/* A multi-flit packet owns its output until its tail passes; a head from elsewhere waits. */
+static void test_wormhole(void **state)
+{
+	struct spk_router rt;
+	struct spk_router_in in = { 0 };
+	struct spk_router_out out;
+
+	(void)state;
+	assert_int_equal(spk_router_init(&rt, 3, 3, 4, 1), 0);
+	/* cycle 0: head of a 3-flit packet A on west, a 1-flit packet B on north; both for east */
+	put(&in, SPK_PORT_WEST, flit(1, 5, SPK_FLIT_HEAD));
+	put(&in, SPK_PORT_NORTH, flit(2, 5, SPK_FLIT_HEAD | SPK_FLIT_TAIL));
+	spk_router_eval(&rt, MID, 0, &in, &out);
+	assert_int_equal(out.valid, 0);
+	/* cycle 1: round robin starts at the local port, so west (2) wins over north (3) */
+	memset(&in, 0, sizeof(in));
+	put(&in, SPK_PORT_WEST, flit(1, 5, 0));
+	spk_router_eval(&rt, MID, 1, &in, &out);
+	assert_int_equal(out.valid, 1u << SPK_PORT_EAST);
+	assert_int_equal(out.flit[SPK_PORT_EAST].pkt, 1);
+	assert_int_equal(rt.owner_q[MID * 5 + SPK_PORT_EAST], SPK_PORT_WEST);
+	assert_int_equal(out.stalls, 1);		/* B lost */
+	/* cycle 2: A's body leaves; B still waits although round robin now favours it */
+	memset(&in, 0, sizeof(in));
+	put(&in, SPK_PORT_WEST, flit(1, 5, SPK_FLIT_TAIL));
+	spk_router_eval(&rt, MID, 2, &in, &out);
+	assert_int_equal(out.flit[SPK_PORT_EAST].pkt, 1);
+	assert_int_equal(out.flit[SPK_PORT_EAST].flags, 0);
+	assert_int_equal(out.stalls, 1);
+	/* cycle 3: A's tail leaves and frees the output */
+	spk_router_eval(&rt, MID, 3, NULL, &out);
+	assert_int_equal(out.flit[SPK_PORT_EAST].flags, SPK_FLIT_TAIL);
+	assert_int_equal(rt.owner_q[MID * 5 + SPK_PORT_EAST], SPK_ROUTER_NONE);
+	/* cycle 4: B */
+	spk_router_eval(&rt, MID, 4, NULL, &out);
+	assert_int_equal(out.flit[SPK_PORT_EAST].pkt, 2);
+	assert_int_equal(out.credit, 1u << SPK_PORT_NORTH);
+	assert_int_equal(rt.credit_q[MID * 5 + SPK_PORT_EAST], 0);
+	assert_true(spk_router_empty(&rt, MID));
+	spk_router_fini(&rt);
+}
+
+/* Different outputs are granted in the same cycle; a flit never leaves the cycle it arrives. */
+static void test_parallel_outputs(void **state)
+{
+	struct spk_router rt;
+	struct spk_router_in in = { 0 };
+	struct spk_router_out out;
+
+	(void)state;
+	assert_int_equal(spk_router_init(&rt, 3, 3, 4, 1), 0);
+	put(&in, SPK_PORT_LOCAL, flit(1, 1, SPK_FLIT_HEAD | SPK_FLIT_TAIL));	/* north */
+	put(&in, SPK_PORT_EAST, flit(2, 3, SPK_FLIT_HEAD | SPK_FLIT_TAIL));	/* west */
+	put(&in, SPK_PORT_NORTH, flit(3, 7, SPK_FLIT_HEAD | SPK_FLIT_TAIL));	/* south */
+	put(&in, SPK_PORT_SOUTH, flit(4, 4, SPK_FLIT_HEAD | SPK_FLIT_TAIL));	/* local */
+	put(&in, SPK_PORT_WEST, flit(5, 5, SPK_FLIT_HEAD | SPK_FLIT_TAIL));	/* east */
+	spk_router_eval(&rt, MID, 0, &in, &out);
+	assert_int_equal(out.valid, 0);
+	spk_router_eval(&rt, MID, 1, NULL, &out);
+	assert_int_equal(out.valid, 0x1f);
+	assert_int_equal(out.credit, 0x1f);
+	assert_int_equal(out.flit[SPK_PORT_NORTH].pkt, 1);
+	assert_int_equal(out.flit[SPK_PORT_WEST].pkt, 2);
+	assert_int_equal(out.flit[SPK_PORT_SOUTH].pkt, 3);
+	assert_int_equal(out.flit[SPK_PORT_LOCAL].pkt, 4);
+	assert_int_equal(out.flit[SPK_PORT_EAST].pkt, 5);
+	spk_router_fini(&rt);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_xy_route),
+		cmocka_unit_test(test_pipeline_and_credit),
+		cmocka_unit_test(test_no_credit_stalls),
+		cmocka_unit_test(test_round_robin),
+		cmocka_unit_test(test_wormhole),
+		cmocka_unit_test(test_parallel_outputs),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

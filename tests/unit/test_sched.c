@@ -1,0 +1,197 @@
+/*
+ * test_sched.c — unit tests of the event queue (sim/sched.c): ordering by (cycle, priority,
+ * sequence number), wake-ups (one per target, earlier replaces later), capacity and reserve,
+ * clear; and the heap against a naive reference — an unsorted array searched linearly for the
+ * minimum — over long runs of random pushes, wake-ups and pops (the SQLite habit).
+ */
+#include "config.h"
+
+#include "sim/rng.h"
+#include "sim/sched.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static void test_order(void **state)
+{
+	struct spk_sched s;
+	struct spk_sched_event ev;
+
+	(void)state;
+	assert_int_equal(spk_sched_init(&s, 16, 4), 0);
+	assert_true(spk_sched_empty(&s));
+	assert_int_equal(spk_sched_next_cycle(&s), UINT64_MAX);
+	assert_int_equal(spk_sched_pop(&s, &ev), -ENOENT);
+	assert_int_equal(spk_sched_push(&s, 10, 1, 0, 100), 0);
+	assert_int_equal(spk_sched_push(&s, 5, 2, 1, 101), 0);
+	assert_int_equal(spk_sched_push(&s, 10, 0, 2, 102), 0);
+	assert_int_equal(spk_sched_push(&s, 10, 1, 3, 103), 0);
+	assert_int_equal(spk_sched_push(&s, 5, 2, 0, 104), 0);
+	assert_int_equal(spk_sched_next_cycle(&s), 5);
+	static const uint32_t want[] = { 101, 104, 102, 100, 103 };
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(spk_sched_pop(&s, &ev), 0);
+		assert_int_equal(ev.arg, want[i]);
+		assert_false(ev.wake);
+	}
+	assert_true(spk_sched_empty(&s));
+	spk_sched_fini(&s);
+}
+
+static void test_wake(void **state)
+{
+	struct spk_sched s;
+	struct spk_sched_event ev;
+	uint64_t c;
+
+	(void)state;
+	assert_int_equal(spk_sched_init(&s, 4, 3), 0);
+	assert_false(spk_sched_pending(&s, 1, NULL));
+	assert_int_equal(spk_sched_wake(&s, 1, 50, 0), 0);
+	assert_int_equal(spk_sched_wake(&s, 1, 60, 0), 0);	/* later: ignored */
+	assert_int_equal(spk_sched_wake(&s, 1, 50, 3), 0);	/* same cycle, lower priority */
+	assert_true(spk_sched_pending(&s, 1, &c));
+	assert_int_equal(c, 50);
+	assert_int_equal(spk_sched_push(&s, 40, 0, 2, 7), 0);
+	assert_int_equal(spk_sched_wake(&s, 1, 30, 0), 0);	/* earlier: replaces */
+	assert_int_equal(s.len, 2);
+	assert_int_equal(spk_sched_pop(&s, &ev), 0);
+	assert_true(ev.wake);
+	assert_int_equal(ev.target, 1);
+	assert_int_equal(ev.cycle, 30);
+	assert_false(spk_sched_pending(&s, 1, NULL));
+	assert_int_equal(spk_sched_wake(&s, 1, 40, 0), 0);	/* after the plain event */
+	assert_int_equal(spk_sched_pop(&s, &ev), 0);
+	assert_false(ev.wake);
+	assert_int_equal(ev.arg, 7);
+	assert_int_equal(spk_sched_pop(&s, &ev), 0);
+	assert_true(ev.wake);
+	assert_int_equal(ev.cycle, 40);
+
+	/* Full: a plain push and a new wake-up are refused; reserve grows it. */
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(spk_sched_push(&s, 100, 0, 0, (uint32_t)i), 0);
+	assert_int_equal(spk_sched_push(&s, 100, 0, 0, 9), -ENOSPC);
+	assert_int_equal(spk_sched_wake(&s, 2, 100, 0), -ENOSPC);
+	assert_int_equal(spk_sched_reserve(&s, 8), 0);
+	assert_int_equal(spk_sched_wake(&s, 2, 100, 0), 0);
+	assert_int_equal(s.len, 5);
+	spk_sched_clear(&s);
+	assert_true(spk_sched_empty(&s));
+	assert_false(spk_sched_pending(&s, 2, NULL));
+	assert_int_equal(spk_sched_wake(&s, 2, 0, 0), 0);	/* time restarted */
+	spk_sched_fini(&s);
+}
+
+/* The naive reference: an unsorted array, minimum found by a linear scan. */
+struct ref_ev {
+	uint64_t cycle, seq;
+	uint32_t prio, target, arg;
+	int wake;
+};
+
+static size_t ref_min(const struct ref_ev *r, size_t n)
+{
+	size_t m = 0;
+
+	for (size_t i = 1; i < n; i++) {
+		const struct ref_ev *a = &r[i], *b = &r[m];
+
+		if (a->cycle < b->cycle || (a->cycle == b->cycle &&
+		    (a->prio < b->prio || (a->prio == b->prio && a->seq < b->seq))))
+			m = i;
+	}
+	return m;
+}
+
+static void test_against_naive(void **state)
+{
+	enum { CAP = 600, TARGETS = 40, OPS = 200000 };
+	struct spk_sched s;
+	struct ref_ev *ref = malloc(CAP * sizeof(*ref));
+	struct spk_rng rng;
+	size_t n = 0;
+	uint64_t seq = 0, now = 0;
+
+	(void)state;
+	assert_non_null(ref);
+	spk_rng_seed(&rng, 42);
+	assert_int_equal(spk_sched_init(&s, CAP, TARGETS), 0);
+	for (int op = 0; op < OPS; op++) {
+		uint32_t kind = spk_rng_below(&rng, 10);
+		/* few cycles and priorities: many ties */
+		uint64_t cycle = now + spk_rng_below(&rng, 8);
+		uint32_t prio = spk_rng_below(&rng, 3);
+
+		if (n > 0 && (kind < 4 || n >= CAP - 1)) {
+			struct spk_sched_event ev;
+			size_t m = ref_min(ref, n);
+
+			assert_int_equal(spk_sched_next_cycle(&s), ref[m].cycle);
+			assert_int_equal(spk_sched_pop(&s, &ev), 0);
+			assert_int_equal(ev.cycle, ref[m].cycle);
+			assert_int_equal(ev.prio, ref[m].prio);
+			assert_int_equal(ev.seq, ref[m].seq);
+			assert_int_equal(ev.target, ref[m].target);
+			assert_int_equal(ev.arg, ref[m].arg);
+			assert_int_equal(ev.wake, ref[m].wake);
+			now = ev.cycle;
+			ref[m] = ref[--n];
+		} else if (kind < 7) {
+			uint32_t t = spk_rng_below(&rng, TARGETS), arg = spk_rng_below(&rng, 1000);
+
+			assert_int_equal(spk_sched_push(&s, cycle, prio, t, arg), 0);
+			ref[n++] = (struct ref_ev){ cycle, seq++, prio, t, arg, 0 };
+		} else {
+			uint32_t t = spk_rng_below(&rng, TARGETS);
+			size_t i;
+
+			assert_int_equal(spk_sched_wake(&s, t, cycle, prio), 0);
+			for (i = 0; i < n; i++)
+				if (ref[i].wake && ref[i].target == t)
+					break;
+			if (i == n) {
+				ref[n++] = (struct ref_ev){ cycle, seq++, prio, t, 0, 1 };
+			} else if (cycle < ref[i].cycle ||
+				   (cycle == ref[i].cycle && prio < ref[i].prio)) {
+				ref[i].cycle = cycle;
+				ref[i].prio = prio;
+				ref[i].seq = seq++;
+			}
+		}
+		assert_int_equal(s.len, n);
+		if (op % 997 == 0) {
+			for (uint32_t t = 0; t < TARGETS; t++) {
+				size_t i;
+				uint64_t c;
+
+				for (i = 0; i < n; i++)
+					if (ref[i].wake && ref[i].target == t)
+						break;
+				assert_int_equal(spk_sched_pending(&s, t, &c), i < n);
+				if (i < n)
+					assert_int_equal(c, ref[i].cycle);
+			}
+		}
+	}
+	spk_sched_fini(&s);
+	free(ref);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_order),
+		cmocka_unit_test(test_wake),
+		cmocka_unit_test(test_against_naive),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
