@@ -5,7 +5,6 @@ noinst_LTLIBRARIES += %D%/libsim.la
 %C%_libsim_la_SOURCES = %D%/router.c %D%/router.h %D%/noc.c %D%/noc.h \
 	%D%/sched.c %D%/sched.h %D%/rng.h
 EXTRA_DIST += %D%/README.md
-# The cycle contract (kept with its models until doc/local.mk lists it).
 
 # Unit tests (cmocka).
 SIM_TEST_LIBS = sim/libsim.la arch/libarch.la util/libutil.la $(CMOCKA_LIBS) $(INIH_LIBS)
