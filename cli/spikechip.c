@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{ "arch", spk_arch_main, "show, check and document chip architecture files" },
 	{ "trace", spk_trace_main, "dump, summarise and compare spike traces (.spkt)" },
 	{ "ref", spk_ref_main, "reference inference (integer or float64): accuracy, activity, energy" },
+	{ "map", spk_map_main, "compile a model onto a chip: chip image (.spki) and mapping report" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

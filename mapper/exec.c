@@ -1,0 +1,871 @@
+/*
+ * exec.c — the functional executor of a chip image; see exec.h.
+ *
+ * State lives per piece, laid out channel-last within the piece's block (index
+ * ((y−y0)·W + x)·g + (c−c0)), so a kernel row of the piece's g channels adds to g contiguous
+ * accumulators. A projection accumulates one step's spikes in an int32 scratch (the quantizer
+ * proved one CONV's contributions to a neuron fit) and widens them into the piece's int64
+ * accumulator with its biases, as the reference does; sums are exact, so the order of spikes
+ * never matters.
+ *
+ * Every step has a precomputed work list (the pieces, projections or unit it runs on), so a
+ * timestep touches only the tiles that take part in each step. Nothing here reads the model:
+ * the image is the only input.
+ */
+#include "config.h"
+
+#include "mapper/exec.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct range {
+	uint32_t lo, hi;	/* output rows/columns [lo, hi) of the piece an input one reaches */
+};
+
+struct xpiece {
+	const struct spk_image_piece *p;
+	uint32_t tile, local;
+	uint32_t g, W;
+	size_t elems;
+	int64_t *acc;		/* the site's running value */
+	int64_t *v;		/* [n_readers][elems] membranes */
+	int64_t *enc;		/* encoder register, or NULL */
+	int64_t *th2;		/* [n_readers][g]: 2·θ */
+};
+
+struct xproj {
+	uint32_t tile, piece;	/* piece: index into x->pieces */
+	uint32_t step;
+	int32_t *w;		/* [c_in·k·k][g] */
+	int32_t *bias;		/* [g] */
+	struct range *ry, *rx;	/* [h_in], [w_in] */
+};
+
+struct inbox {
+	uint32_t n, cap;
+	uint32_t *ids;		/* [cap = neurons of the population] */
+};
+
+struct xtile {
+	int32_t *inbox_of;	/* [n_pops]: inbox index, −1 for none */
+	uint64_t *events;	/* [n_routes] */
+};
+
+struct worklist {
+	uint32_t n;
+	uint32_t *item;
+};
+
+struct spk_exec {
+	const struct spk_image *img;
+	struct xtile *tiles;
+	uint32_t n_pieces, n_projs, n_inboxes;
+	struct xpiece *pieces;
+	struct xproj *projs;
+	struct inbox *inboxes;
+	struct worklist *work;	/* [n_steps] */
+	uint32_t *reader_index;	/* [n_pops]: index among its site's readers */
+	uint32_t readout;	/* tile of the readout with the head, UINT32_MAX if none */
+	int64_t **vmean;	/* [n_pops]: membranes of mean populations, NULL otherwise */
+	int64_t *msum;		/* partial-sum accumulation [max channels] */
+	uint32_t **mspikes;	/* [n_pops]: spikes of a mean population this timestep */
+	uint32_t *n_mspikes;
+	int32_t *acc32;		/* CONV scratch [max piece elems] */
+	uint8_t *vb;		/* ATTN: V spikes [N·C] */
+	int64_t *kv, *out;	/* ATTN: counts [C·d], outputs [N·C] */
+	int64_t *enc_out;	/* encoder outputs [h·w·g] */
+	uint32_t *ids;		/* spikes of the current FIRE */
+	uint32_t *ch;		/* CONV: channels spiking at one position */
+	int64_t *scores;
+	int64_t vmin, vmax;
+	spk_exec_spike_fn hook;
+	void *hook_ctx;
+};
+
+/* ---- helpers --------------------------------------------------------------------------------- */
+
+static inline int64_t floor_half(int64_t a)
+{
+	return (a - (a & 1)) / 2;
+}
+
+static inline int64_t floor_shift(int64_t a, int sh)
+{
+	if (a >= 0)
+		return a >> sh;
+	return -(int64_t)(((uint64_t)(-a) + ((UINT64_C(1) << sh) - 1)) >> sh);
+}
+
+static void ranges(struct range *r, uint32_t in, uint32_t k, uint32_t s, uint32_t pad,
+		   uint32_t lo_clip, uint32_t hi_clip)
+{
+	for (uint32_t y = 0; y < in; y++) {
+		int64_t top = (int64_t)y + pad;
+		int64_t lo = top - (int64_t)k + 1, hi = top / (int64_t)s + 1;
+
+		lo = lo <= 0 ? 0 : (lo + s - 1) / s;
+		if (lo < lo_clip)
+			lo = lo_clip;
+		if (hi > hi_clip)
+			hi = hi_clip;
+		if (lo > hi)
+			lo = hi;
+		r[y].lo = (uint32_t)lo;
+		r[y].hi = (uint32_t)hi;
+	}
+}
+
+/* ---- create / destroy ------------------------------------------------------------------------ */
+
+void spk_exec_destroy(struct spk_exec *x)
+{
+	const struct spk_image *img;
+
+	if (x == NULL)
+		return;
+	img = x->img;
+	if (x->tiles != NULL)
+		for (uint32_t t = 0; t < img->n_tiles; t++) {
+			free(x->tiles[t].inbox_of);
+			free(x->tiles[t].events);
+		}
+	if (x->pieces != NULL)
+		for (uint32_t i = 0; i < x->n_pieces; i++) {
+			free(x->pieces[i].acc);
+			free(x->pieces[i].v);
+			free(x->pieces[i].enc);
+			free(x->pieces[i].th2);
+		}
+	if (x->projs != NULL)
+		for (uint32_t i = 0; i < x->n_projs; i++) {
+			free(x->projs[i].w);
+			free(x->projs[i].bias);
+			free(x->projs[i].ry);
+			free(x->projs[i].rx);
+		}
+	if (x->inboxes != NULL)
+		for (uint32_t i = 0; i < x->n_inboxes; i++)
+			free(x->inboxes[i].ids);
+	if (x->work != NULL)
+		for (uint32_t i = 0; i < img->n_steps; i++)
+			free(x->work[i].item);
+	if (x->vmean != NULL)
+		for (uint32_t p = 0; p < img->n_pops; p++)
+			free(x->vmean[p]);
+	if (x->mspikes != NULL)
+		for (uint32_t p = 0; p < img->n_pops; p++)
+			free(x->mspikes[p]);
+	free(x->tiles);
+	free(x->pieces);
+	free(x->projs);
+	free(x->inboxes);
+	free(x->work);
+	free(x->reader_index);
+	free(x->vmean);
+	free(x->msum);
+	free(x->mspikes);
+	free(x->n_mspikes);
+	free(x->acc32);
+	free(x->vb);
+	free(x->kv);
+	free(x->out);
+	free(x->enc_out);
+	free(x->ids);
+	free(x->ch);
+	free(x->scores);
+	free(x);
+}
+
+static int work_add(struct worklist *w, uint32_t item)
+{
+	uint32_t *p = realloc(w->item, (w->n + 1) * sizeof(*p));
+
+	if (p == NULL)
+		return -ENOMEM;
+	p[w->n++] = item;
+	w->item = p;
+	return 0;
+}
+
+static void grow(size_t *have, size_t want)
+{
+	if (want > *have)
+		*have = want;
+}
+
+static int make_pieces(struct spk_exec *x, size_t *max_elems)
+{
+	const struct spk_image *img = x->img;
+	uint32_t k = 0;
+
+	for (uint32_t t = 0; t < img->n_tiles; t++)
+		x->n_pieces += img->tiles[t].n_pieces;
+	x->pieces = calloc(x->n_pieces + 1, sizeof(*x->pieces));
+	if (x->pieces == NULL)
+		return -ENOMEM;
+	for (uint32_t t = 0; t < img->n_tiles; t++) {
+		const struct spk_image_tile *tile = &img->tiles[t];
+
+		for (uint32_t l = 0; l < tile->n_pieces; l++) {
+			const struct spk_image_piece *p = &tile->pieces[l];
+			struct xpiece *xp = &x->pieces[k++];
+			uint32_t nr = img->n_site_readers[p->site];
+
+			xp->p = p;
+			xp->tile = t;
+			xp->local = l;
+			xp->g = p->c1 - p->c0;
+			xp->W = img->sites[p->site].width;
+			xp->elems = spk_image_piece_size(img, p);
+			grow(max_elems, xp->elems);
+			xp->acc = calloc(xp->elems, sizeof(int64_t));
+			xp->v = calloc(xp->elems * nr + 1, sizeof(int64_t));
+			xp->th2 = malloc((xp->g * (size_t)nr + 1) * sizeof(int64_t));
+			if (img->site_encoder[p->site])
+				xp->enc = calloc(xp->elems, sizeof(int64_t));
+			if (xp->acc == NULL || xp->v == NULL || xp->th2 == NULL ||
+			    (img->site_encoder[p->site] && xp->enc == NULL))
+				return -ENOMEM;
+			for (size_t i = 0; i < (size_t)xp->g * nr; i++)
+				xp->th2[i] = 2 * p->theta[i];
+		}
+	}
+	return 0;
+}
+
+/* The global index of piece `local` of tile t. */
+static uint32_t piece_index(const struct spk_exec *x, uint32_t t, uint32_t local)
+{
+	uint32_t lo = 0, hi = x->n_pieces;
+
+	while (lo < hi) {	/* pieces are sorted by (tile, local) */
+		uint32_t mid = (lo + hi) / 2;
+
+		if (x->pieces[mid].tile < t || (x->pieces[mid].tile == t &&
+						x->pieces[mid].local < local))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int make_projs(struct spk_exec *x)
+{
+	const struct spk_image *img = x->img;
+	uint32_t k = 0;
+
+	for (uint32_t t = 0; t < img->n_tiles; t++)
+		x->n_projs += img->tiles[t].n_projs;
+	x->projs = calloc(x->n_projs + 1, sizeof(*x->projs));
+	if (x->projs == NULL)
+		return -ENOMEM;
+	for (uint32_t t = 0; t < img->n_tiles; t++) {
+		const struct spk_image_tile *tile = &img->tiles[t];
+
+		for (uint32_t i = 0; i < tile->n_projs; i++) {
+			const struct spk_image_proj *pr = &tile->projs[i];
+			const struct spk_image_step *st = &img->steps[pr->step];
+			const struct spk_image_piece *p = &tile->pieces[pr->piece];
+			struct xproj *xp = &x->projs[k++];
+			size_t g = p->c1 - p->c0, n = (size_t)st->c_in * st->kernel * st->kernel * g;
+
+			xp->tile = t;
+			xp->piece = piece_index(x, t, pr->piece);
+			xp->step = pr->step;
+			xp->w = malloc((n + 1) * sizeof(*xp->w));
+			xp->bias = malloc(g * sizeof(*xp->bias));
+			xp->ry = malloc(st->h_in * sizeof(*xp->ry));
+			xp->rx = malloc(st->w_in * sizeof(*xp->rx));
+			if (xp->w == NULL || xp->bias == NULL || xp->ry == NULL || xp->rx == NULL)
+				return -ENOMEM;
+			for (size_t j = 0; j < n; j++)
+				xp->w[j] = pr->w[j];
+			memcpy(xp->bias, pr->bias, g * sizeof(*xp->bias));
+			ranges(xp->ry, st->h_in, st->kernel, st->stride, st->pad, p->y0, p->y1);
+			ranges(xp->rx, st->w_in, st->kernel, st->stride, st->pad, 0, st->w_out);
+			if (work_add(&x->work[pr->step], k - 1) < 0)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int make_inboxes(struct spk_exec *x)
+{
+	const struct spk_image *img = x->img;
+
+	for (uint32_t t = 0; t < img->n_tiles; t++) {
+		x->tiles[t].inbox_of = malloc((img->n_pops + 1) * sizeof(int32_t));
+		x->tiles[t].events = calloc(img->tiles[t].n_routes + 1, sizeof(uint64_t));
+		if (x->tiles[t].inbox_of == NULL || x->tiles[t].events == NULL)
+			return -ENOMEM;
+		for (uint32_t p = 0; p < img->n_pops; p++)
+			x->tiles[t].inbox_of[p] = -1;
+	}
+	for (uint32_t t = 0; t < img->n_tiles; t++) {
+		const struct spk_image_tile *tile = &img->tiles[t];
+
+		for (uint32_t k = 0; k < tile->n_routes; k++) {
+			const struct spk_image_route *r = &tile->routes[k];
+			struct inbox *ib;
+
+			if (r->kind != SPK_ROUTE_SPIKE || x->tiles[r->dst_tile].inbox_of[r->source] >= 0)
+				continue;
+			ib = realloc(x->inboxes, (x->n_inboxes + 1) * sizeof(*ib));
+			if (ib == NULL)
+				return -ENOMEM;
+			x->inboxes = ib;
+			ib = &x->inboxes[x->n_inboxes];
+			ib->n = 0;
+			ib->cap = img->pops[r->source].neurons;
+			ib->ids = malloc((img->pops[r->source].neurons + 1) * sizeof(uint32_t));
+			if (ib->ids == NULL)
+				return -ENOMEM;
+			x->tiles[r->dst_tile].inbox_of[r->source] = (int32_t)x->n_inboxes++;
+		}
+	}
+	return 0;
+}
+
+struct spk_exec *spk_exec_create(const struct spk_image *img, char *err, size_t errlen)
+{
+	struct spk_exec *x = calloc(1, sizeof(*x));
+	size_t max_elems = 1, max_pop = 1, max_c = 1, attn_nc = 1, attn_cd = 1, enc = 1;
+
+	if (x == NULL)
+		goto out_nomem;
+	x->img = img;
+	x->readout = UINT32_MAX;
+	x->vmax = (int64_t)((UINT64_C(1) << (img->membrane_bits - 1)) - 1);
+	x->vmin = -x->vmax - 1;
+	x->tiles = calloc(img->n_tiles, sizeof(*x->tiles));
+	x->work = calloc(img->n_steps + 1, sizeof(*x->work));
+	x->reader_index = calloc(img->n_pops + 1, sizeof(*x->reader_index));
+	x->vmean = calloc(img->n_pops + 1, sizeof(*x->vmean));
+	x->mspikes = calloc(img->n_pops + 1, sizeof(*x->mspikes));
+	x->n_mspikes = calloc(img->n_pops + 1, sizeof(*x->n_mspikes));
+	x->scores = calloc(img->classes, sizeof(*x->scores));
+	if (x->tiles == NULL || x->work == NULL || x->reader_index == NULL || x->vmean == NULL ||
+	    x->mspikes == NULL || x->n_mspikes == NULL || x->scores == NULL)
+		goto out_nomem;
+	for (uint32_t s = 0; s < img->n_sites; s++)
+		for (uint32_t r = 0; r < img->n_site_readers[s]; r++)
+			x->reader_index[img->site_readers[s][r]] = r;
+	for (uint32_t p = 0; p < img->n_pops; p++) {
+		grow(&max_pop, img->pops[p].neurons);
+		grow(&max_c, img->sites[img->pops[p].site].channels);
+		if (img->pops[p].kind == 1) {
+			x->vmean[p] = calloc(img->pops[p].neurons, sizeof(int64_t));
+			x->mspikes[p] = malloc(img->pops[p].neurons * sizeof(uint32_t));
+			if (x->vmean[p] == NULL || x->mspikes[p] == NULL)
+				goto out_nomem;
+		}
+	}
+	if (make_pieces(x, &max_elems) < 0 || make_projs(x) < 0 || make_inboxes(x) < 0)
+		goto out_nomem;
+	/* Work lists: FIRE and ENCODER run on the pieces of their site. */
+	for (uint32_t i = 0; i < img->n_steps; i++) {
+		const struct spk_image_step *st = &img->steps[i];
+		uint32_t site;
+
+		if (st->type == SPK_STEP_FIRE)
+			site = img->pops[st->pop].site;
+		else if (st->type == SPK_STEP_ENCODER)
+			site = st->dst_site;
+		else
+			continue;
+		for (uint32_t k = 0; k < x->n_pieces; k++)
+			if (x->pieces[k].p->site == site && work_add(&x->work[i], k) < 0)
+				goto out_nomem;
+		if (st->type == SPK_STEP_ENCODER) {
+			const struct spk_image_site *s = &img->sites[st->dst_site];
+
+			grow(&enc, (size_t)s->channels * s->height * s->width);
+		}
+	}
+	for (uint32_t t = 0; t < img->n_tiles; t++) {
+		const struct spk_image_tile *tile = &img->tiles[t];
+
+		for (uint32_t k = 0; k < tile->n_attn; k++) {
+			const struct spk_image_step *st = &img->steps[tile->attn[k].step];
+
+			grow(&attn_nc, (size_t)st->c_out * st->h_out * st->w_out);
+			grow(&attn_cd, (size_t)st->c_out * (st->c_out / st->heads));
+			if (work_add(&x->work[tile->attn[k].step], t) < 0)
+				goto out_nomem;
+		}
+		if (tile->head != NULL && x->readout == UINT32_MAX) {
+			x->readout = t;
+			if (work_add(&x->work[tile->head->step], t) < 0)
+				goto out_nomem;
+		}
+	}
+	x->msum = calloc(max_c, sizeof(*x->msum));
+	x->acc32 = malloc(max_elems * sizeof(*x->acc32));
+	x->vb = malloc(attn_nc);
+	x->kv = malloc(attn_cd * sizeof(*x->kv));
+	x->out = malloc(attn_nc * sizeof(*x->out));
+	x->enc_out = malloc(enc * sizeof(*x->enc_out));
+	x->ids = malloc(max_pop * sizeof(*x->ids));
+	x->ch = malloc(max_c * sizeof(*x->ch));
+	if (x->msum == NULL || x->acc32 == NULL || x->vb == NULL ||
+	    x->kv == NULL || x->out == NULL || x->enc_out == NULL || x->ids == NULL || x->ch == NULL)
+		goto out_nomem;
+	return x;
+out_nomem:
+	snprintf(err, errlen, "out of memory for the chip executor's state");
+	spk_exec_destroy(x);
+	return NULL;
+}
+
+void spk_exec_set_spike_hook(struct spk_exec *x, spk_exec_spike_fn fn, void *ctx)
+{
+	x->hook = fn;
+	x->hook_ctx = ctx;
+}
+
+uint64_t spk_exec_route_events(const struct spk_exec *x, uint32_t t, uint32_t k)
+{
+	return x->tiles[t].events[k];
+}
+
+/* ---- steps ----------------------------------------------------------------------------------- */
+
+static void run_encoders(struct spk_exec *x, const uint8_t *img8)
+{
+	const struct spk_image *img = x->img;
+
+	for (uint32_t t = 0; t < img->n_tiles; t++) {
+		const struct spk_image_tile *tile = &img->tiles[t];
+		const struct spk_image_encoder *en = tile->encoder;
+		const struct spk_image_step *st;
+		uint32_t g, k;
+		const int64_t half = INT64_C(1) << 23;
+
+		if (en == NULL)
+			continue;
+		st = &img->steps[en->step];
+		g = en->c1 - en->c0;
+		k = st->kernel;
+		for (uint32_t oy = 0; oy < st->h_out; oy++) {
+			for (uint32_t ox = 0; ox < st->w_out; ox++) {
+				int64_t *e = x->enc_out + ((size_t)oy * st->w_out + ox) * g;
+
+				for (uint32_t o = 0; o < g; o++) {
+					int32_t acc = 0;
+
+					for (uint32_t ci = 0; ci < st->c_in; ci++)
+						for (uint32_t ky = 0; ky < k; ky++) {
+							int64_t iy = (int64_t)oy * st->stride + ky - st->pad;
+
+							if (iy < 0 || iy >= st->h_in)
+								continue;
+							for (uint32_t kx = 0; kx < k; kx++) {
+								int64_t ix = (int64_t)ox * st->stride + kx -
+									     st->pad;
+								int32_t d;
+
+								if (ix < 0 || ix >= st->w_in)
+									continue;
+								d = (int32_t)img8[((size_t)ci * st->h_in + iy) *
+										  st->w_in + ix] - en->zero[ci];
+								acc += en->w[(((size_t)ci * k + ky) * k + kx) * g +
+									     o] * d;
+							}
+						}
+					e[o] = floor_shift((int64_t)acc * en->mult[o] + half, 24) +
+					       en->bias[o];
+				}
+			}
+		}
+		/* send along the ENCODER entries into the destination pieces' registers */
+		for (uint32_t r = 0; r < tile->n_routes; r++) {
+			const struct spk_image_route *rt = &tile->routes[r];
+			const struct xpiece *xp;
+
+			if (rt->kind != SPK_ROUTE_ENCODER)
+				continue;
+			xp = &x->pieces[piece_index(x, rt->dst_tile, rt->dst_piece)];
+			for (uint32_t c = rt->c0; c < rt->c1; c++)
+				for (uint32_t y = rt->y0; y < rt->y1; y++)
+					for (uint32_t xx = 0; xx < st->w_out; xx++) {
+						size_t li = ((size_t)(y - xp->p->y0) * xp->W + xx) * xp->g +
+							    (c - xp->p->c0);
+
+						xp->enc[li] = x->enc_out[((size_t)y * st->w_out + xx) * g +
+									 (c - en->c0)];
+					}
+			x->tiles[t].events[r] += (uint64_t)(rt->c1 - rt->c0) * (rt->y1 - rt->y0) *
+						 st->w_out;
+		}
+	}
+}
+
+static void step_encoder(struct spk_exec *x, uint32_t i)
+{
+	const struct worklist *w = &x->work[i];
+
+	for (uint32_t k = 0; k < w->n; k++) {
+		struct xpiece *xp = &x->pieces[w->item[k]];
+
+		for (size_t e = 0; e < xp->elems; e++)
+			xp->acc[e] += xp->enc[e];
+	}
+}
+
+/* Sends a piece's spikes (ids[0..n)) of pop along its tile's SPIKE entries. */
+static void send_spikes(struct spk_exec *x, const struct xpiece *xp, uint32_t pop,
+			const uint32_t *ids, uint32_t n)
+{
+	const struct spk_image_tile *tile = &x->img->tiles[xp->tile];
+
+	for (uint32_t r = 0; r < tile->n_routes; r++) {
+		const struct spk_image_route *rt = &tile->routes[r];
+		struct inbox *ib;
+
+		if (rt->kind != SPK_ROUTE_SPIKE || rt->source != pop || rt->local != xp->local)
+			continue;
+		ib = &x->inboxes[x->tiles[rt->dst_tile].inbox_of[pop]];
+		/* a tile receives each spike once (the reader refuses duplicate entries) */
+		if (n > ib->cap - ib->n)
+			continue;
+		memcpy(ib->ids + ib->n, ids, n * sizeof(*ids));
+		ib->n += n;
+		x->tiles[xp->tile].events[r] += n;
+	}
+}
+
+static int fire_neurons(struct spk_exec *x, uint32_t t, uint32_t i, uint32_t pop)
+{
+	const struct spk_image *img = x->img;
+	const struct spk_image_site *s = &img->sites[img->pops[pop].site];
+	const struct worklist *w = &x->work[i];
+	const uint32_t ri = x->reader_index[pop];
+	uint32_t total = 0;
+
+	for (uint32_t k = 0; k < w->n; k++) {
+		struct xpiece *xp = &x->pieces[w->item[k]];
+		const struct spk_image_piece *p = xp->p;
+		int64_t *v = xp->v + (size_t)ri * xp->elems;
+		const int64_t *th2 = xp->th2 + (size_t)ri * xp->g;
+		uint32_t *ids = x->ids + total, n = 0;
+
+		for (uint32_t y = p->y0; y < p->y1; y++) {
+			for (uint32_t xx = 0; xx < xp->W; xx++) {
+				size_t base = ((size_t)(y - p->y0) * xp->W + xx) * xp->g;
+
+				for (uint32_t c = 0; c < xp->g; c++) {
+					int64_t a = v[base + c] + xp->acc[base + c];
+
+					if (a >= th2[c]) {
+						v[base + c] = 0;
+						ids[n++] = ((p->c0 + c) * s->height + y) * s->width + xx;
+					} else {
+						int64_t h = floor_half(a);
+
+						v[base + c] = h < x->vmin ? x->vmin : h > x->vmax ? x->vmax : h;
+					}
+				}
+			}
+		}
+		send_spikes(x, xp, pop, ids, n);
+		total += n;
+	}
+	return x->hook != NULL ? x->hook(x->hook_ctx, t, pop, x->ids, total) : 0;
+}
+
+static int fire_mean(struct spk_exec *x, uint32_t t, uint32_t pop)
+{
+	const struct spk_image *img = x->img;
+	const uint32_t C = img->pops[pop].neurons;
+	int64_t *v = x->vmean[pop];
+	const int64_t *theta = NULL;
+	const struct spk_image_tile *ro = NULL;
+	uint32_t n = 0;
+
+	memset(x->msum, 0, C * sizeof(*x->msum));
+	/* Partial sums from every piece with a MEAN entry for pop. */
+	for (uint32_t k = 0; k < x->n_pieces; k++) {
+		struct xpiece *xp = &x->pieces[k];
+		const struct spk_image_tile *tile = &img->tiles[xp->tile];
+
+		for (uint32_t r = 0; r < tile->n_routes; r++) {
+			const struct spk_image_route *rt = &tile->routes[r];
+
+			if (rt->kind != SPK_ROUTE_MEAN || rt->source != pop || rt->local != xp->local)
+				continue;
+			ro = &img->tiles[rt->dst_tile];
+			for (size_t e = 0; e < xp->elems; e++)
+				x->msum[xp->p->c0 + e % xp->g] += xp->acc[e];
+			x->tiles[xp->tile].events[r] += xp->g;
+		}
+	}
+	if (ro != NULL)
+		for (uint32_t k = 0; k < ro->n_means; k++)
+			if (ro->means[k].pop == pop)
+				theta = ro->means[k].theta;
+	if (theta != NULL) {
+		for (uint32_t c = 0; c < C; c++) {
+			int64_t a = v[c] + x->msum[c];
+
+			if (a >= 2 * theta[c]) {
+				v[c] = 0;
+				x->mspikes[pop][n++] = c;
+			} else {
+				int64_t h = floor_half(a);
+
+				v[c] = h < x->vmin ? x->vmin : h > x->vmax ? x->vmax : h;
+			}
+		}
+	}
+	x->n_mspikes[pop] = n;
+	return x->hook != NULL ? x->hook(x->hook_ctx, t, pop, x->mspikes[pop], n) : 0;
+}
+
+/*
+ * a[0..g) += Σ_s w[ch[s]·cstride + 0..g): the kernel rows of the n spiking channels of one input
+ * position into one output position, 16 lanes at a time kept in registers across the rows.
+ */
+typedef int32_t lanes4 __attribute__((vector_size(16)));
+
+static inline lanes4 ld4(const int32_t *p)
+{
+	lanes4 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline void st4(int32_t *p, lanes4 v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void add_rows(int32_t *restrict a, const int32_t *restrict w, size_t cstride,
+			    const uint32_t *restrict ch, uint32_t n, uint32_t g)
+{
+	uint32_t j = 0;
+
+	for (; j + 16 <= g; j += 16) {
+		lanes4 t0 = ld4(a + j), t1 = ld4(a + j + 4), t2 = ld4(a + j + 8);
+		lanes4 t3 = ld4(a + j + 12);
+
+		for (uint32_t s = 0; s < n; s++) {
+			const int32_t *r = w + ch[s] * cstride + j;
+
+			t0 += ld4(r);
+			t1 += ld4(r + 4);
+			t2 += ld4(r + 8);
+			t3 += ld4(r + 12);
+		}
+		st4(a + j, t0);
+		st4(a + j + 4, t1);
+		st4(a + j + 8, t2);
+		st4(a + j + 12, t3);
+	}
+	for (; j + 4 <= g; j += 4) {
+		lanes4 t0 = ld4(a + j);
+
+		for (uint32_t s = 0; s < n; s++)
+			t0 += ld4(w + ch[s] * cstride + j);
+		st4(a + j, t0);
+	}
+	for (; j < g; j++) {
+		int32_t t = a[j];
+
+		for (uint32_t s = 0; s < n; s++)
+			t += w[ch[s] * cstride + j];
+		a[j] = t;
+	}
+}
+
+static void step_conv(struct spk_exec *x, uint32_t i)
+{
+	const struct spk_image *img = x->img;
+	const struct spk_image_step *st = &img->steps[i];
+	const struct worklist *w = &x->work[i];
+	const uint32_t k = st->kernel, plane = st->h_in * st->w_in;
+
+	for (uint32_t j = 0; j < w->n; j++) {
+		const struct xproj *pr = &x->projs[w->item[j]];
+		struct xpiece *xp = &x->pieces[pr->piece];
+		const uint32_t g = xp->g, y0 = xp->p->y0, W = xp->W;
+		const size_t cstride = (size_t)k * k * g;
+		const int32_t inbox = x->tiles[pr->tile].inbox_of[st->src_pop];
+		int32_t *restrict acc = x->acc32;
+
+		memset(acc, 0, xp->elems * sizeof(*acc));
+		if (inbox >= 0) {
+			const struct inbox *ib = &x->inboxes[inbox];
+			uint32_t *ch = x->ch;
+
+			/* runs of spikes at one input position (a source piece sends them together) */
+			for (uint32_t s = 0; s < ib->n;) {
+				const uint32_t pos = ib->ids[s] % plane;
+				const uint32_t y = pos / st->w_in, xx = pos % st->w_in;
+				const struct range ry = pr->ry[y], rx = pr->rx[xx];
+				uint32_t n = 0;
+
+				while (s < ib->n && ib->ids[s] % plane == pos && n < st->c_in)
+					ch[n++] = ib->ids[s++] / plane;
+				for (uint32_t oy = ry.lo; oy < ry.hi; oy++) {
+					const uint32_t ky = y + st->pad - oy * st->stride;
+
+					for (uint32_t ox = rx.lo; ox < rx.hi; ox++) {
+						const uint32_t kx = xx + st->pad - ox * st->stride;
+
+						add_rows(acc + ((size_t)(oy - y0) * W + ox) * g,
+							 pr->w + ((size_t)ky * k + kx) * g, cstride, ch, n,
+							 g);
+					}
+				}
+			}
+		}
+		for (size_t e = 0; e < xp->elems; e += g)
+			for (uint32_t o = 0; o < g; o++)
+				xp->acc[e + o] += (int64_t)acc[e + o] + pr->bias[o];
+	}
+}
+
+static void step_attn(struct spk_exec *x, uint32_t i)
+{
+	const struct spk_image *img = x->img;
+	const struct spk_image_step *st = &img->steps[i];
+	const uint32_t C = st->c_out, N = st->h_out * st->w_out, d = C / st->heads;
+	const uint32_t t = x->work[i].item[0];
+	const struct spk_image_tile *tile = &img->tiles[t];
+	const int32_t iq = x->tiles[t].inbox_of[st->q_pop], ik = x->tiles[t].inbox_of[st->k_pop];
+	const int32_t iv = x->tiles[t].inbox_of[st->v_pop];
+
+	memset(x->vb, 0, (size_t)N * C);
+	memset(x->kv, 0, (size_t)C * d * sizeof(*x->kv));
+	memset(x->out, 0, (size_t)N * C * sizeof(*x->out));
+	/* V spikes as a bitmap [n][c]; K spikes then add V rows of their head: KV[ck][j]. */
+	if (iv >= 0)
+		for (uint32_t s = 0; s < x->inboxes[iv].n; s++) {
+			uint32_t id = x->inboxes[iv].ids[s];
+
+			x->vb[(size_t)(id % N) * C + id / N] = 1;
+		}
+	if (ik >= 0)
+		for (uint32_t s = 0; s < x->inboxes[ik].n; s++) {
+			uint32_t id = x->inboxes[ik].ids[s], ck = id / N, n = id % N, h0 = ck / d * d;
+			const uint8_t *vrow = x->vb + (size_t)n * C + h0;
+			int64_t *row = x->kv + (size_t)ck * d;
+
+			for (uint32_t j = 0; j < d; j++)
+				row[j] += vrow[j];
+		}
+	if (iq >= 0)
+		for (uint32_t s = 0; s < x->inboxes[iq].n; s++) {
+			uint32_t id = x->inboxes[iq].ids[s], cq = id / N, n = id % N, h0 = cq / d * d;
+			const int64_t *row = x->kv + (size_t)cq * d;
+			int64_t *o = x->out + (size_t)n * C + h0;
+
+			for (uint32_t j = 0; j < d; j++)
+				o[j] += row[j];
+		}
+	/* send the non-zero outputs along the ATTN entries of this step */
+	for (uint32_t r = 0; r < tile->n_routes; r++) {
+		const struct spk_image_route *rt = &tile->routes[r];
+		struct xpiece *xp;
+		uint64_t sent = 0;
+
+		if (rt->kind != SPK_ROUTE_ATTN || rt->source != i)
+			continue;
+		xp = &x->pieces[piece_index(x, rt->dst_tile, rt->dst_piece)];
+		for (uint32_t y = rt->y0; y < rt->y1; y++)
+			for (uint32_t xx = 0; xx < st->w_out; xx++) {
+				const int64_t *o = x->out + ((size_t)y * st->w_out + xx) * C;
+				int64_t *a = xp->acc + ((size_t)(y - xp->p->y0) * xp->W + xx) * xp->g -
+					     xp->p->c0;
+
+				for (uint32_t c = rt->c0; c < rt->c1; c++)
+					if (o[c] != 0) {
+						a[c] += o[c];
+						sent++;
+					}
+			}
+		x->tiles[t].events[r] += sent;
+	}
+}
+
+static void step_linear(struct spk_exec *x, uint32_t i)
+{
+	const struct spk_image *img = x->img;
+	const struct spk_image_head *h;
+	const uint32_t pop = img->steps[i].src_pop, K = img->classes;
+
+	if (x->readout == UINT32_MAX)
+		return;
+	h = img->tiles[x->readout].head;
+	for (uint32_t k = 0; k < K; k++)
+		x->scores[k] += h->bias[k];
+	for (uint32_t s = 0; s < x->n_mspikes[pop]; s++) {
+		const int16_t *row = h->w + (size_t)x->mspikes[pop][s] * K;
+
+		for (uint32_t k = 0; k < K; k++)
+			x->scores[k] += row[k];
+	}
+}
+
+int spk_exec_run(struct spk_exec *x, const uint8_t *pixels, int64_t *scores)
+{
+	const struct spk_image *img = x->img;
+	int best = 0;
+
+	for (uint32_t k = 0; k < x->n_pieces; k++)
+		memset(x->pieces[k].v, 0,
+		       x->pieces[k].elems * img->n_site_readers[x->pieces[k].p->site] *
+		       sizeof(int64_t));
+	for (uint32_t p = 0; p < img->n_pops; p++)
+		if (x->vmean[p] != NULL)
+			memset(x->vmean[p], 0, img->pops[p].neurons * sizeof(int64_t));
+	memset(x->scores, 0, img->classes * sizeof(*x->scores));
+	run_encoders(x, pixels);
+	for (uint32_t t = 0; t < img->time_steps; t++) {
+		for (uint32_t k = 0; k < x->n_pieces; k++)
+			memset(x->pieces[k].acc, 0, x->pieces[k].elems * sizeof(int64_t));
+		for (uint32_t k = 0; k < x->n_inboxes; k++)
+			x->inboxes[k].n = 0;
+		for (uint32_t p = 0; p < img->n_pops; p++)
+			x->n_mspikes[p] = 0;
+		for (uint32_t i = 0; i < img->n_steps; i++) {
+			const struct spk_image_step *st = &img->steps[i];
+			int rc = 0;
+
+			switch (st->type) {
+			case SPK_STEP_ENCODER:
+				step_encoder(x, i);
+				break;
+			case SPK_STEP_FIRE:
+				rc = img->pops[st->pop].kind == 1 ? fire_mean(x, t, st->pop) :
+								    fire_neurons(x, t, i, st->pop);
+				break;
+			case SPK_STEP_CONV:
+				step_conv(x, i);
+				break;
+			case SPK_STEP_ATTN:
+				if (x->work[i].n > 0)
+					step_attn(x, i);
+				break;
+			case SPK_STEP_LINEAR:
+				step_linear(x, i);
+				break;
+			}
+			if (rc < 0)
+				return rc;
+		}
+	}
+	for (uint32_t k = 0; k < img->classes; k++)
+		if (x->scores[k] > x->scores[best])
+			best = (int)k;
+	if (scores != NULL)
+		memcpy(scores, x->scores, img->classes * sizeof(*scores));
+	return best;
+}

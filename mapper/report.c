@@ -1,0 +1,771 @@
+/*
+ * report.c — the mapping report; see report.h.
+ *
+ * Layer groups for the mesh map: a site's name up to its block ("block3.2", "ConvBlock1_1.0",
+ * "downsample2"), numbered in program order and drawn as 0-9a-z (cycling). Attention units are
+ * 'A', encoders 'E', the readout 'R', idle synapse cores '.', idle units ':'.
+ *
+ * Link loads: every routing entry's events follow its XY path (x first, then y) with source
+ * replication, adding to each directed link on the way.
+ */
+#include "config.h"
+
+#include "mapper/report.h"
+#include "mapper/place.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char symbols[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+enum { DIR_E, DIR_W, DIR_N, DIR_S };
+
+struct totals {
+	uint32_t tiles_used, cores_used, attn_used, enc_used, readout_used;
+	uint64_t slots, slots_total, syn, syn_total, routes, route_max, kv, kv_total;
+	uint64_t neurons;
+	uint64_t axons_max;		/* the most source neurons whose spikes reach one tile */
+};
+
+/* Source neurons whose spikes can reach each node ([n_nodes]): Σ over SPIKE entries into it of
+ * the sending piece's block. A destination-indexed axon needs that many ids. */
+static uint64_t *axons_in(const struct spk_map *map)
+{
+	uint64_t *a = calloc(map->n_nodes, sizeof(*a));
+
+	if (a == NULL)
+		return NULL;
+	for (uint32_t i = 0; i < map->n_nodes; i++) {
+		const struct spk_map_node *n = &map->nodes[i];
+
+		for (uint32_t k = 0; k < n->n_routes; k++) {
+			const struct spk_map_route *r = &map->routes[n->first_route + k];
+
+			if (r->kind == SPK_ROUTE_SPIKE)
+				a[r->dst] += spk_map_piece_elems(map, &map->pieces[n->items[r->local]]);
+		}
+	}
+	return a;
+}
+
+static void get_totals(const struct spk_map *map, struct totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (uint32_t i = 0; i < map->n_nodes; i++) {
+		const struct spk_map_node *n = &map->nodes[i];
+
+		if (n->used)
+			t->tiles_used++;
+		t->routes += n->n_routes;
+		if (n->n_routes > t->route_max)
+			t->route_max = n->n_routes;
+		switch (n->kind) {
+		case SPK_TILE_CORE:
+			t->cores_used += n->used;
+			t->slots += n->slots;
+			t->syn += n->bytes;
+			break;
+		case SPK_TILE_ATTENTION:
+			t->attn_used += n->used;
+			t->kv += n->bytes;
+			break;
+		case SPK_TILE_ENCODER:
+			t->enc_used += n->used;
+			break;
+		case SPK_TILE_READOUT:
+			t->readout_used += n->used;
+			break;
+		}
+	}
+	t->slots_total = (uint64_t)map->n_syn * map->arch.core.neurons;
+	t->syn_total = (uint64_t)map->n_syn * map->arch.core.synapse_kib * 1024;
+	t->kv_total = (uint64_t)map->n_attn * map->arch.attention.kv_kib * 1024;
+	for (uint32_t p = 0; p < map->m->n_pops; p++)
+		t->neurons += spk_model_pop_neurons(map->m, p);
+	{
+		uint64_t *a = axons_in(map);
+
+		for (uint32_t i = 0; a != NULL && i < map->n_nodes; i++)
+			if (a[i] > t->axons_max)
+				t->axons_max = a[i];
+		free(a);
+	}
+}
+
+/* Length of a site name's group prefix. */
+static size_t group_len(const char *name)
+{
+	const char *dot = strchr(name, '.'), *q;
+
+	if (dot == NULL)
+		return strlen(name);
+	for (q = dot + 1; *q >= '0' && *q <= '9'; q++)
+		;
+	if (q > dot + 1 && (*q == '.' || *q == '\0'))
+		return (size_t)(q - name);
+	return (size_t)(dot - name);
+}
+
+/* Group index of every used core ([n_nodes], UINT32_MAX for others); returns the group count
+ * and fills names[g] with the first site of each group (up to max groups tracked). */
+static uint32_t core_groups(const struct spk_map *map, uint32_t *group, const char **names,
+			    uint32_t max)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < map->n_nodes; i++) {
+		const struct spk_map_node *nd = &map->nodes[i];
+		const char *name;
+		size_t len;
+		uint32_t g;
+
+		group[i] = UINT32_MAX;
+		if (nd->kind != SPK_TILE_CORE || !nd->used)
+			continue;
+		name = map->m->sites[map->pieces[nd->items[0]].site].name;
+		len = group_len(name);
+		for (g = 0; g < n && g < max; g++)
+			if (strlen(names[g]) >= len && group_len(names[g]) == len &&
+			    strncmp(names[g], name, len) == 0)
+				break;
+		if (g == n || g == max) {
+			if (n < max)
+				names[n] = name;
+			g = n++;
+		}
+		group[i] = g;
+	}
+	return n;
+}
+
+void spk_map_report_mesh(const struct spk_map *map, char **rows)
+{
+	const uint32_t W = (uint32_t)map->arch.chip.mesh_x, H = (uint32_t)map->arch.chip.mesh_y;
+	uint32_t *group = malloc(map->n_nodes * sizeof(*group));
+	const char **names = malloc(map->n_nodes * sizeof(*names));
+
+	if (group == NULL || names == NULL) {
+		for (uint32_t y = 0; y < H; y++)
+			rows[y][0] = '\0';
+		goto out_free;
+	}
+	core_groups(map, group, names, map->n_nodes);
+	for (uint32_t y = 0; y < H; y++) {
+		for (uint32_t x = 0; x < W; x++) {
+			uint32_t node = map->tile_node[y * W + x];
+			const struct spk_map_node *n = &map->nodes[node];
+			char c;
+
+			switch (n->kind) {
+			case SPK_TILE_CORE:
+				c = n->used ? symbols[group[node] % (sizeof(symbols) - 1)] : '.';
+				break;
+			case SPK_TILE_ATTENTION:
+				c = n->used ? 'A' : ':';
+				break;
+			case SPK_TILE_ENCODER:
+				c = n->used ? 'E' : ':';
+				break;
+			default:
+				c = n->used ? 'R' : ':';
+				break;
+			}
+			rows[y][x] = c;
+		}
+		rows[y][W] = '\0';
+	}
+out_free:
+	free(group);
+	free(names);
+}
+
+/* Adds `v` to every directed link of the XY path from tile a to tile b. */
+static void add_path(double *links, uint32_t W, uint32_t a, uint32_t b, double v)
+{
+	uint32_t x = a % W, y = a / W, bx = b % W, by = b / W;
+
+	while (x != bx) {
+		uint32_t t = y * W + x;
+
+		links[4 * t + (bx > x ? DIR_E : DIR_W)] += v;
+		x = bx > x ? x + 1 : x - 1;
+	}
+	while (y != by) {
+		uint32_t t = y * W + x;
+
+		links[4 * t + (by > y ? DIR_S : DIR_N)] += v;
+		y = by > y ? y + 1 : y - 1;
+	}
+}
+
+/* Expected (events per timestep) and measured (per image) link loads: [4·tiles] each. */
+static void link_loads(const struct spk_map *map, const struct spk_map_report_info *info,
+		       double *expected, double *measured)
+{
+	const uint32_t W = (uint32_t)map->arch.chip.mesh_x;
+
+	for (uint32_t i = 0; i < map->n_nodes; i++) {
+		const struct spk_map_node *n = &map->nodes[i];
+
+		for (uint32_t k = 0; k < n->n_routes; k++) {
+			const struct spk_map_route *r = &map->routes[n->first_route + k];
+			uint32_t dst = map->nodes[r->dst].tile;
+
+			add_path(expected, W, n->tile, dst, (double)r->weight / SPK_MAP_WEIGHT_UNIT);
+			if (measured != NULL && info->exec != NULL && info->verify_images > 0)
+				add_path(measured, W, n->tile, dst,
+					 (double)spk_exec_route_events(info->exec, n->tile, k) /
+					 info->verify_images);
+		}
+	}
+}
+
+static void link_end(uint32_t W, uint32_t t, int dir, uint32_t *x, uint32_t *y)
+{
+	*x = t % W;
+	*y = t / W;
+	switch (dir) {
+	case DIR_E: (*x)++; break;
+	case DIR_W: (*x)--; break;
+	case DIR_N: (*y)--; break;
+	default: (*y)++; break;
+	}
+}
+
+static const char *dir_name(int d)
+{
+	return d == DIR_E ? "E" : d == DIR_W ? "W" : d == DIR_N ? "N" : "S";
+}
+
+/* Per population: distinct cores of its site, its routing entries. */
+static void pop_usage(const struct spk_map *map, uint32_t p, uint32_t *cores, uint32_t *routes)
+{
+	const struct spk_map_site *st = &map->sites[map->m->pops[p].site];
+	uint32_t n = 0;
+
+	*cores = 0;
+	for (uint32_t k = 0; k < st->n_pieces; k++) {
+		uint32_t node = map->pieces[st->first_piece + k].node;
+		bool seen = false;
+
+		for (uint32_t j = 0; j < k; j++)
+			if (map->pieces[st->first_piece + j].node == node)
+				seen = true;
+		*cores += !seen;
+	}
+	for (uint32_t k = 0; k < map->n_routes; k++) {
+		const struct spk_map_route *r = &map->routes[k];
+
+		if ((r->kind == SPK_ROUTE_SPIKE || r->kind == SPK_ROUTE_MEAN) && r->source == p)
+			n++;
+	}
+	*routes = n;
+}
+
+static uint64_t site_syn_bytes(const struct spk_map *map, uint32_t s)
+{
+	const struct spk_map_site *st = &map->sites[s];
+	uint64_t b = 0;
+
+	for (uint32_t k = 0; k < st->n_pieces; k++)
+		b += map->pieces[st->first_piece + k].syn_bytes;
+	return b;
+}
+
+static double pct(uint64_t a, uint64_t b)
+{
+	return b ? 100.0 * (double)a / (double)b : 0;
+}
+
+static void human(char *buf, size_t len, double v)
+{
+	if (v >= 1e9)
+		snprintf(buf, len, "%.3gG", v / 1e9);
+	else if (v >= 1e6)
+		snprintf(buf, len, "%.3gM", v / 1e6);
+	else if (v >= 1e4)
+		snprintf(buf, len, "%.3gk", v / 1e3);
+	else
+		snprintf(buf, len, "%.4g", v);
+}
+
+static void print_links(FILE *f, const struct spk_map *map, const double *load,
+			const char *what)
+{
+	const uint32_t W = (uint32_t)map->arch.chip.mesh_x, L = 4 * map->n_nodes;
+	uint32_t top[10], n_top = 0, used = 0;
+	double sum = 0, max = 0;
+
+	for (uint32_t l = 0; l < L; l++) {
+		if (load[l] <= 0)
+			continue;
+		used++;
+		sum += load[l];
+		if (load[l] > max)
+			max = load[l];
+		/* keep the 10 largest, larger first, lower index first among equals */
+		if (n_top < 10 || load[l] > load[top[n_top - 1]]) {
+			uint32_t k = n_top < 10 ? n_top++ : 9;
+
+			while (k > 0 && load[top[k - 1]] < load[l]) {
+				top[k] = top[k - 1];
+				k--;
+			}
+			top[k] = l;
+		}
+	}
+	fprintf(f, "%s: %u links carry traffic, %.4g events in total, mean %.4g, max %.4g\n",
+		what, used, sum, used ? sum / used : 0, max);
+	for (uint32_t k = 0; k < n_top; k++) {
+		uint32_t t = top[k] / 4, x2, y2;
+		int d = (int)(top[k] % 4);
+
+		link_end(W, t, d, &x2, &y2);
+		fprintf(f, "  (%u,%u) -> (%u,%u) %s  %.4g\n", t % W, t / W, x2, y2, dir_name(d),
+			load[top[k]]);
+	}
+}
+
+static void describe_node(FILE *f, const struct spk_map *map, const struct spk_map_node *n)
+{
+	switch (n->kind) {
+	case SPK_TILE_CORE:
+		for (uint32_t k = 0; k < n->n_items; k++) {
+			const struct spk_map_piece *p = &map->pieces[n->items[k]];
+
+			fprintf(f, "%s%s[c%u..%u,y%u..%u]", k ? " " : "",
+				map->m->sites[p->site].name, p->c0, p->c1 - 1, p->y0, p->y1 - 1);
+		}
+		break;
+	case SPK_TILE_ATTENTION:
+		for (uint32_t k = 0; k < n->n_items; k++)
+			fprintf(f, "%s%s", k ? " " : "", map->m->ops[n->items[k]].name);
+		break;
+	case SPK_TILE_ENCODER:
+		if (n->used)
+			fprintf(f, "%s[c%u..%u]", map->m->ops[0].name, n->c0, n->c1 - 1);
+		break;
+	case SPK_TILE_READOUT:
+		if (n->used)
+			fprintf(f, "mean populations and %s", map->m->ops[map->m->n_ops - 1].name);
+		break;
+	}
+}
+
+void spk_map_report_text(FILE *f, const struct spk_map *map,
+			 const struct spk_map_report_info *info)
+{
+	const struct spk_model *m = map->m;
+	const struct spk_arch *a = &map->arch;
+	const uint32_t W = (uint32_t)a->chip.mesh_x, H = (uint32_t)a->chip.mesh_y;
+	struct totals t;
+	char b1[32], b2[32];
+	double *expected = calloc(4 * (size_t)map->n_nodes, sizeof(double));
+	double *measured = calloc(4 * (size_t)map->n_nodes, sizeof(double));
+	char **rows = malloc(H * sizeof(*rows));
+	uint32_t *group = malloc(map->n_nodes * sizeof(*group));
+	const char **names = malloc(map->n_nodes * sizeof(*names));
+
+	get_totals(map, &t);
+	fprintf(f, "spikechip map: %s onto %s -> %s (seed %u)\n", info->model_path,
+		info->arch_path, info->image_path != NULL ? info->image_path : "(no image)",
+		map->seed);
+	fprintf(f, "model      config '%s', T %u, %u populations, %u operations, %llu neurons\n",
+		m->config, m->time_steps, m->n_pops, m->n_ops, (unsigned long long)t.neurons);
+	fprintf(f, "chip       %ux%u mesh: %u synapse cores (%d neurons, %d KiB, %d routes each), "
+		"%u attention, %u encoder, %u readout\n", W, H, map->n_syn, a->core.neurons,
+		a->core.synapse_kib, a->core.route_entries, map->n_attn, map->n_enc,
+		map->n_readout);
+	fprintf(f, "tiles      %u of %u used: synapse cores %u of %u, attention %u of %u, "
+		"encoder %u of %u, readout %u of %u\n", t.tiles_used, map->n_nodes, t.cores_used,
+		map->n_syn, t.attn_used, map->n_attn, t.enc_used, map->n_enc, t.readout_used,
+		map->n_readout);
+	human(b1, sizeof(b1), (double)t.slots);
+	human(b2, sizeof(b2), (double)t.slots_total);
+	fprintf(f, "neurons    %llu mapped; neuron slots %s of %s (%.1f %%), %u pieces\n",
+		(unsigned long long)t.neurons, b1, b2, pct(t.slots, t.slots_total), map->n_pieces);
+	fprintf(f, "synapses   %.2f MiB of %.2f MiB (%.1f %%) at %d-bit weights\n",
+		(double)t.syn / 1048576.0, (double)t.syn_total / 1048576.0, pct(t.syn, t.syn_total),
+		a->core.weight_bits);
+	fprintf(f, "KV memory  %llu of %llu bytes (%.1f %%)\n", (unsigned long long)t.kv,
+		(unsigned long long)t.kv_total, pct(t.kv, t.kv_total));
+	fprintf(f, "routes     %llu entries, at most %llu on a tile (table size %d); at most %llu "
+		"source neurons send to one tile\n", (unsigned long long)t.routes,
+		(unsigned long long)t.route_max, a->core.route_entries,
+		(unsigned long long)t.axons_max);
+	fprintf(f, "placement  hop-weighted expected traffic %.4g -> %.4g events x hops per "
+		"timestep after %llu improving swaps\n",
+		(double)map->cost_constructive / SPK_MAP_WEIGHT_UNIT,
+		(double)map->cost / SPK_MAP_WEIGHT_UNIT, (unsigned long long)map->place_moves);
+	fprintf(f, "time       mapping %.3f s; image %zu bytes\n", info->map_seconds,
+		info->image_bytes);
+
+	fprintf(f, "\npopulations (synapse memory is that of the kernels writing the site it reads; "
+		"* = a stream shared with other readers)\n");
+	fprintf(f, "%4s  %-42s %9s %7s %6s %12s %7s\n", "#", "name", "neurons", "pieces", "cores",
+		"synapse B", "routes");
+	for (uint32_t p = 0; p < m->n_pops; p++) {
+		const uint32_t s = m->pops[p].site;
+		const struct spk_map_site *st = &map->sites[s];
+		uint32_t cores, routes;
+
+		pop_usage(map, p, &cores, &routes);
+		fprintf(f, "%4u  %-42.42s %9zu %7u %6u %11llu%s %7u\n", p, m->pops[p].name,
+			spk_model_pop_neurons(m, p), st->n_pieces, cores,
+			(unsigned long long)site_syn_bytes(map, s),
+			st->n_readers + st->n_means > 1 ? "*" : " ", routes);
+	}
+
+	fprintf(f, "\ntiles (x,y kind: neuron slots, memory, routes; what it holds)\n");
+	for (uint32_t y = 0; y < H; y++) {
+		for (uint32_t x = 0; x < W; x++) {
+			const struct spk_map_node *n = &map->nodes[map->tile_node[y * W + x]];
+
+			if (!n->used)
+				continue;
+			fprintf(f, "  (%u,%u) %-9s", x, y, spk_image_tile_kind_name(n->kind));
+			if (n->kind == SPK_TILE_CORE)
+				fprintf(f, " %5.1f%% slots %5.1f%% syn", pct(n->slots, a->core.neurons),
+					pct(n->bytes, (uint64_t)a->core.synapse_kib * 1024));
+			else if (n->kind == SPK_TILE_ATTENTION)
+				fprintf(f, " %5.1f%% KV          ",
+					pct(n->bytes, (uint64_t)a->attention.kv_kib * 1024));
+			else if (n->kind == SPK_TILE_ENCODER)
+				fprintf(f, " %5.1f%% weights     ",
+					pct(n->bytes, (uint64_t)a->encoder.weight_kib * 1024));
+			else
+				fprintf(f, " %6llu B          ", (unsigned long long)n->bytes);
+			fprintf(f, " %4u routes  ", n->n_routes);
+			describe_node(f, map, n);
+			fputc('\n', f);
+		}
+	}
+
+	if (rows != NULL && group != NULL && names != NULL) {
+		uint32_t ok = 0, n_groups;
+
+		for (uint32_t y = 0; y < H; y++)
+			if ((rows[y] = malloc(W + 1)) != NULL)
+				ok++;
+		if (ok == H) {
+			spk_map_report_mesh(map, rows);
+			fprintf(f, "\nmesh (x right, y down)\n");
+			for (uint32_t y = 0; y < H; y++)
+				fprintf(f, "  %s\n", rows[y]);
+			n_groups = core_groups(map, group, names, map->n_nodes);
+			fprintf(f, "legend: A attention unit, E encoder, R readout, . idle core, : idle "
+				"unit; cores by layer group:\n");
+			for (uint32_t g = 0; g < n_groups; g++)
+				fprintf(f, "  %c %.*s\n", symbols[g % (sizeof(symbols) - 1)],
+					(int)group_len(names[g]), names[g]);
+		}
+		for (uint32_t y = 0; y < ok; y++)
+			free(rows[y]);
+	}
+
+	if (expected != NULL && measured != NULL) {
+		fputc('\n', f);
+		link_loads(map, info, expected, measured);
+		print_links(f, map, expected, "expected link traffic (events per timestep, firing "
+			    "rate 15 %)");
+		if (info->exec != NULL && info->verify_images > 0)
+			print_links(f, map, measured, "measured link traffic (events per image)");
+	}
+	if (info->verify_images > 0) {
+		fprintf(f, "\nverify     %u images in %.2f s: %s\n", info->verify_images,
+			info->verify_seconds, info->verify_passed ?
+			"chip image = integer reference, spike for spike" : "DIVERGES");
+		if (!info->verify_passed && info->verify_divergence != NULL)
+			fprintf(f, "           %s\n", info->verify_divergence);
+		if (info->verify_labelled)
+			fprintf(f, "accuracy   %.2f %% (%u of %u) on the chip image\n",
+				pct(info->verify_correct, info->verify_images), info->verify_correct,
+				info->verify_images);
+	}
+	free(expected);
+	free(measured);
+	free(rows);
+	free(group);
+	free(names);
+}
+
+static void json_block(struct spk_jsonw *j, const char *key, uint32_t a, uint32_t b)
+{
+	spk_jsonw_key(j, key);
+	spk_jsonw_array_inline(j);
+	spk_jsonw_uint(j, a);
+	spk_jsonw_uint(j, b);
+	spk_jsonw_end(j);
+}
+
+void spk_map_report_json(struct spk_jsonw *j, const struct spk_map *map,
+			 const struct spk_map_report_info *info)
+{
+	const struct spk_model *m = map->m;
+	const struct spk_arch *a = &map->arch;
+	const uint32_t W = (uint32_t)a->chip.mesh_x, H = (uint32_t)a->chip.mesh_y;
+	struct totals t;
+	double *expected = calloc(4 * (size_t)map->n_nodes, sizeof(double));
+	double *measured = calloc(4 * (size_t)map->n_nodes, sizeof(double));
+	char **rows = calloc(H, sizeof(*rows));
+	uint64_t *axons = axons_in(map);
+
+	get_totals(map, &t);
+	spk_jsonw_object(j);
+	spk_jsonw_key(j, "model");
+	spk_jsonw_string(j, info->model_path);
+	spk_jsonw_key(j, "config");
+	spk_jsonw_string(j, m->config);
+	spk_jsonw_key(j, "arch");
+	spk_jsonw_string(j, info->arch_path);
+	spk_jsonw_key(j, "image");
+	if (info->image_path != NULL)
+		spk_jsonw_string(j, info->image_path);
+	else
+		spk_jsonw_null(j);
+	spk_jsonw_key(j, "image_bytes");
+	spk_jsonw_uint(j, info->image_bytes);
+	spk_jsonw_key(j, "seed");
+	spk_jsonw_uint(j, map->seed);
+	spk_jsonw_key(j, "mesh_x");
+	spk_jsonw_uint(j, W);
+	spk_jsonw_key(j, "mesh_y");
+	spk_jsonw_uint(j, H);
+	spk_jsonw_key(j, "tiles_total");
+	spk_jsonw_uint(j, map->n_nodes);
+	spk_jsonw_key(j, "tiles_used");
+	spk_jsonw_uint(j, t.tiles_used);
+	spk_jsonw_key(j, "synapse_cores_total");
+	spk_jsonw_uint(j, map->n_syn);
+	spk_jsonw_key(j, "synapse_cores_used");
+	spk_jsonw_uint(j, t.cores_used);
+	spk_jsonw_key(j, "attention_units_used");
+	spk_jsonw_uint(j, t.attn_used);
+	spk_jsonw_key(j, "encoder_units_used");
+	spk_jsonw_uint(j, t.enc_used);
+	spk_jsonw_key(j, "neurons_mapped");
+	spk_jsonw_uint(j, t.neurons);
+	spk_jsonw_key(j, "neuron_slots_used");
+	spk_jsonw_uint(j, t.slots);
+	spk_jsonw_key(j, "neuron_slots_total");
+	spk_jsonw_uint(j, t.slots_total);
+	spk_jsonw_key(j, "synapse_bytes_used");
+	spk_jsonw_uint(j, t.syn);
+	spk_jsonw_key(j, "synapse_bytes_total");
+	spk_jsonw_uint(j, t.syn_total);
+	spk_jsonw_key(j, "kv_bytes_used");
+	spk_jsonw_uint(j, t.kv);
+	spk_jsonw_key(j, "route_entries_used");
+	spk_jsonw_uint(j, t.routes);
+	spk_jsonw_key(j, "route_entries_max_per_tile");
+	spk_jsonw_uint(j, t.route_max);
+	spk_jsonw_key(j, "axons_in_max_per_tile");
+	spk_jsonw_uint(j, t.axons_max);
+	spk_jsonw_key(j, "pieces");
+	spk_jsonw_uint(j, map->n_pieces);
+	spk_jsonw_key(j, "placement_cost_constructive");
+	spk_jsonw_real(j, (double)map->cost_constructive / SPK_MAP_WEIGHT_UNIT);
+	spk_jsonw_key(j, "placement_cost");
+	spk_jsonw_real(j, (double)map->cost / SPK_MAP_WEIGHT_UNIT);
+	spk_jsonw_key(j, "placement_swaps");
+	spk_jsonw_uint(j, map->place_moves);
+	spk_jsonw_key(j, "assumed_firing_rate");
+	spk_jsonw_real(j, SPK_MAP_RATE_PCT / 100.0);
+	spk_jsonw_key(j, "map_seconds");
+	spk_jsonw_real(j, info->map_seconds);
+
+	spk_jsonw_key(j, "populations");
+	spk_jsonw_array(j);
+	for (uint32_t p = 0; p < m->n_pops; p++) {
+		const uint32_t s = m->pops[p].site;
+		const struct spk_map_site *st = &map->sites[s];
+		uint32_t cores, routes;
+
+		pop_usage(map, p, &cores, &routes);
+		spk_jsonw_object(j);
+		spk_jsonw_key(j, "name");
+		spk_jsonw_string(j, m->pops[p].name);
+		spk_jsonw_key(j, "site");
+		spk_jsonw_string(j, m->sites[s].name);
+		spk_jsonw_key(j, "neurons");
+		spk_jsonw_uint(j, spk_model_pop_neurons(m, p));
+		spk_jsonw_key(j, "pieces");
+		spk_jsonw_uint(j, m->pops[p].kind == SPK_POP_MEAN ? 0 : st->n_pieces);
+		spk_jsonw_key(j, "cores");
+		spk_jsonw_uint(j, m->pops[p].kind == SPK_POP_MEAN ? 0 : cores);
+		spk_jsonw_key(j, "on_readout");
+		spk_jsonw_bool(j, m->pops[p].kind == SPK_POP_MEAN);
+		spk_jsonw_key(j, "neuron_slots");
+		spk_jsonw_uint(j, m->pops[p].kind == SPK_POP_MEAN ? 0 :
+			       (uint64_t)spk_model_site_size(m, s));
+		spk_jsonw_key(j, "synapse_bytes");
+		spk_jsonw_uint(j, site_syn_bytes(map, s));
+		spk_jsonw_key(j, "synapse_shared_by");
+		spk_jsonw_uint(j, st->n_readers + st->n_means);
+		spk_jsonw_key(j, "route_entries");
+		spk_jsonw_uint(j, routes);
+		spk_jsonw_key(j, "groups_x_bands");
+		spk_jsonw_array_inline(j);
+		spk_jsonw_uint(j, st->groups);
+		spk_jsonw_uint(j, st->bands);
+		spk_jsonw_end(j);
+		spk_jsonw_end(j);
+	}
+	spk_jsonw_end(j);
+
+	spk_jsonw_key(j, "tiles");
+	spk_jsonw_array(j);
+	for (uint32_t tile = 0; tile < map->n_nodes; tile++) {
+		const struct spk_map_node *n = &map->nodes[map->tile_node[tile]];
+		uint64_t in = axons != NULL ? axons[map->tile_node[tile]] : 0;
+
+		spk_jsonw_object(j);
+		spk_jsonw_key(j, "x");
+		spk_jsonw_uint(j, tile % W);
+		spk_jsonw_key(j, "y");
+		spk_jsonw_uint(j, tile / W);
+		spk_jsonw_key(j, "kind");
+		spk_jsonw_string(j, spk_image_tile_kind_name(n->kind));
+		spk_jsonw_key(j, "used");
+		spk_jsonw_bool(j, n->used);
+		spk_jsonw_key(j, "route_entries");
+		spk_jsonw_uint(j, n->n_routes);
+		spk_jsonw_key(j, "route_utilisation");
+		spk_jsonw_real(j, (double)n->n_routes / a->core.route_entries);
+		spk_jsonw_key(j, "axons_in");
+		spk_jsonw_uint(j, in);
+		switch (n->kind) {
+		case SPK_TILE_CORE:
+			spk_jsonw_key(j, "neuron_slots");
+			spk_jsonw_uint(j, n->slots);
+			spk_jsonw_key(j, "neuron_utilisation");
+			spk_jsonw_real(j, (double)n->slots / a->core.neurons);
+			spk_jsonw_key(j, "synapse_bytes");
+			spk_jsonw_uint(j, n->bytes);
+			spk_jsonw_key(j, "synapse_utilisation");
+			spk_jsonw_real(j, (double)n->bytes / ((double)a->core.synapse_kib * 1024));
+			spk_jsonw_key(j, "pieces");
+			spk_jsonw_array(j);
+			for (uint32_t k = 0; k < n->n_items; k++) {
+				const struct spk_map_piece *p = &map->pieces[n->items[k]];
+
+				spk_jsonw_object(j);
+				spk_jsonw_key(j, "site");
+				spk_jsonw_string(j, m->sites[p->site].name);
+				json_block(j, "channels", p->c0, p->c1);
+				json_block(j, "rows", p->y0, p->y1);
+				spk_jsonw_key(j, "neuron_slots");
+				spk_jsonw_uint(j, p->slots);
+				spk_jsonw_key(j, "synapse_bytes");
+				spk_jsonw_uint(j, p->syn_bytes);
+				spk_jsonw_end(j);
+			}
+			spk_jsonw_end(j);
+			break;
+		case SPK_TILE_ATTENTION:
+			spk_jsonw_key(j, "kv_bytes");
+			spk_jsonw_uint(j, n->bytes);
+			spk_jsonw_key(j, "kv_utilisation");
+			spk_jsonw_real(j, (double)n->bytes / ((double)a->attention.kv_kib * 1024));
+			spk_jsonw_key(j, "ops");
+			spk_jsonw_array(j);
+			for (uint32_t k = 0; k < n->n_items; k++)
+				spk_jsonw_string(j, m->ops[n->items[k]].name);
+			spk_jsonw_end(j);
+			break;
+		case SPK_TILE_ENCODER:
+			spk_jsonw_key(j, "weight_bytes");
+			spk_jsonw_uint(j, n->bytes);
+			if (n->used)
+				json_block(j, "channels", n->c0, n->c1);
+			break;
+		case SPK_TILE_READOUT:
+			spk_jsonw_key(j, "bytes");
+			spk_jsonw_uint(j, n->bytes);
+			break;
+		}
+		spk_jsonw_end(j);
+	}
+	spk_jsonw_end(j);
+
+	if (rows != NULL) {
+		uint32_t ok = 0;
+
+		for (uint32_t y = 0; y < H; y++)
+			if ((rows[y] = malloc(W + 1)) != NULL)
+				ok++;
+		if (ok == H) {
+			spk_map_report_mesh(map, rows);
+			spk_jsonw_key(j, "mesh");
+			spk_jsonw_array(j);
+			for (uint32_t y = 0; y < H; y++)
+				spk_jsonw_string(j, rows[y]);
+			spk_jsonw_end(j);
+		}
+		for (uint32_t y = 0; y < H; y++)
+			free(rows[y]);
+	}
+
+	if (expected != NULL && measured != NULL) {
+		bool meas = info->exec != NULL && info->verify_images > 0;
+
+		link_loads(map, info, expected, measured);
+		spk_jsonw_key(j, "links");
+		spk_jsonw_array(j);
+		for (uint32_t l = 0; l < 4 * map->n_nodes; l++) {
+			uint32_t x2, y2;
+
+			if (expected[l] <= 0 && measured[l] <= 0)
+				continue;
+			link_end(W, l / 4, (int)(l % 4), &x2, &y2);
+			spk_jsonw_object(j);
+			spk_jsonw_key(j, "from");
+			spk_jsonw_array_inline(j);
+			spk_jsonw_uint(j, (l / 4) % W);
+			spk_jsonw_uint(j, (l / 4) / W);
+			spk_jsonw_end(j);
+			spk_jsonw_key(j, "to");
+			spk_jsonw_array_inline(j);
+			spk_jsonw_uint(j, x2);
+			spk_jsonw_uint(j, y2);
+			spk_jsonw_end(j);
+			spk_jsonw_key(j, "expected_events_per_timestep");
+			spk_jsonw_real(j, expected[l]);
+			if (meas) {
+				spk_jsonw_key(j, "measured_events_per_image");
+				spk_jsonw_real(j, measured[l]);
+			}
+			spk_jsonw_end(j);
+		}
+		spk_jsonw_end(j);
+	}
+
+	spk_jsonw_key(j, "verify");
+	if (info->verify_images == 0) {
+		spk_jsonw_null(j);
+	} else {
+		spk_jsonw_object(j);
+		spk_jsonw_key(j, "images");
+		spk_jsonw_uint(j, info->verify_images);
+		spk_jsonw_key(j, "passed");
+		spk_jsonw_bool(j, info->verify_passed);
+		spk_jsonw_key(j, "first_divergence");
+		if (info->verify_passed || info->verify_divergence == NULL)
+			spk_jsonw_null(j);
+		else
+			spk_jsonw_string(j, info->verify_divergence);
+		spk_jsonw_key(j, "seconds");
+		spk_jsonw_real(j, info->verify_seconds);
+		spk_jsonw_key(j, "correct");
+		if (info->verify_labelled)
+			spk_jsonw_uint(j, info->verify_correct);
+		else
+			spk_jsonw_null(j);
+		spk_jsonw_end(j);
+	}
+	spk_jsonw_end(j);
+	free(expected);
+	free(measured);
+	free(rows);
+	free(axons);
+}

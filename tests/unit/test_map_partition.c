@@ -1,0 +1,325 @@
+/*
+ * test_map_partition.c — the partition pass (mapper/partition.h) on the tiny fixture model over
+ * chips of several core sizes: every site element lies in exactly one piece, every core holds
+ * no more neuron slots, synapse bytes or (estimated) routes than the arch allows — recounted
+ * naively from the model, not from the pass's own bookkeeping —, pieces sit in disjoint slot
+ * ranges, and too-small cores fail with the right resource.
+ */
+#include "config.h"
+
+#include "arch/arch.h"
+#include "mapper/map.h"
+#include "mapper/partition.h"
+#include "models/model.h"
+#include "models/quant.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#define TINY SPK_SRCDIR "/tests/data/fixtures/tiny-fmnist-t2.spkm"
+
+struct fix {
+	struct spk_model *m;
+};
+
+static int setup(void **state)
+{
+	static struct fix f;
+	char err[512];
+
+	f.m = spk_model_load(TINY, err, sizeof(err));
+	if (f.m == NULL) {
+		print_error("%s\n", err);
+		return -1;
+	}
+	*state = &f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fix *f = *state;
+
+	spk_model_destroy(f->m);
+	return 0;
+}
+
+/* Defaults, then "section", "key", "value" triples up to a NULL. */
+static void arch_with(struct spk_arch *a, ...)
+{
+	char err[256];
+	va_list ap;
+	const char *s;
+
+	spk_arch_init_defaults(a);
+	va_start(ap, a);
+	while ((s = va_arg(ap, const char *)) != NULL) {
+		const char *k = va_arg(ap, const char *), *v = va_arg(ap, const char *);
+
+		assert_int_equal(spk_arch_set(a, s, k, v, err, sizeof(err)), 0);
+	}
+	va_end(ap);
+	if (spk_arch_check(a, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+}
+
+/* Slots per element, from the model alone. */
+static uint64_t naive_spe(const struct spk_model *m, uint32_t s)
+{
+	uint32_t readers = 0, means = 0;
+	bool enc = false;
+
+	for (uint32_t p = 0; p < m->n_pops; p++)
+		if (m->pops[p].site == s && m->pops[p].kind == SPK_POP_MEAN)
+			means++;
+		else if (m->pops[p].site == s)
+			readers++;
+	for (uint32_t i = 0; i < m->n_ops; i++)
+		if (m->ops[i].type == SPK_OP_ENCODER && m->ops[i].dst_site == s)
+			enc = true;
+	return ((readers <= 1 && means == 0) ? 1 : 1 + readers) + enc;
+}
+
+/* Synapse bytes of g channels of site s, from the model alone. */
+static uint64_t naive_bytes(const struct spk_model *m, uint32_t s, uint32_t g, int wb)
+{
+	uint64_t bits = 0, words = 0;
+
+	for (uint32_t i = 0; i < m->n_ops; i++)
+		if (m->ops[i].type == SPK_OP_CONV && m->ops[i].dst_site == s) {
+			bits += (uint64_t)m->ops[i].c_in * m->ops[i].kernel * m->ops[i].kernel * wb;
+			words++;
+		}
+	for (uint32_t p = 0; p < m->n_pops; p++)
+		if (m->pops[p].site == s && m->pops[p].kind == SPK_POP_NEURON)
+			words++;
+	return (g * bits + 7) / 8 + 4 * g * words;
+}
+
+static void check_partition(const struct spk_model *m, const struct spk_arch *a)
+{
+	char err[512];
+	struct spk_qmodel *q = spk_quant_create(m, a->core.weight_bits, a->core.membrane_bits, err,
+						sizeof(err));
+	struct spk_map *map;
+	uint64_t *slots, *bytes, *routes;
+
+	assert_non_null(q);
+	map = spk_map_create(m, q, a, 1);
+	assert_non_null(map);
+	if (spk_partition_run(map) != 0) {
+		spk_map_fail_message(map, err, sizeof(err));
+		fail_msg("%s", err);
+	}
+	slots = calloc(map->n_nodes, sizeof(*slots));
+	bytes = calloc(map->n_nodes, sizeof(*bytes));
+	routes = calloc(map->n_nodes, sizeof(*routes));
+	assert_true(slots != NULL && bytes != NULL && routes != NULL);
+	assert_true(map->n_cores <= map->n_syn);
+
+	/* every element of every read or written site is in exactly one piece */
+	for (uint32_t s = 0; s < m->n_sites; s++) {
+		const struct spk_site *st = &m->sites[s];
+		uint8_t *seen = calloc((size_t)st->channels * st->height, 1);
+
+		assert_non_null(seen);
+		for (uint32_t i = 0; i < map->n_pieces; i++) {
+			const struct spk_map_piece *p = &map->pieces[i];
+
+			if (p->site != s)
+				continue;
+			assert_true(p->c0 < p->c1 && p->c1 <= st->channels);
+			assert_true(p->y0 < p->y1 && p->y1 <= st->height);
+			for (uint32_t c = p->c0; c < p->c1; c++)
+				for (uint32_t y = p->y0; y < p->y1; y++)
+					seen[(size_t)c * st->height + y]++;
+		}
+		for (size_t k = 0; k < (size_t)st->channels * st->height; k++)
+			assert_int_equal(seen[k], 1);
+		free(seen);
+	}
+	/* naive recount per core */
+	for (uint32_t i = 0; i < map->n_pieces; i++) {
+		const struct spk_map_piece *p = &map->pieces[i];
+		uint64_t elems = (uint64_t)(p->c1 - p->c0) * (p->y1 - p->y0) * m->sites[p->site].width;
+
+		assert_true(p->node < map->n_cores);
+		assert_int_equal(map->nodes[p->node].kind, SPK_TILE_CORE);
+		assert_int_equal(map->nodes[p->node].items[p->local], i);
+		slots[p->node] += elems * naive_spe(m, p->site);
+		bytes[p->node] += naive_bytes(m, p->site, p->c1 - p->c0, a->core.weight_bits);
+		routes[p->node] += p->est_routes;
+	}
+	for (uint32_t n = 0; n < map->n_cores; n++) {
+		const struct spk_map_node *nd = &map->nodes[n];
+		uint32_t next = 0;
+
+		assert_true(nd->used);
+		assert_true(slots[n] <= (uint64_t)a->core.neurons);
+		assert_true(bytes[n] <= (uint64_t)a->core.synapse_kib * 1024);
+		assert_int_equal(slots[n], nd->slots);
+		assert_int_equal(bytes[n], nd->bytes);
+		if (nd->n_items > 1)
+			assert_true(routes[n] <= (uint64_t)a->core.route_entries);
+		/* disjoint, consecutive slot ranges; no two pieces of one site on a core */
+		for (uint32_t k = 0; k < nd->n_items; k++) {
+			const struct spk_map_piece *p = &map->pieces[nd->items[k]];
+
+			assert_int_equal(p->slot_base, next);
+			next += p->slots;
+			for (uint32_t j = 0; j < k; j++)
+				assert_int_not_equal(map->pieces[nd->items[j]].site, p->site);
+		}
+	}
+	for (uint32_t n = map->n_cores; n < map->n_nodes; n++)
+		assert_false(map->nodes[n].used);
+	free(slots);
+	free(bytes);
+	free(routes);
+	spk_map_destroy(map);
+	spk_quant_destroy(q);
+}
+
+static void test_default_chip(void **state)
+{
+	struct fix *f = *state;
+	struct spk_arch a;
+
+	arch_with(&a, NULL);
+	check_partition(f->m, &a);
+}
+
+static void test_small_cores(void **state)
+{
+	struct fix *f = *state;
+	struct spk_arch a;
+
+	/* 512 slots: stage-1 streams (14 columns x 5 slots) are cut into row bands */
+	arch_with(&a, "chip", "mesh_x", "32", "chip", "mesh_y", "32", "core", "neurons", "512",
+		  "core", "synapse_kib", "16", "core", "route_entries", "4096", NULL);
+	check_partition(f->m, &a);
+	/* few synapses: channel groups are bounded by synapse memory, not neurons */
+	arch_with(&a, "chip", "mesh_x", "16", "chip", "mesh_y", "16", "core", "synapse_kib", "4",
+		  "core", "weight_bits", "4", NULL);
+	check_partition(f->m, &a);
+	/* a small routing table splits packing */
+	arch_with(&a, "core", "route_entries", "8", NULL);
+	check_partition(f->m, &a);
+}
+
+static void test_bands_and_groups(void **state)
+{
+	struct fix *f = *state;
+	struct spk_arch a;
+	char err[512];
+	struct spk_qmodel *q;
+	struct spk_map *map;
+	bool banded = false, grouped = false;
+
+	arch_with(&a, "chip", "mesh_x", "32", "chip", "mesh_y", "32", "core", "neurons", "512",
+		  "core", "route_entries", "4096", NULL);
+	q = spk_quant_create(f->m, 8, 16, err, sizeof(err));
+	assert_non_null(q);
+	map = spk_map_create(f->m, q, &a, 1);
+	assert_int_equal(spk_partition_run(map), 0);
+	for (uint32_t s = 0; s < f->m->n_sites; s++) {
+		banded |= map->sites[s].bands > 1;
+		grouped |= map->sites[s].groups > 1;
+		assert_int_equal(map->sites[s].n_pieces, map->sites[s].groups * map->sites[s].bands);
+	}
+	assert_true(banded && grouped);
+	spk_map_destroy(map);
+	spk_quant_destroy(q);
+}
+
+static void expect_fail(const struct spk_model *m, const struct spk_arch *a, const char *resource,
+			const char *fix)
+{
+	char err[512];
+	struct spk_qmodel *q = spk_quant_create(m, a->core.weight_bits, a->core.membrane_bits, err,
+						sizeof(err));
+	struct spk_map *map = spk_map_create(m, q, a, 1);
+
+	assert_non_null(map);
+	assert_int_equal(spk_partition_run(map), -ENOSPC);
+	spk_map_fail_message(map, err, sizeof(err));
+	assert_string_equal(map->fail.resource, resource);
+	assert_true(map->fail.needed > map->fail.available);
+	if (strstr(err, fix) == NULL)
+		fail_msg("'%s' does not mention '%s'", err, fix);
+	spk_map_destroy(map);
+	spk_quant_destroy(q);
+}
+
+static void test_failures(void **state)
+{
+	struct fix *f = *state;
+	struct spk_arch a;
+
+	/* one row of the first stream: 14 columns x 5 slots = 70 */
+	arch_with(&a, "core", "neurons", "64", "core", "neuron_updates", "8", NULL);
+	expect_fail(f->m, &a, "neurons", "[core] neurons >= 70");
+	arch_with(&a, "core", "synapse_kib", "1", NULL);
+	expect_fail(f->m, &a, "synapse memory", "[core] synapse_kib >= ");
+	arch_with(&a, "chip", "mesh_x", "4", "chip", "mesh_y", "4", "attention", "units", "2",
+		  NULL);
+	expect_fail(f->m, &a, "synapse cores (mesh too small)", "mesh_x x mesh_y >= ");
+}
+
+static void test_conv_rows(void **state)
+{
+	uint32_t lo, hi;
+
+	(void)state;
+	/* 3x3 stride 1 pad 1 over 14 rows: input rows 4..6 reach output rows 3..7 */
+	assert_true(spk_partition_conv_rows(4, 7, 3, 1, 1, 14, &lo, &hi));
+	assert_int_equal(lo, 3);
+	assert_int_equal(hi, 7);
+	/* clipped at both ends */
+	assert_true(spk_partition_conv_rows(0, 14, 7, 1, 3, 14, &lo, &hi));
+	assert_int_equal(lo, 0);
+	assert_int_equal(hi, 13);
+	/* stride 2: naive recount over every pair */
+	for (uint32_t k = 1; k <= 7; k += 2)
+		for (uint32_t s = 1; s <= 2; s++)
+			for (uint32_t y0 = 0; y0 < 14; y0++)
+				for (uint32_t y1 = y0 + 1; y1 <= 14; y1++) {
+					uint32_t pad = k / 2, out = (14 + 2 * pad - k) / s + 1;
+					int64_t nlo = -1, nhi = -1;
+					bool any;
+
+					for (uint32_t oy = 0; oy < out; oy++)
+						for (uint32_t y = y0; y < y1; y++)
+							if ((int64_t)y >= (int64_t)oy * s - pad &&
+							    (int64_t)y <= (int64_t)oy * s - pad + k - 1) {
+								if (nlo < 0)
+									nlo = oy;
+								nhi = oy;
+							}
+					any = spk_partition_conv_rows(y0, y1, k, s, pad, out, &lo, &hi);
+					assert_int_equal(any, nlo >= 0);
+					if (any) {
+						assert_int_equal(lo, nlo);
+						assert_int_equal(hi, nhi);
+					}
+				}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_conv_rows),
+		cmocka_unit_test(test_default_chip),
+		cmocka_unit_test(test_small_cores),
+		cmocka_unit_test(test_bands_and_groups),
+		cmocka_unit_test(test_failures),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
