@@ -2,9 +2,17 @@
  * run.c — `spikechip run`, the main job: the shipped model on the default chip over the
  * Fashion-MNIST test images, ending in a report of accuracy, cycles, energy and pJ/SOP.
  *
- * The pipeline is being built stage by stage (DESIGN.md §1). Until the simulator exists this
- * command runs the furthest stage that does exist and says so plainly, rather than pretending.
- * Today that is the architecture stage: the chip description is resolved and validated.
+ * The pipeline is built stage by stage (DESIGN.md §1). Until the cycle-accurate simulator
+ * exists this command runs the furthest stage that does exist and says so plainly:
+ *
+ *   1. the architecture is resolved and validated (`spikechip arch show`);
+ *   2. the model is compiled onto it and the chip image is executed functionally, tile by
+ *      tile through its own routing tables, on the first N test images, and compared spike
+ *      for spike with the integer reference (`spikechip map --verify N`).
+ *
+ * The model is the shipped one (models/fmnist_t4.spkm) once training has produced it; until
+ * then, the small random-weight test fixture stands in, and the output says that its
+ * accuracy is meaningless. The chip image goes to a temporary file that is removed afterwards.
  */
 #include "config.h"
 
@@ -14,34 +22,51 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#define RUN_SHIPPED_MODEL "models/fmnist_t4.spkm"
+#define RUN_STAND_IN_MODEL "tests/data/fixtures/tiny-fmnist-t2.spkm"
+#define RUN_DEFAULT_IMAGES "100"
 
 static void run_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: spikechip run [--arch FILE]\n"
+		"usage: spikechip run [--model FILE] [--arch FILE] [--images N]\n"
 		"\n"
-		"The main job: map the shipped Meta-SpikeFormer onto a chip and simulate it over the\n"
+		"The main job: compile a Meta-SpikeFormer onto a chip and run it over the\n"
 		"Fashion-MNIST test images.\n"
 		"\n"
-		"Status: the model exporter, mapper and simulator are not written yet, so this runs the\n"
-		"furthest stage of the pipeline that exists: it resolves and validates the architecture.\n"
+		"Status: the cycle-accurate simulator is not finished, so this runs the furthest stage\n"
+		"that exists: it validates the architecture, compiles the model (spikechip map) and\n"
+		"executes the chip image functionally on the first N test images, requiring spike-for-\n"
+		"spike equality with the integer reference (no cycles or energy yet).\n"
 		"\n"
 		"options:\n"
-		"  --arch FILE   chip architecture (default: the shipped arch/default.ini)\n"
-		"  -h, --help    show this help\n");
+		"  --model FILE   model file (default: the shipped %s; while it is still\n"
+		"                 training, the random-weight fixture %s)\n"
+		"  --arch FILE    chip architecture, INI file or preset name (default: default)\n"
+		"  --images N     test images to run (default: " RUN_DEFAULT_IMAGES ")\n"
+		"  -h, --help     show this help\n",
+		RUN_SHIPPED_MODEL, RUN_STAND_IN_MODEL);
 }
 
 int spk_run_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "arch", required_argument, NULL, 'a' },
+		{ "model", required_argument, NULL, 'm' },
+		{ "images", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char arch_path[PATH_MAX];
-	const char *arch = NULL;
-	int c, rc;
+	char arch_path[PATH_MAX], model_path[PATH_MAX], image_path[PATH_MAX];
+	const char *tmpdir = getenv("TMPDIR");
+	const char *arch = NULL, *model = NULL, *images = RUN_DEFAULT_IMAGES;
+	bool stand_in = false;
+	long n;
+	int c, fd, rc;
 
 	opterr = 0;
 	optind = 1;
@@ -49,6 +74,16 @@ int spk_run_main(int argc, char **argv)
 		switch (c) {
 		case 'a':
 			arch = optarg;
+			break;
+		case 'm':
+			model = optarg;
+			break;
+		case 'n':
+			if (spk_parse_long(optarg, 1, 1000000, &n) < 0) {
+				spk_error("run: --images: '%s' is not a number of images (1..1000000)", optarg);
+				return SPK_EXIT_USAGE;
+			}
+			images = optarg;
 			break;
 		case 'h':
 			run_usage(stdout);
@@ -73,16 +108,53 @@ int spk_run_main(int argc, char **argv)
 		}
 		arch = arch_path;
 	}
+	if (model == NULL) {
+		if (spk_data_path(RUN_SHIPPED_MODEL, model_path, sizeof(model_path)) < 0) {
+			if (spk_data_path(RUN_STAND_IN_MODEL, model_path, sizeof(model_path)) < 0) {
+				spk_error("run: cannot find a model (looked for %s); use --model FILE",
+					  model_path);
+				return SPK_EXIT_USAGE;
+			}
+			stand_in = true;
+		}
+		model = model_path;
+	}
 
-	printf("spikechip run: stage 1 of the pipeline — architecture (%s)\n\n", arch);
+	printf("spikechip run: stage 1 of 3 — architecture (%s)\n\n", arch);
 	{
-		char *arch_argv[] = { "arch", "show", (char *)arch, NULL };
+		char *arch_argv[] = { "arch", "check", (char *)arch, NULL };
 
 		rc = spk_arch_main(3, arch_argv);
 	}
 	if (rc != SPK_EXIT_OK)
 		return rc;
-	printf("\nspikechip run: this is the furthest stage that exists today. Model export, the\n"
-	       "mapper and the cycle-accurate simulator are still to come (see README.md, \"Status\").\n");
+
+	printf("\nspikechip run: stage 2 of 3 — compile %s and execute the chip image on %s test "
+	       "images\n", model, images);
+	if (stand_in)
+		printf("  note: the shipped model is still training (models/README.md); this is the\n"
+		       "  random-weight test fixture, so its accuracy is at chance level.\n");
+	printf("\n");
+	fflush(stdout);
+	snprintf(image_path, sizeof(image_path), "%s/spikechip-run-XXXXXX",
+		 tmpdir != NULL && *tmpdir != '\0' ? tmpdir : "/tmp");
+	fd = mkstemp(image_path);
+	if (fd < 0) {
+		spk_error("run: cannot create a temporary chip image %s", image_path);
+		return SPK_EXIT_FAIL;
+	}
+	close(fd);
+	{
+		char *map_argv[] = { "map", "--model", (char *)model, "--arch", (char *)arch,
+				     "--out", image_path, "--verify", (char *)images, NULL };
+
+		rc = spk_map_main(9, map_argv);
+	}
+	unlink(image_path);
+	if (rc != SPK_EXIT_OK)
+		return rc;
+
+	printf("\nspikechip run: stage 3 of 3 — the cycle-accurate simulation (cycles, energy,\n"
+	       "pJ/SOP) is not written yet; stages 1-2 are the furthest that exist today.\n");
 	return SPK_EXIT_OK;
 }

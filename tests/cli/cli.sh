@@ -29,8 +29,20 @@ expect_status 2 "$SPIKECHIP" run extra
 expect_grep err "unexpected argument 'extra'"
 
 # run: the furthest existing stage on the default chip, saying so.
-expect_status 0 env SPIKECHIP_DATA="$TOP_SRCDIR" "$SPIKECHIP" run
-expect_grep out 'furthest stage'
+expect_status 0 env SPIKECHIP_DATA="$TOP_SRCDIR" "$SPIKECHIP" run --images 3
+expect_grep out 'stage 1 of 3'
+expect_grep out 'chip image = integer reference, spike for spike'
+expect_grep out 'furthest that exist'
+expect_status 0 env SPIKECHIP_DATA="$TOP_SRCDIR" "$SPIKECHIP" run --images 2 --arch default \
+	--model "$TOP_SRCDIR/tests/data/fixtures/tiny-fmnist-t2.spkm"
+expect_grep out 'verify +2 images'
+# A chip too small for the model: the mapper's capacity error, exit 3.
+expect_status 3 env SPIKECHIP_DATA="$TOP_SRCDIR" "$SPIKECHIP" run --images 2 --arch small
+expect_grep err 'does not fit'
+expect_status 2 "$SPIKECHIP" run --images 0
+expect_grep err "'0' is not a number of images"
+expect_status 2 "$SPIKECHIP" run --model "$T_TMP/missing.spkm"
+expect_grep err 'missing.spkm'
 expect_status 2 "$SPIKECHIP" run --arch "$T_TMP/missing.ini"
 expect_grep err 'missing.ini'
 done_checks
