@@ -6,7 +6,8 @@
  * accumulators. A projection accumulates one step's spikes in an int32 scratch (the quantizer
  * proved one CONV's contributions to a neuron fit) and widens them into the piece's int64
  * accumulator with its biases, as the reference does; sums are exact, so the order of spikes
- * never matters.
+ * never matters. The arithmetic itself (LIF, requantization, the row additions) is the
+ * reference's own: models/semantics.h and models/rowadd.h.
  *
  * Every step has a precomputed work list (the pieces, projections or unit it runs on), so a
  * timestep touches only the tiles that take part in each step. Nothing here reads the model:
@@ -15,6 +16,8 @@
 #include "config.h"
 
 #include "mapper/exec.h"
+#include "models/rowadd.h"
+#include "models/semantics.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -87,18 +90,6 @@ struct spk_exec {
 };
 
 /* ---- helpers --------------------------------------------------------------------------------- */
-
-static inline int64_t floor_half(int64_t a)
-{
-	return (a - (a & 1)) / 2;
-}
-
-static inline int64_t floor_shift(int64_t a, int sh)
-{
-	if (a >= 0)
-		return a >> sh;
-	return -(int64_t)(((uint64_t)(-a) + ((UINT64_C(1) << sh) - 1)) >> sh);
-}
 
 static void ranges(struct range *r, uint32_t in, uint32_t k, uint32_t s, uint32_t pad,
 		   uint32_t lo_clip, uint32_t hi_clip)
@@ -341,7 +332,7 @@ struct spk_exec *spk_exec_create(const struct spk_image *img, char *err, size_t 
 		goto out_nomem;
 	x->img = img;
 	x->readout = UINT32_MAX;
-	x->vmax = (int64_t)((UINT64_C(1) << (img->membrane_bits - 1)) - 1);
+	x->vmax = spk_sem_vmax(img->membrane_bits);
 	x->vmin = -x->vmax - 1;
 	x->tiles = calloc(img->n_tiles, sizeof(*x->tiles));
 	x->work = calloc(img->n_steps + 1, sizeof(*x->work));
@@ -445,7 +436,6 @@ static void run_encoders(struct spk_exec *x, const uint8_t *img8)
 		const struct spk_image_encoder *en = tile->encoder;
 		const struct spk_image_step *st;
 		uint32_t g, k;
-		const int64_t half = INT64_C(1) << 23;
 
 		if (en == NULL)
 			continue;
@@ -478,8 +468,7 @@ static void run_encoders(struct spk_exec *x, const uint8_t *img8)
 									     o] * d;
 							}
 						}
-					e[o] = floor_shift((int64_t)acc * en->mult[o] + half, 24) +
-					       en->bias[o];
+					e[o] = spk_sem_requant(acc, en->mult[o], en->bias[o]);
 				}
 			}
 		}
@@ -559,18 +548,10 @@ static int fire_neurons(struct spk_exec *x, uint32_t t, uint32_t i, uint32_t pop
 			for (uint32_t xx = 0; xx < xp->W; xx++) {
 				size_t base = ((size_t)(y - p->y0) * xp->W + xx) * xp->g;
 
-				for (uint32_t c = 0; c < xp->g; c++) {
-					int64_t a = v[base + c] + xp->acc[base + c];
-
-					if (a >= th2[c]) {
-						v[base + c] = 0;
+				for (uint32_t c = 0; c < xp->g; c++)
+					if (spk_sem_lif(&v[base + c], xp->acc[base + c], th2[c], x->vmin,
+							x->vmax))
 						ids[n++] = ((p->c0 + c) * s->height + y) * s->width + xx;
-					} else {
-						int64_t h = floor_half(a);
-
-						v[base + c] = h < x->vmin ? x->vmin : h > x->vmax ? x->vmax : h;
-					}
-				}
 			}
 		}
 		send_spikes(x, xp, pop, ids, n);
@@ -610,78 +591,12 @@ static int fire_mean(struct spk_exec *x, uint32_t t, uint32_t pop)
 			if (ro->means[k].pop == pop)
 				theta = ro->means[k].theta;
 	if (theta != NULL) {
-		for (uint32_t c = 0; c < C; c++) {
-			int64_t a = v[c] + x->msum[c];
-
-			if (a >= 2 * theta[c]) {
-				v[c] = 0;
+		for (uint32_t c = 0; c < C; c++)
+			if (spk_sem_lif(&v[c], x->msum[c], 2 * theta[c], x->vmin, x->vmax))
 				x->mspikes[pop][n++] = c;
-			} else {
-				int64_t h = floor_half(a);
-
-				v[c] = h < x->vmin ? x->vmin : h > x->vmax ? x->vmax : h;
-			}
-		}
 	}
 	x->n_mspikes[pop] = n;
 	return x->hook != NULL ? x->hook(x->hook_ctx, t, pop, x->mspikes[pop], n) : 0;
-}
-
-/*
- * a[0..g) += Σ_s w[ch[s]·cstride + 0..g): the kernel rows of the n spiking channels of one input
- * position into one output position, 16 lanes at a time kept in registers across the rows.
- */
-typedef int32_t lanes4 __attribute__((vector_size(16)));
-
-static inline lanes4 ld4(const int32_t *p)
-{
-	lanes4 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline void st4(int32_t *p, lanes4 v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline void add_rows(int32_t *restrict a, const int32_t *restrict w, size_t cstride,
-			    const uint32_t *restrict ch, uint32_t n, uint32_t g)
-{
-	uint32_t j = 0;
-
-	for (; j + 16 <= g; j += 16) {
-		lanes4 t0 = ld4(a + j), t1 = ld4(a + j + 4), t2 = ld4(a + j + 8);
-		lanes4 t3 = ld4(a + j + 12);
-
-		for (uint32_t s = 0; s < n; s++) {
-			const int32_t *r = w + ch[s] * cstride + j;
-
-			t0 += ld4(r);
-			t1 += ld4(r + 4);
-			t2 += ld4(r + 8);
-			t3 += ld4(r + 12);
-		}
-		st4(a + j, t0);
-		st4(a + j + 4, t1);
-		st4(a + j + 8, t2);
-		st4(a + j + 12, t3);
-	}
-	for (; j + 4 <= g; j += 4) {
-		lanes4 t0 = ld4(a + j);
-
-		for (uint32_t s = 0; s < n; s++)
-			t0 += ld4(w + ch[s] * cstride + j);
-		st4(a + j, t0);
-	}
-	for (; j < g; j++) {
-		int32_t t = a[j];
-
-		for (uint32_t s = 0; s < n; s++)
-			t += w[ch[s] * cstride + j];
-		a[j] = t;
-	}
 }
 
 static void step_conv(struct spk_exec *x, uint32_t i)
@@ -719,9 +634,9 @@ static void step_conv(struct spk_exec *x, uint32_t i)
 					for (uint32_t ox = rx.lo; ox < rx.hi; ox++) {
 						const uint32_t kx = xx + st->pad - ox * st->stride;
 
-						add_rows(acc + ((size_t)(oy - y0) * W + ox) * g,
-							 pr->w + ((size_t)ky * k + kx) * g, cstride, ch, n,
-							 g);
+						spk_rowadd(acc + ((size_t)(oy - y0) * W + ox) * g,
+							   pr->w + ((size_t)ky * k + kx) * g, cstride, ch,
+							   n, g);
 					}
 				}
 			}

@@ -9,7 +9,9 @@ noinst_LTLIBRARIES += %D%/libmapper.la
 	%D%/report.c %D%/report.h %D%/map_cmd.c
 %C%_libmapper_la_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS)
 
-# Unit tests (cmocka): one per pass, the image format, the executor.
+# Unit tests (cmocka): one per pass, the image format, the executor; they share the fixture
+# model and arch_with() of map_fixture.h.
+EXTRA_DIST += tests/unit/map_fixture.h
 MAPPER_TEST_LIBS = mapper/libmapper.la models/libmodels.la traces/libtraces.la arch/libarch.la \
 	util/libutil.la $(CMOCKA_LIBS) $(INIH_LIBS) $(ZLIB_LIBS) -lm
 MAPPER_TEST_CPPFLAGS = $(AM_CPPFLAGS) -DSPK_SRCDIR='"$(abs_top_srcdir)"'

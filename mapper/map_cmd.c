@@ -36,7 +36,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define ERRLEN 1024
@@ -174,14 +173,6 @@ static void resolve_arch(const char *arg, char *path, size_t len)
 	snprintf(path, len, "%s", arg);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* ---- verification ------------------------------------------------------------------------- */
 
 struct verify {
@@ -270,7 +261,7 @@ static int run_verify(const struct map_opts *o, const struct spk_model *m,
 		      const struct spk_qmodel *q, struct spk_exec *x,
 		      struct spk_map_report_info *info, char *divergence, size_t divlen)
 {
-	char err[ERRLEN], img_buf[PATH_MAX], lab_buf[PATH_MAX];
+	char err[ERRLEN];
 	const char *data = o->data, *labels = o->labels;
 	struct spk_dataset ds = { 0 };
 	struct verify v = { .m = m, .T = m->time_steps };
@@ -281,20 +272,9 @@ static int run_verify(const struct map_opts *o, const struct spk_model *m,
 	size_t total = 0, maxpop = 1;
 	int ret = SPK_EXIT_USAGE;
 
-	if (data == NULL) {
-		snprintf(img_buf, sizeof(img_buf), "%s/t10k-images-idx3-ubyte.gz", SPK_FMNIST_DIR);
-		snprintf(lab_buf, sizeof(lab_buf), "%s/t10k-labels-idx1-ubyte.gz", SPK_FMNIST_DIR);
-		data = img_buf;
-		labels = lab_buf;
-	}
-	if (spk_dataset_load(&ds, data, labels, o->verify, err, sizeof(err)) < 0) {
+	if (spk_dataset_load_for_model(&ds, m, o->model, &data, &labels, o->verify, err,
+				       sizeof(err)) < 0) {
 		spk_error("%s", err);
-		goto out;
-	}
-	if (ds.channels != m->in_channels || ds.height != m->in_height ||
-	    ds.width != m->in_width) {
-		spk_error("%s: images are %ux%ux%u, model '%s' expects %ux%ux%u", data, ds.channels,
-			  ds.height, ds.width, o->model, m->in_channels, m->in_height, m->in_width);
 		goto out;
 	}
 	v.off = malloc((size_t)v.T * m->n_pops * sizeof(*v.off));
@@ -323,7 +303,7 @@ static int run_verify(const struct map_opts *o, const struct spk_model *m,
 	spk_ref_set_spike_hook(r, ref_hook, &v);
 	spk_exec_set_spike_hook(x, chip_hook, &v);
 	info->verify_labelled = ds.labels != NULL;
-	t0 = now();
+	t0 = spk_now();
 	for (uint32_t i = 0; i < ds.n; i++) {
 		const int64_t *score_ref;
 		int pred;
@@ -350,7 +330,7 @@ static int run_verify(const struct map_opts *o, const struct spk_model *m,
 		if (ds.labels != NULL && (uint32_t)pred == ds.labels[i])
 			info->verify_correct++;
 	}
-	info->verify_seconds = now() - t0;
+	info->verify_seconds = spk_now() - t0;
 	info->verify_passed = !v.diverged;
 	if (v.diverged) {
 		snprintf(divergence, divlen, "%s", v.divergence);
@@ -460,7 +440,7 @@ int spk_map_main(int argc, char **argv)
 		goto out;
 	}
 
-	t0 = now();
+	t0 = spk_now();
 	map = spk_map_create(m, q, &arch, o.seed);
 	if (map == NULL) {
 		spk_error("map: out of memory");
@@ -487,7 +467,7 @@ int spk_map_main(int argc, char **argv)
 		spk_error("%s: %s", o.out, err);
 		goto out;
 	}
-	info.map_seconds = now() - t0;
+	info.map_seconds = spk_now() - t0;
 	info.model_path = o.model;
 	info.arch_path = arch_path;
 	info.image_path = o.out;

@@ -18,12 +18,12 @@
 #include "models/quant.h"
 #include "models/ref.h"
 #include "models/ref_report.h"
+#include "util/util.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static uint32_t seed = 12345;
 
@@ -80,8 +80,6 @@ static struct spk_model *synthetic(void)
 	static const double mean[1] = { 0.29 }, std[1] = { 0.35 };
 	struct syn s = { 0 };
 	uint32_t st, p, a, q, k, v, at, qp, kp, vp, ap;
-	size_t n;
-	void *f;
 	struct spk_model *m;
 	char err[512];
 
@@ -135,22 +133,12 @@ static struct spk_model *synthetic(void)
 	for (int i = 0; i < 960; i++)
 		s.wt[i] = (float)frnd();
 	spk_model_build_linear(s.b, "head", p, 96, s.wt, s.bias);
-	f = spk_model_build_file(s.b, &n);
-	m = f ? spk_model_parse(f, n, "synthetic", err, sizeof(err)) : NULL;
+	m = spk_model_build_model(s.b, "synthetic", err, sizeof(err));
 	if (m == NULL)
 		fprintf(stderr, "bench_ref: synthetic model: %s\n", err);
-	free(f);
 	free(s.wt);
 	spk_model_build_destroy(s.b);
 	return m;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static void bench(const char *what, const struct spk_model *m, const struct spk_qmodel *q,
@@ -168,7 +156,7 @@ static void bench(const char *what, const struct spk_model *m, const struct spk_
 		fprintf(stderr, "bench_ref: out of memory\n");
 		exit(1);
 	}
-	t0 = now();
+	t0 = spk_now();
 	for (uint32_t i = 0; i < images; i++) {
 		if (ds->n > 0) {
 			spk_dataset_image_u8(ds, i % ds->n, u8);
@@ -180,7 +168,7 @@ static void bench(const char *what, const struct spk_model *m, const struct spk_
 			f64[k] = u8[k];
 		spk_ref_run(r, u8, f64, logits);
 	}
-	el = now() - t0;
+	el = spk_now() - t0;
 	spk_ref_get_totals(m, spk_ref_get_stats(r), &t);
 	printf("%-26s %-7s %5u images  %7.2f M SOP/image  rate %5.2f %%  %7.1f images/s  "
 	       "%6.3f G SOP/s\n", what, q ? "integer" : "float", images, t.sops_per_image * 1e-6,
@@ -199,8 +187,7 @@ int main(int argc, char **argv)
 	char err[1024];
 	uint32_t images = argc > 2 ? (uint32_t)atoi(argv[2]) : 40;
 
-	if (spk_dataset_load(&ds, SPK_FMNIST_DIR "/t10k-images-idx3-ubyte.gz", NULL, 1000, err,
-			     sizeof(err)) < 0)
+	if (spk_dataset_load(&ds, SPK_DATASET_DEFAULT_IMAGES, NULL, 1000, err, sizeof(err)) < 0)
 		memset(&ds, 0, sizeof(ds));
 	m = argc > 1 ? spk_model_load(argv[1], err, sizeof(err)) : synthetic();
 	if (m == NULL) {

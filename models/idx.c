@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "models/idx.h"
+#include "models/model.h"
 
 #include <errno.h>
 #include <math.h>
@@ -286,6 +287,30 @@ void spk_dataset_fini(struct spk_dataset *ds)
 	free(ds->f32);
 	free(ds->labels);
 	memset(ds, 0, sizeof(*ds));
+}
+
+int spk_dataset_load_for_model(struct spk_dataset *ds, const struct spk_model *m,
+			       const char *model_path, const char **images, const char **labels,
+			       uint32_t limit, char *err, size_t errlen)
+{
+	int rc;
+
+	if (*images == NULL) {
+		*images = SPK_DATASET_DEFAULT_IMAGES;
+		*labels = SPK_DATASET_DEFAULT_LABELS;
+	}
+	rc = spk_dataset_load(ds, *images, *labels, limit, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (ds->channels != m->in_channels || ds->height != m->in_height ||
+	    ds->width != m->in_width) {
+		snprintf(err, errlen, "%s: images are %ux%ux%u, model '%s' expects %ux%ux%u",
+			 *images, ds->channels, ds->height, ds->width, model_path, m->in_channels,
+			 m->in_height, m->in_width);
+		spk_dataset_fini(ds);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 size_t spk_dataset_image_size(const struct spk_dataset *ds)

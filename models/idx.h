@@ -51,6 +51,23 @@ int spk_dataset_load(struct spk_dataset *ds, const char *images, const char *lab
 
 void spk_dataset_fini(struct spk_dataset *ds);
 
+/* What a command runs on without --data: the Fashion-MNIST test set (config.h's directory). */
+#define SPK_DATASET_DEFAULT_IMAGES SPK_FMNIST_DIR "/t10k-images-idx3-ubyte.gz"
+#define SPK_DATASET_DEFAULT_LABELS SPK_FMNIST_DIR "/t10k-labels-idx1-ubyte.gz"
+
+struct spk_model;
+
+/*
+ * The data set a command runs model m on: the first `limit` images of *images, with the labels
+ * of *labels (may be NULL); or, when *images is NULL, the default set, whose two files are then
+ * stored in *images and *labels. The images must have m's input shape (the message names the
+ * image file and model_path). Returns 0, or a negative errno with the message in err and ds
+ * empty.
+ */
+int spk_dataset_load_for_model(struct spk_dataset *ds, const struct spk_model *m,
+			       const char *model_path, const char **images, const char **labels,
+			       uint32_t limit, char *err, size_t errlen);
+
 /* channels·height·width */
 size_t spk_dataset_image_size(const struct spk_dataset *ds);
 

@@ -9,7 +9,7 @@ noinst_LTLIBRARIES += %D%/libmodels.la
 %C%_libmodels_la_SOURCES = %D%/model.c %D%/model.h %D%/model_build.c %D%/model_build.h \
 	%D%/idx.c %D%/idx.h %D%/quant.c %D%/quant.h %D%/ref.c %D%/ref.h \
 	%D%/outfile.c %D%/outfile.h %D%/jsonw.c %D%/jsonw.h %D%/ref_report.c %D%/ref_report.h \
-	%D%/ref_cmd.c
+	%D%/ref_cmd.c %D%/rowadd.h %D%/semantics.h
 %C%_libmodels_la_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS)
 
 # Unit tests (cmocka).

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -286,6 +287,22 @@ void *spk_model_build_file(const struct spk_model_build *b, size_t *len)
 	f = spk_model_file_wrap(payload, n, len);
 	free(payload);
 	return f;
+}
+
+struct spk_model *spk_model_build_model(const struct spk_model_build *b, const char *name,
+					char *err, size_t errlen)
+{
+	size_t n;
+	void *f = spk_model_build_file(b, &n);
+	struct spk_model *m;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return NULL;
+	}
+	m = spk_model_parse(f, n, name, err, errlen);
+	free(f);
+	return m;
 }
 
 int spk_model_build_write(const struct spk_model_build *b, const char *path, char *err,

@@ -14,7 +14,8 @@
  *	spk_model_build_write(b, "tiny.spkm", err, sizeof(err));
  *	spk_model_build_destroy(b);
  *
- * Ownership: create/destroy; payload() and file() return malloc'd buffers the caller frees.
+ * Ownership: create/destroy; payload() and file() return malloc'd buffers the caller frees,
+ * model() a model the caller destroys.
  * Out of memory makes the builder fail once and for all: payload()/file() return NULL and
  * write() returns -ENOMEM.
  */
@@ -24,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct spk_model;
 struct spk_model_build;
 
 struct spk_model_build *spk_model_build_create(const char *config, const char *dataset,
@@ -66,6 +68,14 @@ void *spk_model_build_file(const struct spk_model_build *b, size_t *len);
 
 /* Wraps any payload in a valid header with a compressed copy of it: a whole file, or NULL. */
 void *spk_model_file_wrap(const void *payload, size_t n, size_t *len);
+
+/*
+ * The model the file holds, read back by model.h's reader as if from a file called `name`:
+ * the caller's to spk_model_destroy(). NULL with the message in err when the builder is out of
+ * memory or the reader refuses the file.
+ */
+struct spk_model *spk_model_build_model(const struct spk_model_build *b, const char *name,
+					char *err, size_t errlen);
 
 /* Writes the file atomically. 0, or a negative errno with "PATH: what" in err. */
 int spk_model_build_write(const struct spk_model_build *b, const char *path, char *err,

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "models/quant.h"
+#include "models/semantics.h"
 
 #include <errno.h>
 #include <math.h>
@@ -385,7 +386,7 @@ struct spk_qmodel *spk_quant_create(const struct spk_model *m, int weight_bits,
 	q->weight_bits = weight_bits;
 	q->membrane_bits = membrane_bits;
 	q->qmax = (int32_t)((1u << (weight_bits - 1)) - 1);
-	q->vmax = (int64_t)((UINT64_C(1) << (membrane_bits - 1)) - 1);
+	q->vmax = spk_sem_vmax(membrane_bits);
 	q->vmin = -q->vmax - 1;
 	q->site_scale = calloc(m->n_sites, sizeof(*q->site_scale));
 	q->theta = calloc(m->n_pops, sizeof(*q->theta));

@@ -8,11 +8,12 @@
  * padded to SPK_QUANT_LANES (quant.h), so one spike at (c, y, x) and one output position
  * (oy, ox) make one row addition acc[oy][ox][0..stride) += w[c][ky][kx][0..stride).
  *
- * The hot loop (add_rows) adds the rows of all spiking channels of one input position into one
- * output row, 32 lanes at a time, keeping the 32 accumulators in registers across the
- * channels: one load per weight lane, one load and store of the accumulator per (position,
- * tap) instead of per spike. Receptive-field bounds are tables computed once per CONV
- * (conv_ranges), so a spike costs no division.
+ * The hot loop (spk_rowadd, models/rowadd.h) adds the rows of all spiking channels of one input
+ * position into one output row, 32 lanes at a time, keeping the accumulators in registers
+ * across the channels: one load per weight lane, one load and store of the accumulator per
+ * (position, tap) instead of per spike. Receptive-field bounds are tables computed once per
+ * CONV (conv_ranges), so a spike costs no division. The arithmetic of doc/semantics.md (LIF,
+ * requantization) is models/semantics.h's, shared with the chip image's executor.
  *
  * Nothing here allocates after spk_ref_create(); running an image touches only the flat
  * arrays made there.
@@ -20,6 +21,8 @@
 #include "config.h"
 
 #include "models/ref.h"
+#include "models/rowadd.h"
+#include "models/semantics.h"
 
 #include <errno.h>
 #include <math.h>
@@ -70,101 +73,6 @@ struct spk_ref {
 	void *hook_ctx;
 	struct spk_ref_stats st;
 };
-
-/* ---- small exact integer helpers ------------------------------------------------------- */
-
-/* floor(a / 2) for any sign (doc/semantics.md's arithmetic shift). */
-static inline int64_t floor_half(int64_t a)
-{
-	return (a - (a & 1)) / 2;
-}
-
-/* floor(a / 2^sh) for any sign. */
-static inline int64_t floor_shift(int64_t a, int sh)
-{
-	if (a >= 0)
-		return a >> sh;
-	return -(int64_t)(((uint64_t)(-a) + ((UINT64_C(1) << sh) - 1)) >> sh);
-}
-
-static inline int64_t sat(int64_t v, int64_t lo, int64_t hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
-}
-
-/* ---- the hot loop ---------------------------------------------------------------------- */
-
-/*
- * Four int32 lanes: one SSE2 register (baseline x86-64), NEON on arm64. Loads and stores go
- * through memcpy, so rows need no particular alignment.
- */
-typedef int32_t lanes4 __attribute__((vector_size(16)));
-
-static inline lanes4 ld4(const int32_t *p)
-{
-	lanes4 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline void st4(int32_t *p, lanes4 v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-/*
- * a[0..cs) += Σ_s w[ch[s]·cstride + 0..cs), cs a multiple of SPK_QUANT_LANES (8). Blocks of
- * 32 lanes (8 registers) keep their partial sums in registers across the n rows; the tail
- * goes 8 lanes at a time.
- */
-static inline void add_rows(int32_t *restrict a, const int32_t *restrict w, size_t cstride,
-			    const uint32_t *restrict ch, uint32_t n, uint32_t cs)
-{
-	uint32_t j = 0;
-
-	for (; j + 32 <= cs; j += 32) {
-		int32_t *aj = a + j;
-		const int32_t *wj = w + j;
-		lanes4 t0 = ld4(aj), t1 = ld4(aj + 4), t2 = ld4(aj + 8), t3 = ld4(aj + 12);
-		lanes4 t4 = ld4(aj + 16), t5 = ld4(aj + 20), t6 = ld4(aj + 24), t7 = ld4(aj + 28);
-
-		for (uint32_t s = 0; s < n; s++) {
-			const int32_t *r = wj + ch[s] * cstride;
-
-			t0 += ld4(r);
-			t1 += ld4(r + 4);
-			t2 += ld4(r + 8);
-			t3 += ld4(r + 12);
-			t4 += ld4(r + 16);
-			t5 += ld4(r + 20);
-			t6 += ld4(r + 24);
-			t7 += ld4(r + 28);
-		}
-		st4(aj, t0);
-		st4(aj + 4, t1);
-		st4(aj + 8, t2);
-		st4(aj + 12, t3);
-		st4(aj + 16, t4);
-		st4(aj + 20, t5);
-		st4(aj + 24, t6);
-		st4(aj + 28, t7);
-	}
-	for (; j < cs; j += 8) {
-		int32_t *aj = a + j;
-		const int32_t *wj = w + j;
-		lanes4 t0 = ld4(aj), t1 = ld4(aj + 4);
-
-		for (uint32_t s = 0; s < n; s++) {
-			const int32_t *r = wj + ch[s] * cstride;
-
-			t0 += ld4(r);
-			t1 += ld4(r + 4);
-		}
-		st4(aj, t0);
-		st4(aj + 4, t1);
-	}
-}
 
 /* ---- creation -------------------------------------------------------------------------- */
 
@@ -419,7 +327,6 @@ static void encoder_int(struct spk_ref *r, const uint8_t *img)
 	const struct spk_qop *qo = &r->q->ops[0];
 	const uint32_t k = op->kernel, cs = qo->stride, C = op->c_out;
 	int32_t *restrict acc = r->acc32;
-	const int64_t half = INT64_C(1) << (SPK_QUANT_R - 1);
 
 	for (uint32_t oy = 0; oy < op->h_out; oy++) {
 		for (uint32_t ox = 0; ox < op->w_out; ox++) {
@@ -450,8 +357,7 @@ static void encoder_int(struct spk_ref *r, const uint8_t *img)
 				}
 			}
 			for (uint32_t o = 0; o < C; o++)
-				e[o] = floor_shift((int64_t)acc[o] * qo->mult[o] + half,
-						   SPK_QUANT_R) + qo->ebias[o];
+				e[o] = spk_sem_requant(acc[o], qo->mult[o], qo->ebias[o]);
 		}
 	}
 }
@@ -521,16 +427,9 @@ static void fire_int(struct spk_ref *r, uint32_t p)
 			for (uint32_t c = 0; c < C; c++)
 				sum[c] += x[pos * C + c];
 		x = sum;
-		for (uint32_t c = 0; c < C; c++) {
-			int64_t a = v[c] + x[c];
-
-			if (a >= th2[c]) {
-				v[c] = 0;
+		for (uint32_t c = 0; c < C; c++)
+			if (spk_sem_lif(&v[c], x[c], th2[c], vmin, vmax))
 				sp->ch[n++] = c;
-			} else {
-				v[c] = sat(floor_half(a), vmin, vmax);
-			}
-		}
 		if (n > 0) {
 			sp->py[0] = sp->px[0] = 0;
 			sp->begin[0] = 0;
@@ -542,16 +441,10 @@ static void fire_int(struct spk_ref *r, uint32_t p)
 				size_t base = ((size_t)y * s->width + xx) * C;
 				uint32_t start = n;
 
-				for (uint32_t c = 0; c < C; c++) {
-					int64_t a = v[base + c] + x[base + c];
-
-					if (a >= th2[c]) {
-						v[base + c] = 0;
+				for (uint32_t c = 0; c < C; c++)
+					if (spk_sem_lif(&v[base + c], x[base + c], th2[c], vmin,
+							vmax))
 						sp->ch[n++] = c;
-					} else {
-						v[base + c] = sat(floor_half(a), vmin, vmax);
-					}
-				}
 				if (n > start) {
 					sp->py[g] = (uint16_t)y;
 					sp->px[g] = (uint16_t)xx;
@@ -682,9 +575,9 @@ static void conv_int(struct spk_ref *r, uint32_t i)
 			for (uint32_t ox = xr.lo; ox < xr.hi; ox++) {
 				const uint32_t kx = x + pad - ox * stride;
 
-				add_rows(acc + ((size_t)oy * wo + ox) * cs,
-					 qo->w + ((size_t)ky * k + kx) * cs, cstride,
-					 sp->ch + b, nch, cs);
+				spk_rowadd(acc + ((size_t)oy * wo + ox) * cs,
+					   qo->w + ((size_t)ky * k + kx) * cs, cstride,
+					   sp->ch + b, nch, cs);
 			}
 		}
 	}
@@ -832,7 +725,7 @@ static void linear_int(struct spk_ref *r, uint32_t i)
 	const uint32_t classes = r->m->classes;
 
 	memset(r->acc32, 0, qo->stride * sizeof(*r->acc32));
-	add_rows(r->acc32, qo->w, qo->stride, sp->ch, sp->n, qo->stride);
+	spk_rowadd(r->acc32, qo->w, qo->stride, sp->ch, sp->n, qo->stride);
 	for (uint32_t k = 0; k < classes; k++)
 		r->score_i[k] += qo->ebias[k] + r->acc32[k];
 	r->st.op_sops[i] += (uint64_t)sp->n * classes;

@@ -33,7 +33,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define ERRLEN 1024
@@ -154,18 +153,10 @@ static int parse_opts(int argc, char **argv, struct ref_opts *o)
 	return 0;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* "\r[=====>    ] 123/10000  45.6 img/s  ETA 3m41s", at most ten times a second. */
 static void progress(uint32_t done, uint32_t total, double t0, double *last, bool final)
 {
-	double t = now(), el = t - t0, rate = el > 0 ? done / el : 0;
+	double t = spk_now(), el = t - t0, rate = el > 0 ? done / el : 0;
 	int width = 30, fill = total ? (int)((double)done / total * width) : width;
 	char eta[32] = "";
 
@@ -250,7 +241,7 @@ static int commit_out(struct spk_outfile *f)
 int spk_ref_main(int argc, char **argv)
 {
 	struct ref_opts o = { 0 };
-	char err[ERRLEN], arch_buf[PATH_MAX], img_buf[PATH_MAX], lab_buf[PATH_MAX];
+	char err[ERRLEN], arch_buf[PATH_MAX];
 	struct spk_arch arch;
 	struct spk_dataset ds = { 0 };
 	struct spk_model *m = NULL;
@@ -298,21 +289,9 @@ int spk_ref_main(int argc, char **argv)
 		}
 	}
 
-	if (o.data == NULL) {
-		snprintf(img_buf, sizeof(img_buf), "%s/t10k-images-idx3-ubyte.gz", SPK_FMNIST_DIR);
-		snprintf(lab_buf, sizeof(lab_buf), "%s/t10k-labels-idx1-ubyte.gz", SPK_FMNIST_DIR);
-		o.data = img_buf;
-		o.labels = lab_buf;
-	}
-	if (spk_dataset_load(&ds, o.data, o.labels, o.images, err, sizeof(err)) < 0) {
+	if (spk_dataset_load_for_model(&ds, m, o.model, &o.data, &o.labels, o.images, err,
+				       sizeof(err)) < 0) {
 		spk_error("%s", err);
-		goto out;
-	}
-	if (ds.channels != m->in_channels || ds.height != m->in_height ||
-	    ds.width != m->in_width) {
-		spk_error("%s: images are %ux%ux%u, model '%s' expects %ux%ux%u", o.data,
-			  ds.channels, ds.height, ds.width, o.model, m->in_channels, m->in_height,
-			  m->in_width);
 		goto out;
 	}
 	if (ds.labels != NULL) {
@@ -346,7 +325,7 @@ int spk_ref_main(int argc, char **argv)
 		spk_jsonw_array(&lj);
 	}
 
-	t0 = now();
+	t0 = spk_now();
 	for (uint32_t i = 0; i < ds.n; i++) {
 		int pred;
 
@@ -370,7 +349,7 @@ int spk_ref_main(int argc, char **argv)
 		if (show)
 			progress(i + 1, ds.n, t0, &last, i + 1 == ds.n);
 	}
-	info.seconds = now() - t0;
+	info.seconds = spk_now() - t0;
 	info.model_path = o.model;
 	info.arch_path = o.arch;
 	info.data_path = o.data;

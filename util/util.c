@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 void spk_error(const char *fmt, ...)
@@ -69,4 +70,12 @@ int spk_data_path(const char *rel, char *buf, size_t len)
 			return 0;
 	}
 	return -1;
+}
+
+double spk_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }

@@ -1,7 +1,7 @@
 /*
  * util.h — small helpers shared by every spikechip module: user-facing error messages, strict
- * number parsing for options and files, and locating the data files that ship with spikechip
- * (arch presets, the shipped model).
+ * number parsing for options and files, locating the data files that ship with spikechip
+ * (arch presets, the shipped model), and the clock commands time their runs with.
  *
  * Errors by whose fault: these helpers report a *user's* mistake (bad option, bad file) as a
  * message on stderr and leave the exit status to the caller; broken invariants are asserts.
@@ -35,5 +35,8 @@ int spk_parse_double(const char *s, double lo, double hi, double *out);
  * no candidate exists (buf then holds the last candidate tried, for the error message).
  */
 int spk_data_path(const char *rel, char *buf, size_t len);
+
+/* Seconds on the monotonic clock: differences time a run (rates, ETAs, reports). */
+double spk_now(void);
 
 #endif

@@ -24,47 +24,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#define TINY SPK_SRCDIR "/tests/data/fixtures/tiny-fmnist-t2.spkm"
-
-static struct spk_model *model;
-
-static int setup(void **state)
-{
-	char err[512];
-
-	(void)state;
-	model = spk_model_load(TINY, err, sizeof(err));
-	if (model == NULL) {
-		print_error("%s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	spk_model_destroy(model);
-	return 0;
-}
-
-static void arch_with(struct spk_arch *a, ...)
-{
-	char err[256];
-	va_list ap;
-	const char *s;
-
-	spk_arch_init_defaults(a);
-	va_start(ap, a);
-	while ((s = va_arg(ap, const char *)) != NULL) {
-		const char *k = va_arg(ap, const char *), *v = va_arg(ap, const char *);
-
-		assert_int_equal(spk_arch_set(a, s, k, v, err, sizeof(err)), 0);
-	}
-	va_end(ap);
-	if (spk_arch_check(a, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
-}
+#include "map_fixture.h"
 
 struct run {
 	struct spk_qmodel *q;
@@ -205,8 +165,6 @@ static struct spk_model *wide_encoder(uint32_t C)
 	char err[256];
 	struct spk_model *m;
 	uint32_t s, p;
-	size_t len;
-	void *file;
 
 	assert_true(b != NULL && w != NULL && bias != NULL && hw != NULL);
 	for (size_t i = 0; i < (size_t)C * 49; i++)
@@ -218,12 +176,9 @@ static struct spk_model *wide_encoder(uint32_t C)
 	spk_model_build_encoder(b, "enc", s, 7, 2, 3, C, w, bias);
 	spk_model_build_fire(b, "lif", p);
 	spk_model_build_linear(b, "head", p, C, hw, hb);
-	file = spk_model_build_file(b, &len);
-	assert_non_null(file);
-	m = spk_model_parse(file, len, "wide", err, sizeof(err));
+	m = spk_model_build_model(b, "wide", err, sizeof(err));
 	if (m == NULL)
 		fail_msg("%s", err);
-	free(file);
 	free(w);
 	free(bias);
 	free(hw);

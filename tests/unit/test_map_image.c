@@ -28,32 +28,7 @@
 #include <zlib.h>
 #include <cmocka.h>
 
-#define TINY SPK_SRCDIR "/tests/data/fixtures/tiny-fmnist-t2.spkm"
-
-static struct spk_model *model;
-static struct spk_qmodel *qmodel;
-
-static int setup(void **state)
-{
-	char err[512];
-
-	(void)state;
-	model = spk_model_load(TINY, err, sizeof(err));
-	if (model == NULL) {
-		print_error("%s\n", err);
-		return -1;
-	}
-	qmodel = spk_quant_create(model, 8, 16, err, sizeof(err));
-	return qmodel == NULL ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	spk_quant_destroy(qmodel);
-	spk_model_destroy(model);
-	return 0;
-}
+#include "map_fixture.h"
 
 static struct spk_image *build(const struct spk_arch *a)
 {

@@ -22,52 +22,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#define TINY SPK_SRCDIR "/tests/data/fixtures/tiny-fmnist-t2.spkm"
-
-struct fix {
-	struct spk_model *m;
-};
-
-static int setup(void **state)
-{
-	static struct fix f;
-	char err[512];
-
-	f.m = spk_model_load(TINY, err, sizeof(err));
-	if (f.m == NULL) {
-		print_error("%s\n", err);
-		return -1;
-	}
-	*state = &f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fix *f = *state;
-
-	spk_model_destroy(f->m);
-	return 0;
-}
-
-/* Defaults, then "section", "key", "value" triples up to a NULL. */
-static void arch_with(struct spk_arch *a, ...)
-{
-	char err[256];
-	va_list ap;
-	const char *s;
-
-	spk_arch_init_defaults(a);
-	va_start(ap, a);
-	while ((s = va_arg(ap, const char *)) != NULL) {
-		const char *k = va_arg(ap, const char *), *v = va_arg(ap, const char *);
-
-		assert_int_equal(spk_arch_set(a, s, k, v, err, sizeof(err)), 0);
-	}
-	va_end(ap);
-	if (spk_arch_check(a, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
-}
+#include "map_fixture.h"
 
 /* Slots per element, from the model alone. */
 static uint64_t naive_spe(const struct spk_model *m, uint32_t s)
@@ -188,47 +143,47 @@ static void check_partition(const struct spk_model *m, const struct spk_arch *a)
 
 static void test_default_chip(void **state)
 {
-	struct fix *f = *state;
 	struct spk_arch a;
 
+	(void)state;
 	arch_with(&a, NULL);
-	check_partition(f->m, &a);
+	check_partition(model, &a);
 }
 
 static void test_small_cores(void **state)
 {
-	struct fix *f = *state;
 	struct spk_arch a;
 
+	(void)state;
 	/* 512 slots: stage-1 streams (14 columns x 5 slots) are cut into row bands */
 	arch_with(&a, "chip", "mesh_x", "32", "chip", "mesh_y", "32", "core", "neurons", "512",
 		  "core", "synapse_kib", "16", "core", "route_entries", "4096", NULL);
-	check_partition(f->m, &a);
+	check_partition(model, &a);
 	/* few synapses: channel groups are bounded by synapse memory, not neurons */
 	arch_with(&a, "chip", "mesh_x", "16", "chip", "mesh_y", "16", "core", "synapse_kib", "4",
 		  "core", "weight_bits", "4", NULL);
-	check_partition(f->m, &a);
+	check_partition(model, &a);
 	/* a small routing table splits packing */
 	arch_with(&a, "core", "route_entries", "8", NULL);
-	check_partition(f->m, &a);
+	check_partition(model, &a);
 }
 
 static void test_bands_and_groups(void **state)
 {
-	struct fix *f = *state;
 	struct spk_arch a;
 	char err[512];
 	struct spk_qmodel *q;
 	struct spk_map *map;
 	bool banded = false, grouped = false;
 
+	(void)state;
 	arch_with(&a, "chip", "mesh_x", "32", "chip", "mesh_y", "32", "core", "neurons", "512",
 		  "core", "route_entries", "4096", NULL);
-	q = spk_quant_create(f->m, 8, 16, err, sizeof(err));
+	q = spk_quant_create(model, 8, 16, err, sizeof(err));
 	assert_non_null(q);
-	map = spk_map_create(f->m, q, &a, 1);
+	map = spk_map_create(model, q, &a, 1);
 	assert_int_equal(spk_partition_run(map), 0);
-	for (uint32_t s = 0; s < f->m->n_sites; s++) {
+	for (uint32_t s = 0; s < model->n_sites; s++) {
 		banded |= map->sites[s].bands > 1;
 		grouped |= map->sites[s].groups > 1;
 		assert_int_equal(map->sites[s].n_pieces, map->sites[s].groups * map->sites[s].bands);
@@ -259,17 +214,17 @@ static void expect_fail(const struct spk_model *m, const struct spk_arch *a, con
 
 static void test_failures(void **state)
 {
-	struct fix *f = *state;
 	struct spk_arch a;
 
+	(void)state;
 	/* one row of the first stream: 14 columns x 5 slots = 70 */
 	arch_with(&a, "core", "neurons", "64", "core", "neuron_updates", "8", NULL);
-	expect_fail(f->m, &a, "neurons", "[core] neurons >= 70");
+	expect_fail(model, &a, "neurons", "[core] neurons >= 70");
 	arch_with(&a, "core", "synapse_kib", "1", NULL);
-	expect_fail(f->m, &a, "synapse memory", "[core] synapse_kib >= ");
+	expect_fail(model, &a, "synapse memory", "[core] synapse_kib >= ");
 	arch_with(&a, "chip", "mesh_x", "4", "chip", "mesh_y", "4", "attention", "units", "2",
 		  NULL);
-	expect_fail(f->m, &a, "synapse cores (mesh too small)", "mesh_x x mesh_y >= ");
+	expect_fail(model, &a, "synapse cores (mesh too small)", "mesh_x x mesh_y >= ");
 }
 
 static void test_conv_rows(void **state)

@@ -21,50 +21,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#define TINY SPK_SRCDIR "/tests/data/fixtures/tiny-fmnist-t2.spkm"
-
-static struct spk_model *model;
-static struct spk_qmodel *qmodel;
-
-static int setup(void **state)
-{
-	char err[512];
-
-	(void)state;
-	model = spk_model_load(TINY, err, sizeof(err));
-	if (model == NULL) {
-		print_error("%s\n", err);
-		return -1;
-	}
-	qmodel = spk_quant_create(model, 8, 16, err, sizeof(err));
-	return qmodel == NULL ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	spk_quant_destroy(qmodel);
-	spk_model_destroy(model);
-	return 0;
-}
-
-static void arch_with(struct spk_arch *a, ...)
-{
-	char err[256];
-	va_list ap;
-	const char *s;
-
-	spk_arch_init_defaults(a);
-	va_start(ap, a);
-	while ((s = va_arg(ap, const char *)) != NULL) {
-		const char *k = va_arg(ap, const char *), *v = va_arg(ap, const char *);
-
-		assert_int_equal(spk_arch_set(a, s, k, v, err, sizeof(err)), 0);
-	}
-	va_end(ap);
-	if (spk_arch_check(a, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
-}
+#include "map_fixture.h"
 
 static struct spk_map *compile(const struct spk_arch *a, uint32_t seed)
 {

@@ -26,15 +26,10 @@ static const double mean1[1] = { 0.5 }, std1[1] = { 0.25 };
 
 static struct spk_model *load(struct spk_model_build *b)
 {
-	size_t n;
-	void *f = spk_model_build_file(b, &n);
-	struct spk_model *m;
+	struct spk_model *m = spk_model_build_model(b, "q.spkm", err, sizeof(err));
 
-	assert_non_null(f);
-	m = spk_model_parse(f, n, "q.spkm", err, sizeof(err));
 	if (m == NULL)
 		fail_msg("%s", err);
-	free(f);
 	spk_model_build_destroy(b);
 	return m;
 }

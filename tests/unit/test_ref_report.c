@@ -96,8 +96,6 @@ static void test_totals(void **state)
 				    .enc_macs = 1000 };
 	struct spk_ref_totals t;
 	struct spk_model *m;
-	size_t n;
-	void *f;
 	char err[256];
 
 	(void)state;
@@ -110,11 +108,9 @@ static void test_totals(void **state)
 	spk_model_build_conv(bd, "c", 0, 1, 1, 1, 0, 2, 2, w, b);
 	spk_model_build_fire(bd, "f1", 1);
 	spk_model_build_linear(bd, "head", 1, 2, w, b);
-	f = spk_model_build_file(bd, &n);
-	m = spk_model_parse(f, n, "t.spkm", err, sizeof(err));
+	m = spk_model_build_model(bd, "t.spkm", err, sizeof(err));
 	if (m == NULL)
 		fail_msg("%s", err);
-	free(f);
 	spk_model_build_destroy(bd);
 
 	spk_ref_get_totals(m, &st, &t);

@@ -1,0 +1,108 @@
+/*
+ * rowadd.h — the hot loop of event-driven synapse accumulation, shared by the reference
+ * inference (models/ref.c) and the chip image's executor (mapper/exec.c).
+ *
+ * One input position whose n channels ch[0..n) spiked, and one output position it reaches
+ * through one kernel tap, make one call: a[0..len) += Σ_s w[ch[s]·cstride + 0..len), where w
+ * points at the tap's row of channel 0 and cstride is the distance between the rows of two
+ * input channels. The accumulators stay in registers across the n rows: 32 lanes at a time
+ * (8 four-lane vectors), then 8, then 4, then one, so one load and store of each accumulator
+ * per call instead of per spike. The reference pads its rows to SPK_QUANT_LANES (8), so only
+ * the first two loops ever run there; the executor's rows are as long as a piece is wide.
+ *
+ * Lanes are GCC/Clang vector extensions (SSE2 on baseline x86-64, NEON on arm64); loads and
+ * stores go through memcpy, so rows need no particular alignment. Sums are int32: the
+ * quantizer proved one CONV's contributions to a neuron fit.
+ */
+#ifndef SPK_ROWADD_H
+#define SPK_ROWADD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef int32_t spk_lanes4 __attribute__((vector_size(16)));
+
+static inline spk_lanes4 spk_ld4(const int32_t *p)
+{
+	spk_lanes4 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline void spk_st4(int32_t *p, spk_lanes4 v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/*
+ * Always inlined, as the loops it replaces were: a call per (position, tap) would cost about
+ * what adding a short row does.
+ */
+static inline __attribute__((always_inline)) void
+spk_rowadd(int32_t *restrict a, const int32_t *restrict w, size_t cstride,
+	   const uint32_t *restrict ch, uint32_t n, uint32_t len)
+{
+	uint32_t j = 0;
+
+	for (; j + 32 <= len; j += 32) {
+		int32_t *aj = a + j;
+		const int32_t *wj = w + j;
+		spk_lanes4 t0 = spk_ld4(aj), t1 = spk_ld4(aj + 4);
+		spk_lanes4 t2 = spk_ld4(aj + 8), t3 = spk_ld4(aj + 12);
+		spk_lanes4 t4 = spk_ld4(aj + 16), t5 = spk_ld4(aj + 20);
+		spk_lanes4 t6 = spk_ld4(aj + 24), t7 = spk_ld4(aj + 28);
+
+		for (uint32_t s = 0; s < n; s++) {
+			const int32_t *r = wj + ch[s] * cstride;
+
+			t0 += spk_ld4(r);
+			t1 += spk_ld4(r + 4);
+			t2 += spk_ld4(r + 8);
+			t3 += spk_ld4(r + 12);
+			t4 += spk_ld4(r + 16);
+			t5 += spk_ld4(r + 20);
+			t6 += spk_ld4(r + 24);
+			t7 += spk_ld4(r + 28);
+		}
+		spk_st4(aj, t0);
+		spk_st4(aj + 4, t1);
+		spk_st4(aj + 8, t2);
+		spk_st4(aj + 12, t3);
+		spk_st4(aj + 16, t4);
+		spk_st4(aj + 20, t5);
+		spk_st4(aj + 24, t6);
+		spk_st4(aj + 28, t7);
+	}
+	for (; j + 8 <= len; j += 8) {
+		int32_t *aj = a + j;
+		const int32_t *wj = w + j;
+		spk_lanes4 t0 = spk_ld4(aj), t1 = spk_ld4(aj + 4);
+
+		for (uint32_t s = 0; s < n; s++) {
+			const int32_t *r = wj + ch[s] * cstride;
+
+			t0 += spk_ld4(r);
+			t1 += spk_ld4(r + 4);
+		}
+		spk_st4(aj, t0);
+		spk_st4(aj + 4, t1);
+	}
+	for (; j + 4 <= len; j += 4) {
+		spk_lanes4 t0 = spk_ld4(a + j);
+
+		for (uint32_t s = 0; s < n; s++)
+			t0 += spk_ld4(w + j + ch[s] * cstride);
+		spk_st4(a + j, t0);
+	}
+	for (; j < len; j++) {
+		int32_t t = a[j];
+
+		for (uint32_t s = 0; s < n; s++)
+			t += w[j + ch[s] * cstride];
+		a[j] = t;
+	}
+}
+
+#endif
