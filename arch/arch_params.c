@@ -187,15 +187,38 @@ static bool updates_fit_core(const struct spk_arch *a, char *why, size_t len)
 	return false;
 }
 
-static bool flit_holds_address(const struct spk_arch *a, char *why, size_t len)
+static bool flit_holds_head(const struct spk_arch *a, char *why, size_t len)
 {
 	int xb = address_bits(a->chip.mesh_x), yb = address_bits(a->chip.mesh_y);
+	int ab = address_bits(a->core.neurons);
 
-	if (a->noc.flit_bits > xb + yb)
+	if (a->noc.flit_bits >= 3 + xb + yb + ab)
 		return true;
-	snprintf(why, len, "flit_bits (%d) cannot hold a destination tile (%d + %d bits for a "
-		 "%dx%d mesh) and a timestep tag", a->noc.flit_bits, xb, yb, a->chip.mesh_x,
-		 a->chip.mesh_y);
+	snprintf(why, len, "flit_bits (%d) cannot hold a head flit: 2 kind + %d + %d destination "
+		 "(a %dx%d mesh) + 1 tag + %d axon bits (%d neurons) = %d bits", a->noc.flit_bits,
+		 xb, yb, a->chip.mesh_x, a->chip.mesh_y, ab, a->core.neurons, 3 + xb + yb + ab);
+	return false;
+}
+
+static bool fifo_holds_packet(const struct spk_arch *a, char *why, size_t len)
+{
+	int longest = 1 + (32 + a->noc.flit_bits - 1) / a->noc.flit_bits;
+
+	if (a->core.input_fifo >= longest)
+		return true;
+	snprintf(why, len, "input_fifo (%d flits) cannot hold a graded packet (%d flits of %d "
+		 "bits); a unit frees whole packets, so that packet could never arrive",
+		 a->core.input_fifo, longest, a->noc.flit_bits);
+	return false;
+}
+
+static bool queue_holds_group(const struct spk_arch *a, char *why, size_t len)
+{
+	if (a->core.output_queue > a->core.neuron_updates)
+		return true;
+	snprintf(why, len, "output_queue (%d) cannot take a fire group of neuron_updates (%d) "
+		 "spikes and its end-of-step marker", a->core.output_queue,
+		 a->core.neuron_updates);
 	return false;
 }
 
@@ -211,10 +234,19 @@ const struct spk_arch_rule spk_arch_rules[] = {
 	{ "neuron_updates <= neurons: a core updates at most all its neurons in a cycle",
 	  { "core.neurons", "core.neuron_updates", NULL },
 	  updates_fit_core },
-	{ "flit_bits > address bits of mesh_x + address bits of mesh_y: a flit holds its "
-	  "destination tile and at least a 1-bit timestep tag",
-	  { "chip.mesh_x", "chip.mesh_y", "noc.flit_bits", NULL },
-	  flit_holds_address },
+	{ "flit_bits >= 3 + address bits of mesh_x + address bits of mesh_y + address bits of "
+	  "neurons: a head flit holds its kind (2 bits), destination tile, timestep tag (1 bit) "
+	  "and an axon that can address any neuron of a core",
+	  { "chip.mesh_x", "chip.mesh_y", "core.neurons", "noc.flit_bits", NULL },
+	  flit_holds_head },
+	{ "input_fifo >= 1 + ceil(32 / flit_bits): a unit's input FIFO holds the longest packet "
+	  "(a graded event: a head flit and a 32-bit value)",
+	  { "noc.flit_bits", "core.input_fifo", NULL },
+	  fifo_holds_packet },
+	{ "output_queue > neuron_updates: the output queue takes a whole fire group and its "
+	  "end-of-step marker",
+	  { "core.neuron_updates", "core.output_queue", NULL },
+	  queue_holds_group },
 };
 
 const size_t spk_arch_n_rules = sizeof(spk_arch_rules) / sizeof(spk_arch_rules[0]);

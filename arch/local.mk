@@ -24,6 +24,8 @@ ARCH_FIXTURES = \
 	tests/data/arch/bad-enum.ini \
 	tests/data/arch/bad-flit-bits.ini \
 	tests/data/arch/bad-fraction.ini \
+	tests/data/arch/bad-head-flit.ini \
+	tests/data/arch/bad-input-fifo.ini \
 	tests/data/arch/bad-long-line.ini \
 	tests/data/arch/bad-membrane-bits.ini \
 	tests/data/arch/bad-mesh-too-small.ini \
@@ -33,6 +35,7 @@ ARCH_FIXTURES = \
 	tests/data/arch/bad-not-integer.ini \
 	tests/data/arch/bad-not-number.ini \
 	tests/data/arch/bad-out-of-range.ini \
+	tests/data/arch/bad-output-queue.ini \
 	tests/data/arch/bad-outside-section.ini \
 	tests/data/arch/bad-real-range.ini \
 	tests/data/arch/bad-section-bracket.ini \

@@ -230,7 +230,19 @@ static const struct bad_case bad_cases[] = {
 	{ "more updates than neurons", "[core]\nneuron_updates = 9\nneurons = 8\n", 3,
 	  "[core] neurons: neuron_updates (9) exceeds neurons (8)" },
 	{ "flit too narrow for the mesh", "[chip]\nmesh_x = 256\nmesh_y = 2\n[noc]\nflit_bits = 9\n",
-	  5, "[noc] flit_bits: flit_bits (9) cannot hold a destination tile (8 + 1 bits" },
+	  5, "[noc] flit_bits: flit_bits (9) cannot hold a head flit: 2 kind + 8 + 1 destination "
+	  "(a 256x2 mesh) + 1 tag + 13 axon bits (8192 neurons) = 25 bits" },
+	{ "head flit without room for an axon", "[noc]\nflit_bits = 16\n", 2,
+	  "[noc] flit_bits: flit_bits (16) cannot hold a head flit: 2 kind + 4 + 4 destination "
+	  "(a 12x12 mesh) + 1 tag + 13 axon bits (8192 neurons) = 24 bits" },
+	{ "head flit, more neurons", "[noc]\nflit_bits = 24\n[core]\nneurons = 16384\n", 4,
+	  "[core] neurons: flit_bits (24) cannot hold a head flit" },
+	{ "input FIFO shorter than a graded packet", "[chip]\nmesh_x = 4\nmesh_y = 4\n"
+	  "[attention]\nunits = 2\n[core]\nneurons = 256\ninput_fifo = 2\n[noc]\nflit_bits = 16\n",
+	  10, "[noc] flit_bits: input_fifo (2 flits) cannot hold a graded packet (3 flits of 16 bits)" },
+	{ "output queue shorter than a fire group", "[core]\noutput_queue = 4\nneuron_updates = 4\n",
+	  3, "[core] neuron_updates: output_queue (4) cannot take a fire group of neuron_updates (4) "
+	  "spikes and its end-of-step marker" },
 };
 
 static void test_bad_input(void **state)
@@ -329,6 +341,25 @@ static void test_set_and_check(void **state)
 	assert_int_equal(spk_arch_set(&a, "core", "membrane_bits", "8", err, sizeof(err)), 0);
 	assert_int_equal(spk_arch_check(&a, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "membrane_bits (8) is narrower than weight_bits (16)"));
+
+	/* The rules' boundaries: a head flit of exactly flit_bits, an input FIFO of exactly one
+	 * graded packet, an output queue of one group and its marker. */
+	spk_arch_init_defaults(&a);
+	assert_int_equal(spk_arch_set(&a, "noc", "flit_bits", "24", err, sizeof(err)), 0);
+	assert_int_equal(spk_arch_check(&a, err, sizeof(err)), 0);	/* 3 + 4 + 4 + 13 */
+	assert_int_equal(spk_arch_set(&a, "noc", "flit_bits", "23", err, sizeof(err)), 0);
+	assert_int_equal(spk_arch_check(&a, err, sizeof(err)), -EINVAL);
+	spk_arch_init_defaults(&a);
+	assert_int_equal(spk_arch_set(&a, "core", "input_fifo", "2", err, sizeof(err)), 0);
+	assert_int_equal(spk_arch_check(&a, err, sizeof(err)), 0);	/* 32-bit flits: 1 + 1 */
+	assert_int_equal(spk_arch_set(&a, "core", "input_fifo", "1", err, sizeof(err)), 0);
+	assert_int_equal(spk_arch_check(&a, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "input_fifo (1 flits) cannot hold a graded packet"));
+	spk_arch_init_defaults(&a);
+	assert_int_equal(spk_arch_set(&a, "core", "output_queue", "9", err, sizeof(err)), 0);
+	assert_int_equal(spk_arch_check(&a, err, sizeof(err)), 0);	/* 8 spikes + marker */
+	assert_int_equal(spk_arch_set(&a, "core", "output_queue", "8", err, sizeof(err)), 0);
+	assert_int_equal(spk_arch_check(&a, err, sizeof(err)), -EINVAL);
 
 	/* A hand-edited struct out of range. */
 	spk_arch_init_defaults(&a);

@@ -1,0 +1,1220 @@
+/*
+ * core.c — the synapse core (see core.h; the contract is doc/architecture.md §6 and §9).
+ *
+ * Three engines share the core's state and talk only through registered state:
+ *
+ *   receive  takes the packet at the head of the input FIFO when it is free (arrival <= x),
+ *            returns its credits, and applies it: a spike adds kernel rows into accumulators
+ *            (n SOPs, busy max(1, ceil(n / adders)) cycles), a graded event adds into one
+ *            element or writes one encoder-register element, a token counts for the pieces its
+ *            route writes, a release counts for one of our routes (1 cycle each);
+ *   fire     picks, among the readers that may fire, the lowest (phase, step, piece); updates
+ *            neuron_updates elements per cycle in element order, stalling a cycle when the
+ *            output queue (as registered at the start of the cycle) cannot take the group's
+ *            entries; queues the end-of-step marker with the last group; the piece's last
+ *            reader clears the accumulator and releases the routes that wrote the piece;
+ *   send     offers one packet per cycle: pending releases first, else the next packet of the
+ *            output queue's head entry (one per route of its reader, routing-table order).
+ *
+ * eval(x) runs send, fire, receive in that order on purpose: send sees only queue entries from
+ * earlier cycles; fire reads the queue occupancy registered at the start of the cycle (taken
+ * before send pops) and token/release counters that receive has not yet touched in this cycle;
+ * what receive applies is seen from x + 1. That is the two-phase rule, with the commit folded
+ * into the order.
+ *
+ * Storage. A piece's accumulator, encoder register and membranes are kept channel-last
+ * (index (r·width + x)·g + c) so that a kernel row of the piece's g channels adds to g
+ * contiguous words; the contract's element order ((c·rows + r)·width + x) is what the fire
+ * engine walks and what axons count. Accumulators are 64-bit (exact sums); membranes are
+ * stored 64-bit and saturated to membrane_bits. The LIF arithmetic is models/semantics.h, the
+ * one the reference inference and the image executor use.
+ *
+ * Flow control (doc/architecture.md §9): a reader fires step s only when each of its routes has
+ * been released for s − 1, so no queued packet ever waits for a release and the queue drains as
+ * fast as the NI takes packets. The 1-bit tag of every packet is checked against the step the
+ * core expects; a mismatch, or a spike arriving for a projection whose earlier readers have not
+ * fired (phase causality), is a broken invariant of the chip image and asserts.
+ */
+#include "config.h"
+
+#include "sim/core.h"
+
+#include "models/semantics.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- shared by the units ---------------------------------------------------------------------- */
+
+double spk_unit_energy_pj(const struct spk_unit_events *ev, const struct spk_arch_energy *e,
+			  int weight_bits)
+{
+	return (double)ev->sops * (e->syn_add_pj + weight_bits * e->weight_read_pj) +
+	       (double)ev->graded_adds * e->syn_add_pj +
+	       (double)ev->neuron_updates * e->neuron_update_pj +
+	       (double)ev->packets_out * e->spike_out_pj +
+	       (double)ev->attention_ops * e->attention_op_pj +
+	       (double)ev->encoder_macs * e->encoder_mac_pj;
+}
+
+void spk_unit_events_add(struct spk_unit_events *sum, const struct spk_unit_events *ev)
+{
+	sum->sops += ev->sops;
+	sum->graded_adds += ev->graded_adds;
+	sum->neuron_updates += ev->neuron_updates;
+	sum->packets_out += ev->packets_out;
+	sum->attention_ops += ev->attention_ops;
+	sum->encoder_macs += ev->encoder_macs;
+}
+
+int spk_unit_fifo_init(struct spk_unit_fifo *f, uint32_t cap_flits)
+{
+	memset(f, 0, sizeof(*f));
+	f->cap = cap_flits;
+	f->slot = calloc(cap_flits + 1, sizeof(*f->slot));
+	return f->slot == NULL ? -ENOMEM : 0;
+}
+
+void spk_unit_fifo_fini(struct spk_unit_fifo *f)
+{
+	free(f->slot);
+	f->slot = NULL;
+}
+
+void spk_unit_fifo_push(struct spk_unit_fifo *f, const struct spk_packet *p, uint64_t arrival)
+{
+	assert(p->flits >= 1 && f->flits + p->flits <= f->cap);
+	assert(f->len == 0 || f->slot[(f->head + f->len - 1) % f->cap].arrival <= arrival);
+	f->slot[(f->head + f->len++) % f->cap] = (struct spk_unit_fifo_slot){ *p, arrival };
+	f->flits += p->flits;
+	if (f->flits > f->peak)
+		f->peak = f->flits;
+}
+
+void spk_unit_fifo_pop(struct spk_unit_fifo *f, const struct spk_unit_port *port)
+{
+	uint32_t flits = f->slot[f->head].pkt.flits;
+
+	assert(f->len > 0);
+	f->head = (f->head + 1) % f->cap;
+	f->len--;
+	f->flits -= flits;
+	if (port->credit != NULL)
+		port->credit(port->ctx, flits);
+}
+
+int spk_unit_releases_init(struct spk_unit_releases *rl, uint32_t routes)
+{
+	memset(rl, 0, sizeof(*rl));
+	rl->cap = routes;
+	rl->r = calloc(routes + 1, sizeof(*rl->r));
+	return rl->r == NULL ? -ENOMEM : 0;
+}
+
+void spk_unit_releases_fini(struct spk_unit_releases *rl)
+{
+	free(rl->r);
+	rl->r = NULL;
+}
+
+void spk_unit_releases_push(struct spk_unit_releases *rl, uint32_t route, uint64_t step)
+{
+	assert(rl->len < rl->cap);	/* one pending release per route at most */
+	rl->r[(rl->head + rl->len++) % rl->cap] = (struct spk_unit_release){ route, step };
+}
+
+int spk_unit_releases_send(struct spk_unit_releases *rl, const struct spk_unit_in_route *in,
+			   uint32_t tile, const struct spk_unit_port *port,
+			   struct spk_unit_events *ev)
+{
+	const struct spk_unit_release *r;
+	struct spk_packet pk = { .src = tile, .flits = 1, .kind = SPK_PACKET_RELEASE };
+
+	if (rl->len == 0)
+		return 0;
+	r = &rl->r[rl->head];
+	pk.dst = in[r->route].src_tile;
+	pk.tag = (uint8_t)(r->step & 1);
+	pk.axon = in[r->route].src_route;
+	if (port->send(port->ctx, &pk) != 0)
+		return -EAGAIN;
+	ev->packets_out++;
+	rl->head = (rl->head + 1) % rl->cap;
+	rl->len--;
+	return 1;
+}
+
+/* ---- state ------------------------------------------------------------------------------------- */
+
+enum qkind { Q_SPIKE = 0, Q_GRADED = 1, Q_MARKER = 2 };
+
+struct qentry {
+	uint8_t kind;
+	uint32_t reader;
+	uint32_t off;			/* spike: element index; graded: site channel */
+	int32_t value;
+	uint64_t step;
+};
+
+/* An axon range [lo, hi) and what it maps to. */
+struct range {
+	uint32_t lo, hi;
+	uint32_t index;			/* spike: in-route; graded: piece */
+	uint32_t enc;			/* graded: 1 for the encoder register */
+};
+
+struct piece {
+	uint32_t c0, g, y0, rows, W, H;
+	uint32_t elems;
+	uint32_t enc_phase;
+	bool has_enc;
+	int64_t *acc;			/* [elems] channel-last */
+	int64_t *enc;			/* [elems] or NULL */
+	uint32_t *order;		/* [n_readers] reader indices, phase order */
+	uint32_t n_readers;
+	uint32_t *wr;			/* SPIKE and ATTN in-routes writing it */
+	uint32_t n_wr;
+	uint32_t *encr;			/* ENCODER in-routes writing its register */
+	uint32_t n_encr;
+	uint64_t step_q;		/* the step the piece is on */
+	uint32_t tokens_q;		/* tokens of step_q counted */
+	uint32_t enc_tokens_q;		/* ENCODER tokens of the current image */
+};
+
+struct proj {
+	uint32_t piece, phase, c_in, h_in, w_in, k, stride, pad;
+	int32_t before;			/* last reader of the piece with a lower phase, or -1 */
+	int16_t *w;			/* [c_in][k][k][g] */
+	int32_t *bias;			/* [g] */
+	uint32_t *ry;			/* [h_in][2] output rows [lo, hi) (absolute, in the piece) */
+	uint32_t *rx;			/* [w_in][2] output columns [lo, hi) */
+};
+
+struct reader {
+	uint32_t piece, phase, pop;
+	bool mean, last;
+	int32_t prev;			/* the piece's previous reader in phase order, or -1 */
+	uint32_t need;			/* tokens of the piece's counter it needs */
+	bool need_enc;
+	int64_t *bias;			/* [g] biases of the projections before it */
+	int64_t *th2;			/* [g] 2·θ (per-neuron) */
+	int64_t *v;			/* [elems] membranes (per-neuron), channel-last */
+	uint32_t *routes;		/* routing-table entries it sends on */
+	uint32_t n_routes;
+	uint64_t fired_q;		/* steps fired */
+};
+
+struct in_route {
+	struct spk_unit_in_route cfg;
+	uint32_t *projs;		/* SPIKE: projections reading its population */
+	uint32_t n_projs;
+	uint32_t *pieces;		/* pieces it writes (token counting, releases) */
+	int32_t *before;		/* per piece: its last reader before the route writes it */
+	uint32_t n_pieces;
+	uint64_t tokens_q;		/* tokens received: steps (images for ENCODER) */
+	uint32_t done;			/* pieces finished with the current step */
+};
+
+struct spk_core {
+	struct spk_core_config cfg;	/* sizes; the arrays are the core's own copies below */
+	uint32_t T;
+	int64_t vmin, vmax;
+	uint32_t graded_flits;
+
+	struct piece *pieces;
+	struct proj *projs;
+	struct reader *readers;
+	struct in_route *in;
+	struct spk_unit_in_route *in_cfg;	/* [n_in] the incoming routes as configured */
+	struct spk_unit_route *routes;
+	uint64_t *released_q;		/* [n_routes] releases received (steps) */
+	struct range *spike_ranges, *graded_ranges;
+	uint32_t n_spike_ranges, n_graded_ranges;
+
+	/* Receive engine and input FIFO. */
+	struct spk_unit_fifo fifo;
+	uint64_t busy_until_q;		/* first cycle the engine may take a packet */
+
+	/* Fire engine. */
+	int32_t fire_q;			/* reader firing, or -1 */
+	uint64_t fire_step_q;
+	uint32_t fire_elem_q;		/* next element */
+	int64_t mean_sum_q;		/* running sum of the current channel (mean reader) */
+	int32_t pick_q;			/* reader that may start in the next cycle, or -1 */
+	bool dirty;			/* fire-relevant state changed: recompute pick_q */
+
+	/* Output queue and send engine. */
+	struct qentry *q;		/* [output_queue] ring */
+	uint32_t q_head, q_len;
+	uint32_t send_pos_q;		/* next route of the head entry */
+	struct spk_unit_releases rel;	/* releases of incoming routes, due */
+
+	bool started;
+	uint64_t last_x;
+	uint64_t next_q;
+	struct spk_core_stats st;
+};
+
+/* ---- create / destroy -------------------------------------------------------------------------- */
+
+void spk_core_destroy(struct spk_core *c)
+{
+	if (c == NULL)
+		return;
+	if (c->pieces != NULL)
+		for (uint32_t i = 0; i < c->cfg.n_pieces; i++) {
+			free(c->pieces[i].acc);
+			free(c->pieces[i].enc);
+			free(c->pieces[i].order);
+			free(c->pieces[i].wr);
+			free(c->pieces[i].encr);
+		}
+	if (c->projs != NULL)
+		for (uint32_t i = 0; i < c->cfg.n_projs; i++) {
+			free(c->projs[i].w);
+			free(c->projs[i].bias);
+			free(c->projs[i].ry);
+			free(c->projs[i].rx);
+		}
+	if (c->readers != NULL)
+		for (uint32_t i = 0; i < c->cfg.n_readers; i++) {
+			free(c->readers[i].bias);
+			free(c->readers[i].th2);
+			free(c->readers[i].v);
+			free(c->readers[i].routes);
+		}
+	if (c->in != NULL)
+		for (uint32_t i = 0; i < c->cfg.n_in; i++) {
+			free(c->in[i].projs);
+			free(c->in[i].pieces);
+			free(c->in[i].before);
+		}
+	free(c->pieces);
+	free(c->projs);
+	free(c->readers);
+	free(c->in);
+	free(c->in_cfg);
+	free(c->routes);
+	free(c->released_q);
+	free(c->spike_ranges);
+	free(c->graded_ranges);
+	spk_unit_fifo_fini(&c->fifo);
+	free(c->q);
+	spk_unit_releases_fini(&c->rel);
+	free(c);
+}
+
+/* Output positions [lo, hi) along one axis that input position i reaches, clipped to [clo, chi). */
+static void reach(uint32_t *r, uint32_t n_in, uint32_t k, uint32_t s, uint32_t pad, uint32_t clo,
+		  uint32_t chi)
+{
+	for (uint32_t i = 0; i < n_in; i++) {
+		int64_t top = (int64_t)i + pad;	/* o·s <= i + pad and o·s + k − 1 >= i + pad */
+		int64_t lo = top - (int64_t)k + 1, hi = top / s + 1;
+
+		lo = lo <= 0 ? 0 : (lo + s - 1) / s;
+		if (lo < clo)
+			lo = clo;
+		if (hi > chi)
+			hi = chi;
+		if (lo > hi)
+			lo = hi;
+		r[2 * i] = (uint32_t)lo;
+		r[2 * i + 1] = (uint32_t)hi;
+	}
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* The range holding axon a, or NULL. */
+static const struct range *range_find(const struct range *r, uint32_t n, uint32_t a)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (r[mid].hi <= a)
+			lo = mid + 1;
+		else if (r[mid].lo > a)
+			hi = mid;
+		else
+			return &r[mid];
+	}
+	return NULL;
+}
+
+/* Sorts ranges and checks they do not overlap; 0 or -EINVAL. */
+static int ranges_sort(struct range *r, uint32_t n)
+{
+	qsort(r, n, sizeof(*r), range_cmp);
+	for (uint32_t i = 1; i < n; i++)
+		if (r[i].lo < r[i - 1].hi)
+			return -EINVAL;
+	return 0;
+}
+
+static int push_u32(uint32_t **a, uint32_t *n, uint32_t v)
+{
+	uint32_t *p = realloc(*a, (*n + 1) * sizeof(*p));
+
+	if (p == NULL)
+		return -ENOMEM;
+	p[(*n)++] = v;
+	*a = p;
+	return 0;
+}
+
+static bool contains(const uint32_t *a, uint32_t n, uint32_t v)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (a[i] == v)
+			return true;
+	return false;
+}
+
+#define BAD(...) do { snprintf(err, errlen, __VA_ARGS__); goto out_free; } while (0)
+#define NOMEM() BAD("out of memory for the synapse core's state")
+
+static int copy_pieces(struct spk_core *c, char *err, size_t errlen)
+{
+	const struct spk_core_config *cfg = &c->cfg;
+
+	for (uint32_t i = 0; i < cfg->n_pieces; i++) {
+		const struct spk_core_piece *cp = &cfg->pieces[i];
+		struct piece *p = &c->pieces[i];
+		uint64_t elems = (uint64_t)cp->channels * cp->rows * cp->width;
+
+		if (cp->channels == 0 || cp->rows == 0 || cp->width == 0 || elems > UINT32_MAX / 2 ||
+		    cp->y0 + cp->rows > cp->height)
+			BAD("piece %u: empty or inconsistent block", i);
+		p->c0 = cp->c0;
+		p->g = cp->channels;
+		p->y0 = cp->y0;
+		p->rows = cp->rows;
+		p->W = cp->width;
+		p->H = cp->height;
+		p->elems = (uint32_t)elems;
+		p->has_enc = cp->enc_axon != UINT32_MAX;
+		p->enc_phase = cp->enc_phase;
+		p->acc = calloc(elems, sizeof(int64_t));
+		if (p->acc == NULL)
+			NOMEM();
+		if (p->has_enc && (p->enc = calloc(elems, sizeof(int64_t))) == NULL)
+			NOMEM();
+	}
+	return 0;
+out_free:
+	return -EINVAL;
+}
+
+static int copy_projs(struct spk_core *c, char *err, size_t errlen)
+{
+	const struct spk_core_config *cfg = &c->cfg;
+
+	for (uint32_t i = 0; i < cfg->n_projs; i++) {
+		const struct spk_core_proj *cp = &cfg->projs[i];
+		struct proj *p = &c->projs[i];
+		const struct piece *pc;
+		size_t n;
+
+		if (cp->piece >= cfg->n_pieces)
+			BAD("projection %u: piece %u out of range", i, cp->piece);
+		pc = &c->pieces[cp->piece];
+		if (cp->kernel == 0 || cp->stride == 0 || cp->c_in == 0 || cp->h_in == 0 ||
+		    cp->w_in == 0 || cp->w == NULL || cp->bias == NULL)
+			BAD("projection %u: empty kernel or input", i);
+		p->piece = cp->piece;
+		p->phase = cp->phase;
+		p->c_in = cp->c_in;
+		p->h_in = cp->h_in;
+		p->w_in = cp->w_in;
+		p->k = cp->kernel;
+		p->stride = cp->stride;
+		p->pad = cp->pad;
+		n = (size_t)cp->c_in * cp->kernel * cp->kernel * pc->g;
+		p->w = malloc(n * sizeof(*p->w));
+		p->bias = malloc(pc->g * sizeof(*p->bias));
+		p->ry = malloc(2 * (size_t)cp->h_in * sizeof(*p->ry));
+		p->rx = malloc(2 * (size_t)cp->w_in * sizeof(*p->rx));
+		if (p->w == NULL || p->bias == NULL || p->ry == NULL || p->rx == NULL)
+			NOMEM();
+		memcpy(p->w, cp->w, n * sizeof(*p->w));
+		memcpy(p->bias, cp->bias, pc->g * sizeof(*p->bias));
+		reach(p->ry, cp->h_in, cp->kernel, cp->stride, cp->pad, pc->y0, pc->y0 + pc->rows);
+		reach(p->rx, cp->w_in, cp->kernel, cp->stride, cp->pad, 0, pc->W);
+	}
+	return 0;
+out_free:
+	return -EINVAL;
+}
+
+/* Readers: copies, per-piece phase order, prev/last links. */
+static int copy_readers(struct spk_core *c, char *err, size_t errlen)
+{
+	const struct spk_core_config *cfg = &c->cfg;
+
+	for (uint32_t i = 0; i < cfg->n_readers; i++) {
+		const struct spk_core_reader *cr = &cfg->readers[i];
+		struct reader *r = &c->readers[i];
+		struct piece *pc;
+		uint32_t j;
+
+		if (cr->piece >= cfg->n_pieces)
+			BAD("reader %u: piece %u out of range", i, cr->piece);
+		pc = &c->pieces[cr->piece];
+		if (!cr->mean && cr->theta == NULL)
+			BAD("reader %u: per-neuron reader without thresholds", i);
+		r->piece = cr->piece;
+		r->phase = cr->phase;
+		r->pop = cr->pop;
+		r->mean = cr->mean;
+		r->bias = calloc(pc->g, sizeof(*r->bias));
+		if (r->bias == NULL)
+			NOMEM();
+		if (!r->mean) {
+			r->th2 = malloc(pc->g * sizeof(*r->th2));
+			r->v = calloc(pc->elems, sizeof(*r->v));
+			if (r->th2 == NULL || r->v == NULL)
+				NOMEM();
+			for (uint32_t k = 0; k < pc->g; k++)
+				r->th2[k] = 2 * cr->theta[k];
+		}
+		/* insert into the piece's phase order */
+		if (push_u32(&pc->order, &pc->n_readers, i) < 0)
+			NOMEM();
+		for (j = pc->n_readers - 1; j > 0 && c->readers[pc->order[j - 1]].phase > r->phase;
+		     j--)
+			pc->order[j] = pc->order[j - 1];
+		pc->order[j] = i;
+		if (j > 0 && c->readers[pc->order[j - 1]].phase == r->phase)
+			BAD("reader %u: two readers of piece %u at phase %u", i, r->piece, r->phase);
+	}
+	for (uint32_t i = 0; i < cfg->n_pieces; i++) {
+		struct piece *pc = &c->pieces[i];
+
+		if (pc->n_readers == 0)
+			BAD("piece %u: no reader (a site's last step must be a reader)", i);
+		for (uint32_t j = 0; j < pc->n_readers; j++) {
+			struct reader *r = &c->readers[pc->order[j]];
+
+			r->prev = j == 0 ? -1 : (int32_t)pc->order[j - 1];
+			r->last = j + 1 == pc->n_readers;
+			r->need_enc = pc->has_enc && pc->enc_phase < r->phase;
+		}
+	}
+	/* biases of the projections before each reader; the reader before each projection */
+	for (uint32_t i = 0; i < cfg->n_projs; i++) {
+		struct proj *p = &c->projs[i];
+		const struct piece *pc = &c->pieces[p->piece];
+
+		p->before = -1;
+		for (uint32_t j = 0; j < pc->n_readers; j++) {
+			struct reader *r = &c->readers[pc->order[j]];
+
+			if (r->phase == p->phase)
+				BAD("projection %u: same phase as reader %u", i, pc->order[j]);
+			if (r->phase < p->phase) {
+				p->before = (int32_t)pc->order[j];
+				continue;
+			}
+			for (uint32_t k = 0; k < pc->g; k++)
+				r->bias[k] += p->bias[k];
+		}
+	}
+	return 0;
+out_free:
+	return -EINVAL;
+}
+
+/* The phase at which in-route r writes piece pi (the first of its projections there). */
+static uint32_t write_phase(const struct spk_core *c, const struct in_route *r, uint32_t pi)
+{
+	uint32_t ph = UINT32_MAX;
+
+	if (r->cfg.kind == SPK_IN_ATTN)
+		return r->cfg.phase;
+	for (uint32_t j = 0; j < r->n_projs; j++) {
+		const struct proj *p = &c->projs[r->projs[j]];
+
+		if (p->piece == pi && p->phase < ph)
+			ph = p->phase;
+	}
+	return ph;
+}
+
+static int copy_in_routes(struct spk_core *c, char *err, size_t errlen)
+{
+	const struct spk_core_config *cfg = &c->cfg;
+	uint32_t ns = 0, ng = 0;
+
+	for (uint32_t i = 0; i < cfg->n_in; i++) {
+		const struct spk_unit_in_route *cr = &cfg->in[i];
+		struct in_route *r = &c->in[i];
+
+		r->cfg = *cr;
+		c->in_cfg[i] = *cr;
+		switch (cr->kind) {
+		case SPK_IN_SPIKE:
+			if (cr->channels == 0 || cr->rows == 0 || cr->width == 0 ||
+			    (uint64_t)cr->channels * cr->rows * cr->width > UINT32_MAX - cr->axon_base)
+				BAD("incoming route %u: empty or too large source block", i);
+			for (uint32_t j = 0; j < cfg->n_projs; j++) {
+				const struct spk_core_proj *p = &cfg->projs[j];
+
+				if (p->pop != cr->pop)
+					continue;
+				if (cr->c0 + cr->channels > p->c_in || cr->y0 + cr->rows > p->h_in ||
+				    cr->width != p->w_in)
+					BAD("incoming route %u: source block outside the input of "
+					    "projection %u", i, j);
+				if (push_u32(&r->projs, &r->n_projs, j) < 0)
+					NOMEM();
+				if (!contains(r->pieces, r->n_pieces, p->piece) &&
+				    push_u32(&r->pieces, &r->n_pieces, p->piece) < 0)
+					NOMEM();
+			}
+			if (r->n_pieces == 0)
+				BAD("incoming route %u: no projection here reads population %u", i,
+				    cr->pop);
+			c->spike_ranges[ns++] = (struct range){
+				cr->axon_base,
+				cr->axon_base + cr->channels * cr->rows * cr->width, i, 0 };
+			break;
+		case SPK_IN_ATTN:
+		case SPK_IN_ENCODER:
+			if (cr->piece >= cfg->n_pieces)
+				BAD("incoming route %u: piece %u out of range", i, cr->piece);
+			if (cr->kind == SPK_IN_ENCODER && !c->pieces[cr->piece].has_enc)
+				BAD("incoming route %u: piece %u has no encoder register", i,
+				    cr->piece);
+			if (cr->kind == SPK_IN_ATTN)
+				for (uint32_t k = 0; k < c->pieces[cr->piece].n_readers; k++)
+					if (c->readers[c->pieces[cr->piece].order[k]].phase ==
+					    cr->phase)
+						BAD("incoming route %u: same phase as a reader", i);
+			if (push_u32(&r->pieces, &r->n_pieces, cr->piece) < 0)
+				NOMEM();
+			break;
+		default:
+			BAD("incoming route %u: kind %d is not for a synapse core", i, (int)cr->kind);
+		}
+		for (uint32_t j = 0; j < r->n_pieces; j++) {
+			struct piece *pc = &c->pieces[r->pieces[j]];
+
+			if (cr->kind == SPK_IN_ENCODER) {
+				if (push_u32(&pc->encr, &pc->n_encr, i) < 0)
+					NOMEM();
+			} else if (push_u32(&pc->wr, &pc->n_wr, i) < 0) {
+				NOMEM();
+			}
+		}
+	}
+	c->n_spike_ranges = ns;
+	if (ranges_sort(c->spike_ranges, ns) < 0)
+		BAD("incoming spike routes with overlapping axon ranges");
+	for (uint32_t i = 0; i < cfg->n_pieces; i++) {
+		const struct piece *p = &c->pieces[i];
+		const struct spk_core_piece *cp = &cfg->pieces[i];
+
+		if ((uint64_t)cp->acc_axon + p->elems > UINT32_MAX ||
+		    (p->has_enc && (uint64_t)cp->enc_axon + p->elems > UINT32_MAX))
+			BAD("piece %u: graded axons out of range", i);
+		c->graded_ranges[ng++] = (struct range){ cp->acc_axon, cp->acc_axon + p->elems, i,
+							  0 };
+		if (p->has_enc)
+			c->graded_ranges[ng++] = (struct range){ cp->enc_axon,
+								  cp->enc_axon + p->elems, i, 1 };
+	}
+	c->n_graded_ranges = ng;
+	if (ranges_sort(c->graded_ranges, ng) < 0)
+		BAD("pieces with overlapping graded axon ranges");
+	/* Tokens each reader needs: (route, piece) pairs written before its phase. */
+	for (uint32_t i = 0; i < cfg->n_readers; i++) {
+		struct reader *rd = &c->readers[i];
+		const struct piece *pc = &c->pieces[rd->piece];
+
+		for (uint32_t j = 0; j < pc->n_wr; j++)
+			if (write_phase(c, &c->in[pc->wr[j]], rd->piece) < rd->phase)
+				rd->need++;
+	}
+	/* A route's projections into a piece may not straddle a reader: one token closes them. */
+	for (uint32_t i = 0; i < cfg->n_in; i++) {
+		struct in_route *r = &c->in[i];
+
+		r->before = malloc((r->n_pieces + 1) * sizeof(*r->before));
+		if (r->before == NULL)
+			NOMEM();
+		for (uint32_t j = 0; j < r->n_pieces; j++) {
+			const struct piece *pc = &c->pieces[r->pieces[j]];
+			uint32_t ph = r->cfg.kind == SPK_IN_ENCODER ? pc->enc_phase :
+				      write_phase(c, r, r->pieces[j]);
+
+			r->before[j] = -1;
+			for (uint32_t k = 0; k < pc->n_readers; k++)
+				if (c->readers[pc->order[k]].phase < ph)
+					r->before[j] = (int32_t)pc->order[k];
+		}
+
+		for (uint32_t j = 0; j < r->n_projs; j++) {
+			const struct proj *p = &c->projs[r->projs[j]];
+			uint32_t first = write_phase(c, r, p->piece);
+			const struct piece *pc = &c->pieces[p->piece];
+
+			for (uint32_t k = 0; k < pc->n_readers; k++) {
+				uint32_t ph = c->readers[pc->order[k]].phase;
+
+				if (first < ph && ph < p->phase)
+					BAD("incoming route %u: population %u is read by "
+					    "projections on both sides of reader %u", i,
+					    r->cfg.pop, pc->order[k]);
+			}
+		}
+	}
+	return 0;
+out_free:
+	return -EINVAL;
+}
+
+static int copy_routes(struct spk_core *c, char *err, size_t errlen)
+{
+	const struct spk_core_config *cfg = &c->cfg;
+
+	for (uint32_t i = 0; i < cfg->n_routes; i++) {
+		const struct spk_unit_route *r = &cfg->routes[i];
+
+		if (r->source >= cfg->n_readers)
+			BAD("route %u: reader %u out of range", i, r->source);
+		c->routes[i] = *r;
+		if (push_u32(&c->readers[r->source].routes, &c->readers[r->source].n_routes, i) < 0)
+			NOMEM();
+	}
+	return 0;
+out_free:
+	return -EINVAL;
+}
+
+static void update_next(struct spk_core *c, uint64_t x);
+
+struct spk_core *spk_core_create(const struct spk_core_config *cfg, char *err, size_t errlen)
+{
+	struct spk_core *c = calloc(1, sizeof(*c));
+	char dummy[8];
+
+	if (err == NULL) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory for the synapse core's state");
+		return NULL;
+	}
+	c->cfg = *cfg;
+	if (cfg->time_steps == 0 || cfg->adders == 0 || cfg->neuron_updates == 0 ||
+	    cfg->input_fifo == 0 || cfg->output_queue == 0 || cfg->flit_bits == 0 ||
+	    cfg->membrane_bits < 2 || cfg->membrane_bits > 62)
+		BAD("bad sizes (time steps, adders, neuron updates, queues, widths)");
+	if (cfg->output_queue <= cfg->neuron_updates)
+		BAD("output_queue (%u) must exceed neuron_updates (%u)", cfg->output_queue,
+		    cfg->neuron_updates);
+	c->T = cfg->time_steps;
+	c->vmax = spk_sem_vmax(cfg->membrane_bits);
+	c->vmin = -c->vmax - 1;
+	c->graded_flits = spk_noc_packet_flits(cfg->flit_bits, SPK_PACKET_GRADED);
+	if (c->graded_flits > cfg->input_fifo)
+		BAD("input_fifo (%u flits) cannot hold a graded packet (%u flits)",
+		    cfg->input_fifo, c->graded_flits);
+	c->pieces = calloc(cfg->n_pieces + 1, sizeof(*c->pieces));
+	c->projs = calloc(cfg->n_projs + 1, sizeof(*c->projs));
+	c->readers = calloc(cfg->n_readers + 1, sizeof(*c->readers));
+	c->in = calloc(cfg->n_in + 1, sizeof(*c->in));
+	c->in_cfg = calloc(cfg->n_in + 1, sizeof(*c->in_cfg));
+	c->routes = calloc(cfg->n_routes + 1, sizeof(*c->routes));
+	c->released_q = calloc(cfg->n_routes + 1, sizeof(*c->released_q));
+	c->spike_ranges = calloc(cfg->n_in + 1, sizeof(*c->spike_ranges));
+	c->graded_ranges = calloc(2 * (size_t)cfg->n_pieces + 1, sizeof(*c->graded_ranges));
+	c->q = calloc(cfg->output_queue, sizeof(*c->q));
+	if (c->pieces == NULL || c->projs == NULL || c->readers == NULL || c->in == NULL ||
+	    c->in_cfg == NULL || c->routes == NULL || c->released_q == NULL ||
+	    c->spike_ranges == NULL ||
+	    c->graded_ranges == NULL || c->q == NULL ||
+	    spk_unit_fifo_init(&c->fifo, cfg->input_fifo) < 0 ||
+	    spk_unit_releases_init(&c->rel, cfg->n_in) < 0)
+		NOMEM();
+	if (copy_pieces(c, err, errlen) < 0 || copy_projs(c, err, errlen) < 0 ||
+	    copy_readers(c, err, errlen) < 0 || copy_in_routes(c, err, errlen) < 0 ||
+	    copy_routes(c, err, errlen) < 0)
+		goto out_free;
+	for (uint32_t i = 0; i < cfg->n_readers; i++)
+		if (c->readers[i].mean && c->readers[i].n_routes == 0)
+			BAD("reader %u: a spatial-mean reader without a route to the readout", i);
+	/* the arrays now belong to the core */
+	c->cfg.pieces = NULL;
+	c->cfg.projs = NULL;
+	c->cfg.readers = NULL;
+	c->cfg.in = NULL;
+	c->cfg.routes = NULL;
+	c->fire_q = -1;
+	c->pick_q = -1;
+	c->dirty = true;
+	c->next_q = UINT64_MAX;
+	update_next(c, UINT64_MAX);	/* a reader that needs nothing may fire in cycle 0 */
+	return c;
+out_free:
+	spk_core_destroy(c);
+	return NULL;
+}
+
+#undef BAD
+#undef NOMEM
+
+/* ---- fire engine ------------------------------------------------------------------------------- */
+
+static bool may_fire(const struct spk_core *c, const struct reader *r)
+{
+	const struct piece *p = &c->pieces[r->piece];
+	const uint64_t s = r->fired_q;
+
+	if (p->step_q != s || (r->prev >= 0 && c->readers[r->prev].fired_q <= s) ||
+	    p->tokens_q < r->need || (r->need_enc && p->enc_tokens_q < p->n_encr))
+		return false;
+	for (uint32_t j = 0; j < r->n_routes; j++)
+		if (c->released_q[r->routes[j]] < s)
+			return false;
+	return true;
+}
+
+/* The reader that may fire with the lowest (phase, step, piece), or -1. */
+static int32_t pick(const struct spk_core *c)
+{
+	int32_t best = -1;
+
+	for (uint32_t i = 0; i < c->cfg.n_readers; i++) {
+		const struct reader *r = &c->readers[i], *b;
+
+		if (!may_fire(c, r))
+			continue;
+		b = best < 0 ? NULL : &c->readers[best];
+		if (b == NULL || r->phase < b->phase ||
+		    (r->phase == b->phase && (r->fired_q < b->fired_q ||
+					      (r->fired_q == b->fired_q && r->piece < b->piece))))
+			best = (int32_t)i;
+	}
+	return best;
+}
+
+static void queue_push(struct spk_core *c, uint8_t kind, uint32_t reader, uint32_t off,
+		       int32_t value, uint64_t step)
+{
+	struct qentry *e;
+
+	assert(c->q_len < c->cfg.output_queue);
+	e = &c->q[(c->q_head + c->q_len++) % c->cfg.output_queue];
+	e->kind = kind;
+	e->reader = reader;
+	e->off = off;
+	e->value = value;
+	e->step = step;
+	if (c->q_len > c->st.queue_peak)
+		c->st.queue_peak = c->q_len;
+}
+
+/* Reader r has fired step s (its last group went out in this cycle). */
+static void fire_done(struct spk_core *c, struct reader *r, uint64_t s)
+{
+	struct piece *p = &c->pieces[r->piece];
+
+	r->fired_q = s + 1;
+	c->st.fires++;
+	c->dirty = true;
+	if (!r->last)
+		return;
+	/* The piece moves on: its routes may send step s + 1. */
+	p->step_q = s + 1;
+	p->tokens_q = 0;
+	for (uint32_t j = 0; j < p->n_wr; j++) {
+		struct in_route *ir = &c->in[p->wr[j]];
+
+		if (++ir->done == ir->n_pieces) {
+			ir->done = 0;
+			spk_unit_releases_push(&c->rel, p->wr[j], s);
+		}
+	}
+	if (p->has_enc && s % c->T == c->T - 1) {
+		/* End of the image: the register takes the next image's values. */
+		memset(p->enc, 0, p->elems * sizeof(*p->enc));
+		p->enc_tokens_q = 0;
+		for (uint32_t j = 0; j < p->n_encr; j++)
+			spk_unit_releases_push(&c->rel, p->encr[j], s / c->T);
+	}
+}
+
+static inline int32_t clamp32(struct spk_core *c, int64_t v)
+{
+	if (v > INT32_MAX || v < INT32_MIN) {
+		c->st.graded_clamped++;
+		return v > INT32_MAX ? INT32_MAX : INT32_MIN;
+	}
+	return (int32_t)v;
+}
+
+/* One cycle of the fire engine; qfree = output-queue space registered at the start of x. */
+static void fire(struct spk_core *c, uint64_t x, uint32_t qfree, const struct spk_unit_port *port)
+{
+	struct reader *r;
+	struct piece *p;
+	uint32_t e0, e1, plane, need = 0, ri;
+	uint64_t s;
+	bool first_t, last_group, routed;
+
+	(void)x;
+	if (c->fire_q < 0) {
+		if (c->pick_q < 0)
+			return;
+		c->fire_q = c->pick_q;
+		c->fire_step_q = c->readers[c->pick_q].fired_q;
+		c->fire_elem_q = 0;
+		c->mean_sum_q = 0;
+		c->pick_q = -1;
+	}
+	ri = (uint32_t)c->fire_q;
+	r = &c->readers[ri];
+	p = &c->pieces[r->piece];
+	s = c->fire_step_q;
+	first_t = s % c->T == 0;
+	plane = p->rows * p->W;
+	e0 = c->fire_elem_q;
+	e1 = e0 + c->cfg.neuron_updates < p->elems ? e0 + c->cfg.neuron_updates : p->elems;
+	last_group = e1 == p->elems;
+	routed = r->n_routes > 0;
+
+	/* What the group puts into the queue. */
+	if (routed) {
+		if (r->mean) {
+			for (uint32_t e = e0; e < e1; e++)
+				need += (e + 1) % plane == 0;
+		} else {
+			for (uint32_t e = e0; e < e1; e++) {
+				uint32_t ch = e / plane, pos = e % plane;
+				size_t i = (size_t)pos * p->g + ch;
+				int64_t v = first_t ? 0 : r->v[i];
+
+				need += spk_sem_lif(&v, p->acc[i] + r->bias[ch] +
+						    (r->need_enc ? p->enc[i] : 0), r->th2[ch],
+						    c->vmin, c->vmax);
+			}
+		}
+		need += last_group;
+		if (need > qfree) {
+			c->st.fire_stalls++;
+			return;
+		}
+	}
+
+	for (uint32_t e = e0; e < e1; e++) {
+		uint32_t ch = e / plane, pos = e % plane;
+		size_t i = (size_t)pos * p->g + ch;
+		int64_t xv = p->acc[i] + r->bias[ch] + (r->need_enc ? p->enc[i] : 0);
+
+		if (r->last)
+			p->acc[i] = 0;
+		if (r->mean) {
+			c->mean_sum_q += xv;
+			if ((e + 1) % plane == 0) {
+				queue_push(c, Q_GRADED, ri, p->c0 + ch, clamp32(c, c->mean_sum_q), s);
+				c->mean_sum_q = 0;
+			}
+			continue;
+		}
+		int64_t v = first_t ? 0 : r->v[i];	/* membranes start every image at 0 */
+		bool spiked = spk_sem_lif(&v, xv, r->th2[ch], c->vmin, c->vmax);
+
+		r->v[i] = v;
+		if (spiked) {
+			c->st.spikes_out++;
+			if (routed)
+				queue_push(c, Q_SPIKE, ri, e, 0, s);
+			if (port != NULL && port->spike != NULL) {
+				uint32_t y = p->y0 + pos / p->W, xx = pos % p->W;
+
+				port->spike(port->ctx, r->pop, s,
+					    ((p->c0 + ch) * p->H + y) * p->W + xx);
+			}
+		}
+	}
+	c->st.ev.neuron_updates += e1 - e0;
+	c->st.fire_cycles++;
+	c->fire_elem_q = e1;
+	if (!last_group)
+		return;
+	if (routed)
+		queue_push(c, Q_MARKER, ri, 0, 0, s);
+	c->fire_q = -1;
+	fire_done(c, r, s);
+}
+
+/* ---- send engine ------------------------------------------------------------------------------- */
+
+static void send(struct spk_core *c, const struct spk_unit_port *port)
+{
+	struct spk_packet pk = { .src = c->cfg.tile, .flits = 1 };
+	int rc = spk_unit_releases_send(&c->rel, c->in_cfg, c->cfg.tile, port, &c->st.ev);
+
+	if (rc != 0) {
+		if (rc < 0)
+			c->st.send_refused++;
+		return;
+	}
+	if (c->q_len == 0)
+		return;
+	const struct qentry *e = &c->q[c->q_head];
+	const struct reader *r = &c->readers[e->reader];
+	const struct spk_unit_route *rt = &c->routes[r->routes[c->send_pos_q]];
+
+	pk.dst = rt->dst_tile;
+	pk.tag = (uint8_t)(e->step & 1);
+	switch (e->kind) {
+	case Q_SPIKE:
+		pk.kind = SPK_PACKET_SPIKE;
+		pk.axon = rt->axon_base + e->off;
+		break;
+	case Q_GRADED:
+		pk.kind = SPK_PACKET_GRADED;
+		pk.flits = (uint16_t)c->graded_flits;
+		pk.axon = rt->axon_base + e->off;
+		pk.value = e->value;
+		break;
+	default:
+		pk.kind = SPK_PACKET_TOKEN;
+		pk.axon = rt->dst_route;
+		break;
+	}
+	if (port->send(port->ctx, &pk) != 0) {
+		c->st.send_refused++;
+		return;
+	}
+	c->st.ev.packets_out++;
+	if (++c->send_pos_q == r->n_routes) {
+		c->send_pos_q = 0;
+		c->q_head = (c->q_head + 1) % c->cfg.output_queue;
+		c->q_len--;
+	}
+}
+
+/* ---- receive engine ---------------------------------------------------------------------------- */
+
+/* Adds the kernel rows of spike axon a; returns the SOPs. */
+static uint64_t take_spike(struct spk_core *c, const struct spk_packet *pk)
+{
+	const struct range *rg = range_find(c->spike_ranges, c->n_spike_ranges, pk->axon);
+	const struct in_route *ir;
+	uint32_t e, plane, ch, y, xx;
+	uint64_t sops = 0;
+
+	assert(rg != NULL);		/* an axon no route of this core covers */
+	ir = &c->in[rg->index];
+	e = pk->axon - rg->lo;
+	plane = ir->cfg.rows * ir->cfg.width;
+	ch = ir->cfg.c0 + e / plane;
+	y = ir->cfg.y0 + e % plane / ir->cfg.width;
+	xx = e % ir->cfg.width;
+	for (uint32_t j = 0; j < ir->n_projs; j++) {
+		const struct proj *pr = &c->projs[ir->projs[j]];
+		struct piece *p = &c->pieces[pr->piece];
+		const uint32_t g = p->g, k = pr->k;
+		const uint32_t ylo = pr->ry[2 * y], yhi = pr->ry[2 * y + 1];
+		const uint32_t xlo = pr->rx[2 * xx], xhi = pr->rx[2 * xx + 1];
+
+		assert((p->step_q & 1) == pk->tag);
+		/* phase causality: the piece's readers before this projection fired this step */
+		assert(pr->before < 0 || c->readers[pr->before].fired_q > p->step_q);
+		for (uint32_t oy = ylo; oy < yhi; oy++) {
+			const uint32_t ky = y + pr->pad - oy * pr->stride;
+
+			for (uint32_t ox = xlo; ox < xhi; ox++) {
+				const uint32_t kx = xx + pr->pad - ox * pr->stride;
+				const int16_t *w = pr->w + (((size_t)ch * k + ky) * k + kx) * g;
+				int64_t *a = p->acc + ((size_t)(oy - p->y0) * p->W + ox) * g;
+
+				for (uint32_t o = 0; o < g; o++)
+					a[o] += w[o];
+			}
+		}
+		sops += (uint64_t)(yhi - ylo) * (xhi - xlo) * g;
+	}
+	return sops;
+}
+
+static void take_graded(struct spk_core *c, const struct spk_packet *pk)
+{
+	const struct range *rg = range_find(c->graded_ranges, c->n_graded_ranges, pk->axon);
+	struct piece *p;
+	uint32_t e, plane;
+	size_t i;
+
+	assert(rg != NULL);		/* an address outside every piece */
+	p = &c->pieces[rg->index];
+	e = pk->axon - rg->lo;
+	plane = p->rows * p->W;
+	i = (size_t)(e % plane) * p->g + e / plane;
+	if (rg->enc) {
+		assert(((p->step_q / c->T) & 1) == pk->tag);
+		p->enc[i] = pk->value;
+		return;
+	}
+	assert((p->step_q & 1) == pk->tag);
+	p->acc[i] += pk->value;
+	c->st.ev.graded_adds++;
+}
+
+static void take_token(struct spk_core *c, const struct spk_packet *pk)
+{
+	struct in_route *ir;
+
+	assert(pk->axon < c->cfg.n_in);
+	ir = &c->in[pk->axon];
+	assert((ir->tokens_q & 1) == pk->tag);
+	for (uint32_t j = 0; j < ir->n_pieces; j++) {
+		struct piece *p = &c->pieces[ir->pieces[j]];
+
+		if (ir->cfg.kind == SPK_IN_ENCODER) {
+			assert(p->step_q / c->T == ir->tokens_q);
+			p->enc_tokens_q++;
+		} else {
+			assert(p->step_q == ir->tokens_q);
+			/* phase causality: the readers before this writer fired this step */
+			assert(ir->before[j] < 0 ||
+			       c->readers[ir->before[j]].fired_q > p->step_q);
+			p->tokens_q++;
+		}
+	}
+	ir->tokens_q++;
+	c->dirty = true;
+}
+
+static void receive(struct spk_core *c, uint64_t x, const struct spk_unit_port *port)
+{
+	const struct spk_unit_fifo_slot *f = spk_unit_fifo_ready(&c->fifo, x);
+	struct spk_packet pk;
+	uint64_t cycles = 1;
+
+	if (x < c->busy_until_q || f == NULL)
+		return;
+	pk = f->pkt;
+	spk_unit_fifo_pop(&c->fifo, port);
+	c->st.packets_in++;
+	switch (pk.kind) {
+	case SPK_PACKET_SPIKE: {
+		uint64_t sops = take_spike(c, &pk);
+
+		c->st.spikes_in++;
+		c->st.ev.sops += sops;
+		cycles = sops == 0 ? 1 : (sops + c->cfg.adders - 1) / c->cfg.adders;
+		break;
+	}
+	case SPK_PACKET_GRADED:
+		c->st.graded_in++;
+		take_graded(c, &pk);
+		break;
+	case SPK_PACKET_TOKEN:
+		c->st.tokens_in++;
+		take_token(c, &pk);
+		break;
+	default:
+		c->st.releases_in++;
+		assert(pk.axon < c->cfg.n_routes);
+		assert((c->released_q[pk.axon] & 1) == pk.tag);
+		c->released_q[pk.axon]++;
+		c->dirty = true;
+		break;
+	}
+	c->busy_until_q = x + cycles;
+	c->st.receive_busy += cycles;
+}
+
+/* ---- cycle ------------------------------------------------------------------------------------- */
+
+/* Next cycle with work, from the state committed at the end of cycle x (UINT64_MAX: before 0). */
+static void update_next(struct spk_core *c, uint64_t x)
+{
+	const uint64_t nx = x + 1;	/* wraps to 0 for the state before cycle 0 */
+	uint64_t next = UINT64_MAX;
+
+	if (c->fire_q < 0 && c->dirty) {
+		c->pick_q = pick(c);
+		c->dirty = false;
+	}
+	if (c->q_len > 0 || c->rel.len > 0 || c->fire_q >= 0 || c->pick_q >= 0)
+		next = nx;
+	if (c->fifo.len > 0) {
+		uint64_t a = spk_unit_fifo_next(&c->fifo);
+		uint64_t t = a > c->busy_until_q ? a : c->busy_until_q;
+
+		if (t < nx)
+			t = nx;
+		if (t < next)
+			next = t;
+	}
+	c->next_q = next;
+}
+
+void spk_core_deliver(struct spk_core *c, const struct spk_packet *p, uint64_t arrival)
+{
+	assert(!c->started || arrival > c->last_x);
+	spk_unit_fifo_push(&c->fifo, p, arrival);
+	if (c->fifo.len == 1) {
+		uint64_t t = arrival > c->busy_until_q ? arrival : c->busy_until_q;
+
+		if (t < c->next_q)
+			c->next_q = t;
+	}
+}
+
+void spk_core_eval(struct spk_core *c, uint64_t x, const struct spk_unit_port *port)
+{
+	uint32_t qfree = c->cfg.output_queue - c->q_len;
+
+	assert(!c->started || x > c->last_x);
+	assert(x <= c->next_q);		/* the caller skipped a cycle with work */
+	if (x < c->next_q) {		/* nothing to do */
+		c->started = true;
+		c->last_x = x;
+		return;
+	}
+	send(c, port);
+	fire(c, x, qfree, port);
+	receive(c, x, port);
+	c->started = true;
+	c->last_x = x;
+	update_next(c, x);
+}
+
+uint64_t spk_core_next_cycle(const struct spk_core *c)
+{
+	return c->next_q;
+}
+
+bool spk_core_quiet(const struct spk_core *c)
+{
+	return c->fifo.len == 0 && c->q_len == 0 && c->rel.len == 0 && c->fire_q < 0;
+}
+
+void spk_core_get_stats(const struct spk_core *c, struct spk_core_stats *st)
+{
+	*st = c->st;
+	st->fifo_peak = c->fifo.peak;
+}
+
+uint64_t spk_core_reader_steps(const struct spk_core *c, uint32_t r)
+{
+	assert(r < c->cfg.n_readers);
+	return c->readers[r].fired_q;
+}
