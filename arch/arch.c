@@ -29,6 +29,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -565,4 +566,18 @@ void spk_arch_get_totals(const struct spk_arch *a, struct spk_arch_totals *t)
 	t->bisection_gbps = (double)t->bisection_links * a->noc.flit_bits * hz / 1e9;
 	t->static_mw = t->tiles * a->energy.static_mw;
 	t->sop_pj = a->energy.syn_add_pj + a->core.weight_bits * a->energy.weight_read_pj;
+}
+
+void spk_arch_resolve(const char *arg, char *path, size_t len)
+{
+	char rel[256];
+	size_t n = strlen(arg);
+
+	if (strchr(arg, '/') == NULL && !(n >= 4 && strcmp(arg + n - 4, ".ini") == 0) &&
+	    access(arg, F_OK) != 0 && n < sizeof(rel) - 10) {
+		snprintf(rel, sizeof(rel), "arch/%s.ini", arg);
+		if (spk_data_path(rel, path, len) == 0)
+			return;
+	}
+	snprintf(path, len, "%s", arg);
 }

@@ -124,6 +124,14 @@ struct spk_arch_totals {
 int spk_arch_init_defaults(struct spk_arch *a);
 
 /*
+ * Turns a FILE argument, or the name of a shipped preset when no such file exists (a bare name
+ * without '/' or ".ini", found as arch/NAME.ini through spk_data_path), into the path to load.
+ * A name that is neither stays as given, so the loader's "cannot open" message names what the
+ * user typed. Writes at most len bytes into path.
+ */
+void spk_arch_resolve(const char *arg, char *path, size_t len);
+
+/*
  * Resolves an architecture file: defaults, then every key the file gives, then the consistency
  * rules. Returns 0, -EIO (unreadable file) or -EINVAL (bad content); on failure *a holds the
  * defaults and err holds "FILE:LINE: message" (err may be NULL). The first error wins.

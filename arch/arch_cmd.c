@@ -120,30 +120,12 @@ static int parse_options(int argc, char **argv, void (*usage)(FILE *), int *stat
 	return i;
 }
 
-/*
- * A FILE argument, or the name of a shipped preset when no such file exists (a bare name without
- * '/' or ".ini"), into the path to load. A name that is neither stays as given, so the loader's
- * "cannot open" message names what the user typed.
- */
-static void resolve(const char *arg, char *path, size_t len)
-{
-	char rel[256];
-	size_t n = strlen(arg);
-
-	if (strchr(arg, '/') == NULL && !(n >= 4 && strcmp(arg + n - 4, ".ini") == 0) &&
-	    access(arg, F_OK) != 0 && n < sizeof(rel) - 10) {
-		snprintf(rel, sizeof(rel), "arch/%s.ini", arg);
-		if (spk_data_path(rel, path, len) == 0)
-			return;
-	}
-	snprintf(path, len, "%s", arg);
-}
 
 static int load(const char *arg, struct spk_arch *a, char *path, size_t len)
 {
 	char err[1024];
 
-	resolve(arg, path, len);
+	spk_arch_resolve(arg, path, len);
 	if (spk_arch_load(a, path, err, sizeof(err)) < 0) {
 		spk_error("%s", err);
 		return SPK_EXIT_USAGE;

@@ -13,5 +13,6 @@ int spk_run_main(int argc, char **argv);	/* cli/run.c */
 int spk_trace_main(int argc, char **argv);	/* traces/trace_cmd.c */
 int spk_ref_main(int argc, char **argv);	/* models/ref_cmd.c */
 int spk_map_main(int argc, char **argv);	/* mapper/map_cmd.c */
+int spk_sim_main(int argc, char **argv);	/* sim/sim_cmd.c */
 
 #endif

@@ -2,4 +2,4 @@
 bin_PROGRAMS += spikechip
 spikechip_SOURCES = %D%/spikechip.c %D%/commands.h %D%/run.c
 # Convenience libraries, most dependent first.
-spikechip_LDADD = mapper/libmapper.la models/libmodels.la traces/libtraces.la arch/libarch.la util/libutil.la $(INIH_LIBS) $(ZLIB_LIBS) -lm
+spikechip_LDADD = sim/libsim.la mapper/libmapper.la models/libmodels.la traces/libtraces.la arch/libarch.la util/libutil.la $(INIH_LIBS) $(ZLIB_LIBS) -lm

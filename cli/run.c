@@ -2,13 +2,13 @@
  * run.c — `spikechip run`, the main job: the shipped model on the default chip over the
  * Fashion-MNIST test images, ending in a report of accuracy, cycles, energy and pJ/SOP.
  *
- * The pipeline is built stage by stage (DESIGN.md §1). Until the cycle-accurate simulator
- * exists this command runs the furthest stage that does exist and says so plainly:
+ * It chains the stages of the pipeline (DESIGN.md §1), each through its own subcommand:
  *
- *   1. the architecture is resolved and validated (`spikechip arch show`);
- *   2. the model is compiled onto it and the chip image is executed functionally, tile by
- *      tile through its own routing tables, on the first N test images, and compared spike
- *      for spike with the integer reference (`spikechip map --verify N`).
+ *   1. the architecture is resolved and validated (`spikechip arch check`);
+ *   2. the model is compiled onto it (`spikechip map`);
+ *   3. the chip image is simulated cycle by cycle on the first N test images, every image's
+ *      spikes compared with the integer reference as it goes (`spikechip sim --check`), ending
+ *      in the report of accuracy, latency, throughput, energy and pJ/SOP.
  *
  * The model is the shipped one (models/fmnist_t4.spkm) once training has produced it; until
  * then, the small random-weight test fixture stands in, and the output says that its
@@ -28,26 +28,26 @@
 
 #define RUN_SHIPPED_MODEL "models/fmnist_t4.spkm"
 #define RUN_STAND_IN_MODEL "tests/data/fixtures/tiny-fmnist-t2.spkm"
-#define RUN_DEFAULT_IMAGES "100"
+#define RUN_DEFAULT_IMAGES "1000"
+#define RUN_ALL_IMAGES "10000"
 
 static void run_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: spikechip run [--model FILE] [--arch FILE] [--images N]\n"
+		"usage: spikechip run [--model FILE] [--arch FILE] [--images N|all] [--json FILE]\n"
 		"\n"
-		"The main job: compile a Meta-SpikeFormer onto a chip and run it over the\n"
-		"Fashion-MNIST test images.\n"
-		"\n"
-		"Status: the cycle-accurate simulator is not finished, so this runs the furthest stage\n"
-		"that exists: it validates the architecture, compiles the model (spikechip map) and\n"
-		"executes the chip image functionally on the first N test images, requiring spike-for-\n"
-		"spike equality with the integer reference (no cycles or energy yet).\n"
+		"The main job: compile a Meta-SpikeFormer onto a chip (spikechip map), simulate the\n"
+		"chip cycle by cycle over the Fashion-MNIST test images, checking every image spike for\n"
+		"spike against the integer reference (spikechip sim --check), and report accuracy,\n"
+		"latency, throughput, energy and pJ/SOP.\n"
 		"\n"
 		"options:\n"
 		"  --model FILE   model file (default: the shipped %s; while it is still\n"
 		"                 training, the random-weight fixture %s)\n"
 		"  --arch FILE    chip architecture, INI file or preset name (default: default)\n"
-		"  --images N     test images to run (default: " RUN_DEFAULT_IMAGES ")\n"
+		"  --images N     the first N test images (default: " RUN_DEFAULT_IMAGES "; all: the\n"
+		"                 whole test set of " RUN_ALL_IMAGES ")\n"
+		"  --json FILE    also write the simulation report as JSON\n"
 		"  -h, --help     show this help\n",
 		RUN_SHIPPED_MODEL, RUN_STAND_IN_MODEL);
 }
@@ -58,12 +58,13 @@ int spk_run_main(int argc, char **argv)
 		{ "arch", required_argument, NULL, 'a' },
 		{ "model", required_argument, NULL, 'm' },
 		{ "images", required_argument, NULL, 'n' },
+		{ "json", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char arch_path[PATH_MAX], model_path[PATH_MAX], image_path[PATH_MAX];
 	const char *tmpdir = getenv("TMPDIR");
-	const char *arch = NULL, *model = NULL, *images = RUN_DEFAULT_IMAGES;
+	const char *arch = NULL, *model = NULL, *images = RUN_DEFAULT_IMAGES, *json = NULL;
 	bool stand_in = false;
 	long n;
 	int c, fd, rc;
@@ -78,7 +79,14 @@ int spk_run_main(int argc, char **argv)
 		case 'm':
 			model = optarg;
 			break;
+		case 'j':
+			json = optarg;
+			break;
 		case 'n':
+			if (strcmp(optarg, "all") == 0) {
+				images = RUN_ALL_IMAGES;
+				break;
+			}
 			if (spk_parse_long(optarg, 1, 1000000, &n) < 0) {
 				spk_error("run: --images: '%s' is not a number of images (1..1000000)", optarg);
 				return SPK_EXIT_USAGE;
@@ -129,8 +137,7 @@ int spk_run_main(int argc, char **argv)
 	if (rc != SPK_EXIT_OK)
 		return rc;
 
-	printf("\nspikechip run: stage 2 of 3 — compile %s and execute the chip image on %s test "
-	       "images\n", model, images);
+	printf("\nspikechip run: stage 2 of 3 — compile %s\n", model);
 	if (stand_in)
 		printf("  note: the shipped model is still training (models/README.md); this is the\n"
 		       "  random-weight test fixture, so its accuracy is at chance level.\n");
@@ -146,15 +153,25 @@ int spk_run_main(int argc, char **argv)
 	close(fd);
 	{
 		char *map_argv[] = { "map", "--model", (char *)model, "--arch", (char *)arch,
-				     "--out", image_path, "--verify", (char *)images, NULL };
+				     "--out", image_path, NULL };
 
-		rc = spk_map_main(9, map_argv);
+		rc = spk_map_main(7, map_argv);
+	}
+	if (rc == SPK_EXIT_OK) {
+		char *sim_argv[] = { "sim", image_path, "--arch", (char *)arch, "--model", (char *)model,
+				     "--images", (char *)images, "--check", NULL, NULL, NULL };
+		int sim_argc = 9;
+
+		if (json != NULL) {
+			sim_argv[sim_argc++] = "--json";
+			sim_argv[sim_argc++] = (char *)json;
+		}
+		printf("\nspikechip run: stage 3 of 3 — simulate the chip cycle by cycle on %s test "
+		       "images, each checked spike for spike against the integer reference\n\n",
+		       images);
+		fflush(stdout);
+		rc = spk_sim_main(sim_argc, sim_argv);
 	}
 	unlink(image_path);
-	if (rc != SPK_EXIT_OK)
-		return rc;
-
-	printf("\nspikechip run: stage 3 of 3 — the cycle-accurate simulation (cycles, energy,\n"
-	       "pJ/SOP) is not written yet; stages 1-2 are the furthest that exist today.\n");
-	return SPK_EXIT_OK;
+	return rc;
 }

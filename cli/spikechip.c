@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{ "trace", spk_trace_main, "dump, summarise and compare spike traces (.spkt)" },
 	{ "ref", spk_ref_main, "reference inference (integer or float64): accuracy, activity, energy" },
 	{ "map", spk_map_main, "compile a model onto a chip: chip image (.spki) and mapping report" },
+	{ "sim", spk_sim_main, "simulate a chip image cycle by cycle: accuracy, latency, energy" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

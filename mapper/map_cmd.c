@@ -158,20 +158,6 @@ static int parse_opts(int argc, char **argv, struct map_opts *o)
 	return 0;
 }
 
-/* A file, or the name of a shipped preset (arch/NAME.ini) when no such file exists. */
-static void resolve_arch(const char *arg, char *path, size_t len)
-{
-	char rel[256];
-	size_t n = strlen(arg);
-
-	if (strchr(arg, '/') == NULL && !(n >= 4 && strcmp(arg + n - 4, ".ini") == 0) &&
-	    access(arg, F_OK) != 0 && n < sizeof(rel) - 10) {
-		snprintf(rel, sizeof(rel), "arch/%s.ini", arg);
-		if (spk_data_path(rel, path, len) == 0)
-			return;
-	}
-	snprintf(path, len, "%s", arg);
-}
 
 /* ---- verification ------------------------------------------------------------------------- */
 
@@ -420,7 +406,7 @@ int spk_map_main(int argc, char **argv)
 	rc = parse_opts(argc, argv, &o);
 	if (rc != 0)
 		return rc < 0 ? SPK_EXIT_OK : rc;
-	resolve_arch(o.arch, arch_path, sizeof(arch_path));
+	spk_arch_resolve(o.arch, arch_path, sizeof(arch_path));
 	m = spk_model_load(o.model, err, sizeof(err));
 	if (m == NULL) {
 		spk_error("%s", err);

@@ -1,11 +1,11 @@
-# %D%/ — the cycle-accurate chip: component models in C, the event scheduler (later: the
-# synapse core, attention unit, encoder, readout, chip top, SystemC layer, energy reports).
+# %D%/ — the cycle-accurate chip: component models in C, the event scheduler, the chip top and
+# `spikechip sim` (later: the SystemC layer).
 # The contract every model honours is doc/architecture.md.
 noinst_LTLIBRARIES += %D%/libsim.la
 %C%_libsim_la_SOURCES = %D%/router.c %D%/router.h %D%/noc.c %D%/noc.h \
 	%D%/sched.c %D%/sched.h %D%/rng.h \
 	%D%/core.c %D%/core.h %D%/attn.c %D%/attn.h %D%/encoder.c %D%/encoder.h \
-	%D%/readout.c %D%/readout.h
+	%D%/readout.c %D%/readout.h %D%/chip.c %D%/chip.h %D%/sim_cmd.c
 EXTRA_DIST += %D%/README.md
 
 # Unit tests (cmocka).
@@ -32,6 +32,20 @@ tests_unit_test_readout_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_readout_LDADD = $(SIM_TEST_LIBS)
 TESTS += tests/unit/test_router tests/unit/test_noc tests/unit/test_sched tests/unit/test_core \
 	tests/unit/test_attn tests/unit/test_encoder tests/unit/test_readout
+
+# The chip top against the integer reference (tiny fixture compiled by the mapper).
+check_PROGRAMS += tests/unit/test_chip
+tests_unit_test_chip_CPPFLAGS = $(AM_CPPFLAGS) -DSPK_SRCDIR='"$(abs_top_srcdir)"'
+tests_unit_test_chip_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_chip_LDADD = sim/libsim.la mapper/libmapper.la models/libmodels.la \
+	traces/libtraces.la arch/libarch.la util/libutil.la $(CMOCKA_LIBS) $(INIH_LIBS) \
+	$(ZLIB_LIBS) -lm
+TESTS += tests/unit/test_chip
+
+# `spikechip sim` end to end (tests/cli/sim.sh): --check, trace diff, JSON, bad inputs.
+TESTS += tests/cli/sim.sh
+EXTRA_DIST += tests/cli/sim.sh
+
 
 # `make bench`: NoC simulation speed and latency against offered load (8x8, uniform random).
 EXTRA_PROGRAMS += %D%/bench_noc

@@ -28,14 +28,18 @@ expect_grep err "needs a value"
 expect_status 2 "$SPIKECHIP" run extra
 expect_grep err "unexpected argument 'extra'"
 
-# run: the furthest existing stage on the default chip, saying so.
-expect_status 0 env SPIKECHIP_DATA="$TOP_SRCDIR" "$SPIKECHIP" run --images 3
+# run: arch -> map -> cycle-accurate sim checked against the integer reference.
+expect_status 0 env SPIKECHIP_DATA="$TOP_SRCDIR" "$SPIKECHIP" run --images 3 --json "$T_TMP/run.json"
 expect_grep out 'stage 1 of 3'
-expect_grep out 'chip image = integer reference, spike for spike'
-expect_grep out 'furthest that exist'
+expect_grep out 'stage 3 of 3'
+expect_grep out 'spike for spike equal to the integer reference \(0 mismatches\)'
+expect_grep out 'random-weight test fixture'
+expect_grep out '^pJ/SOP'
+T_CHECKS=$((T_CHECKS + 1))
+grep -q '"mismatches": *0' "$T_TMP/run.json" || fail "run --json: no \"mismatches\": 0 in $T_TMP/run.json"
 expect_status 0 env SPIKECHIP_DATA="$TOP_SRCDIR" "$SPIKECHIP" run --images 2 --arch default \
 	--model "$TOP_SRCDIR/tests/data/fixtures/tiny-fmnist-t2.spkm"
-expect_grep out 'verify +2 images'
+expect_grep out '2 images of'
 # A chip too small for the model: the mapper's capacity error, exit 3.
 expect_status 3 env SPIKECHIP_DATA="$TOP_SRCDIR" "$SPIKECHIP" run --images 2 --arch small
 expect_grep err 'does not fit'

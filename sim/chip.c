@@ -1,0 +1,939 @@
+/*
+ * chip.c — the chip top (see chip.h; the contract is doc/architecture.md §2, §4, §9, §10).
+ *
+ * Building. Unit configurations are plain structs the units copy at create time, so they are
+ * assembled in temporary arrays per tile and freed at once. First every tile's incoming routes
+ * are numbered (all routing tables in (source tile, entry) order), which fixes each entry's
+ * destination route index and, for SPIKE entries, its axon base at the destination (source
+ * blocks laid out one after another from 0); the graded axons of a piece are neuron-memory
+ * addresses (slot_base for the accumulator, the last slot block for the encoder register), and
+ * a mean population's partial sums go to the readout's axon base of that population + channel.
+ *
+ * Running. The loop alternates two things, both at the NoC's clock `now`:
+ *   1. cycle x = now: hand the packets that arrived in x to their units (waking them at x),
+ *      then evaluate every unit whose wake-up is at x (in tile order: the scheduler orders
+ *      equal cycles by push order, and wake-ups are pushed deterministically); each evaluated
+ *      unit is woken again at its next_cycle. Images whose class came out are passed to the
+ *      image hook, and the next image goes into the encoders at x + 1 if they can take it.
+ *   2. the NoC evaluates cycles x .. up to the next wake-up, stopping after the first cycle
+ *      that delivers something (its now is then that packet's arrival cycle).
+ * Packets units inject in cycle x enter the NoC in x (now == x); credits given back in x are
+ * usable from x + 1: both are the NoC's own contract, met because the units are evaluated
+ * before the NoC evaluates x.
+ */
+#include "sim/chip.h"
+
+#include "sim/attn.h"
+#include "sim/encoder.h"
+#include "sim/readout.h"
+#include "sim/sched.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct tile_port {
+	struct spk_chip *chip;
+	uint32_t tile;
+};
+
+struct spk_chip {
+	struct spk_arch arch;
+	uint32_t n_tiles;
+	uint32_t time_steps;
+	uint32_t classes;
+	size_t image_bytes;
+	enum spk_tile_kind *kind;	/* [n_tiles] */
+	void **unit;			/* [n_tiles], NULL for an unused tile */
+	struct tile_port *tp;		/* [n_tiles] */
+	struct spk_unit_port *port;	/* [n_tiles] */
+	uint32_t n_enc;
+	uint32_t *enc_tiles;		/* [n_enc] */
+	struct spk_noc *noc;
+	struct spk_sched sched;
+	struct spk_noc_delivery *dl;	/* [n_tiles] collect buffer */
+	bool ran;
+	/* populations */
+	uint32_t n_pops;
+	uint32_t *pop_neurons;		/* [n_pops] */
+	uint64_t *pop_off;		/* [n_pops] bit offset of the pop in one timestep */
+	uint64_t bits_per_t;
+	uint64_t *pop_spikes;		/* [n_pops] */
+	uint32_t max_pop;
+	/* recording */
+	bool record;
+	uint64_t *slot_bits;		/* [IN_FLIGHT][T·bits_per_t / 64] */
+	size_t slot_words;
+	uint32_t *ids;			/* [max_pop] */
+	/* run state */
+	struct spk_chip_result *res;
+	bool *out;			/* [n] class out */
+	uint32_t n_images, fed, done;
+	uint64_t unit_evals, last_out;
+	spk_chip_image_fn hook;
+	void *hook_ctx;
+};
+
+/* ---- ports ----------------------------------------------------------------------------------- */
+
+static int port_send(void *ctx, const struct spk_packet *p)
+{
+	struct tile_port *tp = ctx;
+
+	return spk_noc_inject(tp->chip->noc, p);
+}
+
+static void port_credit(void *ctx, uint32_t flits)
+{
+	struct tile_port *tp = ctx;
+
+	spk_noc_eject_credit(tp->chip->noc, tp->tile, flits);
+}
+
+static void port_spike(void *ctx, uint32_t pop, uint64_t step, uint32_t neuron)
+{
+	struct spk_chip *c = ((struct tile_port *)ctx)->chip;
+	uint64_t image = step / c->time_steps, t = step % c->time_steps;
+
+	assert(pop < c->n_pops && neuron < c->pop_neurons[pop]);
+	c->pop_spikes[pop]++;
+	if (__builtin_expect(c->record, 0)) {
+		uint64_t *b = c->slot_bits + (image % SPK_CHIP_IN_FLIGHT) * c->slot_words;
+		uint64_t bit = t * c->bits_per_t + c->pop_off[pop] + neuron;
+
+		assert(image >= c->done && image < c->fed);
+		b[bit >> 6] |= UINT64_C(1) << (bit & 63);
+	}
+}
+
+static void class_out(void *ctx, uint64_t image, uint32_t cls, uint64_t cycle,
+		      const int64_t *scores)
+{
+	struct spk_chip *c = ctx;
+
+	(void)scores;
+	assert(image < c->n_images && !c->out[image]);
+	c->res[image].cls = cls;
+	c->res[image].out_cycle = cycle;
+	c->out[image] = true;
+	if (cycle > c->last_out)
+		c->last_out = cycle;
+}
+
+/* ---- units ----------------------------------------------------------------------------------- */
+
+static void unit_deliver(struct spk_chip *c, uint32_t t, const struct spk_packet *p, uint64_t x)
+{
+	switch (c->kind[t]) {
+	case SPK_TILE_CORE: spk_core_deliver(c->unit[t], p, x); break;
+	case SPK_TILE_ATTENTION: spk_attn_deliver(c->unit[t], p, x); break;
+	case SPK_TILE_ENCODER: spk_encoder_deliver(c->unit[t], p, x); break;
+	case SPK_TILE_READOUT: spk_readout_deliver(c->unit[t], p, x); break;
+	}
+}
+
+static uint64_t unit_eval(struct spk_chip *c, uint32_t t, uint64_t x)
+{
+	const struct spk_unit_port *port = &c->port[t];
+
+	switch (c->kind[t]) {
+	case SPK_TILE_CORE:
+		spk_core_eval(c->unit[t], x, port);
+		return spk_core_next_cycle(c->unit[t]);
+	case SPK_TILE_ATTENTION:
+		spk_attn_eval(c->unit[t], x, port);
+		return spk_attn_next_cycle(c->unit[t]);
+	case SPK_TILE_ENCODER:
+		spk_encoder_eval(c->unit[t], x, port);
+		return spk_encoder_next_cycle(c->unit[t]);
+	case SPK_TILE_READOUT:
+		spk_readout_eval(c->unit[t], x, port);
+		return spk_readout_next_cycle(c->unit[t]);
+	}
+	return UINT64_MAX;
+}
+
+static void unit_destroy(enum spk_tile_kind k, void *u)
+{
+	switch (k) {
+	case SPK_TILE_CORE: spk_core_destroy(u); break;
+	case SPK_TILE_ATTENTION: spk_attn_destroy(u); break;
+	case SPK_TILE_ENCODER: spk_encoder_destroy(u); break;
+	case SPK_TILE_READOUT: spk_readout_destroy(u); break;
+	}
+}
+
+/* ---- building from the image ----------------------------------------------------------------- */
+
+/* Where each routing entry goes: its index among the destination's incoming routes and axon. */
+struct route_map {
+	uint32_t **dst_route;		/* [tile][entry] */
+	uint32_t **axon;		/* [tile][entry] */
+	uint32_t *n_in;			/* [tile] incoming routes */
+	struct spk_unit_in_route **in;	/* [tile][n_in] */
+};
+
+static uint32_t fire_step(const struct spk_image *img, uint32_t pop)
+{
+	for (uint32_t s = 0; s < img->n_steps; s++)
+		if (img->steps[s].type == SPK_STEP_FIRE && img->steps[s].pop == pop)
+			return s;
+	return UINT32_MAX;
+}
+
+static uint32_t encoder_step(const struct spk_image *img, uint32_t site)
+{
+	for (uint32_t s = 0; s < img->n_steps; s++)
+		if (img->steps[s].type == SPK_STEP_ENCODER && img->steps[s].dst_site == site)
+			return s;
+	return UINT32_MAX;
+}
+
+static uint32_t site_means(const struct spk_image *img, uint32_t site)
+{
+	uint32_t n = 0;
+
+	for (uint32_t p = 0; p < img->n_pops; p++)
+		n += img->pops[p].kind == 1 && img->pops[p].site == site;
+	return n;
+}
+
+/* Graded axon of a piece's element 0: its accumulator, or (enc) its encoder register. */
+static uint32_t piece_axon(const struct spk_image *img, const struct spk_image_piece *p, bool enc)
+{
+	uint32_t spe;
+
+	if (!enc)
+		return p->slot_base;
+	spe = spk_image_slots_per_element(img->n_site_readers[p->site], site_means(img, p->site),
+					  img->site_encoder[p->site]);
+	return p->slot_base + (spe - 1) * (uint32_t)spk_image_piece_size(img, p);
+}
+
+/* The readout's axon base of mean population pop (means laid out in table order). */
+static uint32_t mean_axon(const struct spk_image *img, const struct spk_image_tile *t, uint32_t pop)
+{
+	uint32_t base = 0;
+
+	for (uint32_t m = 0; m < t->n_means; m++) {
+		if (t->means[m].pop == pop)
+			return base;
+		base += img->sites[img->pops[t->means[m].pop].site].channels;
+	}
+	return UINT32_MAX;
+}
+
+static void route_map_free(struct route_map *rm, uint32_t n_tiles)
+{
+	for (uint32_t t = 0; t < n_tiles; t++) {
+		if (rm->dst_route != NULL)
+			free(rm->dst_route[t]);
+		if (rm->axon != NULL)
+			free(rm->axon[t]);
+		if (rm->in != NULL)
+			free(rm->in[t]);
+	}
+	free(rm->dst_route);
+	free(rm->axon);
+	free(rm->n_in);
+	free(rm->in);
+}
+
+static int route_map_build(struct route_map *rm, const struct spk_image *img, char *err,
+			   size_t errlen)
+{
+	uint32_t n = img->n_tiles;
+	uint32_t *spike_axon = NULL;
+
+	memset(rm, 0, sizeof(*rm));
+	rm->dst_route = calloc(n, sizeof(*rm->dst_route));
+	rm->axon = calloc(n, sizeof(*rm->axon));
+	rm->n_in = calloc(n, sizeof(*rm->n_in));
+	rm->in = calloc(n, sizeof(*rm->in));
+	spike_axon = calloc(n, sizeof(*spike_axon));
+	if (rm->dst_route == NULL || rm->axon == NULL || rm->n_in == NULL || rm->in == NULL ||
+	    spike_axon == NULL)
+		goto out_nomem;
+	for (uint32_t t = 0; t < n; t++) {
+		const struct spk_image_tile *tl = &img->tiles[t];
+
+		for (uint32_t e = 0; e < tl->n_routes; e++)
+			rm->n_in[tl->routes[e].dst_tile]++;
+		rm->dst_route[t] = calloc(tl->n_routes + 1, sizeof(uint32_t));
+		rm->axon[t] = calloc(tl->n_routes + 1, sizeof(uint32_t));
+		if (rm->dst_route[t] == NULL || rm->axon[t] == NULL)
+			goto out_nomem;
+	}
+	for (uint32_t t = 0; t < n; t++) {
+		rm->in[t] = calloc(rm->n_in[t] + 1, sizeof(**rm->in));
+		if (rm->in[t] == NULL)
+			goto out_nomem;
+		rm->n_in[t] = 0;
+	}
+	for (uint32_t t = 0; t < n; t++) {
+		const struct spk_image_tile *tl = &img->tiles[t];
+
+		for (uint32_t e = 0; e < tl->n_routes; e++) {
+			const struct spk_image_route *r = &tl->routes[e];
+			const struct spk_image_tile *dt = &img->tiles[r->dst_tile];
+			uint32_t d = r->dst_tile, k = rm->n_in[d]++;
+			struct spk_unit_in_route *ir = &rm->in[d][k];
+
+			memset(ir, 0, sizeof(*ir));
+			ir->src_tile = t;
+			ir->src_route = e;
+			rm->dst_route[t][e] = k;
+			switch (r->kind) {
+			case SPK_ROUTE_SPIKE: {
+				const struct spk_image_piece *sp = &tl->pieces[r->local];
+
+				ir->kind = SPK_IN_SPIKE;
+				ir->pop = r->source;
+				ir->axon_base = spike_axon[d];
+				ir->c0 = sp->c0;
+				ir->channels = sp->c1 - sp->c0;
+				ir->y0 = sp->y0;
+				ir->rows = sp->y1 - sp->y0;
+				ir->width = img->sites[sp->site].width;
+				rm->axon[t][e] = spike_axon[d];
+				spike_axon[d] += (uint32_t)spk_image_piece_size(img, sp);
+				break;
+			}
+			case SPK_ROUTE_MEAN:
+				ir->kind = SPK_IN_MEAN;
+				ir->pop = r->source;
+				rm->axon[t][e] = mean_axon(img, dt, r->source);
+				if (rm->axon[t][e] == UINT32_MAX) {
+					snprintf(err, errlen, "tile %u: MEAN route %u to tile %u, "
+						 "which does not host population %u", t, e, d,
+						 r->source);
+					goto out_free;
+				}
+				break;
+			case SPK_ROUTE_ATTN:
+			case SPK_ROUTE_ENCODER:
+				ir->kind = r->kind == SPK_ROUTE_ATTN ? SPK_IN_ATTN : SPK_IN_ENCODER;
+				ir->piece = r->dst_piece;
+				ir->phase = r->source;
+				rm->axon[t][e] = piece_axon(img, &dt->pieces[r->dst_piece],
+							    r->kind == SPK_ROUTE_ENCODER);
+				break;
+			}
+		}
+	}
+	free(spike_axon);
+	return 0;
+out_nomem:
+	snprintf(err, errlen, "out of memory for the chip's routes");
+out_free:
+	free(spike_axon);
+	route_map_free(rm, n);
+	return -ENOMEM;
+}
+
+/* A routing entry as the source unit sees it. */
+static struct spk_unit_route unit_route(const struct spk_image *img, const struct route_map *rm,
+					uint32_t t, uint32_t e, uint32_t source)
+{
+	const struct spk_image_route *r = &img->tiles[t].routes[e];
+	struct spk_unit_route u = { .source = source, .dst_tile = r->dst_tile,
+				    .dst_route = rm->dst_route[t][e], .axon_base = rm->axon[t][e] };
+
+	if (r->kind == SPK_ROUTE_ATTN || r->kind == SPK_ROUTE_ENCODER) {
+		const struct spk_image_piece *dp = &img->tiles[r->dst_tile].pieces[r->dst_piece];
+
+		u.c0 = r->c0;
+		u.c1 = r->c1;
+		u.y0 = r->y0;
+		u.y1 = r->y1;
+		u.pc0 = dp->c0;
+		u.py0 = dp->y0;
+		u.prows = dp->y1 - dp->y0;
+	}
+	return u;
+}
+
+static void *build_core(const struct spk_image *img, const struct spk_arch *a,
+			const struct route_map *rm, uint32_t t, char *err, size_t errlen)
+{
+	const struct spk_image_tile *tl = &img->tiles[t];
+	struct spk_core_config cfg = {
+		.tile = t, .time_steps = img->time_steps, .adders = (uint32_t)a->core.adders,
+		.neuron_updates = (uint32_t)a->core.neuron_updates,
+		.input_fifo = (uint32_t)a->core.input_fifo,
+		.output_queue = (uint32_t)a->core.output_queue,
+		.flit_bits = (uint32_t)a->noc.flit_bits, .membrane_bits = img->membrane_bits,
+	};
+	struct spk_core_piece *pieces = calloc(tl->n_pieces + 1, sizeof(*pieces));
+	struct spk_core_proj *projs = calloc(tl->n_projs + 1, sizeof(*projs));
+	struct spk_core_reader *readers = NULL;
+	struct spk_unit_route *routes = calloc(tl->n_routes + 1, sizeof(*routes));
+	uint32_t n_readers = 0, max_readers = tl->n_routes;
+	void *u = NULL;
+
+	for (uint32_t i = 0; i < tl->n_pieces; i++)
+		max_readers += img->n_site_readers[tl->pieces[i].site];
+	readers = calloc(max_readers + 1, sizeof(*readers));
+	if (pieces == NULL || projs == NULL || readers == NULL || routes == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out_free;
+	}
+	for (uint32_t i = 0; i < tl->n_pieces; i++) {
+		const struct spk_image_piece *p = &tl->pieces[i];
+		const struct spk_image_site *s = &img->sites[p->site];
+		uint32_t g = p->c1 - p->c0;
+
+		pieces[i] = (struct spk_core_piece){
+			.c0 = p->c0, .channels = g, .y0 = p->y0, .rows = p->y1 - p->y0,
+			.height = s->height, .width = s->width, .acc_axon = piece_axon(img, p, false),
+			.enc_axon = UINT32_MAX };
+		if (img->site_encoder[p->site]) {
+			pieces[i].enc_axon = piece_axon(img, p, true);
+			pieces[i].enc_phase = encoder_step(img, p->site);
+		}
+		for (uint32_t k = 0; k < img->n_site_readers[p->site]; k++) {
+			uint32_t pop = img->site_readers[p->site][k];
+
+			readers[n_readers++] = (struct spk_core_reader){
+				.piece = i, .phase = fire_step(img, pop), .pop = pop, .mean = false,
+				.theta = p->theta + (size_t)k * g };
+		}
+	}
+	for (uint32_t j = 0; j < tl->n_projs; j++) {
+		const struct spk_image_proj *p = &tl->projs[j];
+		const struct spk_image_step *st = &img->steps[p->step];
+
+		projs[j] = (struct spk_core_proj){
+			.piece = p->piece, .phase = p->step, .pop = st->src_pop, .c_in = st->c_in,
+			.h_in = st->h_in, .w_in = st->w_in, .kernel = st->kernel,
+			.stride = st->stride, .pad = st->pad, .w = p->w, .bias = p->bias };
+	}
+	for (uint32_t e = 0; e < tl->n_routes; e++) {
+		const struct spk_image_route *r = &tl->routes[e];
+		bool mean = r->kind == SPK_ROUTE_MEAN;
+		uint32_t k;
+
+		if (r->kind != SPK_ROUTE_SPIKE && !mean) {
+			snprintf(err, errlen, "route %u: a %s route on a synapse core", e,
+				 r->kind == SPK_ROUTE_ATTN ? "ATTN" : "ENCODER");
+			goto out_free;
+		}
+		for (k = 0; k < n_readers; k++)
+			if (readers[k].piece == r->local && readers[k].pop == r->source &&
+			    readers[k].mean == mean)
+				break;
+		if (k == n_readers) {
+			if (!mean) {
+				snprintf(err, errlen, "route %u: population %u does not read piece %u",
+					 e, r->source, r->local);
+				goto out_free;
+			}
+			readers[n_readers++] = (struct spk_core_reader){
+				.piece = r->local, .phase = fire_step(img, r->source),
+				.pop = r->source, .mean = true };
+		}
+		routes[e] = unit_route(img, rm, t, e, k);
+	}
+	cfg.n_pieces = tl->n_pieces;
+	cfg.pieces = pieces;
+	cfg.n_projs = tl->n_projs;
+	cfg.projs = projs;
+	cfg.n_readers = n_readers;
+	cfg.readers = readers;
+	cfg.n_in = rm->n_in[t];
+	cfg.in = rm->in[t];
+	cfg.n_routes = tl->n_routes;
+	cfg.routes = routes;
+	u = spk_core_create(&cfg, err, errlen);
+out_free:
+	free(pieces);
+	free(projs);
+	free(readers);
+	free(routes);
+	return u;
+}
+
+static void *build_attn(const struct spk_image *img, const struct spk_arch *a,
+			const struct route_map *rm, uint32_t t, char *err, size_t errlen)
+{
+	const struct spk_image_tile *tl = &img->tiles[t];
+	struct spk_attn_config cfg = {
+		.tile = t, .lanes = (uint32_t)a->attention.lanes,
+		.input_fifo = (uint32_t)a->core.input_fifo,
+		.output_queue = (uint32_t)a->core.output_queue,
+		.flit_bits = (uint32_t)a->noc.flit_bits, .counter_bits = img->counter_bits,
+	};
+	struct spk_attn_op *ops = calloc(tl->n_attn + 1, sizeof(*ops));
+	struct spk_unit_route *routes = calloc(tl->n_routes + 1, sizeof(*routes));
+	void *u = NULL;
+
+	if (ops == NULL || routes == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out_free;
+	}
+	for (uint32_t j = 0; j < tl->n_attn; j++) {
+		const struct spk_image_step *st = &img->steps[tl->attn[j].step];
+
+		ops[j] = (struct spk_attn_op){
+			.phase = tl->attn[j].step, .q_pop = st->q_pop, .k_pop = st->k_pop,
+			.v_pop = st->v_pop, .channels = st->c_out, .heads = st->heads,
+			.height = st->h_out, .width = st->w_out };
+	}
+	for (uint32_t e = 0; e < tl->n_routes; e++) {
+		if (tl->routes[e].kind != SPK_ROUTE_ATTN) {
+			snprintf(err, errlen, "route %u: not an ATTN route on an attention unit", e);
+			goto out_free;
+		}
+		routes[e] = unit_route(img, rm, t, e, tl->routes[e].local);
+	}
+	cfg.n_ops = tl->n_attn;
+	cfg.ops = ops;
+	cfg.n_in = rm->n_in[t];
+	cfg.in = rm->in[t];
+	cfg.n_routes = tl->n_routes;
+	cfg.routes = routes;
+	u = spk_attn_create(&cfg, err, errlen);
+out_free:
+	free(ops);
+	free(routes);
+	return u;
+}
+
+static void *build_encoder(const struct spk_image *img, const struct spk_arch *a,
+			   const struct route_map *rm, uint32_t t, char *err, size_t errlen)
+{
+	const struct spk_image_tile *tl = &img->tiles[t];
+	const struct spk_image_encoder *en = tl->encoder;
+	const struct spk_image_step *st = &img->steps[en->step];
+	struct spk_encoder_config cfg = {
+		.tile = t, .macs = (uint32_t)a->encoder.macs,
+		.input_fifo = (uint32_t)a->core.input_fifo,
+		.output_queue = (uint32_t)a->core.output_queue,
+		.flit_bits = (uint32_t)a->noc.flit_bits, .c_in = st->c_in, .h_in = st->h_in,
+		.w_in = st->w_in, .kernel = st->kernel, .stride = st->stride, .pad = st->pad,
+		.h_out = st->h_out, .w_out = st->w_out, .c0 = en->c0, .channels = en->c1 - en->c0,
+		.w = en->w, .zero = en->zero, .mult = en->mult, .bias = en->bias,
+	};
+	struct spk_unit_route *routes = calloc(tl->n_routes + 1, sizeof(*routes));
+	void *u = NULL;
+
+	if (routes == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (uint32_t e = 0; e < tl->n_routes; e++) {
+		if (tl->routes[e].kind != SPK_ROUTE_ENCODER) {
+			snprintf(err, errlen, "route %u: not an ENCODER route on an encoder", e);
+			goto out_free;
+		}
+		routes[e] = unit_route(img, rm, t, e, 0);
+	}
+	cfg.n_routes = tl->n_routes;
+	cfg.routes = routes;
+	u = spk_encoder_create(&cfg, err, errlen);
+out_free:
+	free(routes);
+	return u;
+}
+
+static void *build_readout(struct spk_chip *c, const struct spk_image *img,
+			   const struct spk_arch *a, const struct route_map *rm, uint32_t t,
+			   char *err, size_t errlen)
+{
+	const struct spk_image_tile *tl = &img->tiles[t];
+	struct spk_readout_config cfg = {
+		.tile = t, .time_steps = img->time_steps, .adders = (uint32_t)a->core.adders,
+		.neuron_updates = (uint32_t)a->core.neuron_updates,
+		.input_fifo = (uint32_t)a->core.input_fifo,
+		.flit_bits = (uint32_t)a->noc.flit_bits, .membrane_bits = img->membrane_bits,
+		.class_out = class_out, .class_ctx = c,
+	};
+	struct spk_readout_mean *means = calloc(tl->n_means + 1, sizeof(*means));
+	struct spk_readout_head head;
+	void *u = NULL;
+
+	if (means == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (uint32_t m = 0; m < tl->n_means; m++) {
+		uint32_t pop = tl->means[m].pop;
+
+		means[m] = (struct spk_readout_mean){
+			.pop = pop, .phase = fire_step(img, pop),
+			.channels = img->sites[img->pops[pop].site].channels,
+			.axon_base = mean_axon(img, tl, pop), .theta = tl->means[m].theta };
+	}
+	if (tl->head != NULL) {
+		uint32_t src = img->steps[tl->head->step].src_pop, m;
+
+		for (m = 0; m < tl->n_means; m++)
+			if (tl->means[m].pop == src)
+				break;
+		head = (struct spk_readout_head){ .mean = m, .classes = img->classes,
+						  .w = tl->head->w, .bias = tl->head->bias };
+		cfg.head = &head;
+	}
+	cfg.n_means = tl->n_means;
+	cfg.means = means;
+	cfg.n_in = rm->n_in[t];
+	cfg.in = rm->in[t];
+	u = spk_readout_create(&cfg, err, errlen);
+	free(means);
+	return u;
+}
+
+/* Whether tile t holds anything to simulate. */
+static bool tile_used(const struct spk_image_tile *tl, uint32_t n_in)
+{
+	switch (tl->kind) {
+	case SPK_TILE_CORE: return tl->n_pieces > 0;
+	case SPK_TILE_ATTENTION: return tl->n_attn > 0;
+	case SPK_TILE_ENCODER: return tl->encoder != NULL;
+	case SPK_TILE_READOUT: return tl->n_means > 0 || tl->head != NULL || n_in > 0;
+	}
+	return false;
+}
+
+struct spk_chip *spk_chip_create(const struct spk_image *img, const struct spk_arch *a, char *err,
+				 size_t errlen)
+{
+	struct spk_chip *c;
+	struct spk_noc_config ncfg;
+	struct route_map rm;
+	char uerr[512];
+
+	if (spk_image_check_arch(img, a, err, errlen) < 0)
+		return NULL;
+	if (spk_noc_config_from_arch(&ncfg, a) < 0) {
+		snprintf(err, errlen, "the simulator does not model [noc] multicast = tree yet");
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		goto out_nomem0;
+	c->arch = *a;
+	c->n_tiles = img->n_tiles;
+	c->time_steps = img->time_steps;
+	c->classes = img->classes;
+	c->image_bytes = (size_t)img->in_channels * img->in_height * img->in_width;
+	c->n_pops = img->n_pops;
+	c->kind = calloc(c->n_tiles, sizeof(*c->kind));
+	c->unit = calloc(c->n_tiles, sizeof(*c->unit));
+	c->tp = calloc(c->n_tiles, sizeof(*c->tp));
+	c->port = calloc(c->n_tiles, sizeof(*c->port));
+	c->enc_tiles = calloc(c->n_tiles, sizeof(*c->enc_tiles));
+	c->dl = calloc(c->n_tiles, sizeof(*c->dl));
+	c->pop_neurons = calloc(c->n_pops + 1, sizeof(*c->pop_neurons));
+	c->pop_off = calloc(c->n_pops + 1, sizeof(*c->pop_off));
+	c->pop_spikes = calloc(c->n_pops + 1, sizeof(*c->pop_spikes));
+	c->noc = spk_noc_create(&ncfg);
+	if (c->kind == NULL || c->unit == NULL || c->tp == NULL || c->port == NULL ||
+	    c->enc_tiles == NULL || c->dl == NULL || c->pop_neurons == NULL ||
+	    c->pop_off == NULL || c->pop_spikes == NULL || c->noc == NULL ||
+	    spk_sched_init(&c->sched, c->n_tiles + 1, c->n_tiles) < 0)
+		goto out_nomem;
+	for (uint32_t p = 0; p < c->n_pops; p++) {
+		c->pop_neurons[p] = img->pops[p].neurons;
+		c->pop_off[p] = c->bits_per_t;
+		c->bits_per_t += img->pops[p].neurons;
+		if (img->pops[p].neurons > c->max_pop)
+			c->max_pop = img->pops[p].neurons;
+	}
+	if (route_map_build(&rm, img, err, errlen) < 0)
+		goto out_destroy;
+	for (uint32_t t = 0; t < c->n_tiles; t++) {
+		const struct spk_image_tile *tl = &img->tiles[t];
+
+		c->kind[t] = tl->kind;
+		c->tp[t] = (struct tile_port){ c, t };
+		c->port[t] = (struct spk_unit_port){ port_send, port_credit, port_spike, &c->tp[t] };
+		if (!tile_used(tl, rm.n_in[t]))
+			continue;
+		switch (tl->kind) {
+		case SPK_TILE_CORE:
+			c->unit[t] = build_core(img, a, &rm, t, uerr, sizeof(uerr));
+			break;
+		case SPK_TILE_ATTENTION:
+			c->unit[t] = build_attn(img, a, &rm, t, uerr, sizeof(uerr));
+			break;
+		case SPK_TILE_ENCODER:
+			c->unit[t] = build_encoder(img, a, &rm, t, uerr, sizeof(uerr));
+			if (c->unit[t] != NULL)
+				c->enc_tiles[c->n_enc++] = t;
+			break;
+		case SPK_TILE_READOUT:
+			c->unit[t] = build_readout(c, img, a, &rm, t, uerr, sizeof(uerr));
+			break;
+		}
+		if (c->unit[t] == NULL) {
+			snprintf(err, errlen, "tile %u (%u,%u, %s): the image does not configure its "
+				 "unit: %s", t, tl->x, tl->y, spk_image_tile_kind_name(tl->kind), uerr);
+			route_map_free(&rm, c->n_tiles);
+			goto out_destroy;
+		}
+	}
+	route_map_free(&rm, c->n_tiles);
+	if (c->n_enc == 0) {
+		snprintf(err, errlen, "the image has no encoder: nothing reads the input images");
+		goto out_destroy;
+	}
+	return c;
+out_nomem:
+	snprintf(err, errlen, "out of memory for the chip");
+out_destroy:
+	spk_chip_destroy(c);
+	return NULL;
+out_nomem0:
+	snprintf(err, errlen, "out of memory for the chip");
+	return NULL;
+}
+
+void spk_chip_destroy(struct spk_chip *c)
+{
+	if (c == NULL)
+		return;
+	if (c->unit != NULL)
+		for (uint32_t t = 0; t < c->n_tiles; t++)
+			if (c->unit[t] != NULL)
+				unit_destroy(c->kind[t], c->unit[t]);
+	if (c->noc != NULL)
+		spk_noc_destroy(c->noc);
+	if (c->sched.heap != NULL)
+		spk_sched_fini(&c->sched);
+	free(c->kind);
+	free(c->unit);
+	free(c->tp);
+	free(c->port);
+	free(c->enc_tiles);
+	free(c->dl);
+	free(c->pop_neurons);
+	free(c->pop_off);
+	free(c->pop_spikes);
+	free(c->slot_bits);
+	free(c->ids);
+	free(c->out);
+	free(c);
+}
+
+int spk_chip_record(struct spk_chip *c, bool on)
+{
+	c->record = on;
+	if (!on || c->slot_bits != NULL)
+		return 0;
+	c->slot_words = (size_t)((c->bits_per_t * c->time_steps + 63) / 64);
+	c->slot_bits = calloc(c->slot_words * SPK_CHIP_IN_FLIGHT, sizeof(uint64_t));
+	c->ids = malloc((c->max_pop + 1) * sizeof(*c->ids));
+	if (c->slot_bits == NULL || c->ids == NULL) {
+		c->record = false;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void spk_chip_set_image_hook(struct spk_chip *c, spk_chip_image_fn fn, void *ctx)
+{
+	c->hook = fn;
+	c->hook_ctx = ctx;
+}
+
+const uint32_t *spk_chip_image_spikes(struct spk_chip *c, uint32_t image, uint32_t t,
+				      uint32_t pop, size_t *n)
+{
+	const uint64_t *b;
+	uint64_t lo, hi;
+	size_t k = 0;
+
+	assert(c->record && t < c->time_steps && pop < c->n_pops);
+	assert(image >= c->done && image < c->fed);
+	b = c->slot_bits + (image % SPK_CHIP_IN_FLIGHT) * c->slot_words;
+	lo = t * c->bits_per_t + c->pop_off[pop];
+	hi = lo + c->pop_neurons[pop];
+	for (uint64_t w = lo >> 6; w <= (hi - 1) >> 6; w++) {
+		uint64_t bits = b[w];
+
+		while (bits != 0) {
+			uint64_t bit = (w << 6) + (uint64_t)__builtin_ctzll(bits);
+
+			bits &= bits - 1;
+			if (bit >= lo && bit < hi)
+				c->ids[k++] = (uint32_t)(bit - lo);
+		}
+	}
+	*n = k;
+	return c->ids;
+}
+
+/* Puts image i into every encoder in cycle x. */
+static void feed(struct spk_chip *c, const uint8_t *pixels, uint64_t x)
+{
+	uint32_t i = c->fed++;
+
+	if (c->record)
+		memset(c->slot_bits + (i % SPK_CHIP_IN_FLIGHT) * c->slot_words, 0,
+		       c->slot_words * sizeof(uint64_t));
+	c->res[i].in_cycle = x;
+	for (uint32_t k = 0; k < c->n_enc; k++) {
+		uint32_t t = c->enc_tiles[k];
+		int rc = spk_encoder_image_in(c->unit[t], pixels + (size_t)i * c->image_bytes, x);
+
+		assert(rc == 0);
+		(void)rc;
+		spk_sched_wake(&c->sched, t, x, 0);
+	}
+}
+
+static bool encoders_free(const struct spk_chip *c)
+{
+	for (uint32_t k = 0; k < c->n_enc; k++)
+		if (!spk_encoder_can_take_image(c->unit[c->enc_tiles[k]]))
+			return false;
+	return true;
+}
+
+int spk_chip_run(struct spk_chip *c, const uint8_t *pixels, uint32_t n,
+		 struct spk_chip_result *res, char *err, size_t errlen)
+{
+	struct spk_sched_event ev;
+	int rc = 0;
+
+	assert(!c->ran);
+	c->ran = true;
+	if (n == 0)
+		return 0;
+	c->out = calloc(n, sizeof(*c->out));
+	if (c->out == NULL)
+		return -ENOMEM;
+	memset(res, 0, n * sizeof(*res));
+	c->res = res;
+	c->n_images = n;
+	feed(c, pixels, 0);
+	for (;;) {
+		uint64_t x = spk_noc_now(c->noc), next;
+		size_t k;
+
+		/* 1. cycle x: deliveries, then every unit with work in x */
+		while ((k = spk_noc_collect(c->noc, c->dl, c->n_tiles)) > 0)
+			for (size_t j = 0; j < k; j++) {
+				const struct spk_noc_delivery *d = &c->dl[j];
+				uint32_t t = d->pkt.dst;
+
+				assert(d->arrival_cycle == x && c->unit[t] != NULL);
+				unit_deliver(c, t, &d->pkt, x);
+				spk_sched_wake(&c->sched, t, x, 0);
+			}
+		while (spk_sched_next_cycle(&c->sched) == x) {
+			uint64_t nc;
+
+			spk_sched_pop(&c->sched, &ev);
+			nc = unit_eval(c, ev.target, x);
+			c->unit_evals++;
+			if (nc != UINT64_MAX)
+				spk_sched_wake(&c->sched, ev.target, nc, 0);
+		}
+		/* images out, in order */
+		while (c->done < c->fed && c->out[c->done]) {
+			if (c->hook != NULL && (rc = c->hook(c->hook_ctx, c->done, &res[c->done])) < 0)
+				goto out;
+			c->done++;
+		}
+		if (c->done == n)
+			break;
+		if (c->fed < n && c->fed < c->done + SPK_CHIP_IN_FLIGHT && encoders_free(c))
+			feed(c, pixels, x + 1);
+		/* 2. the network, up to the next wake-up or its first delivery */
+		next = spk_sched_next_cycle(&c->sched);
+		if (next == UINT64_MAX && spk_noc_next_cycle(c->noc) == UINT64_MAX) {
+			snprintf(err, errlen, "deadlock: nothing left to do in cycle %llu with %u of "
+				 "%u images out", (unsigned long long)x, c->done, n);
+			rc = -EDEADLK;
+			goto out;
+		}
+		spk_noc_run(c->noc, next, SPK_NOC_STOP_AT_DELIVERY);
+	}
+out:
+	return rc;
+}
+
+void spk_chip_get_stats(const struct spk_chip *c, struct spk_chip_stats *st)
+{
+	const struct spk_arch_energy *e = &c->arch.energy;
+
+	memset(st, 0, sizeof(*st));
+	st->images = c->done;
+	st->cycles = c->done > 0 ? c->last_out + 1 : 0;
+	st->unit_evals = c->unit_evals;
+	for (uint32_t t = 0; t < c->n_tiles; t++) {
+		const void *u = c->unit[t];
+		uint64_t busy = 0;
+
+		if (u == NULL)
+			continue;
+		switch (c->kind[t]) {
+		case SPK_TILE_CORE: {
+			struct spk_core_stats s;
+
+			spk_core_get_stats(u, &s);
+			spk_unit_events_add(&st->ev, &s.ev);
+			st->graded_clamped += s.graded_clamped;
+			busy = s.receive_busy;
+			break;
+		}
+		case SPK_TILE_ATTENTION: {
+			struct spk_attn_stats s;
+
+			spk_attn_get_stats(u, &s);
+			spk_unit_events_add(&st->ev, &s.ev);
+			st->counter_overflows += s.counter_overflows;
+			busy = s.receive_busy;
+			break;
+		}
+		case SPK_TILE_ENCODER: {
+			struct spk_encoder_stats s;
+
+			spk_encoder_get_stats(u, &s);
+			spk_unit_events_add(&st->ev, &s.ev);
+			st->graded_clamped += s.graded_clamped;
+			busy = s.compute_cycles;
+			break;
+		}
+		case SPK_TILE_READOUT: {
+			struct spk_readout_stats s;
+
+			spk_readout_get_stats(u, &s);
+			spk_unit_events_add(&st->ev, &s.ev);
+			busy = s.packets_in;
+			break;
+		}
+		}
+		if (busy > st->busiest_cycles) {
+			st->busiest_cycles = busy;
+			st->busiest_tile = t;
+		}
+	}
+	for (uint32_t p = 0; p < c->n_pops; p++)
+		st->spikes += c->pop_spikes[p];
+	spk_noc_get_stats(c->noc, &st->noc);
+	st->energy.syn_add = (double)(st->ev.sops + st->ev.graded_adds) * e->syn_add_pj;
+	st->energy.weight_read = (double)st->ev.sops * c->arch.core.weight_bits *
+				 e->weight_read_pj;
+	st->energy.neuron = (double)st->ev.neuron_updates * e->neuron_update_pj;
+	st->energy.spike_out = (double)st->ev.packets_out * e->spike_out_pj;
+	st->energy.router = (double)st->noc.router_flits * e->router_pj;
+	st->energy.link = (double)st->noc.link_flits * e->link_pj;
+	st->energy.attention = (double)st->ev.attention_ops * e->attention_op_pj;
+	st->energy.encoder = (double)st->ev.encoder_macs * e->encoder_mac_pj;
+	/* mW · tiles · cycles / MHz = nJ */
+	st->energy.static_ = e->static_mw * c->n_tiles * (double)st->cycles /
+			     c->arch.chip.clock_mhz * 1e3;
+	st->energy.dynamic = spk_unit_energy_pj(&st->ev, e, c->arch.core.weight_bits) +
+			     spk_noc_energy_pj(&st->noc, e);
+	st->energy.total = st->energy.dynamic + st->energy.static_;
+}
+
+const uint64_t *spk_chip_pop_spikes(const struct spk_chip *c)
+{
+	return c->pop_spikes;
+}

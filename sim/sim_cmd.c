@@ -1,0 +1,840 @@
+/*
+ * sim_cmd.c — `spikechip sim IMAGE`: runs a chip image cycle by cycle (sim/chip.h) over a data
+ * set and reports what the chip did: accuracy, latency and throughput in cycles of the arch's
+ * clock, SOPs, energy per image with its breakdown (doc/architecture.md §10), the NoC's
+ * traffic, and how fast the simulator ran. doc/simulator.md explains every field.
+ *
+ * --check runs the integer reference (models/ref.h) on the same images, with the model the image
+ * was compiled from (--model; its CRC must be the one the image records), and compares every
+ * spike of every population and timestep and every class as images come out of the chip; the
+ * first divergence stops the run (exit 1). --trace writes the chip's spikes as a trace that
+ * `spikechip trace diff` compares with `spikechip ref --trace`.
+ *
+ * Order of work, as `spikechip ref`: parse options, load and check every input (image, arch,
+ * model, data set), build the chip, open the outputs (temporary files), run, then commit. A bad
+ * input is exit 2 with a message naming it, before anything is written; a failed run leaves no
+ * output behind.
+ */
+#include "config.h"
+
+#include "arch/arch.h"
+#include "cli/commands.h"
+#include "mapper/image.h"
+#include "models/idx.h"
+#include "models/jsonw.h"
+#include "models/model.h"
+#include "models/outfile.h"
+#include "models/quant.h"
+#include "models/ref.h"
+#include "sim/chip.h"
+#include "traces/trace.h"
+#include "util/util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ERRLEN 1024
+
+/* The paper's energy formula (45 nm; doc/architecture.md §10). */
+#define PAPER_MAC_PJ 4.6
+#define PAPER_AC_PJ 0.9
+
+struct sim_opts {
+	const char *image;
+	const char *model;
+	const char *arch;
+	const char *data;
+	const char *labels;
+	const char *json;
+	const char *trace;
+	bool check;
+	uint32_t images;	/* 0: all */
+};
+
+/* What the image hook needs: the reference, the trace, progress. */
+struct sim_run {
+	const struct spk_image *img;
+	struct spk_chip *chip;
+	struct spk_ref *ref;
+	spk_trace_writer *tw;
+	const uint8_t *pixels;
+	size_t image_bytes;
+	const uint8_t *labels;
+	uint8_t *golden;		/* [T][Σ neurons] one byte per neuron: reference spikes */
+	uint64_t *off;			/* [n_pops] */
+	uint64_t per_t;
+	uint32_t n, correct;
+	uint64_t mismatches;
+	char divergence[512];
+	bool show;
+	double t0, last;
+};
+
+static void sim_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: spikechip sim IMAGE [--arch FILE] [--model FILE] [--images N]\n"
+		"                     [--data IDX [--labels IDX]] [--check] [--trace FILE]\n"
+		"                     [--json FILE]\n"
+		"\n"
+		"Runs a chip image (.spki, from 'spikechip map') cycle by cycle over a data set and\n"
+		"reports accuracy, latency, throughput, SOPs, energy per image and its breakdown,\n"
+		"the NoC's traffic and the simulator's speed (doc/simulator.md).\n"
+		"\n"
+		"options:\n"
+		"  --arch FILE        architecture for timing and energy (INI file, or a preset name:\n"
+		"                     small, default, large); its mapping parameters must be those\n"
+		"                     the image was compiled for (default: the shipped default)\n"
+		"  --model FILE       the model the image was compiled from (required by --check;\n"
+		"                     checked against the CRC the image records)\n"
+		"  --images N         run the first N images (default: all)\n"
+		"  --data IDX         images, IDX uint8 or float32, gzip or plain\n"
+		"                     (default: Fashion-MNIST test set in %s)\n"
+		"  --labels IDX       labels for --data (without it, accuracy is not reported)\n"
+		"  --check            compare every spike and class with the integer reference;\n"
+		"                     stop at the first divergence (exit 1)\n"
+		"  --trace FILE       write the chip's spikes to a trace (.spkt) for 'spikechip trace'\n"
+		"  --json FILE        write the report as JSON\n"
+		"  -h, --help         show this help\n"
+		"\n"
+		"exit status: 0 done (and checked); 1 the chip diverged from the reference, or a value\n"
+		"did not fit the chip's widths; 2 a bad option or input file.\n",
+		SPK_FMNIST_DIR);
+}
+
+static int parse_opts(int argc, char **argv, struct sim_opts *o)
+{
+	static const struct option opts[] = {
+		{ "arch", required_argument, NULL, 'a' },
+		{ "model", required_argument, NULL, 'm' },
+		{ "images", required_argument, NULL, 'n' },
+		{ "data", required_argument, NULL, 'd' },
+		{ "labels", required_argument, NULL, 'l' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "trace", required_argument, NULL, 't' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	long v;
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': o->arch = optarg; break;
+		case 'm': o->model = optarg; break;
+		case 'd': o->data = optarg; break;
+		case 'l': o->labels = optarg; break;
+		case 'c': o->check = true; break;
+		case 't': o->trace = optarg; break;
+		case 'j': o->json = optarg; break;
+		case 'n':
+			if (spk_parse_long(optarg, 1, UINT32_MAX, &v) < 0) {
+				spk_error("sim: --images '%s' is not a number of images (1 or more)",
+					  optarg);
+				return SPK_EXIT_USAGE;
+			}
+			o->images = (uint32_t)v;
+			break;
+		case 'h':
+			sim_usage(stdout);
+			return -1;
+		case ':':
+			spk_error("sim: option '%s' needs a value", argv[optind - 1]);
+			return SPK_EXIT_USAGE;
+		default:
+			spk_error("sim: unknown option '%s'; see 'spikechip sim --help'",
+				  argv[optind - 1]);
+			return SPK_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		o->image = argv[optind++];
+	if (optind < argc) {
+		spk_error("sim: unexpected argument '%s'; see 'spikechip sim --help'", argv[optind]);
+		return SPK_EXIT_USAGE;
+	}
+	if (o->image == NULL) {
+		spk_error("sim: a chip image (.spki) is required; see 'spikechip sim --help'");
+		return SPK_EXIT_USAGE;
+	}
+	if (o->check && o->model == NULL) {
+		spk_error("sim: --check needs --model FILE (the model the image was compiled from)");
+		return SPK_EXIT_USAGE;
+	}
+	if (o->labels != NULL && o->data == NULL) {
+		spk_error("sim: --labels needs --data (the default data set has its own labels)");
+		return SPK_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* "\r[=====>    ] 123/10000  45.6 img/s  ETA 3m41s", at most ten times a second. */
+static void progress(struct sim_run *r, uint32_t done, bool final)
+{
+	double t = spk_now(), el = t - r->t0, rate = el > 0 ? done / el : 0;
+	int width = 30, fill = r->n ? (int)((double)done / r->n * width) : width;
+	char eta[32] = "";
+
+	if (!final && t - r->last < 0.1)
+		return;
+	r->last = t;
+	if (rate > 0 && done < r->n) {
+		long s = (long)((r->n - done) / rate + 0.5);
+
+		snprintf(eta, sizeof(eta), "ETA %ldm%02lds", s / 60, s % 60);
+	}
+	fprintf(stderr, "\r[%.*s%s%*s] %u/%u  %.1f img/s  %-14s", fill,
+		"==============================", fill < width ? ">" : "",
+		fill < width ? width - fill - 1 : 0, "", done, r->n, rate, eta);
+	if (final)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static int ref_hook(void *ctx, uint32_t t, uint32_t pop, const uint32_t *ids, size_t n)
+{
+	struct sim_run *r = ctx;
+	uint8_t *b = r->golden + t * r->per_t + r->off[pop];
+
+	for (size_t k = 0; k < n; k++)
+		b[ids[k]] = 1;
+	return 0;
+}
+
+/* Compares image i's spikes with the reference; 0, or -1 with the divergence described. */
+static int check_image(struct sim_run *r, uint32_t i, const struct spk_chip_result *res)
+{
+	const struct spk_image *img = r->img;
+	double logits[1024];
+	double *lg = img->classes <= 1024 ? logits : malloc(img->classes * sizeof(*lg));
+	int cls;
+
+	if (lg == NULL)
+		return -ENOMEM;
+	memset(r->golden, 0, r->per_t * img->time_steps);
+	cls = spk_ref_run(r->ref, r->pixels + (size_t)i * r->image_bytes, NULL, lg);
+	if (lg != logits)
+		free(lg);
+	if (cls < 0)
+		return cls;
+	for (uint32_t t = 0; t < img->time_steps; t++)
+		for (uint32_t p = 0; p < img->n_pops; p++) {
+			const uint8_t *b = r->golden + t * r->per_t + r->off[p];
+			size_t n, want = 0, k;
+			const uint32_t *ids = spk_chip_image_spikes(r->chip, i, t, p, &n);
+			uint32_t first = UINT32_MAX;
+			bool ref_side = false;
+
+			for (k = 0; k < img->pops[p].neurons; k++)
+				want += b[k];
+			for (k = 0; k < n; k++)
+				if (!b[ids[k]]) {
+					first = ids[k];
+					break;
+				}
+			if (want != n || first != UINT32_MAX) {
+				/* the lowest neuron that differs */
+				size_t j = 0;
+
+				for (k = 0; k < img->pops[p].neurons; k++) {
+					bool on_chip = j < n && ids[j] == k;
+
+					if (on_chip)
+						j++;
+					if ((bool)b[k] != on_chip) {
+						first = (uint32_t)k;
+						ref_side = b[k];
+						break;
+					}
+				}
+				snprintf(r->divergence, sizeof(r->divergence),
+					 "first divergence: image %u, timestep %u, population %s: "
+					 "neuron %u spikes %s (reference %zu spikes, chip %zu)", i, t,
+					 img->pops[p].name, first,
+					 ref_side ? "in the reference, not on the chip" :
+						    "on the chip, not in the reference", want, n);
+				r->mismatches++;
+				return -1;
+			}
+		}
+	if ((uint32_t)cls != res->cls) {
+		snprintf(r->divergence, sizeof(r->divergence),
+			 "first divergence: image %u: class %u on the chip, %d in the reference", i,
+			 res->cls, cls);
+		r->mismatches++;
+		return -1;
+	}
+	return 0;
+}
+
+static int trace_image(struct sim_run *r, uint32_t i)
+{
+	if (spk_trace_writer_begin_image(r->tw, i) < 0)
+		return -1;
+	for (uint32_t t = 0; t < r->img->time_steps; t++)
+		for (uint32_t p = 0; p < r->img->n_pops; p++) {
+			size_t n;
+			const uint32_t *ids = spk_chip_image_spikes(r->chip, i, t, p, &n);
+
+			if (n > 0 && spk_trace_writer_add(r->tw, t, p, ids, n) < 0)
+				return -1;
+		}
+	return spk_trace_writer_end_image(r->tw);
+}
+
+static int image_hook(void *ctx, uint32_t i, const struct spk_chip_result *res)
+{
+	struct sim_run *r = ctx;
+	int rc;
+
+	if (r->ref != NULL && (rc = check_image(r, i, res)) < 0)
+		return rc;
+	if (r->tw != NULL && trace_image(r, i) < 0) {
+		snprintf(r->divergence, sizeof(r->divergence), "%s", spk_trace_writer_error(r->tw));
+		return -EIO;
+	}
+	if (r->labels != NULL && res->cls == r->labels[i])
+		r->correct++;
+	if (r->show)
+		progress(r, i + 1, i + 1 == r->n);
+	return 0;
+}
+
+static spk_trace_writer *open_trace(const char *path, const struct spk_image *img)
+{
+	char err[ERRLEN];
+	const char **names = malloc((img->n_pops + 1) * sizeof(*names));
+	uint32_t *sizes = malloc((img->n_pops + 1) * sizeof(*sizes));
+	spk_trace_writer *w = NULL;
+
+	if (names == NULL || sizes == NULL) {
+		spk_error("sim: out of memory");
+		goto out_free;
+	}
+	for (uint32_t p = 0; p < img->n_pops; p++) {
+		names[p] = img->pops[p].name;
+		sizes[p] = img->pops[p].neurons;
+	}
+	w = spk_trace_writer_create(path, "sim", img->model_crc32, img->time_steps, img->n_pops,
+				    names, sizes, err, sizeof(err));
+	if (w == NULL)
+		spk_error("%s", err);
+out_free:
+	free(sizes);
+	free(names);
+	return w;
+}
+
+
+/* The data set: through the model when there is one, else checked against the image's input. */
+static int load_data(struct spk_dataset *ds, struct sim_opts *o, const struct spk_model *m,
+		     const struct spk_image *img)
+{
+	char err[ERRLEN];
+
+	if (m != NULL) {
+		if (spk_dataset_load_for_model(ds, m, o->model, &o->data, &o->labels, o->images,
+					       err, sizeof(err)) < 0) {
+			spk_error("%s", err);
+			return -1;
+		}
+	} else {
+		if (o->data == NULL) {
+			o->data = SPK_DATASET_DEFAULT_IMAGES;
+			o->labels = SPK_DATASET_DEFAULT_LABELS;
+		}
+		if (spk_dataset_load(ds, o->data, o->labels, o->images, err, sizeof(err)) < 0) {
+			spk_error("%s", err);
+			return -1;
+		}
+		if (ds->channels != img->in_channels || ds->height != img->in_height ||
+		    ds->width != img->in_width) {
+			spk_error("%s: images of %ux%ux%u, the chip image %s takes %ux%ux%u", o->data,
+				  ds->channels, ds->height, ds->width, o->image, img->in_channels,
+				  img->in_height, img->in_width);
+			return -1;
+		}
+	}
+	if (ds->n == 0) {
+		spk_error("%s: no images", o->data);
+		return -1;
+	}
+	if (ds->labels != NULL)
+		for (uint32_t i = 0; i < ds->n; i++)
+			if (ds->labels[i] >= img->classes) {
+				spk_error("%s: label %u of image %u is not below the model's %u "
+					  "classes", o->labels, ds->labels[i], i, img->classes);
+				return -1;
+			}
+	return 0;
+}
+
+/* ---- the report ----------------------------------------------------------------------------- */
+
+struct summary {
+	uint32_t n;
+	double clock_mhz;
+	uint64_t lat_min, lat_max;
+	double lat_mean;
+	double interval;		/* steady-state cycles between class-outs */
+	double throughput;		/* images/s */
+	double wall;
+	bool have_acc;
+	double accuracy;
+	uint64_t mismatches;
+	bool checked;
+	struct spk_chip_stats st;
+	double paper_pj;
+	double core_sop_pj;
+	uint32_t busy_x, busy_y;
+	const char *busy_dir;
+	uint32_t unit_x, unit_y;	/* the busiest unit */
+	const char *unit_kind;
+};
+
+static void summarise(struct summary *s, const struct spk_chip *chip, const struct spk_image *img,
+		      const struct spk_arch *a, const struct spk_chip_result *res, uint32_t n)
+{
+	static const char *const dirs[] = { "local", "east", "west", "north", "south" };
+	uint64_t sum = 0;
+
+	spk_chip_get_stats(chip, &s->st);
+	s->n = n;
+	s->clock_mhz = a->chip.clock_mhz;
+	s->lat_min = UINT64_MAX;
+	s->lat_max = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t l = res[i].out_cycle - res[i].in_cycle;
+
+		sum += l;
+		s->lat_min = l < s->lat_min ? l : s->lat_min;
+		s->lat_max = l > s->lat_max ? l : s->lat_max;
+	}
+	s->lat_mean = (double)sum / n;
+	/* steady state: from the second half of the run when there is one */
+	if (n >= 2) {
+		uint32_t i0 = n >= 4 ? n / 2 : 0;
+
+		s->interval = (double)(res[n - 1].out_cycle - res[i0].out_cycle) / (n - 1 - i0);
+	} else {
+		s->interval = s->lat_mean;
+	}
+	s->throughput = s->interval > 0 ? a->chip.clock_mhz * 1e6 / s->interval : 0;
+	s->paper_pj = PAPER_MAC_PJ * (double)s->st.ev.encoder_macs +
+		      PAPER_AC_PJ * (double)(s->st.ev.sops + s->st.ev.attention_ops);
+	s->core_sop_pj = a->energy.syn_add_pj + img->weight_bits * a->energy.weight_read_pj;
+	s->busy_x = (s->st.noc.busiest_link / 5) % img->mesh_x;
+	s->busy_y = (s->st.noc.busiest_link / 5) / img->mesh_x;
+	s->busy_dir = dirs[s->st.noc.busiest_link % 5];
+	s->unit_x = img->tiles[s->st.busiest_tile].x;
+	s->unit_y = img->tiles[s->st.busiest_tile].y;
+	s->unit_kind = spk_image_tile_kind_name(img->tiles[s->st.busiest_tile].kind);
+}
+
+static double per_sop(double pj, uint64_t sops)
+{
+	return sops > 0 ? pj / (double)sops : 0;
+}
+
+static void report_text(FILE *f, const struct summary *s, const struct sim_opts *o,
+			const struct spk_image *img)
+{
+	const struct spk_chip_stats *st = &s->st;
+	const struct spk_chip_energy *e = &st->energy;
+	double n = s->n, us = 1.0 / s->clock_mhz;
+	uint64_t pk = st->noc.packets_delivered;
+
+	fprintf(f, "chip image %s (%s, %ux%u mesh, T=%u), %u images of %s\n", o->image,
+		img->model_config, img->mesh_x, img->mesh_y, img->time_steps, s->n, o->data);
+	if (s->have_acc)
+		fprintf(f, "accuracy             %.2f %%\n", 100 * s->accuracy);
+	if (s->checked)
+		fprintf(f, "check                %s (%llu mismatches)\n",
+			s->mismatches ? "FAILED" : "spike for spike equal to the integer reference",
+			(unsigned long long)s->mismatches);
+	fprintf(f, "latency              mean %.1f cycles (%.2f us), min %llu, max %llu\n",
+		s->lat_mean, s->lat_mean * us, (unsigned long long)s->lat_min,
+		(unsigned long long)s->lat_max);
+	fprintf(f, "throughput           %.1f images/s (one every %.1f cycles at %.0f MHz)\n",
+		s->throughput, s->interval, s->clock_mhz);
+	fprintf(f, "simulated time       %llu cycles (%.3f ms)\n", (unsigned long long)st->cycles,
+		st->cycles * us / 1e3);
+	fprintf(f, "per image            %.0f SOPs, %.0f attention ops, %.0f encoder MACs, "
+		"%.0f spikes\n", st->ev.sops / n, st->ev.attention_ops / n,
+		st->ev.encoder_macs / n, st->spikes / n);
+	fprintf(f, "energy per image     %.4f uJ (dynamic %.4f uJ, static %.4f uJ)\n",
+		e->total / n * 1e-6, e->dynamic / n * 1e-6, e->static_ / n * 1e-6);
+	fprintf(f, "  synaptic adds      %.4f uJ\n", e->syn_add / n * 1e-6);
+	fprintf(f, "  weight reads       %.4f uJ\n", e->weight_read / n * 1e-6);
+	fprintf(f, "  neuron updates     %.4f uJ\n", e->neuron / n * 1e-6);
+	fprintf(f, "  spikes/packets out %.4f uJ\n", e->spike_out / n * 1e-6);
+	fprintf(f, "  router hops        %.4f uJ\n", e->router / n * 1e-6);
+	fprintf(f, "  links              %.4f uJ\n", e->link / n * 1e-6);
+	fprintf(f, "  attention          %.4f uJ\n", e->attention / n * 1e-6);
+	fprintf(f, "  encoder            %.4f uJ\n", e->encoder / n * 1e-6);
+	fprintf(f, "  static             %.4f uJ\n", e->static_ / n * 1e-6);
+	fprintf(f, "pJ/SOP               %.3f dynamic, %.3f total (one synaptic op in a core: "
+		"%.3f pJ)\n", per_sop(e->dynamic, st->ev.sops), per_sop(e->total, st->ev.sops),
+		s->core_sop_pj);
+	fprintf(f, "paper's formula      %.4f uJ per image (4.6 pJ/MAC, 0.9 pJ/AC, 45 nm)\n",
+		s->paper_pj / n * 1e-6);
+	fprintf(f, "NoC                  %llu packets, %llu hops, latency mean %.1f max %llu "
+		"cycles, %llu stall cycles\n", (unsigned long long)pk,
+		(unsigned long long)st->noc.hops,
+		pk ? (double)st->noc.latency_sum / pk : 0,
+		(unsigned long long)st->noc.latency_max, (unsigned long long)st->noc.stall_cycles);
+	if (st->noc.busiest_link_flits > 0)
+		fprintf(f, "busiest link         (%u,%u) %s: %llu flits\n", s->busy_x, s->busy_y,
+			s->busy_dir, (unsigned long long)st->noc.busiest_link_flits);
+	if (st->busiest_cycles > 0)
+		fprintf(f, "busiest unit         %s (%u,%u): input busy %llu cycles (%.1f %% of the "
+			"run)\n", s->unit_kind, s->unit_x, s->unit_y,
+			(unsigned long long)st->busiest_cycles,
+			st->cycles ? 100.0 * st->busiest_cycles / st->cycles : 0);
+	fprintf(f, "simulator            %.3f s, %.0f SOPs/s, %.0f cycles/s, %llu unit "
+		"evaluations\n", s->wall, s->wall > 0 ? st->ev.sops / s->wall : 0,
+		s->wall > 0 ? st->cycles / s->wall : 0, (unsigned long long)st->unit_evals);
+}
+
+static void report_json(struct spk_jsonw *j, const struct summary *s, const struct sim_opts *o,
+			const struct spk_image *img)
+{
+	const struct spk_chip_stats *st = &s->st;
+	const struct spk_chip_energy *e = &st->energy;
+	double n = s->n;
+	uint64_t pk = st->noc.packets_delivered;
+
+	spk_jsonw_object(j);
+	spk_jsonw_key(j, "image_file");
+	spk_jsonw_string(j, o->image);
+	spk_jsonw_key(j, "config");
+	spk_jsonw_string(j, img->model_config);
+	spk_jsonw_key(j, "data");
+	spk_jsonw_string(j, o->data);
+	spk_jsonw_key(j, "images");
+	spk_jsonw_uint(j, s->n);
+	spk_jsonw_key(j, "accuracy");
+	if (s->have_acc)
+		spk_jsonw_real(j, s->accuracy);
+	else
+		spk_jsonw_null(j);
+	spk_jsonw_key(j, "checked");
+	spk_jsonw_bool(j, s->checked);
+	spk_jsonw_key(j, "mismatches");
+	spk_jsonw_uint(j, s->mismatches);
+	spk_jsonw_key(j, "clock_mhz");
+	spk_jsonw_real(j, s->clock_mhz);
+	spk_jsonw_key(j, "cycles");
+	spk_jsonw_uint(j, st->cycles);
+	spk_jsonw_key(j, "latency_cycles_mean");
+	spk_jsonw_real(j, s->lat_mean);
+	spk_jsonw_key(j, "latency_cycles_min");
+	spk_jsonw_uint(j, s->lat_min);
+	spk_jsonw_key(j, "latency_cycles_max");
+	spk_jsonw_uint(j, s->lat_max);
+	spk_jsonw_key(j, "latency_us_mean");
+	spk_jsonw_real(j, s->lat_mean / s->clock_mhz);
+	spk_jsonw_key(j, "interval_cycles");
+	spk_jsonw_real(j, s->interval);
+	spk_jsonw_key(j, "throughput_images_per_s");
+	spk_jsonw_real(j, s->throughput);
+	spk_jsonw_key(j, "sops_per_image");
+	spk_jsonw_real(j, st->ev.sops / n);
+	spk_jsonw_key(j, "attention_ops_per_image");
+	spk_jsonw_real(j, st->ev.attention_ops / n);
+	spk_jsonw_key(j, "encoder_macs_per_image");
+	spk_jsonw_real(j, st->ev.encoder_macs / n);
+	spk_jsonw_key(j, "spikes_per_image");
+	spk_jsonw_real(j, st->spikes / n);
+	spk_jsonw_key(j, "energy_uj_per_image");
+	spk_jsonw_real(j, e->total / n * 1e-6);
+	spk_jsonw_key(j, "energy_breakdown_uj_per_image");
+	spk_jsonw_object(j);
+	spk_jsonw_key(j, "synaptic_adds");
+	spk_jsonw_real(j, e->syn_add / n * 1e-6);
+	spk_jsonw_key(j, "weight_reads");
+	spk_jsonw_real(j, e->weight_read / n * 1e-6);
+	spk_jsonw_key(j, "neuron_updates");
+	spk_jsonw_real(j, e->neuron / n * 1e-6);
+	spk_jsonw_key(j, "spikes");
+	spk_jsonw_real(j, e->spike_out / n * 1e-6);
+	spk_jsonw_key(j, "router_hops");
+	spk_jsonw_real(j, e->router / n * 1e-6);
+	spk_jsonw_key(j, "links");
+	spk_jsonw_real(j, e->link / n * 1e-6);
+	spk_jsonw_key(j, "attention");
+	spk_jsonw_real(j, e->attention / n * 1e-6);
+	spk_jsonw_key(j, "encoder");
+	spk_jsonw_real(j, e->encoder / n * 1e-6);
+	spk_jsonw_key(j, "static");
+	spk_jsonw_real(j, e->static_ / n * 1e-6);
+	spk_jsonw_end(j);
+	spk_jsonw_key(j, "energy_dynamic_uj_per_image");
+	spk_jsonw_real(j, e->dynamic / n * 1e-6);
+	spk_jsonw_key(j, "pj_per_sop");
+	spk_jsonw_real(j, per_sop(e->dynamic, st->ev.sops));
+	spk_jsonw_key(j, "pj_per_sop_total");
+	spk_jsonw_real(j, per_sop(e->total, st->ev.sops));
+	spk_jsonw_key(j, "pj_per_sop_core");
+	spk_jsonw_real(j, s->core_sop_pj);
+	spk_jsonw_key(j, "paper_energy_uj_per_image");
+	spk_jsonw_real(j, s->paper_pj / n * 1e-6);
+	spk_jsonw_key(j, "noc");
+	spk_jsonw_object(j);
+	spk_jsonw_key(j, "packets");
+	spk_jsonw_uint(j, pk);
+	spk_jsonw_key(j, "flits");
+	spk_jsonw_uint(j, st->noc.flits_delivered);
+	spk_jsonw_key(j, "hops");
+	spk_jsonw_uint(j, st->noc.hops);
+	spk_jsonw_key(j, "latency_mean");
+	spk_jsonw_real(j, pk ? (double)st->noc.latency_sum / pk : 0);
+	spk_jsonw_key(j, "latency_max");
+	spk_jsonw_uint(j, st->noc.latency_max);
+	spk_jsonw_key(j, "stall_cycles");
+	spk_jsonw_uint(j, st->noc.stall_cycles);
+	spk_jsonw_key(j, "inject_refused");
+	spk_jsonw_uint(j, st->noc.inject_refused);
+	spk_jsonw_key(j, "router_flits");
+	spk_jsonw_uint(j, st->noc.router_flits);
+	spk_jsonw_key(j, "link_flits");
+	spk_jsonw_uint(j, st->noc.link_flits);
+	spk_jsonw_key(j, "busiest_link");
+	if (st->noc.busiest_link_flits > 0) {
+		spk_jsonw_object(j);
+		spk_jsonw_key(j, "x");
+		spk_jsonw_uint(j, s->busy_x);
+		spk_jsonw_key(j, "y");
+		spk_jsonw_uint(j, s->busy_y);
+		spk_jsonw_key(j, "direction");
+		spk_jsonw_string(j, s->busy_dir);
+		spk_jsonw_key(j, "flits");
+		spk_jsonw_uint(j, st->noc.busiest_link_flits);
+		spk_jsonw_end(j);
+	} else {
+		spk_jsonw_null(j);
+	}
+	spk_jsonw_end(j);
+	spk_jsonw_key(j, "busiest_unit");
+	spk_jsonw_object(j);
+	spk_jsonw_key(j, "kind");
+	spk_jsonw_string(j, s->unit_kind);
+	spk_jsonw_key(j, "x");
+	spk_jsonw_uint(j, s->unit_x);
+	spk_jsonw_key(j, "y");
+	spk_jsonw_uint(j, s->unit_y);
+	spk_jsonw_key(j, "busy_cycles");
+	spk_jsonw_uint(j, st->busiest_cycles);
+	spk_jsonw_end(j);
+	spk_jsonw_key(j, "graded_clamped");
+	spk_jsonw_uint(j, st->graded_clamped);
+	spk_jsonw_key(j, "counter_overflows");
+	spk_jsonw_uint(j, st->counter_overflows);
+	spk_jsonw_key(j, "unit_evals");
+	spk_jsonw_uint(j, st->unit_evals);
+	spk_jsonw_key(j, "sim_wall_s");
+	spk_jsonw_real(j, s->wall);
+	spk_jsonw_key(j, "sim_sops_per_s");
+	spk_jsonw_real(j, s->wall > 0 ? st->ev.sops / s->wall : 0);
+	spk_jsonw_key(j, "sim_cycles_per_s");
+	spk_jsonw_real(j, s->wall > 0 ? st->cycles / s->wall : 0);
+	spk_jsonw_end(j);
+}
+
+int spk_sim_main(int argc, char **argv)
+{
+	struct sim_opts o = { 0 };
+	char err[ERRLEN], arch_buf[PATH_MAX];
+	struct spk_arch arch;
+	struct spk_image *img = NULL;
+	struct spk_model *m = NULL;
+	struct spk_qmodel *q = NULL;
+	struct spk_dataset ds = { 0 };
+	struct spk_chip *chip = NULL;
+	struct spk_chip_result *res = NULL;
+	struct spk_outfile json_out = { 0 };
+	struct sim_run run = { 0 };
+	struct summary sum = { 0 };
+	uint8_t *pixels = NULL;
+	int rc, ret = SPK_EXIT_USAGE;
+
+	rc = parse_opts(argc, argv, &o);
+	if (rc != 0)
+		return rc < 0 ? SPK_EXIT_OK : rc;
+	img = spk_image_load(o.image, err, sizeof(err));
+	if (img == NULL) {
+		spk_error("%s", err);
+		goto out;
+	}
+	if (o.arch == NULL) {
+		if (spk_data_path("arch/default.ini", arch_buf, sizeof(arch_buf)) < 0) {
+			spk_error("sim: the default architecture is missing (looked for '%s'); "
+				  "give one with --arch", arch_buf);
+			goto out;
+		}
+		o.arch = arch_buf;
+	} else {
+		spk_arch_resolve(o.arch, arch_buf, sizeof(arch_buf));
+		o.arch = arch_buf;
+	}
+	if (spk_arch_load(&arch, o.arch, err, sizeof(err)) < 0) {
+		spk_error("%s", err);
+		goto out;
+	}
+	if (spk_image_check_arch(img, &arch, err, sizeof(err)) < 0) {
+		spk_error("%s: built for another architecture than %s: %s", o.image, o.arch, err);
+		goto out;
+	}
+	if (o.model != NULL) {
+		uint32_t crc;
+
+		m = spk_model_load(o.model, err, sizeof(err));
+		if (m == NULL) {
+			spk_error("%s", err);
+			goto out;
+		}
+		if (spk_trace_file_crc32(o.model, &crc, err, sizeof(err)) < 0) {
+			spk_error("%s", err);
+			goto out;
+		}
+		if (img->model_crc32 != 0 && crc != img->model_crc32) {
+			spk_error("%s: not the model %s was compiled from (CRC-32 %08x, the image "
+				  "records %08x)", o.model, o.image, crc, img->model_crc32);
+			goto out;
+		}
+		if (m->n_pops != img->n_pops || m->classes != img->classes) {
+			spk_error("%s: populations or classes differ from %s", o.model, o.image);
+			goto out;
+		}
+	}
+	if (load_data(&ds, &o, m, img) < 0)
+		goto out;
+	chip = spk_chip_create(img, &arch, err, sizeof(err));
+	if (chip == NULL) {
+		spk_error("%s: %s", o.image, err);
+		goto out;
+	}
+	run.img = img;
+	run.chip = chip;
+	run.n = ds.n;
+	run.image_bytes = spk_dataset_image_size(&ds);
+	run.labels = ds.labels;
+	run.show = isatty(STDERR_FILENO);
+	pixels = malloc((size_t)ds.n * run.image_bytes);
+	res = calloc(ds.n, sizeof(*res));
+	if (pixels == NULL || res == NULL) {
+		spk_error("sim: out of memory for %u images", ds.n);
+		goto out;
+	}
+	for (uint32_t i = 0; i < ds.n; i++)
+		spk_dataset_image_u8(&ds, i, pixels + (size_t)i * run.image_bytes);
+	run.pixels = pixels;
+	if (o.check) {
+		q = spk_quant_create(m, img->weight_bits, img->membrane_bits, err, sizeof(err));
+		if (q == NULL) {
+			spk_error("%s: cannot quantize: %s", o.model, err);
+			goto out;
+		}
+		run.ref = spk_ref_create(m, q, img->time_steps, err, sizeof(err));
+		run.off = calloc(img->n_pops, sizeof(*run.off));
+		if (run.ref == NULL || run.off == NULL) {
+			spk_error("sim: out of memory");
+			goto out;
+		}
+		for (uint32_t p = 0; p < img->n_pops; p++) {
+			run.off[p] = run.per_t;
+			run.per_t += img->pops[p].neurons;
+		}
+		run.golden = calloc(run.per_t * img->time_steps, 1);
+		if (run.golden == NULL) {
+			spk_error("sim: out of memory");
+			goto out;
+		}
+		spk_ref_set_spike_hook(run.ref, ref_hook, &run);
+	}
+	if ((o.check || o.trace != NULL) && spk_chip_record(chip, true) < 0) {
+		spk_error("sim: out of memory");
+		goto out;
+	}
+	if (o.trace != NULL && (run.tw = open_trace(o.trace, img)) == NULL)
+		goto out;
+	if (o.json != NULL && spk_outfile_open(&json_out, o.json, err, sizeof(err)) < 0) {
+		spk_error("%s", err);
+		goto out;
+	}
+	spk_chip_set_image_hook(chip, image_hook, &run);
+	run.t0 = spk_now();
+	rc = spk_chip_run(chip, pixels, ds.n, res, err, sizeof(err));
+	sum.wall = spk_now() - run.t0;
+	if (rc < 0) {
+		if (run.show)
+			fputc('\n', stderr);
+		ret = SPK_EXIT_FAIL;
+		if (run.mismatches > 0) {
+			spk_error("%s: %s", o.image, run.divergence);
+			goto out;
+		}
+		spk_error("%s: %s", o.image, rc == -EDEADLK ? err :
+			  run.divergence[0] ? run.divergence : strerror(-rc));
+		goto out;
+	}
+	summarise(&sum, chip, img, &arch, res, ds.n);
+	sum.checked = o.check;
+	sum.mismatches = run.mismatches;
+	sum.have_acc = ds.labels != NULL;
+	sum.accuracy = (double)run.correct / ds.n;
+	if (json_out.f != NULL) {
+		struct spk_jsonw j;
+
+		spk_jsonw_init(&j, json_out.f);
+		report_json(&j, &sum, &o, img);
+		spk_jsonw_finish(&j);
+	}
+	if (run.tw != NULL) {
+		spk_trace_writer *w = run.tw;
+
+		run.tw = NULL;
+		if (spk_trace_writer_close(w, err, sizeof(err)) < 0) {
+			spk_error("%s", err);
+			ret = SPK_EXIT_FAIL;
+			goto out;
+		}
+	}
+	if (json_out.f != NULL && spk_outfile_commit(&json_out, err, sizeof(err)) < 0) {
+		spk_error("%s", err);
+		ret = SPK_EXIT_FAIL;
+		goto out;
+	}
+	report_text(stdout, &sum, &o, img);
+	ret = SPK_EXIT_OK;
+	if (sum.st.graded_clamped > 0 || sum.st.counter_overflows > 0) {
+		spk_error("%s: the chip cannot hold this network's values: %llu graded values "
+			  "clamped to 32 bits, %llu attention counts beyond %d bits", o.image,
+			  (unsigned long long)sum.st.graded_clamped,
+			  (unsigned long long)sum.st.counter_overflows, img->counter_bits);
+		ret = SPK_EXIT_FAIL;
+	}
+out:
+	spk_trace_writer_abort(run.tw);
+	spk_outfile_abort(&json_out);
+	free(run.golden);
+	free(run.off);
+	spk_ref_destroy(run.ref);
+	free(res);
+	free(pixels);
+	spk_chip_destroy(chip);
+	spk_dataset_fini(&ds);
+	spk_quant_destroy(q);
+	spk_model_destroy(m);
+	spk_image_destroy(img);
+	return ret;
+}

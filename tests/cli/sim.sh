@@ -1,0 +1,88 @@
+# sim.sh — `spikechip sim` end to end: the tiny fixture model compiled for the default chip runs
+# on five Fashion-MNIST test images spike for spike like the integer reference (--check), its
+# trace equals `spikechip ref --trace` (trace diff), two runs give the same cycles, the JSON
+# report has its keys, and bad inputs (usage, corrupt or truncated image, an image for another
+# architecture, a model that is not the image's, missing data) exit 2 with no output written.
+# Skipped (77) without the fixture model or the dataset.
+. "$TOP_SRCDIR/tests/cli/lib.sh"
+
+MODEL="$TOP_SRCDIR/tests/data/fixtures/tiny-fmnist-t2.spkm"
+FM="${FMNIST_DIR:-/usr/share/datasets/fashion-mnist}"
+[ -f "$MODEL" ] || { echo "SKIP: no fixture model $MODEL"; exit 77; }
+[ -r "$FM/t10k-images-idx3-ubyte.gz" ] || { echo "SKIP: no Fashion-MNIST in $FM"; exit 77; }
+PY="${PYTHON:-python3}"
+IMG="$T_TMP/tiny.spki"
+
+expect_status 0 "$SPIKECHIP" map --model "$MODEL" --arch default --out "$IMG"
+
+# --- usage --------------------------------------------------------------------------------
+expect_status 0 "$SPIKECHIP" sim --help
+expect_grep out '^usage: spikechip sim IMAGE'
+expect_status 0 "$SPIKECHIP" --help
+expect_grep out '^  sim +simulate a chip image'
+expect_status 2 "$SPIKECHIP" sim
+expect_grep err 'sim: a chip image \(.spki\) is required'
+expect_status 2 "$SPIKECHIP" sim "$IMG" --bogus
+expect_grep err "sim: unknown option '--bogus'"
+expect_status 2 "$SPIKECHIP" sim "$IMG" --images 0
+expect_grep err "sim: --images '0' is not a number of images"
+expect_status 2 "$SPIKECHIP" sim "$IMG" --check
+expect_grep err 'sim: --check needs --model FILE'
+expect_status 2 "$SPIKECHIP" sim "$IMG" --labels x.idx
+expect_grep err 'sim: --labels needs --data'
+expect_status 2 "$SPIKECHIP" sim "$IMG" extra
+expect_grep err "sim: unexpected argument 'extra'"
+
+# --- bad inputs: a clear message, exit 2, no report or trace written ------------------------
+OUTS="--json $T_TMP/bad.json --trace $T_TMP/bad.spkt"
+expect_status 2 "$SPIKECHIP" sim "$T_TMP/none.spki" $OUTS
+expect_grep err 'none.spki'
+head -c 100 "$IMG" >"$T_TMP/trunc.spki"
+expect_status 2 "$SPIKECHIP" sim "$T_TMP/trunc.spki" --images 1 $OUTS
+expect_grep err 'trunc.spki'
+"$PY" -c "import sys; b = bytearray(open(sys.argv[1], 'rb').read()); b[len(b) // 2] ^= 0xff; open(sys.argv[2], 'wb').write(b)" "$IMG" "$T_TMP/corrupt.spki"
+expect_status 2 "$SPIKECHIP" sim "$T_TMP/corrupt.spki" --images 1 $OUTS
+expect_grep err 'corrupt.spki'
+expect_status 2 "$SPIKECHIP" sim "$IMG" --arch large --images 1 $OUTS
+expect_grep err 'built for another architecture'
+expect_status 2 "$SPIKECHIP" sim "$IMG" --images 1 --data "$T_TMP/none-images.gz" $OUTS
+expect_grep err 'none-images.gz'
+cp "$MODEL" "$T_TMP/other.spkm" && printf 'x' >>"$T_TMP/other.spkm"
+expect_status 2 "$SPIKECHIP" sim "$IMG" --model "$T_TMP/other.spkm" --check --images 1 $OUTS
+expect_grep err 'other.spkm'
+[ ! -e "$T_TMP/bad.json" ] && [ ! -e "$T_TMP/bad.spkt" ] || fail "a failed run left output behind"
+
+# --- five images, checked spike for spike ---------------------------------------------------
+expect_status 0 "$SPIKECHIP" sim "$IMG" --model "$MODEL" --images 5 --check \
+	--json "$T_TMP/sim.json" --trace "$T_TMP/sim.spkt"
+expect_grep out 'check +spike for spike equal to the integer reference \(0 mismatches\)'
+expect_grep out '^accuracy '
+expect_grep out '^energy per image '
+expect_grep out '^pJ/SOP '
+expect_grep out '^NoC '
+cp "$T_TMP/out" "$T_TMP/sim1.txt"
+"$PY" - "$T_TMP/sim.json" <<'EOF' || fail "sim.json lacks keys or values"
+import json, sys
+r = json.load(open(sys.argv[1]))
+for k in ("accuracy", "images", "latency_cycles_mean", "throughput_images_per_s",
+          "energy_uj_per_image", "pj_per_sop", "sops_per_image", "mismatches",
+          "sim_wall_s", "sim_sops_per_s", "energy_breakdown_uj_per_image", "noc"):
+    assert k in r, k
+assert r["images"] == 5 and r["mismatches"] == 0 and r["checked"] is True
+assert r["sops_per_image"] > 0 and r["energy_uj_per_image"] > 0 and r["pj_per_sop"] > 0
+assert r["graded_clamped"] == 0 and r["counter_overflows"] == 0
+assert abs(sum(r["energy_breakdown_uj_per_image"].values()) - r["energy_uj_per_image"]) < 1e-6 * r["energy_uj_per_image"]
+EOF
+
+# --- the chip's trace is the reference's ------------------------------------------------------
+expect_status 0 "$SPIKECHIP" ref --model "$MODEL" --images 5 --trace "$T_TMP/ref.spkt"
+expect_status 0 "$SPIKECHIP" trace diff "$T_TMP/ref.spkt" "$T_TMP/sim.spkt"
+expect_grep out 'traces are identical'
+
+# --- deterministic: the same cycles again (and without the model) -----------------------------
+expect_status 0 "$SPIKECHIP" sim "$IMG" --images 5
+grep -E '^(latency|throughput|simulated time|NoC) ' "$T_TMP/sim1.txt" >"$T_TMP/a.txt"
+grep -E '^(latency|throughput|simulated time|NoC) ' "$T_TMP/out" >"$T_TMP/b.txt"
+cmp -s "$T_TMP/a.txt" "$T_TMP/b.txt" || { diff "$T_TMP/a.txt" "$T_TMP/b.txt" >&2; fail "two runs differ"; }
+
+done_checks
