@@ -111,12 +111,8 @@ static int parse_opts(int argc, char **argv, struct map_opts *o)
 		case 'd': o->data = optarg; break;
 		case 'l': o->labels = optarg; break;
 		case 'v':
-			if (spk_parse_long(optarg, 1, UINT32_MAX, &v) < 0) {
-				spk_error("map: --verify '%s' is not a number of images (1 or more)",
-					  optarg);
+			if (spk_opt_images("map", "--verify", optarg, &o->verify))
 				return SPK_EXIT_USAGE;
-			}
-			o->verify = (uint32_t)v;
 			break;
 		case 's':
 			if (spk_parse_long(optarg, 0, UINT32_MAX, &v) < 0) {
@@ -129,19 +125,12 @@ static int parse_opts(int argc, char **argv, struct map_opts *o)
 		case 'h':
 			map_usage(stdout);
 			return -1;
-		case ':':
-			spk_error("map: option '%s' needs a value", argv[optind - 1]);
-			return SPK_EXIT_USAGE;
 		default:
-			spk_error("map: unknown option '%s'; see 'spikechip map --help'",
-				  argv[optind - 1]);
-			return SPK_EXIT_USAGE;
+			return spk_opt_fail("map", c, argv[optind - 1]);
 		}
 	}
-	if (optind < argc) {
-		spk_error("map: unexpected argument '%s'; see 'spikechip map --help'", argv[optind]);
+	if (spk_opt_extra("map", optind < argc ? argv[optind] : NULL))
 		return SPK_EXIT_USAGE;
-	}
 	if (o->model == NULL || o->arch == NULL || o->out == NULL) {
 		spk_error("map: --model FILE, --arch FILE and --out IMAGE are required; see "
 			  "'spikechip map --help'");
@@ -151,10 +140,8 @@ static int parse_opts(int argc, char **argv, struct map_opts *o)
 		spk_error("map: --data and --labels are for --verify N");
 		return SPK_EXIT_USAGE;
 	}
-	if (o->labels != NULL && o->data == NULL) {
-		spk_error("map: --labels needs --data (the default data set has its own labels)");
+	if (spk_opt_labels("map", o->data, o->labels))
 		return SPK_EXIT_USAGE;
-	}
 	return 0;
 }
 

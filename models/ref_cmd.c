@@ -111,12 +111,8 @@ static int parse_opts(int argc, char **argv, struct ref_opts *o)
 		case 't': o->trace = optarg; break;
 		case 'L': o->logits = optarg; break;
 		case 'n':
-			if (spk_parse_long(optarg, 1, UINT32_MAX, &v) < 0) {
-				spk_error("ref: --images '%s' is not a number of images (1 or more)",
-					  optarg);
+			if (spk_opt_images("ref", "--images", optarg, &o->images))
 				return SPK_EXIT_USAGE;
-			}
-			o->images = (uint32_t)v;
 			break;
 		case 'T':
 			if (spk_parse_long(optarg, 1, SPK_TRACE_MAX_STEPS, &v) < 0) {
@@ -129,27 +125,18 @@ static int parse_opts(int argc, char **argv, struct ref_opts *o)
 		case 'h':
 			ref_usage(stdout);
 			return -1;
-		case ':':
-			spk_error("ref: option '%s' needs a value", argv[optind - 1]);
-			return SPK_EXIT_USAGE;
 		default:
-			spk_error("ref: unknown option '%s'; see 'spikechip ref --help'",
-				  argv[optind - 1]);
-			return SPK_EXIT_USAGE;
+			return spk_opt_fail("ref", c, argv[optind - 1]);
 		}
 	}
-	if (optind < argc) {
-		spk_error("ref: unexpected argument '%s'; see 'spikechip ref --help'", argv[optind]);
+	if (spk_opt_extra("ref", optind < argc ? argv[optind] : NULL))
 		return SPK_EXIT_USAGE;
-	}
 	if (o->model == NULL) {
 		spk_error("ref: --model FILE is required; see 'spikechip ref --help'");
 		return SPK_EXIT_USAGE;
 	}
-	if (o->labels != NULL && o->data == NULL) {
-		spk_error("ref: --labels needs --data (the default data set has its own labels)");
+	if (spk_opt_labels("ref", o->data, o->labels))
 		return SPK_EXIT_USAGE;
-	}
 	return 0;
 }
 

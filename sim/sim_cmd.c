@@ -122,7 +122,6 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	long v;
 	int c;
 
 	opterr = 0;
@@ -137,31 +136,20 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		case 't': o->trace = optarg; break;
 		case 'j': o->json = optarg; break;
 		case 'n':
-			if (spk_parse_long(optarg, 1, UINT32_MAX, &v) < 0) {
-				spk_error("sim: --images '%s' is not a number of images (1 or more)",
-					  optarg);
+			if (spk_opt_images("sim", "--images", optarg, &o->images))
 				return SPK_EXIT_USAGE;
-			}
-			o->images = (uint32_t)v;
 			break;
 		case 'h':
 			sim_usage(stdout);
 			return -1;
-		case ':':
-			spk_error("sim: option '%s' needs a value", argv[optind - 1]);
-			return SPK_EXIT_USAGE;
 		default:
-			spk_error("sim: unknown option '%s'; see 'spikechip sim --help'",
-				  argv[optind - 1]);
-			return SPK_EXIT_USAGE;
+			return spk_opt_fail("sim", c, argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		o->image = argv[optind++];
-	if (optind < argc) {
-		spk_error("sim: unexpected argument '%s'; see 'spikechip sim --help'", argv[optind]);
+	if (spk_opt_extra("sim", optind < argc ? argv[optind] : NULL))
 		return SPK_EXIT_USAGE;
-	}
 	if (o->image == NULL) {
 		spk_error("sim: a chip image (.spki) is required; see 'spikechip sim --help'");
 		return SPK_EXIT_USAGE;
@@ -170,10 +158,8 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		spk_error("sim: --check needs --model FILE (the model the image was compiled from)");
 		return SPK_EXIT_USAGE;
 	}
-	if (o->labels != NULL && o->data == NULL) {
-		spk_error("sim: --labels needs --data (the default data set has its own labels)");
+	if (spk_opt_labels("sim", o->data, o->labels))
 		return SPK_EXIT_USAGE;
-	}
 	return 0;
 }
 

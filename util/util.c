@@ -54,6 +54,43 @@ int spk_parse_double(const char *s, double lo, double hi, double *out)
 	return 0;
 }
 
+int spk_opt_fail(const char *cmd, int c, const char *opt)
+{
+	if (c == ':')
+		spk_error("%s: option '%s' needs a value", cmd, opt);
+	else
+		spk_error("%s: unknown option '%s'; see 'spikechip %s --help'", cmd, opt, cmd);
+	return SPK_EXIT_USAGE;
+}
+
+int spk_opt_images(const char *cmd, const char *name, const char *arg, uint32_t *out)
+{
+	long v;
+
+	if (spk_parse_long(arg, 1, UINT32_MAX, &v) < 0) {
+		spk_error("%s: %s '%s' is not a number of images (1 or more)", cmd, name, arg);
+		return SPK_EXIT_USAGE;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int spk_opt_extra(const char *cmd, const char *arg)
+{
+	if (arg == NULL)
+		return 0;
+	spk_error("%s: unexpected argument '%s'; see 'spikechip %s --help'", cmd, arg, cmd);
+	return SPK_EXIT_USAGE;
+}
+
+int spk_opt_labels(const char *cmd, const char *data, const char *labels)
+{
+	if (labels == NULL || data != NULL)
+		return 0;
+	spk_error("%s: --labels needs --data (the default data set has its own labels)", cmd);
+	return SPK_EXIT_USAGE;
+}
+
 int spk_data_path(const char *rel, char *buf, size_t len)
 {
 	const char *env = getenv("SPIKECHIP_DATA");

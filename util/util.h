@@ -36,6 +36,22 @@ int spk_parse_double(const char *s, double lo, double hi, double *out);
  */
 int spk_data_path(const char *rel, char *buf, size_t len);
 
+/*
+ * Subcommand option parsing (getopt_long with ":" leading the optstring, opterr = 0). Each
+ * reports a user's mistake as "<cmd>: ..." and returns SPK_EXIT_USAGE, or returns 0.
+ *
+ * spk_opt_fail: getopt_long returned c (':' a missing value, anything else an unknown option)
+ * for the argument opt (argv[optind - 1]); always returns SPK_EXIT_USAGE.
+ * spk_opt_images: parses a number of images (1..UINT32_MAX) given to option name (e.g.
+ * "--images") into *out.
+ * spk_opt_extra: arg, if not NULL, is an argument left over after the options.
+ * spk_opt_labels: --labels was given (labels != NULL) without --data (data == NULL).
+ */
+int spk_opt_fail(const char *cmd, int c, const char *opt);
+int spk_opt_images(const char *cmd, const char *name, const char *arg, uint32_t *out);
+int spk_opt_extra(const char *cmd, const char *arg);
+int spk_opt_labels(const char *cmd, const char *data, const char *labels);
+
 /* Seconds on the monotonic clock: differences time a run (rates, ETAs, reports). */
 double spk_now(void);
 

@@ -10,6 +10,10 @@
  *
  * Header-only, included once by each test after cmocka.h; a test may replace qmodel (destroying
  * the old one) as long as it leaves one for teardown().
+ *
+ * A test that runs compiled images (test_map_exec.c, test_chip.c) defines MAP_FIXTURE_IMAGES
+ * before including it, for make_image() (a synthetic 28x28 image) and compile() (the fixture
+ * compiled for an arch, serialised and parsed back: exactly what a file holds).
  */
 #ifndef MAP_FIXTURE_H
 #define MAP_FIXTURE_H
@@ -69,5 +73,50 @@ static inline void arch_with(struct spk_arch *a, ...)
 	if (spk_arch_check(a, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
 }
+
+#ifdef MAP_FIXTURE_IMAGES
+#include "mapper/emit.h"
+#include "mapper/image.h"
+#include "mapper/map.h"
+
+#include <stdlib.h>
+
+/* A synthetic 28x28 image: smooth blobs, so that layers fire at moderate rates. */
+static inline void make_image(uint8_t *px, uint32_t seed)
+{
+	for (uint32_t y = 0; y < 28; y++)
+		for (uint32_t x = 0; x < 28; x++) {
+			uint32_t v = (x * (3 + seed) + y * (5 + 2 * seed) + seed * 40) % 256;
+
+			px[y * 28 + x] = (uint8_t)((x > 4 && x < 24 && y > 3 && y < 25) ? v : v / 8);
+		}
+}
+
+static inline struct spk_image *compile(const struct spk_arch *a)
+{
+	struct spk_map *map = spk_map_create(model, qmodel, a, 1);
+	struct spk_image *img, *back;
+	char err[512];
+	size_t n;
+	void *f;
+
+	assert_non_null(map);
+	if (spk_map_compile(map) != 0) {
+		spk_map_fail_message(map, err, sizeof(err));
+		fail_msg("%s", err);
+	}
+	img = spk_emit_image(map, 0, err, sizeof(err));
+	assert_non_null(img);
+	/* run what a file holds */
+	f = spk_image_serialize(img, &n, err, sizeof(err));
+	back = spk_image_parse(f, n, "t.spki", err, sizeof(err));
+	if (back == NULL)
+		fail_msg("%s", err);
+	free(f);
+	spk_image_destroy(img);
+	spk_map_destroy(map);
+	return back;
+}
+#endif
 
 #endif

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#define MAP_FIXTURE_IMAGES
 #include "map_fixture.h"
 
 #define IMAGES 6
@@ -79,41 +80,6 @@ static int chip_hook(void *ctx, uint32_t image, const struct spk_chip_result *r)
 			g->checked += n;
 		}
 	return 0;
-}
-
-static void make_image(uint8_t *px, uint32_t seed)
-{
-	for (uint32_t y = 0; y < 28; y++)
-		for (uint32_t x = 0; x < 28; x++) {
-			uint32_t v = (x * (3 + seed) + y * (5 + 2 * seed) + seed * 40) % 256;
-
-			px[y * 28 + x] = (uint8_t)((x > 4 && x < 24 && y > 3 && y < 25) ? v : v / 8);
-		}
-}
-
-static struct spk_image *compile(const struct spk_arch *a)
-{
-	struct spk_map *map = spk_map_create(model, qmodel, a, 1);
-	struct spk_image *img, *back;
-	char err[512];
-	size_t n;
-	void *f;
-
-	assert_non_null(map);
-	if (spk_map_compile(map) != 0) {
-		spk_map_fail_message(map, err, sizeof(err));
-		fail_msg("%s", err);
-	}
-	img = spk_emit_image(map, 0, err, sizeof(err));
-	assert_non_null(img);
-	f = spk_image_serialize(img, &n, err, sizeof(err));
-	back = spk_image_parse(f, n, "t.spki", err, sizeof(err));
-	if (back == NULL)
-		fail_msg("%s", err);
-	free(f);
-	spk_image_destroy(img);
-	spk_map_destroy(map);
-	return back;
 }
 
 /* Runs n (<= IMAGES) images on a chip for a, checked against the reference; returns cycles. */

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#define MAP_FIXTURE_IMAGES
 #include "map_fixture.h"
 
 #define IMAGES 3
@@ -45,43 +46,6 @@ static int hook(void *ctx, uint32_t t, uint32_t pop, const uint32_t *ids, size_t
 		r->hash[t][pop] += (z ^ (z >> 29)) * UINT64_C(0xbf58476d1ce4e5b9);
 	}
 	return 0;
-}
-
-/* A synthetic 28x28 image: smooth blobs, so that layers fire at moderate rates. */
-static void make_image(uint8_t *px, uint32_t seed)
-{
-	for (uint32_t y = 0; y < 28; y++)
-		for (uint32_t x = 0; x < 28; x++) {
-			uint32_t v = (x * (3 + seed) + y * (5 + 2 * seed) + seed * 40) % 256;
-
-			px[y * 28 + x] = (uint8_t)((x > 4 && x < 24 && y > 3 && y < 25) ? v : v / 8);
-		}
-}
-
-static struct spk_image *compile(const struct spk_arch *a)
-{
-	struct spk_map *map = spk_map_create(model, qmodel, a, 1);
-	struct spk_image *img, *back;
-	char err[512];
-	size_t n;
-	void *f;
-
-	assert_non_null(map);
-	if (spk_map_compile(map) != 0) {
-		spk_map_fail_message(map, err, sizeof(err));
-		fail_msg("%s", err);
-	}
-	img = spk_emit_image(map, 0, err, sizeof(err));
-	assert_non_null(img);
-	/* run what a file holds */
-	f = spk_image_serialize(img, &n, err, sizeof(err));
-	back = spk_image_parse(f, n, "t.spki", err, sizeof(err));
-	if (back == NULL)
-		fail_msg("%s", err);
-	free(f);
-	spk_image_destroy(img);
-	spk_map_destroy(map);
-	return back;
 }
 
 /* true when chip and reference agree on every spike and score of IMAGES images */
