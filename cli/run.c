@@ -66,7 +66,7 @@ int spk_run_main(int argc, char **argv)
 	const char *tmpdir = getenv("TMPDIR");
 	const char *arch = NULL, *model = NULL, *images = RUN_DEFAULT_IMAGES, *json = NULL;
 	bool stand_in = false;
-	long n;
+	uint32_t n;
 	int c, fd, rc;
 
 	opterr = 0;
@@ -87,27 +87,19 @@ int spk_run_main(int argc, char **argv)
 				images = RUN_ALL_IMAGES;
 				break;
 			}
-			if (spk_parse_long(optarg, 1, 1000000, &n) < 0) {
-				spk_error("run: --images: '%s' is not a number of images (1..1000000)", optarg);
+			if (spk_opt_images("run", "--images", optarg, &n) != 0)
 				return SPK_EXIT_USAGE;
-			}
 			images = optarg;
 			break;
 		case 'h':
 			run_usage(stdout);
 			return SPK_EXIT_OK;
-		case ':':
-			spk_error("run: option '%s' needs a value", argv[optind - 1]);
-			return SPK_EXIT_USAGE;
 		default:
-			spk_error("run: unknown option '%s'; see 'spikechip run --help'", argv[optind - 1]);
-			return SPK_EXIT_USAGE;
+			return spk_opt_fail("run", c, argv[optind - 1]);
 		}
 	}
-	if (optind < argc) {
-		spk_error("run: unexpected argument '%s'", argv[optind]);
-		return SPK_EXIT_USAGE;
-	}
+	if (optind < argc)
+		return spk_opt_extra("run", argv[optind]);
 	if (arch == NULL) {
 		if (spk_data_path("arch/default.ini", arch_path, sizeof(arch_path)) < 0) {
 			spk_error("run: cannot find the default architecture (looked for %s); "

@@ -44,7 +44,7 @@ expect_grep out '2 images of'
 expect_status 3 env SPIKECHIP_DATA="$TOP_SRCDIR" "$SPIKECHIP" run --images 2 --arch small
 expect_grep err 'does not fit'
 expect_status 2 "$SPIKECHIP" run --images 0
-expect_grep err "'0' is not a number of images"
+expect_grep err "--images '0' is not a number of images"
 expect_status 2 "$SPIKECHIP" run --model "$T_TMP/missing.spkm"
 expect_grep err 'missing.spkm'
 expect_status 2 "$SPIKECHIP" run --arch "$T_TMP/missing.ini"
