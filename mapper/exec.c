@@ -94,20 +94,8 @@ struct spk_exec {
 static void ranges(struct range *r, uint32_t in, uint32_t k, uint32_t s, uint32_t pad,
 		   uint32_t lo_clip, uint32_t hi_clip)
 {
-	for (uint32_t y = 0; y < in; y++) {
-		int64_t top = (int64_t)y + pad;
-		int64_t lo = top - (int64_t)k + 1, hi = top / (int64_t)s + 1;
-
-		lo = lo <= 0 ? 0 : (lo + s - 1) / s;
-		if (lo < lo_clip)
-			lo = lo_clip;
-		if (hi > hi_clip)
-			hi = hi_clip;
-		if (lo > hi)
-			lo = hi;
-		r[y].lo = (uint32_t)lo;
-		r[y].hi = (uint32_t)hi;
-	}
+	for (uint32_t y = 0; y < in; y++)
+		spk_sem_reach(y, k, s, pad, lo_clip, hi_clip, &r[y].lo, &r[y].hi);
 }
 
 /* ---- create / destroy ------------------------------------------------------------------------ */

@@ -84,15 +84,9 @@ static struct range *conv_ranges(uint32_t in, uint32_t out, uint32_t kernel, uin
 	if (r == NULL)
 		return NULL;
 	for (uint32_t y = 0; y < in; y++) {
-		int64_t top = (int64_t)y + pad;			/* oy·stride + ky = top */
-		int64_t lo = top - (int64_t)kernel + 1;		/* smallest oy·stride */
-		int64_t hi = top / (int64_t)stride + 1;
+		uint32_t lo, hi;
 
-		lo = lo <= 0 ? 0 : (lo + stride - 1) / stride;
-		if (hi > out)
-			hi = out;
-		if (lo > hi)
-			lo = hi;
+		spk_sem_reach(y, kernel, stride, pad, 0, out, &lo, &hi);
 		r[y].lo = (uint16_t)lo;
 		r[y].hi = (uint16_t)hi;
 	}

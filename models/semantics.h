@@ -62,4 +62,26 @@ static inline int64_t spk_sem_requant(int64_t acc, int64_t mult, int64_t bias)
 	       bias;
 }
 
+/*
+ * Weight sharing along one axis of a CONV (kernel k, stride s, padding pad): the output positions
+ * [*lo, *hi) whose receptive field contains input position i (o·s ≤ i + pad ≤ o·s + k − 1),
+ * clipped to [clo, chi); empty (*lo == *hi) when none.
+ */
+static inline void spk_sem_reach(uint32_t i, uint32_t k, uint32_t s, uint32_t pad, uint32_t clo,
+				 uint32_t chi, uint32_t *lo, uint32_t *hi)
+{
+	int64_t top = (int64_t)i + pad;
+	int64_t l = top - (int64_t)k + 1, h = top / (int64_t)s + 1;
+
+	l = l <= 0 ? 0 : (l + s - 1) / s;
+	if (l < clo)
+		l = clo;
+	if (h > chi)
+		h = chi;
+	if (l > h)
+		l = h;
+	*lo = (uint32_t)l;
+	*hi = (uint32_t)h;
+}
+
 #endif

@@ -311,20 +311,8 @@ void spk_core_destroy(struct spk_core *c)
 static void reach(uint32_t *r, uint32_t n_in, uint32_t k, uint32_t s, uint32_t pad, uint32_t clo,
 		  uint32_t chi)
 {
-	for (uint32_t i = 0; i < n_in; i++) {
-		int64_t top = (int64_t)i + pad;	/* o·s <= i + pad and o·s + k − 1 >= i + pad */
-		int64_t lo = top - (int64_t)k + 1, hi = top / s + 1;
-
-		lo = lo <= 0 ? 0 : (lo + s - 1) / s;
-		if (lo < clo)
-			lo = clo;
-		if (hi > chi)
-			hi = chi;
-		if (lo > hi)
-			lo = hi;
-		r[2 * i] = (uint32_t)lo;
-		r[2 * i + 1] = (uint32_t)hi;
-	}
+	for (uint32_t i = 0; i < n_in; i++)
+		spk_sem_reach(i, k, s, pad, clo, chi, &r[2 * i], &r[2 * i + 1]);
 }
 
 static int range_cmp(const void *a, const void *b)
