@@ -21,6 +21,7 @@
 #include "util/util.h"
 
 #include <math.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,5 +208,11 @@ int main(int argc, char **argv)
 	spk_quant_destroy(q);
 	spk_model_destroy(m);
 	spk_dataset_fini(&ds);
+	{
+		struct rusage ru;
+
+		if (getrusage(RUSAGE_SELF, &ru) == 0)
+			printf("%-26s peak memory (max RSS) %.1f MB\n", "", ru.ru_maxrss / 1024.0);
+	}
 	return 0;
 }

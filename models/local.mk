@@ -1,7 +1,7 @@
 # %D%/ — Meta-SpikeFormer: the PyTorch side (training, export, the .spkm reader and float64
 # executor), and in C the model-file reader, quantizer and reference inference.
 EXTRA_DIST += %D%/README.md %D%/spikeformer.py %D%/idx.py %D%/train.py %D%/export.py \
-	%D%/spkm.py %D%/fixtures.py
+	%D%/spkm.py %D%/fixtures.py %D%/bench_torch.py %D%/weight_bits.sh
 
 # The C side of models/: model-file reader and writer, IDX datasets, quantizer, reference
 # inference (integer and float64) and `spikechip ref`.
@@ -53,4 +53,14 @@ bench: bench-ref
 bench-ref: models/bench_ref$(EXEEXT)
 	./models/bench_ref$(EXEEXT)
 	./models/bench_ref$(EXEEXT) $(top_srcdir)/tests/data/fixtures/tiny-fmnist-t2.spkm 200
-.PHONY: bench-ref
+	if test -f $(top_srcdir)/models/fmnist_t4.spkm; then \
+	  ./models/bench_ref$(EXEEXT) $(top_srcdir)/models/fmnist_t4.spkm 500; fi
+# PyTorch float inference of the shipped model, folded and unfolded (models/bench_torch.py).
+bench: bench-torch
+bench-torch:
+	if test -f $(top_srcdir)/models/fmnist_t4.spkm; then \
+	  ck=$(top_srcdir)/models/runs/fmnist_t4/best.pt; test -f $$ck || ck=; \
+	  $(PYTHON) $(top_srcdir)/models/bench_torch.py --model $(top_srcdir)/models/fmnist_t4.spkm \
+	    $${ck:+--checkpoint $$ck} --images 512 --batch-size 64 --threads 2; \
+	else echo "bench-torch: models/fmnist_t4.spkm not found, skipped"; fi
+.PHONY: bench-ref bench-torch

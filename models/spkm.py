@@ -616,8 +616,11 @@ def read(path):
 # ---------------------------------------------------------------------------------------------
 # Float64 executor (PyTorch), the reference meaning of the op program.
 
-def run(model, images, counts=False):
+def run(model, images, counts=False, dtype=None):
     """Execute the program on uint8 images [B, C, H, W]; returns float64 logits [B, classes].
+
+    `dtype` (default torch.float64, the reference meaning) may be torch.float32 for speed
+    measurements (models/bench_torch.py); float32 may flip threshold decisions.
 
     With counts=True returns (logits, stats), stats a dict of
       spikes  int64 [B, T, n_pops]: spikes of each population at each timestep;
@@ -633,14 +636,14 @@ def run(model, images, counts=False):
         raise ValueError(f"images must be uint8, got {x.dtype}")
     if x.dim() != 4 or tuple(x.shape[1:]) != (m.in_channels, m.in_height, m.in_width):
         raise ValueError(f"images must be [B, {m.in_channels}, {m.in_height}, {m.in_width}], got {tuple(x.shape)}")
-    f64 = torch.float64
+    f64 = torch.float64 if dtype is None else dtype
     mean = torch.tensor(m.mean, dtype=f64).view(1, -1, 1, 1)
     std = torch.tensor(m.std, dtype=f64).view(1, -1, 1, 1)
     x = (x.to(f64) / 255.0 - mean) / std
     B, T, P = x.shape[0], m.time_steps, len(m.pops)
 
     def t64(a):
-        return torch.from_numpy(np.asarray(a, dtype=np.float64))
+        return torch.from_numpy(np.asarray(a, dtype=np.float64)).to(f64)
 
     params = [(t64(op.weight), t64(op.bias)) if hasattr(op, "weight") else None for op in m.ops]
     enc = m.ops[0]

@@ -171,4 +171,12 @@ EOF
 expect_status 0 "$SPIKECHIP" trace stats "$T_TMP/float.spkt"
 expect_grep out 'producer: ref-float'
 
+# models/weight_bits.sh: one float row and one row per width, each with an accuracy.
+T_CHECKS=$((T_CHECKS + 1))
+SPIKECHIP="$SPIKECHIP" sh "$TOP_SRCDIR/models/weight_bits.sh" "$MODEL" 3 4 8 > "$T_TMP/wb.md" ||
+	fail "weight_bits.sh failed"
+T_CHECKS=$((T_CHECKS + 1))
+[ "$(grep -cE '^\| (float64 \| — |4 bits \| 16 bits |8 bits \| 16 bits )\| [0-9.]+ % \|' "$T_TMP/wb.md")" = 3 ] ||
+	fail "weight_bits.sh table: $(cat "$T_TMP/wb.md")"
+
 done_checks
