@@ -59,6 +59,9 @@ struct spk_ref {
 	double **site_f;
 	struct pop_state *pops;
 	struct range **ry, **rx;	/* [n_ops]: CONV receptive-field tables */
+	double **wd;			/* float mode, [n_ops]: CONV weights as double (the
+					   float32 values converted once; the inner loop then
+					   vectorises: same sums, in the same order) */
 	int32_t *acc32;			/* CONV/LINEAR int32 accumulator */
 	int64_t *enc_i;			/* encoder contribution of the current image */
 	double *enc_f;
@@ -125,6 +128,10 @@ void spk_ref_destroy(struct spk_ref *r)
 	if (r->rx != NULL)
 		for (uint32_t i = 0; i < m->n_ops; i++)
 			free(r->rx[i]);
+	if (r->wd != NULL)
+		for (uint32_t i = 0; i < m->n_ops; i++)
+			free(r->wd[i]);
+	free(r->wd);
 	free(r->site_i);
 	free(r->site_f);
 	free(r->pops);
@@ -199,6 +206,8 @@ struct spk_ref *spk_ref_create(const struct spk_model *m, const struct spk_qmode
 	r->pops = calloc(m->n_pops, sizeof(*r->pops));
 	r->ry = calloc(m->n_ops, sizeof(*r->ry));
 	r->rx = calloc(m->n_ops, sizeof(*r->rx));
+	if (q == NULL && (r->wd = calloc(m->n_ops, sizeof(*r->wd))) == NULL)
+		goto out_nomem;
 	r->st.pop_spikes = calloc(m->n_pops, sizeof(uint64_t));
 	r->st.op_sops = calloc(m->n_ops, sizeof(uint64_t));
 	r->st.op_attn = calloc(m->n_ops, sizeof(uint64_t));
@@ -240,6 +249,14 @@ struct spk_ref *spk_ref_create(const struct spk_model *m, const struct spk_qmode
 			r->rx[i] = conv_ranges(op->w_in, op->w_out, op->kernel, op->stride, op->pad);
 			if (r->ry[i] == NULL || r->rx[i] == NULL)
 				goto out_nomem;
+			if (q == NULL) {
+				size_t nw = (size_t)op->c_in * op->kernel * op->kernel * op->c_out;
+
+				if ((r->wd[i] = malloc(nw * sizeof(double))) == NULL)
+					goto out_nomem;
+				for (size_t k = 0; k < nw; k++)
+					r->wd[i][k] = op->weight[k];
+			}
 			grow(&acc, (size_t)op->h_out * op->w_out * stride);
 			break;
 		case SPK_OP_ATTN: {
@@ -610,14 +627,9 @@ static void conv_float(struct spk_ref *r, uint32_t i)
 			for (uint32_t ox = xr.lo; ox < xr.hi; ox++) {
 				const uint32_t kx = x + pad - ox * stride;
 				double *restrict o = site + ((size_t)oy * wo + ox) * C;
-				const float *tap = op->weight + ((size_t)ky * k + kx) * C;
+				const double *tap = r->wd[i] + ((size_t)ky * k + kx) * C;
 
-				for (uint32_t s = b; s < e; s++) {
-					const float *restrict w = tap + sp->ch[s] * cstride;
-
-					for (uint32_t c = 0; c < C; c++)
-						o[c] += (double)w[c];
-				}
+				spk_rowadd_f64(o, tap, cstride, sp->ch + b, e - b, C);
 			}
 		}
 	}

@@ -24,4 +24,37 @@ expect_grep() {
 	grep -Eq -- "$2" "$T_TMP/$1" || { cat "$T_TMP/$1" >&2; fail "$1 does not match /$2/"; }
 }
 
+# arch_variant BASE FILE section.key=value ...: $T_TMP/FILE is the arch file BASE with those keys
+# set (replaced in their section, or added to it, or in a new section); it must pass `arch check`.
+arch_variant() {
+	base=$1
+	out=$2
+	shift 2
+	awk -v kv="$*" '
+	BEGIN {
+		n = split(kv, a, " ")
+		for (i = 1; i <= n; i++) {
+			split(a[i], p, "="); split(p[1], q, ".")
+			sec[i] = q[1]; key[i] = q[2]; val[i] = p[2]; done[i] = 0
+		}
+	}
+	function flush(s,   i) {
+		for (i = 1; i <= n; i++)
+			if (sec[i] == s && !done[i]) { print key[i] " = " val[i]; done[i] = 1 }
+	}
+	/^\[/ { flush(cur); cur = substr($0, 2, index($0, "]") - 2) }
+	{
+		for (i = 1; i <= n; i++)
+			if (sec[i] == cur && $1 == key[i] && $2 == "=") { $0 = key[i] " = " val[i]; done[i] = 1 }
+		print
+	}
+	END {
+		flush(cur)
+		for (i = 1; i <= n; i++)
+			if (!done[i]) { print "[" sec[i] "]"; print key[i] " = " val[i] }
+	}' "$base" >"$T_TMP/$out"
+	T_CHECKS=$((T_CHECKS + 1))
+	"$SPIKECHIP" arch check "$T_TMP/$out" >/dev/null || fail "variant $out is not a valid arch"
+}
+
 done_checks() { echo "ok: $T_CHECKS checks"; }

@@ -14,38 +14,14 @@ FM="${FMNIST_DIR:-/usr/share/datasets/fashion-mnist}"
 [ -r "$FM/t10k-images-idx3-ubyte.gz" ] || { echo "SKIP: no Fashion-MNIST in $FM"; exit 77; }
 PY="${PYTHON:-python3}"
 
-# variant FILE section.key=value ...: arch/small.ini with those keys set (replaced in their
-# section, or added to it, or in a new section), and 32-bit flits unless given (a head flit
-# holds the destination tile and an axon of any core neuron).
+# variant FILE section.key=value ...: arch/small.ini with those keys set (lib.sh arch_variant),
+# and 32-bit flits unless given (a head flit holds the destination tile and an axon of any core
+# neuron).
 variant() {
 	out=$1
 	shift
 	case "$*" in *noc.flit_bits=*) ;; *) set -- noc.flit_bits=32 "$@" ;; esac
-	awk -v kv="$*" '
-	BEGIN {
-		n = split(kv, a, " ")
-		for (i = 1; i <= n; i++) {
-			split(a[i], p, "="); split(p[1], q, ".")
-			sec[i] = q[1]; key[i] = q[2]; val[i] = p[2]; done[i] = 0
-		}
-	}
-	function flush(s,   i) {
-		for (i = 1; i <= n; i++)
-			if (sec[i] == s && !done[i]) { print key[i] " = " val[i]; done[i] = 1 }
-	}
-	/^\[/ { flush(cur); cur = substr($0, 2, index($0, "]") - 2) }
-	{
-		for (i = 1; i <= n; i++)
-			if (sec[i] == cur && $1 == key[i] && $2 == "=") { $0 = key[i] " = " val[i]; done[i] = 1 }
-		print
-	}
-	END {
-		flush(cur)
-		for (i = 1; i <= n; i++)
-			if (!done[i]) { print "[" sec[i] "]"; print key[i] " = " val[i] }
-	}' "$SMALL" >"$T_TMP/$out"
-	T_CHECKS=$((T_CHECKS + 1))
-	"$SPIKECHIP" arch check "$T_TMP/$out" >/dev/null || fail "variant $out is not a valid arch"
+	arch_variant "$SMALL" "$out" "$@"
 }
 
 # no_output NAME...: neither the files nor temporary files were left in $T_TMP
