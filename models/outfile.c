@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "models/outfile.h"
+#include "util/tmpfiles.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +14,8 @@
 
 static void clear(struct spk_outfile *o)
 {
+	if (o->tmp != NULL)
+		spk_tmpfile_drop(o->tmp);
 	free(o->path);
 	free(o->tmp);
 	o->f = NULL;
@@ -41,6 +44,7 @@ int spk_outfile_open(struct spk_outfile *o, const char *path, char *err, size_t 
 		clear(o);
 		return -e;
 	}
+	spk_tmpfile_add(o->tmp);
 	return 0;
 }
 

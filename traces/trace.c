@@ -21,6 +21,7 @@
 #include "config.h"
 
 #include "traces/trace.h"
+#include "util/tmpfiles.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -295,6 +296,7 @@ spk_trace_writer *spk_trace_writer_create(const char *path, const char *producer
 		set_err(err, errlen, "cannot create %s: %s", w->tmp_path, strerror(errno));
 		goto out_free_w_quiet;
 	}
+	spk_tmpfile_add(w->tmp_path);
 	if (write_description(w, producer, model_crc, names) < 0) {
 		set_err(err, errlen, "%s", w->err);
 		spk_trace_writer_abort(w);
@@ -307,6 +309,8 @@ out_free_w:
 out_free_w_quiet:
 	free(w->slots);
 	free(w->sizes);
+	if (w->tmp_path != NULL)
+		spk_tmpfile_drop(w->tmp_path);
 	free(w->tmp_path);
 	free(w->path);
 	free(w);

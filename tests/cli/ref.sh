@@ -179,4 +179,26 @@ T_CHECKS=$((T_CHECKS + 1))
 [ "$(grep -cE '^\| (float64 \| — |4 bits \| 16 bits |8 bits \| 16 bits )\| [0-9.]+ % \|' "$T_TMP/wb.md")" = 3 ] ||
 	fail "weight_bits.sh table: $(cat "$T_TMP/wb.md")"
 
+# Interrupted (SIGTERM, SIGHUP) while writing: the temporary files go, nothing is left behind.
+mkdir "$T_TMP/sig"
+for sig in TERM HUP; do  # (INT: ignored in a background job of a script)
+	"$SPIKECHIP" ref --model "$MODEL" --json "$T_TMP/sig/r.json" --logits "$T_TMP/sig/r.logits" \
+		--trace "$T_TMP/sig/r.spkt" >/dev/null 2>&1 &
+	pid=$!
+	n=0
+	while [ $n -lt 200 ] && [ "$(ls "$T_TMP/sig" | grep -c '\.tmp\.')" -lt 3 ]; do
+		sleep 0.05
+		n=$((n + 1))
+	done
+	T_CHECKS=$((T_CHECKS + 1))
+	[ "$(ls "$T_TMP/sig" | grep -c '\.tmp\.')" = 3 ] || fail "ref did not create its 3 temporary files"
+	kill -s $sig $pid
+	wait $pid
+	st=$?
+	T_CHECKS=$((T_CHECKS + 1))
+	[ $st -gt 128 ] || fail "ref interrupted by SIG$sig exited $st, expected death by the signal"
+	T_CHECKS=$((T_CHECKS + 1))
+	[ -z "$(ls "$T_TMP/sig")" ] || fail "SIG$sig left files behind: $(ls "$T_TMP/sig")"
+done
+
 done_checks
