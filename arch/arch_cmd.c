@@ -34,6 +34,8 @@ static const struct {
 		     "(widths 32, 64, 96, 128; 28x28 input)" },
 	{ "large", "sized for the 55M Meta-SpikeFormer (widths 128, 256, 512, 640) on 224x224 "
 		   "images" },
+	{ "loihi", "the default chip with Loihi's per-operation energies (Davies et al., IEEE "
+		   "Micro 2018; doc/energy.md): images mapped for default run on it unchanged" },
 };
 
 #define N_PRESETS (sizeof(presets) / sizeof(presets[0]))
@@ -51,7 +53,7 @@ static void arch_usage(FILE *f)
 		"  check FILE|PRESET...   validate architecture files (prints \"FILE: ok\")\n"
 		"  doc                    print the parameter reference (doc/arch.md) as markdown\n"
 		"\n"
-		"PRESET is the name of a shipped architecture: small, default, large.\n"
+		"PRESET is the name of a shipped architecture: small, default, large, loihi.\n"
 		"A bad file is reported as FILE:LINE: message, with exit status 2.\n"
 		"'spikechip arch <subcommand> --help' describes a subcommand.\n");
 }

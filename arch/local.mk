@@ -7,7 +7,7 @@ noinst_LTLIBRARIES += %D%/libarch.la
 
 # Presets, installed for spk_data_path() ("arch/default.ini").
 archdir = $(pkgdatadir)/arch
-dist_arch_DATA = %D%/small.ini %D%/default.ini %D%/large.ini
+dist_arch_DATA = %D%/small.ini %D%/default.ini %D%/large.ini %D%/loihi.ini
 
 check_PROGRAMS += tests/unit/test_arch
 tests_unit_test_arch_SOURCES = tests/unit/test_arch.c
@@ -15,6 +15,10 @@ tests_unit_test_arch_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_arch_LDADD = %D%/libarch.la util/libutil.la $(CMOCKA_LIBS) $(INIH_LIBS) -lm
 
 TESTS += tests/unit/test_arch tests/cli/arch.sh
+
+# The energy presets (doc/energy.md): loihi against default on the tiny fixture.
+TESTS += tests/cli/energy.sh
+EXTRA_DIST += tests/cli/energy.sh
 
 # Malformed files: each says on its first lines which line is wrong and what the message is.
 ARCH_FIXTURES = \

@@ -8,7 +8,9 @@
  *   2. the model is compiled onto it (`spikechip map`);
  *   3. the chip image is simulated cycle by cycle on the first N test images, every image's
  *      spikes compared with the integer reference as it goes (`spikechip sim --check`), ending
- *      in the report of accuracy, latency, throughput, energy and pJ/SOP.
+ *      in the report of accuracy, latency, throughput, energy and pJ/SOP. The images run in
+ *      segments of 100 over --jobs processes (default: one per online CPU; sim caps it at
+ *      the number of segments); the report is the same for every number of jobs.
  *
  * The model is the shipped one (models/fmnist_t4.spkm) once training has produced it; until
  * then, the small random-weight test fixture stands in, and the output says that its
@@ -35,6 +37,7 @@ static void run_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: spikechip run [--model FILE] [--arch FILE] [--images N|all] [--json FILE]\n"
+		"                     [--jobs N]\n"
 		"\n"
 		"The main job: compile a Meta-SpikeFormer onto a chip (spikechip map), simulate the\n"
 		"chip cycle by cycle over the Fashion-MNIST test images, checking every image spike for\n"
@@ -48,6 +51,8 @@ static void run_usage(FILE *f)
 		"  --images N     the first N test images (default: " RUN_DEFAULT_IMAGES "; all: the\n"
 		"                 whole test set of " RUN_ALL_IMAGES ")\n"
 		"  --json FILE    also write the simulation report as JSON\n"
+		"  --jobs N       simulate over N processes (default: the online CPUs, at most one\n"
+		"                 per segment of 100 images); the results do not depend on N\n"
 		"  -h, --help     show this help\n",
 		RUN_SHIPPED_MODEL, RUN_STAND_IN_MODEL);
 }
@@ -59,16 +64,20 @@ int spk_run_main(int argc, char **argv)
 		{ "model", required_argument, NULL, 'm' },
 		{ "images", required_argument, NULL, 'n' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "jobs", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char arch_path[PATH_MAX], model_path[PATH_MAX], image_path[PATH_MAX];
 	const char *tmpdir = getenv("TMPDIR");
 	const char *arch = NULL, *model = NULL, *images = RUN_DEFAULT_IMAGES, *json = NULL;
+	char jobs[16];
+	long online = sysconf(_SC_NPROCESSORS_ONLN), v;
 	bool stand_in = false;
 	uint32_t n;
 	int c, fd, rc;
 
+	snprintf(jobs, sizeof(jobs), "%ld", online < 1 ? 1 : online > 1024 ? 1024 : online);
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -81,6 +90,14 @@ int spk_run_main(int argc, char **argv)
 			break;
 		case 'j':
 			json = optarg;
+			break;
+		case 'J':
+			if (spk_parse_long(optarg, 1, 1024, &v) < 0) {
+				spk_error("run: --jobs '%s' is not a number of processes (1 to 1024)",
+					  optarg);
+				return SPK_EXIT_USAGE;
+			}
+			snprintf(jobs, sizeof(jobs), "%ld", v);
 			break;
 		case 'n':
 			if (strcmp(optarg, "all") == 0) {
@@ -151,8 +168,9 @@ int spk_run_main(int argc, char **argv)
 	}
 	if (rc == SPK_EXIT_OK) {
 		char *sim_argv[] = { "sim", image_path, "--arch", (char *)arch, "--model", (char *)model,
-				     "--images", (char *)images, "--check", NULL, NULL, NULL };
-		int sim_argc = 9;
+				     "--images", (char *)images, "--check", "--jobs", jobs, NULL, NULL,
+				     NULL };
+		int sim_argc = 11;
 
 		if (json != NULL) {
 			sim_argv[sim_argc++] = "--json";

@@ -12,6 +12,8 @@
  * compute engine sees the queue occupancy and token counters registered at the start of x;
  * what receive applies in x counts from x + 1. A token's Q·KV additions are done in its first
  * compute cycle and the engine sleeps until its emit cycle: nothing observes the row before.
+ * With NI wake-ups on (spk_attn_set_ni_wake()), a refused send and an emission stalled behind
+ * the full queue sleep until the NI frees, as in the synapse core.
  */
 #include "config.h"
 
@@ -89,6 +91,12 @@ struct spk_attn {
 
 	bool started;
 	uint64_t last_x, next_q;
+	/* NI wake-ups (spk_attn_set_ni_wake(); as sim/core.c): the cycle the NI refused a packet
+	 * (the send engine sleeps until woken), the last cycles the emission stalled and the
+	 * receive engine took a packet, and since when a stalled emission sleeps behind a full
+	 * queue that only the NI can drain (UINT64_MAX: none). */
+	bool ni_wake;
+	uint64_t blocked_q, stall_x, took_x, stalled_q;
 	struct spk_attn_stats st;
 };
 
@@ -278,6 +286,7 @@ struct spk_attn *spk_attn_create(const struct spk_attn_config *cfg, char *err, s
 	a->op_q = -1;
 	a->pick_q = -1;
 	a->dirty = true;
+	a->blocked_q = a->stall_x = a->took_x = a->stalled_q = UINT64_MAX;
 	update_next(a, UINT64_MAX);
 	return a;
 out_free:
@@ -320,7 +329,7 @@ static void queue_push(struct spk_attn *a, uint8_t kind, uint32_t route, uint32_
 		       int32_t value, uint64_t step)
 {
 	assert(a->q_len < a->cfg.output_queue);
-	a->q[(a->q_head + a->q_len++) % a->cfg.output_queue] =
+	a->q[spk_ring_wrap(a->q_head + a->q_len++, a->cfg.output_queue)] =
 		(struct qentry){ kind, route, axon, value, step };
 	if (a->q_len > a->st.queue_peak)
 		a->st.queue_peak = a->q_len;
@@ -386,6 +395,13 @@ static void step_done(struct spk_attn *a, struct op *o)
 	a->st.steps++;
 }
 
+/* The emission found no room in the queue in cycle x. */
+static void stalled(struct spk_attn *a, uint64_t x)
+{
+	a->st.emit_stalls++;
+	a->stall_x = x;
+}
+
 static void compute(struct spk_attn *a, uint64_t x, uint32_t qfree)
 {
 	struct op *o;
@@ -435,7 +451,7 @@ static void compute(struct spk_attn *a, uint64_t x, uint32_t qfree)
 			if (pushed > 0)
 				a->st.emit_cycles++;
 			else
-				a->st.emit_stalls++;
+				stalled(a, x);
 			return;
 		}
 		/* row done: the next token starts after the last push (at once if none) */
@@ -454,7 +470,7 @@ static void compute(struct spk_attn *a, uint64_t x, uint32_t qfree)
 		if (pushed > 0)
 			a->st.emit_cycles++;
 		else
-			a->st.emit_stalls++;
+			stalled(a, x);
 		return;
 	}
 	queue_push(a, Q_MARKER, (uint32_t)a->op_q, 0, 0, o->step_q);
@@ -464,7 +480,15 @@ static void compute(struct spk_attn *a, uint64_t x, uint32_t qfree)
 
 /* ---- send engine ------------------------------------------------------------------------------- */
 
-static void send(struct spk_attn *a, const struct spk_unit_port *port)
+/* The NI refused a packet in cycle x. */
+static void refused(struct spk_attn *a, uint64_t x)
+{
+	a->st.send_refused++;
+	if (a->ni_wake)
+		a->blocked_q = x;
+}
+
+static void send(struct spk_attn *a, uint64_t x, const struct spk_unit_port *port)
 {
 	struct spk_packet pk = { .src = a->cfg.tile, .flits = 1 };
 	int rc = spk_unit_releases_send(&a->rel, a->in_cfg, a->cfg.tile, port, &a->st.ev);
@@ -474,7 +498,7 @@ static void send(struct spk_attn *a, const struct spk_unit_port *port)
 
 	if (rc != 0) {
 		if (rc < 0)
-			a->st.send_refused++;
+			refused(a, x);
 		return;
 	}
 	if (a->q_len == 0)
@@ -497,7 +521,7 @@ static void send(struct spk_attn *a, const struct spk_unit_port *port)
 	}
 	pk.dst = r->dst_tile;
 	if (port->send(port->ctx, &pk) != 0) {
-		a->st.send_refused++;
+		refused(a, x);
 		return;
 	}
 	a->st.ev.packets_out++;
@@ -506,7 +530,7 @@ static void send(struct spk_attn *a, const struct spk_unit_port *port)
 		return;
 	}
 	a->send_pos_q = 0;
-	a->q_head = (a->q_head + 1) % a->cfg.output_queue;
+	a->q_head = spk_ring_wrap(a->q_head + 1, a->cfg.output_queue);
 	a->q_len--;
 }
 
@@ -583,6 +607,7 @@ static void receive(struct spk_attn *a, uint64_t x, const struct spk_unit_port *
 		return;
 	pk = f->pkt;
 	spk_unit_fifo_pop(&a->fifo, port);
+	a->took_x = x;
 	a->st.packets_in++;
 	switch (pk.kind) {
 	case SPK_PACKET_SPIKE: {
@@ -634,9 +659,13 @@ static void update_next(struct spk_attn *a, uint64_t x)
 		a->pick_q = pick(a);
 		a->dirty = false;
 	}
-	if (a->q_len > 0 || a->rel.len > 0 || a->pick_q >= 0)
+	/* A refused send waits to be woken (ni_wake); so does an emission that stalled in x behind
+	 * the queue if the send was refused in x and nothing was taken in x. */
+	if (a->op_q >= 0 && a->blocked_q == x && a->stall_x == x && a->took_x != x)
+		a->stalled_q = x;
+	if (((a->q_len > 0 || a->rel.len > 0) && a->blocked_q == UINT64_MAX) || a->pick_q >= 0)
 		next = nx;
-	else if (a->op_q >= 0)
+	else if (a->op_q >= 0 && a->stalled_q == UINT64_MAX)
 		next = a->emit_from_q > nx ? a->emit_from_q : nx;
 	if (a->fifo.len > 0) {
 		uint64_t t = spk_unit_fifo_next(&a->fifo);
@@ -671,9 +700,18 @@ void spk_attn_eval(struct spk_attn *a, uint64_t x, const struct spk_unit_port *p
 	assert(x <= a->next_q);		/* the caller skipped a cycle with work */
 	a->started = true;
 	a->last_x = x;
-	if (x < a->next_q)
+	if (a->blocked_q != UINT64_MAX) {
+		/* woken: it offered and was refused in every cycle it slept through */
+		a->st.send_refused += x - a->blocked_q - 1;
+		a->blocked_q = UINT64_MAX;
+		if (a->stalled_q != UINT64_MAX) {
+			a->st.emit_stalls += x - a->stalled_q - 1;
+			a->stalled_q = UINT64_MAX;
+		}
+	} else if (x < a->next_q) {
 		return;
-	send(a, port);
+	}
+	send(a, x, port);
 	compute(a, x, qfree);
 	receive(a, x, port);
 	update_next(a, x);
@@ -682,6 +720,11 @@ void spk_attn_eval(struct spk_attn *a, uint64_t x, const struct spk_unit_port *p
 uint64_t spk_attn_next_cycle(const struct spk_attn *a)
 {
 	return a->next_q;
+}
+
+void spk_attn_set_ni_wake(struct spk_attn *a, bool on)
+{
+	a->ni_wake = on;
 }
 
 bool spk_attn_quiet(const struct spk_attn *a)

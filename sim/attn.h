@@ -91,6 +91,9 @@ void spk_attn_destroy(struct spk_attn *a);
 void spk_attn_deliver(struct spk_attn *a, const struct spk_packet *p, uint64_t arrival);
 void spk_attn_eval(struct spk_attn *a, uint64_t x, const struct spk_unit_port *port);
 uint64_t spk_attn_next_cycle(const struct spk_attn *a);
+
+/* NI wake-ups, off by default: as spk_core_set_ni_wake() (sim/core.h). */
+void spk_attn_set_ni_wake(struct spk_attn *a, bool on);
 bool spk_attn_quiet(const struct spk_attn *a);
 void spk_attn_get_stats(const struct spk_attn *a, struct spk_attn_stats *st);
 

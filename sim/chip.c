@@ -24,6 +24,7 @@
 #include "sim/chip.h"
 
 #include "sim/attn.h"
+#include "sim/chip_engine.h"
 #include "sim/encoder.h"
 #include "sim/readout.h"
 #include "sim/sched.h"
@@ -809,6 +810,12 @@ int spk_chip_run(struct spk_chip *c, const uint8_t *pixels, uint32_t n,
 	memset(res, 0, n * sizeof(*res));
 	c->res = res;
 	c->n_images = n;
+	/* this loop wakes a unit whose NI refused it when the NI frees (SPK_NOC_STOP_AT_NI_READY) */
+	for (uint32_t t = 0; t < c->n_tiles; t++)
+		if (c->unit[t] != NULL && c->kind[t] == SPK_TILE_CORE)
+			spk_core_set_ni_wake(c->unit[t], true);
+		else if (c->unit[t] != NULL && c->kind[t] == SPK_TILE_ATTENTION)
+			spk_attn_set_ni_wake(c->unit[t], true);
 	feed(c, pixels, 0);
 	for (;;) {
 		uint64_t x = spk_noc_now(c->noc), next;
@@ -824,6 +831,14 @@ int spk_chip_run(struct spk_chip *c, const uint8_t *pixels, uint32_t n,
 				unit_deliver(c, t, &d->pkt, x);
 				spk_sched_wake(&c->sched, t, x, 0);
 			}
+		{
+			size_t nr;
+			const uint32_t *rd = spk_noc_ni_ready(c->noc, &nr);
+
+			for (size_t j = 0; j < nr; j++)
+				if (c->unit[rd[j]] != NULL)
+					spk_sched_wake(&c->sched, rd[j], x, 0);
+		}
 		while (spk_sched_next_cycle(&c->sched) == x) {
 			uint64_t nc;
 
@@ -851,7 +866,7 @@ int spk_chip_run(struct spk_chip *c, const uint8_t *pixels, uint32_t n,
 			rc = -EDEADLK;
 			goto out;
 		}
-		spk_noc_run(c->noc, next, SPK_NOC_STOP_AT_DELIVERY);
+		spk_noc_run(c->noc, next, SPK_NOC_STOP_AT_DELIVERY | SPK_NOC_STOP_AT_NI_READY);
 	}
 out:
 	return rc;
@@ -936,4 +951,144 @@ void spk_chip_get_stats(const struct spk_chip *c, struct spk_chip_stats *st)
 const uint64_t *spk_chip_pop_spikes(const struct spk_chip *c)
 {
 	return c->pop_spikes;
+}
+
+const uint64_t *spk_chip_link_counts(const struct spk_chip *c)
+{
+	return spk_noc_link_counts(c->noc);
+}
+
+void spk_chip_get_unit_busy(const struct spk_chip *c, uint64_t *busy)
+{
+	for (uint32_t t = 0; t < c->n_tiles; t++) {
+		const void *u = c->unit[t];
+
+		busy[t] = 0;
+		if (u == NULL)
+			continue;
+		switch (c->kind[t]) {
+		case SPK_TILE_CORE: {
+			struct spk_core_stats s;
+
+			spk_core_get_stats(u, &s);
+			busy[t] = s.receive_busy;
+			break;
+		}
+		case SPK_TILE_ATTENTION: {
+			struct spk_attn_stats s;
+
+			spk_attn_get_stats(u, &s);
+			busy[t] = s.receive_busy;
+			break;
+		}
+		case SPK_TILE_ENCODER: {
+			struct spk_encoder_stats s;
+
+			spk_encoder_get_stats(u, &s);
+			busy[t] = s.compute_cycles;
+			break;
+		}
+		case SPK_TILE_READOUT: {
+			struct spk_readout_stats s;
+
+			spk_readout_get_stats(u, &s);
+			busy[t] = s.packets_in;
+			break;
+		}
+		}
+	}
+}
+
+/* ---- hooks for another engine (sim/chip_engine.h: the SystemC top) ---------------------------- */
+
+uint32_t spk_chip_engine_tiles(const struct spk_chip *c)
+{
+	return c->n_tiles;
+}
+
+enum spk_tile_kind spk_chip_engine_kind(const struct spk_chip *c, uint32_t tile)
+{
+	return c->kind[tile];
+}
+
+void *spk_chip_engine_unit(const struct spk_chip *c, uint32_t tile)
+{
+	return c->unit[tile];
+}
+
+const struct spk_unit_port *spk_chip_engine_port(const struct spk_chip *c, uint32_t tile)
+{
+	return &c->port[tile];
+}
+
+struct spk_noc *spk_chip_engine_noc(const struct spk_chip *c)
+{
+	return c->noc;
+}
+
+double spk_chip_engine_clock_mhz(const struct spk_chip *c)
+{
+	return c->arch.chip.clock_mhz;
+}
+
+const uint32_t *spk_chip_engine_encoders(const struct spk_chip *c, uint32_t *n)
+{
+	*n = c->n_enc;
+	return c->enc_tiles;
+}
+
+/* As the start of spk_chip_run(). */
+int spk_chip_engine_begin(struct spk_chip *c, const uint8_t *pixels, uint32_t n,
+			  struct spk_chip_result *res)
+{
+	assert(!c->ran);
+	c->ran = true;
+	if (n == 0)
+		return 1;
+	c->out = calloc(n, sizeof(*c->out));
+	if (c->out == NULL)
+		return -ENOMEM;
+	memset(res, 0, n * sizeof(*res));
+	c->res = res;
+	c->n_images = n;
+	/* as spk_chip_run(): a refused unit sleeps until its NI is ready (SPK_NOC_STOP_AT_NI_READY) */
+	for (uint32_t t = 0; t < c->n_tiles; t++)
+		if (c->unit[t] != NULL && c->kind[t] == SPK_TILE_CORE)
+			spk_core_set_ni_wake(c->unit[t], true);
+		else if (c->unit[t] != NULL && c->kind[t] == SPK_TILE_ATTENTION)
+			spk_attn_set_ni_wake(c->unit[t], true);
+	feed(c, pixels, 0);
+	return 0;
+}
+
+/* As spk_chip_run()'s loop between the unit evaluations of cycle x and the network. */
+int spk_chip_engine_after_cycle(struct spk_chip *c, const uint8_t *pixels, uint64_t x, bool *fed)
+{
+	int rc;
+
+	*fed = false;
+	while (c->done < c->fed && c->out[c->done]) {
+		if (c->hook != NULL && (rc = c->hook(c->hook_ctx, c->done, &c->res[c->done])) < 0)
+			return rc;
+		c->done++;
+	}
+	if (c->done == c->n_images)
+		return 1;
+	if (c->fed < c->n_images && c->fed < c->done + SPK_CHIP_IN_FLIGHT && encoders_free(c)) {
+		feed(c, pixels, x + 1);
+		*fed = true;
+	}
+	return 0;
+}
+
+void spk_chip_engine_add_evals(struct spk_chip *c, uint64_t n)
+{
+	c->unit_evals += n;
+}
+
+int spk_chip_engine_deadlock(const struct spk_chip *c, uint64_t x, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "deadlock: nothing left to do in cycle %llu with %u of %u images out",
+		 (unsigned long long)x, c->done, c->n_images);
+	return -EDEADLK;
 }

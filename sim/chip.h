@@ -129,4 +129,12 @@ void spk_chip_get_stats(const struct spk_chip *c, struct spk_chip_stats *st);
 /* Spikes per population so far ([n_pops], owned by the chip). */
 const uint64_t *spk_chip_pop_spikes(const struct spk_chip *c);
 
+/*
+ * For merging runs (spikechip sim --jobs): flits per (tile, output port) so far, as
+ * spk_noc_link_counts() ([n_tiles·5], owned by the chip), and every tile's input-side busy
+ * cycles as spk_chip_get_stats() ranks them (busy[n_tiles], 0 for an empty tile).
+ */
+const uint64_t *spk_chip_link_counts(const struct spk_chip *c);
+void spk_chip_get_unit_busy(const struct spk_chip *c, uint64_t *busy);
+
 #endif

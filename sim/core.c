@@ -22,6 +22,13 @@
  * what receive applies is seen from x + 1. That is the two-phase rule, with the commit folded
  * into the order.
  *
+ * NI wake-ups (spk_core_set_ni_wake()). A core whose packet the NI refused in x would offer it
+ * again, and be refused, in every cycle until the NI frees; a fire stalled behind the full
+ * queue in x, with nothing received in x, would stall identically until the queue drains. With
+ * wake-ups on, both sleep (the caller wakes the core when its NI frees), and the next
+ * evaluation adds the refusals and stalls of the cycles slept through, so the counts are those
+ * of a core evaluated every cycle.
+ *
  * Storage. A piece's accumulator, encoder register and membranes are kept channel-last
  * (index (r·width + x)·g + c) so that a kernel row of the piece's g channels adds to g
  * contiguous words; the contract's element order ((c·rows + r)·width + x) is what the fire
@@ -87,8 +94,10 @@ void spk_unit_fifo_fini(struct spk_unit_fifo *f)
 void spk_unit_fifo_push(struct spk_unit_fifo *f, const struct spk_packet *p, uint64_t arrival)
 {
 	assert(p->flits >= 1 && f->flits + p->flits <= f->cap);
-	assert(f->len == 0 || f->slot[(f->head + f->len - 1) % f->cap].arrival <= arrival);
-	f->slot[(f->head + f->len++) % f->cap] = (struct spk_unit_fifo_slot){ *p, arrival };
+	assert(f->len == 0 ||
+	       f->slot[spk_ring_wrap(f->head + f->len - 1, f->cap)].arrival <= arrival);
+	f->slot[spk_ring_wrap(f->head + f->len++, f->cap)] =
+		(struct spk_unit_fifo_slot){ *p, arrival };
 	f->flits += p->flits;
 	if (f->flits > f->peak)
 		f->peak = f->flits;
@@ -99,7 +108,7 @@ void spk_unit_fifo_pop(struct spk_unit_fifo *f, const struct spk_unit_port *port
 	uint32_t flits = f->slot[f->head].pkt.flits;
 
 	assert(f->len > 0);
-	f->head = (f->head + 1) % f->cap;
+	f->head = spk_ring_wrap(f->head + 1, f->cap);
 	f->len--;
 	f->flits -= flits;
 	if (port->credit != NULL)
@@ -123,7 +132,7 @@ void spk_unit_releases_fini(struct spk_unit_releases *rl)
 void spk_unit_releases_push(struct spk_unit_releases *rl, uint32_t route, uint64_t step)
 {
 	assert(rl->len < rl->cap);	/* one pending release per route at most */
-	rl->r[(rl->head + rl->len++) % rl->cap] = (struct spk_unit_release){ route, step };
+	rl->r[spk_ring_wrap(rl->head + rl->len++, rl->cap)] = (struct spk_unit_release){ route, step };
 }
 
 int spk_unit_releases_send(struct spk_unit_releases *rl, const struct spk_unit_in_route *in,
@@ -142,7 +151,7 @@ int spk_unit_releases_send(struct spk_unit_releases *rl, const struct spk_unit_i
 	if (port->send(port->ctx, &pk) != 0)
 		return -EAGAIN;
 	ev->packets_out++;
-	rl->head = (rl->head + 1) % rl->cap;
+	rl->head = spk_ring_wrap(rl->head + 1, rl->cap);
 	rl->len--;
 	return 1;
 }
@@ -255,6 +264,13 @@ struct spk_core {
 	bool started;
 	uint64_t last_x;
 	uint64_t next_q;
+	bool ni_wake;			/* spk_core_set_ni_wake() */
+	uint64_t blocked_q;		/* ni_wake: cycle the NI refused a packet, the send engine
+					   sleeping until woken; else UINT64_MAX */
+	uint64_t stall_x;		/* last cycle the fire engine stalled (queue full) */
+	uint64_t took_x;		/* last cycle the receive engine took a packet */
+	uint64_t stalled_q;		/* ni_wake: the fire engine sleeps, stalled since this cycle
+					   behind a queue that only the NI can drain; or UINT64_MAX */
 	struct spk_core_stats st;
 };
 
@@ -754,6 +770,10 @@ struct spk_core *spk_core_create(const struct spk_core_config *cfg, char *err, s
 	c->pick_q = -1;
 	c->dirty = true;
 	c->next_q = UINT64_MAX;
+	c->blocked_q = UINT64_MAX;
+	c->stalled_q = UINT64_MAX;
+	c->stall_x = UINT64_MAX;
+	c->took_x = UINT64_MAX;
 	update_next(c, UINT64_MAX);	/* a reader that needs nothing may fire in cycle 0 */
 	return c;
 out_free:
@@ -805,7 +825,7 @@ static void queue_push(struct spk_core *c, uint8_t kind, uint32_t reader, uint32
 	struct qentry *e;
 
 	assert(c->q_len < c->cfg.output_queue);
-	e = &c->q[(c->q_head + c->q_len++) % c->cfg.output_queue];
+	e = &c->q[spk_ring_wrap(c->q_head + c->q_len++, c->cfg.output_queue)];
 	e->kind = kind;
 	e->reader = reader;
 	e->off = off;
@@ -884,31 +904,39 @@ static void fire(struct spk_core *c, uint64_t x, uint32_t qfree, const struct sp
 	last_group = e1 == p->elems;
 	routed = r->n_routes > 0;
 
-	/* What the group puts into the queue. */
-	if (routed) {
+	/* What the group puts into the queue (at most one entry per element and the marker: no
+	 * need to count when that much is free). Element e is channel e / plane, position
+	 * e % plane: both are stepped rather than divided. */
+	if (routed && qfree < e1 - e0 + 1) {
 		if (r->mean) {
 			for (uint32_t e = e0; e < e1; e++)
 				need += (e + 1) % plane == 0;
 		} else {
+			uint32_t ch = e0 / plane, pos = e0 % plane;
+
 			for (uint32_t e = e0; e < e1; e++) {
-				uint32_t ch = e / plane, pos = e % plane;
 				size_t i = (size_t)pos * p->g + ch;
 				int64_t v = first_t ? 0 : r->v[i];
 
 				need += spk_sem_lif(&v, p->acc[i] + r->bias[ch] +
 						    (r->need_enc ? p->enc[i] : 0), r->th2[ch],
 						    c->vmin, c->vmax);
+				if (++pos == plane) {
+					pos = 0;
+					ch++;
+				}
 			}
 		}
 		need += last_group;
 		if (need > qfree) {
 			c->st.fire_stalls++;
+			c->stall_x = x;
 			return;
 		}
 	}
 
-	for (uint32_t e = e0; e < e1; e++) {
-		uint32_t ch = e / plane, pos = e % plane;
+	for (uint32_t e = e0, ch = e0 / plane, pos = e0 % plane; e < e1;
+	     e++, pos = pos + 1 == plane ? 0 : pos + 1, ch += pos == 0) {
 		size_t i = (size_t)pos * p->g + ch;
 		int64_t xv = p->acc[i] + r->bias[ch] + (r->need_enc ? p->enc[i] : 0);
 
@@ -916,7 +944,7 @@ static void fire(struct spk_core *c, uint64_t x, uint32_t qfree, const struct sp
 			p->acc[i] = 0;
 		if (r->mean) {
 			c->mean_sum_q += xv;
-			if ((e + 1) % plane == 0) {
+			if (pos + 1 == plane) {
 				queue_push(c, Q_GRADED, ri, p->c0 + ch, clamp32(c, c->mean_sum_q), s);
 				c->mean_sum_q = 0;
 			}
@@ -951,14 +979,23 @@ static void fire(struct spk_core *c, uint64_t x, uint32_t qfree, const struct sp
 
 /* ---- send engine ------------------------------------------------------------------------------- */
 
-static void send(struct spk_core *c, const struct spk_unit_port *port)
+/* The NI refused a packet in cycle x. */
+static void refused(struct spk_core *c, uint64_t x, const struct spk_unit_port *port)
+{
+	(void)port;
+	c->st.send_refused++;
+	if (c->ni_wake)
+		c->blocked_q = x;
+}
+
+static void send(struct spk_core *c, uint64_t x, const struct spk_unit_port *port)
 {
 	struct spk_packet pk = { .src = c->cfg.tile, .flits = 1 };
 	int rc = spk_unit_releases_send(&c->rel, c->in_cfg, c->cfg.tile, port, &c->st.ev);
 
 	if (rc != 0) {
 		if (rc < 0)
-			c->st.send_refused++;
+			refused(c, x, port);
 		return;
 	}
 	if (c->q_len == 0)
@@ -986,18 +1023,34 @@ static void send(struct spk_core *c, const struct spk_unit_port *port)
 		break;
 	}
 	if (port->send(port->ctx, &pk) != 0) {
-		c->st.send_refused++;
+		refused(c, x, port);
 		return;
 	}
 	c->st.ev.packets_out++;
 	if (++c->send_pos_q == r->n_routes) {
 		c->send_pos_q = 0;
-		c->q_head = (c->q_head + 1) % c->cfg.output_queue;
+		c->q_head = spk_ring_wrap(c->q_head + 1, c->cfg.output_queue);
 		c->q_len--;
 	}
 }
 
 /* ---- receive engine ---------------------------------------------------------------------------- */
+
+/* a[o] += w[o] for o < g: one kernel row into g contiguous accumulators (the hot loop; unrolled
+ * so that the compiler can use vector adds). */
+static inline void add_row(int64_t *restrict a, const int16_t *restrict w, uint32_t g)
+{
+	uint32_t o = 0;
+
+	for (; o + 4 <= g; o += 4) {
+		a[o] += w[o];
+		a[o + 1] += w[o + 1];
+		a[o + 2] += w[o + 2];
+		a[o + 3] += w[o + 3];
+	}
+	for (; o < g; o++)
+		a[o] += w[o];
+}
 
 /* Adds the kernel rows of spike axon a; returns the SOPs. */
 static uint64_t take_spike(struct spk_core *c, const struct spk_packet *pk)
@@ -1032,8 +1085,7 @@ static uint64_t take_spike(struct spk_core *c, const struct spk_packet *pk)
 				const int16_t *w = pr->w + (((size_t)ch * k + ky) * k + kx) * g;
 				int64_t *a = p->acc + ((size_t)(oy - p->y0) * p->W + ox) * g;
 
-				for (uint32_t o = 0; o < g; o++)
-					a[o] += w[o];
+				add_row(a, w, g);
 			}
 		}
 		sops += (uint64_t)(yhi - ylo) * (xhi - xlo) * g;
@@ -1098,6 +1150,7 @@ static void receive(struct spk_core *c, uint64_t x, const struct spk_unit_port *
 		return;
 	pk = f->pkt;
 	spk_unit_fifo_pop(&c->fifo, port);
+	c->took_x = x;
 	c->st.packets_in++;
 	switch (pk.kind) {
 	case SPK_PACKET_SPIKE: {
@@ -1140,7 +1193,15 @@ static void update_next(struct spk_core *c, uint64_t x)
 		c->pick_q = pick(c);
 		c->dirty = false;
 	}
-	if (c->q_len > 0 || c->rel.len > 0 || c->fire_q >= 0 || c->pick_q >= 0)
+	/*
+	 * A refused send waits to be woken (ni_wake). So does a fire that stalled in x behind the
+	 * queue if the send was refused in x and nothing was taken in x: until the NI takes a
+	 * packet, it would stall again in every cycle (same queue, same accumulators).
+	 */
+	if (c->fire_q >= 0 && c->blocked_q == x && c->stall_x == x && c->took_x != x)
+		c->stalled_q = x;
+	if (((c->q_len > 0 || c->rel.len > 0) && c->blocked_q == UINT64_MAX) ||
+	    (c->fire_q >= 0 && c->stalled_q == UINT64_MAX) || c->pick_q >= 0)
 		next = nx;
 	if (c->fifo.len > 0) {
 		uint64_t a = spk_unit_fifo_next(&c->fifo);
@@ -1172,12 +1233,21 @@ void spk_core_eval(struct spk_core *c, uint64_t x, const struct spk_unit_port *p
 
 	assert(!c->started || x > c->last_x);
 	assert(x <= c->next_q);		/* the caller skipped a cycle with work */
-	if (x < c->next_q) {		/* nothing to do */
+	if (c->blocked_q != UINT64_MAX) {
+		/* woken (its NI may take a packet, or other work): it would have offered its
+		 * packet in every cycle it slept through, and been refused */
+		c->st.send_refused += x - c->blocked_q - 1;
+		c->blocked_q = UINT64_MAX;
+		if (c->stalled_q != UINT64_MAX) {
+			c->st.fire_stalls += x - c->stalled_q - 1;
+			c->stalled_q = UINT64_MAX;
+		}
+	} else if (x < c->next_q) {	/* nothing to do */
 		c->started = true;
 		c->last_x = x;
 		return;
 	}
-	send(c, port);
+	send(c, x, port);
 	fire(c, x, qfree, port);
 	receive(c, x, port);
 	c->started = true;
@@ -1188,6 +1258,11 @@ void spk_core_eval(struct spk_core *c, uint64_t x, const struct spk_unit_port *p
 uint64_t spk_core_next_cycle(const struct spk_core *c)
 {
 	return c->next_q;
+}
+
+void spk_core_set_ni_wake(struct spk_core *c, bool on)
+{
+	c->ni_wake = on;
 }
 
 bool spk_core_quiet(const struct spk_core *c)

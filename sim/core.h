@@ -150,6 +150,12 @@ struct spk_unit_fifo {
 int spk_unit_fifo_init(struct spk_unit_fifo *f, uint32_t cap_flits);	/* 0 or -ENOMEM */
 void spk_unit_fifo_fini(struct spk_unit_fifo *f);
 void spk_unit_fifo_push(struct spk_unit_fifo *f, const struct spk_packet *p, uint64_t arrival);
+/* Ring index i (< 2·cap) wrapped into [0, cap): no division on the hot paths. */
+static inline uint32_t spk_ring_wrap(uint32_t i, uint32_t cap)
+{
+	return i >= cap ? i - cap : i;
+}
+
 /* Removes the head packet and returns its credits through port (in the current cycle). */
 void spk_unit_fifo_pop(struct spk_unit_fifo *f, const struct spk_unit_port *port);
 
@@ -284,6 +290,16 @@ void spk_core_eval(struct spk_core *c, uint64_t x, const struct spk_unit_port *p
 
 /* The next cycle with work, UINT64_MAX when idle until a delivery. */
 uint64_t spk_core_next_cycle(const struct spk_core *c);
+
+/*
+ * NI wake-ups (off by default). On: the caller promises to evaluate the core in the first cycle
+ * in which its NI can accept a packet again after a refusal (the NoC's SPK_NOC_STOP_AT_NI_READY
+ * and spk_noc_ni_ready()). A core whose packet was refused then sleeps until that cycle (or
+ * until other work) instead of offering the packet every cycle, and counts the offers of the
+ * cycles it slept through as refused (send_refused): every count and cycle is what a core
+ * evaluated every cycle gives. Off: a core with something to send wants every cycle.
+ */
+void spk_core_set_ni_wake(struct spk_core *c, bool on);
 
 /* True if nothing is in flight in the core: empty FIFO and queue, no fire, no pending release. */
 bool spk_core_quiet(const struct spk_core *c);

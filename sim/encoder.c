@@ -239,7 +239,7 @@ static void queue_push(struct spk_encoder *e, uint8_t kind, uint32_t route, uint
 		       int32_t value, uint64_t image)
 {
 	assert(e->q_len < e->cfg.output_queue);
-	e->q[(e->q_head + e->q_len++) % e->cfg.output_queue] =
+	e->q[spk_ring_wrap(e->q_head + e->q_len++, e->cfg.output_queue)] =
 		(struct qentry){ kind, route, axon, value, image };
 	if (e->q_len > e->st.queue_peak)
 		e->st.queue_peak = e->q_len;
@@ -356,7 +356,7 @@ static void send(struct spk_encoder *e, const struct spk_unit_port *port)
 		return;
 	}
 	e->send_pos_q = 0;
-	e->q_head = (e->q_head + 1) % e->cfg.output_queue;
+	e->q_head = spk_ring_wrap(e->q_head + 1, e->cfg.output_queue);
 	e->q_len--;
 }
 

@@ -5,8 +5,10 @@ noinst_LTLIBRARIES += %D%/libsim.la
 %C%_libsim_la_SOURCES = %D%/router.c %D%/router.h %D%/noc.c %D%/noc.h \
 	%D%/sched.c %D%/sched.h %D%/rng.h \
 	%D%/core.c %D%/core.h %D%/attn.c %D%/attn.h %D%/encoder.c %D%/encoder.h \
-	%D%/readout.c %D%/readout.h %D%/chip.c %D%/chip.h %D%/sim_cmd.c
+	%D%/readout.c %D%/readout.h %D%/chip.c %D%/chip.h %D%/jobs.c %D%/jobs.h \
+	%D%/sim_cmd.c
 EXTRA_DIST += %D%/README.md
+include %D%/systemc/local.mk
 
 # Unit tests (cmocka).
 SIM_TEST_LIBS = sim/libsim.la arch/libarch.la util/libutil.la $(CMOCKA_LIBS) $(INIH_LIBS)
@@ -46,6 +48,14 @@ TESTS += tests/unit/test_chip
 TESTS += tests/cli/sim.sh
 EXTRA_DIST += tests/cli/sim.sh
 
+# Segments over worker processes: the runner (sim/jobs.c), and `spikechip sim --jobs N` giving
+# the same report and trace for every N (tests/cli/sim_jobs.sh).
+check_PROGRAMS += tests/unit/test_jobs
+tests_unit_test_jobs_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_jobs_LDADD = $(SIM_TEST_LIBS)
+TESTS += tests/unit/test_jobs tests/cli/sim_jobs.sh
+EXTRA_DIST += tests/cli/sim_jobs.sh
+
 
 # `make bench`: NoC simulation speed and latency against offered load (8x8, uniform random).
 EXTRA_PROGRAMS += %D%/bench_noc
@@ -56,3 +66,13 @@ bench-noc: %D%/bench_noc$(EXEEXT)
 	./%D%/bench_noc$(EXEEXT)
 	./%D%/bench_noc$(EXEEXT) 8 2
 .PHONY: bench-noc
+
+# `make bench`: the native chip simulation against the integer reference on the same images
+# (sim/bench_chip.c, doc/performance.md): SOPs/s, their ratio, s/image, peak RSS. The shipped
+# model if present, else the tiny fixture; SPK_BENCH_MODEL=FILE and SPK_BENCH_IMAGES=N override.
+EXTRA_PROGRAMS += %D%/bench_chip
+CLEANFILES += %D%/bench_chip$(EXEEXT)
+bench: bench-chip
+bench-chip: %D%/bench_chip$(EXEEXT) spikechip$(EXEEXT)
+	./%D%/bench_chip$(EXEEXT) ./spikechip$(EXEEXT) $(abs_top_srcdir)
+.PHONY: bench-chip

@@ -3,17 +3,33 @@
  * §2–5).
  *
  * Which routers are evaluated. A router is evaluated in cycle x only if it may act in x: its
- * oldest flit in some input is ready (ready <= x), or its NI is sending. Each router with work
- * is scheduled for one cycle (sched_at) in a timing wheel of P + 2 buckets — every cycle a
- * router can be scheduled for lies in [now, now + P + 1] — and rescheduled after each
- * evaluation from what it reports (spk_router_out.next: x + 1 while a ready flit is blocked).
- * Cycles with an empty bucket are jumped over; an empty wheel is an idle network.
+ * oldest flit in some input is ready (ready <= x) and could leave, or its NI is sending. Each
+ * router with work is scheduled for one cycle (sched_at) in a timing wheel of P + 2 buckets,
+ * rounded up to a power of two — every cycle a router can be scheduled for lies in
+ * [now, now + P + 1] — and rescheduled after each evaluation from what it reports
+ * (spk_router_out.next). Cycles with an empty bucket are jumped over; an empty wheel is an idle
+ * network.
+ *
+ * Blocked routers sleep. A router that granted nothing although some head flits were ready
+ * (no credit, or the output owned by another packet) would do exactly the same in every later
+ * cycle until a credit reaches an output its ready heads request, or another head flit becomes
+ * ready (spk_router_out.wake): nothing else can change its state. So it is not rescheduled for
+ * x + 1 but for its wake cycle, and a credit on a requested output (from a neighbour's grant,
+ * or the unit's ejection credits) schedules it for the cycle after; the stall cycles it slept
+ * through (its ready heads, every cycle) are added when it is next evaluated, or when the
+ * statistics are read. A flit written behind another one does not schedule its router: it
+ * cannot act before the one ahead leaves. An NI without credit waits for its router to grant
+ * the local input, which the flits there schedule.
+ *
+ * Refused injections. A unit whose packet was refused may sleep until its NI can take one
+ * (spk_noc_ni_ready(), SPK_NOC_STOP_AT_NI_READY): only an evaluated router's NI changes, so
+ * after each cycle the refused tiles among the evaluated routers whose NI is free are listed.
  *
  * One cycle x, for the routers of bucket x:
  *   1. evaluate: the NI writes its next flit into the router's local input (ready x + P) if it
  *      holds a credit (a packet's head flit is written by spk_noc_inject() itself, so a
- *      one-flit packet costs no evaluation in its injection cycle), then spk_router_eval() decides and commits the router's own state; every
- *      router's outputs are kept aside;
+ *      one-flit packet costs no evaluation in its injection cycle), then spk_router_eval()
+ *      decides and commits the router's own state; every router's outputs are kept aside;
  *   2. commit: flits sent on links are written straight into the downstream input buffers with
  *      ready = x + 1 + P (spk_router_accept(): the link register and buffer write of the
  *      contract, with nothing observable in between), credits go to the upstream routers or
@@ -56,10 +72,16 @@ struct spk_noc {
 	uint16_t *ni_next_q;		/* [n] its next flit */
 	int32_t *ni_credit_q;		/* [n] free slots in the router's local input */
 	uint64_t *ni_sent_q;		/* [n] last cycle the NI sent a flit (one per cycle) */
+	uint64_t *ni_refused_at;	/* [n] cycle of the last refused injection, or UINT64_MAX */
+	uint8_t *ni_waiting;		/* [n] 1: refused, not yet reported ready */
+	uint32_t *ni_ready;		/* [n] tiles reported ready after the last evaluated cycle */
+	uint32_t n_ready;
+	bool gap_refusals;		/* SPK_NOC_STOP_AT_NI_READY seen: count slept-through offers */
 
 	/* Timing wheel: bucket b holds the routers scheduled for the one cycle c with
 	 * c mod wheel == b among [now, now + wheel). */
-	uint32_t wheel;			/* P + 2 */
+	uint32_t wheel;			/* P + 2 rounded up to a power of two (a mask, no division) */
+	uint32_t wheel_mask;		/* wheel − 1 */
 	uint32_t *bucket;		/* [wheel·n] router ids */
 	uint32_t *bucket_len;		/* [wheel] */
 	uint32_t *bucket_pos;		/* [n] index of the router in its bucket */
@@ -67,6 +89,14 @@ struct spk_noc {
 	uint32_t n_sched;		/* routers scheduled */
 	uint32_t *cur;			/* [n] routers evaluated in the current cycle */
 	struct spk_router_out *out;	/* [n] their outputs */
+
+	/* Blocked routers: evaluated in cycle blk_since[r], they granted nothing although
+	 * blk_stalls[r] head flits were ready. Until a credit reaches one of their outputs or
+	 * another head flit becomes ready they would do the same in every cycle, so they sleep,
+	 * and their stall cycles are counted when they wake (or read: pending_stalls()). */
+	uint64_t *blk_since;		/* [n] or UINT64_MAX: not blocked */
+	uint8_t *blk_stalls;		/* [n] */
+	uint8_t *blk_want;		/* [n] the outputs its ready heads wait for a credit on */
 
 	/* Ejection credits given back in cycle now, added at its end. */
 	uint32_t *eject_pending;	/* [n] */
@@ -123,7 +153,10 @@ struct spk_noc *spk_noc_create(const struct spk_noc_config *cfg)
 			    cfg->router_stages) < 0)
 		goto out_free_noc;
 	noc->pkt_cap = n * (PORTS * cfg->buffer_flits + 1);
-	noc->wheel = cfg->router_stages + 2;
+	noc->wheel = 1;
+	while (noc->wheel < cfg->router_stages + 2)
+		noc->wheel *= 2;
+	noc->wheel_mask = noc->wheel - 1;
 	noc->pkt = malloc((size_t)noc->pkt_cap * sizeof(*noc->pkt));
 	noc->pkt_inject = malloc((size_t)noc->pkt_cap * sizeof(*noc->pkt_inject));
 	noc->pkt_free = malloc((size_t)noc->pkt_cap * sizeof(*noc->pkt_free));
@@ -131,12 +164,18 @@ struct spk_noc *spk_noc_create(const struct spk_noc_config *cfg)
 	noc->ni_next_q = calloc(n, sizeof(*noc->ni_next_q));
 	noc->ni_credit_q = malloc(n * sizeof(*noc->ni_credit_q));
 	noc->ni_sent_q = malloc(n * sizeof(*noc->ni_sent_q));
+	noc->ni_refused_at = malloc(n * sizeof(*noc->ni_refused_at));
+	noc->ni_waiting = calloc(n, sizeof(*noc->ni_waiting));
+	noc->ni_ready = malloc(n * sizeof(*noc->ni_ready));
 	noc->bucket = malloc((size_t)noc->wheel * n * sizeof(*noc->bucket));
 	noc->bucket_len = calloc(noc->wheel, sizeof(*noc->bucket_len));
 	noc->bucket_pos = malloc(n * sizeof(*noc->bucket_pos));
 	noc->sched_at = malloc(n * sizeof(*noc->sched_at));
 	noc->cur = malloc(n * sizeof(*noc->cur));
 	noc->out = malloc(n * sizeof(*noc->out));
+	noc->blk_since = malloc(n * sizeof(*noc->blk_since));
+	noc->blk_stalls = calloc(n, sizeof(*noc->blk_stalls));
+	noc->blk_want = calloc(n, sizeof(*noc->blk_want));
 	noc->eject_pending = calloc(n, sizeof(*noc->eject_pending));
 	noc->eject_cap = calloc(n, sizeof(*noc->eject_cap));
 	noc->pending_tiles = malloc(n * sizeof(*noc->pending_tiles));
@@ -147,6 +186,8 @@ struct spk_noc *spk_noc_create(const struct spk_noc_config *cfg)
 	    noc->ni_pkt_q == NULL || noc->ni_next_q == NULL || noc->ni_credit_q == NULL || noc->ni_sent_q == NULL ||
 	    noc->bucket == NULL || noc->bucket_len == NULL || noc->bucket_pos == NULL ||
 	    noc->sched_at == NULL || noc->cur == NULL || noc->out == NULL ||
+	    noc->blk_since == NULL || noc->blk_stalls == NULL || noc->blk_want == NULL ||
+	    noc->ni_refused_at == NULL || noc->ni_waiting == NULL || noc->ni_ready == NULL ||
 	    noc->eject_pending == NULL ||
 	    noc->eject_cap == NULL || noc->pending_tiles == NULL || noc->deliv == NULL ||
 	    noc->link_count == NULL)
@@ -159,6 +200,8 @@ struct spk_noc *spk_noc_create(const struct spk_noc_config *cfg)
 		noc->ni_credit_q[t] = (int32_t)cfg->buffer_flits;
 		noc->sched_at[t] = UINT64_MAX;
 		noc->ni_sent_q[t] = UINT64_MAX;
+		noc->blk_since[t] = UINT64_MAX;
+		noc->ni_refused_at[t] = UINT64_MAX;
 		spk_noc_set_eject_capacity(noc, t, cfg->eject_flits);
 	}
 	return noc;
@@ -183,12 +226,18 @@ void spk_noc_destroy(struct spk_noc *noc)
 	free(noc->ni_next_q);
 	free(noc->ni_credit_q);
 	free(noc->ni_sent_q);
+	free(noc->ni_refused_at);
+	free(noc->ni_waiting);
+	free(noc->ni_ready);
 	free(noc->bucket);
 	free(noc->bucket_len);
 	free(noc->bucket_pos);
 	free(noc->sched_at);
 	free(noc->cur);
 	free(noc->out);
+	free(noc->blk_since);
+	free(noc->blk_stalls);
+	free(noc->blk_want);
 	free(noc->eject_pending);
 	free(noc->eject_cap);
 	free(noc->pending_tiles);
@@ -220,7 +269,7 @@ static void schedule(struct spk_noc *noc, uint32_t r, uint64_t c)
 	assert(c >= noc->now && c < noc->now + noc->wheel);
 	if (old != UINT64_MAX) {
 		/* Take it out of its later bucket (the last entry fills the hole). */
-		uint32_t ob = (uint32_t)(old % noc->wheel), i = noc->bucket_pos[r];
+		uint32_t ob = (uint32_t)old & noc->wheel_mask, i = noc->bucket_pos[r];
 		uint32_t last = noc->bucket[(size_t)ob * noc->n + --noc->bucket_len[ob]];
 
 		noc->bucket[(size_t)ob * noc->n + i] = last;
@@ -228,10 +277,21 @@ static void schedule(struct spk_noc *noc, uint32_t r, uint64_t c)
 	} else {
 		noc->n_sched++;
 	}
-	b = (uint32_t)(c % noc->wheel);
+	b = (uint32_t)c & noc->wheel_mask;
 	noc->bucket_pos[r] = noc->bucket_len[b];
 	noc->bucket[(size_t)b * noc->n + noc->bucket_len[b]++] = r;
 	noc->sched_at[r] = c;
+}
+
+/*
+ * A credit reached output o of router r in the cycle now: a router blocked on that output wakes
+ * in now + 1 (a credit for an output no ready head requests changes nothing it can do: a head
+ * held behind an owned output waits for the owner's flits, whose arrival schedules it).
+ */
+static inline void credit_wake(struct spk_noc *noc, uint32_t r, unsigned o)
+{
+	if (noc->blk_since[r] != UINT64_MAX && (noc->blk_want[r] >> o & 1u))
+		schedule(noc, r, noc->now + 1);
 }
 
 /* The NI of tile r drives its next flit onto the local input in cycle x, if it has credit. */
@@ -276,8 +336,18 @@ int spk_noc_inject(struct spk_noc *noc, const struct spk_packet *p)
 	/* A unit frees its input only for whole packets: a longer one could never arrive. */
 	assert((noc->eject_cap[p->dst] == 0 || p->flits <= noc->eject_cap[p->dst]) &&
 	       "packet longer than the destination unit's input capacity");
+	if (noc->ni_refused_at[p->src] != UINT64_MAX) {
+		/* offered again after a refusal: count the offers of the cycles slept through */
+		uint64_t since = noc->ni_refused_at[p->src];
+
+		if (noc->gap_refusals && noc->now > since)
+			noc->st.inject_refused += noc->now - since - 1;
+		noc->ni_refused_at[p->src] = UINT64_MAX;
+	}
 	if (!spk_noc_can_inject(noc, p->src)) {
 		noc->st.inject_refused++;
+		noc->ni_refused_at[p->src] = noc->now;
+		noc->ni_waiting[p->src] = 1;
 		return -EAGAIN;
 	}
 	assert(noc->n_free > 0 && "packet table full: its size bound is wrong");
@@ -314,6 +384,7 @@ static void apply_eject_credits(struct spk_noc *noc)
 		*c += (int32_t)noc->eject_pending[t];
 		assert((uint32_t)*c <= noc->eject_cap[t] && "more ejection credit returned than taken");
 		noc->eject_pending[t] = 0;
+		credit_wake(noc, t, SPK_PORT_LOCAL);
 	}
 	noc->n_pending = 0;
 }
@@ -324,8 +395,8 @@ static void deliver(struct spk_noc *noc, uint32_t slot, uint64_t x)
 	const struct spk_packet *p = &noc->pkt[slot];
 	struct spk_noc_delivery *d;
 	uint64_t lat;
-	uint32_t sx = p->src % noc->cfg.mesh_x, sy = p->src / noc->cfg.mesh_x;
-	uint32_t dx = p->dst % noc->cfg.mesh_x, dy = p->dst / noc->cfg.mesh_x;
+	uint32_t sx = noc->rt.tile_x[p->src], sy = noc->rt.tile_y[p->src];
+	uint32_t dx = noc->rt.tile_x[p->dst], dy = noc->rt.tile_y[p->dst];
 
 	if (noc->deliv_len == noc->deliv_cap) {
 		size_t cap = noc->deliv_cap * 2;
@@ -365,16 +436,31 @@ static void sort_deliveries(struct spk_noc_delivery *d, size_t n)
 	}
 }
 
+/* Sorts a few tile ids (insertion sort). */
+static void sort_u32(uint32_t *a, uint32_t n)
+{
+	for (uint32_t i = 1; i < n; i++) {
+		uint32_t v = a[i], j = i;
+
+		while (j > 0 && a[j - 1] > v) {
+			a[j] = a[j - 1];
+			j--;
+		}
+		a[j] = v;
+	}
+}
+
 /* Evaluates cycle noc->now for the routers scheduled in it, and commits it. */
 static void eval_cycle(struct spk_noc *noc)
 {
 	const uint64_t x = noc->now;
 	const uint32_t mesh_x = noc->cfg.mesh_x;
 	const uint64_t arrive_ready = x + 1 + noc->cfg.router_stages;
-	uint32_t b = (uint32_t)(x % noc->wheel), n_cur = noc->bucket_len[b];
+	uint32_t b = (uint32_t)x & noc->wheel_mask, n_cur = noc->bucket_len[b];
 	uint32_t *cur = noc->cur;
 	size_t deliv0 = noc->deliv_len;
 
+	noc->n_ready = 0;
 	memcpy(cur, noc->bucket + (size_t)b * noc->n, n_cur * sizeof(*cur));
 	noc->bucket_len[b] = 0;
 	noc->n_sched -= n_cur;
@@ -385,9 +471,20 @@ static void eval_cycle(struct spk_noc *noc)
 		struct spk_router_out *o = &noc->out[i];
 
 		noc->sched_at[r] = UINT64_MAX;
+		if (noc->blk_since[r] != UINT64_MAX) {
+			/* it stalled the same way in every cycle it slept through */
+			noc->st.stall_cycles += (x - noc->blk_since[r] - 1) * noc->blk_stalls[r];
+			noc->blk_since[r] = UINT64_MAX;
+		}
 		ni_send(noc, r, x);
 		spk_router_eval(&noc->rt, r, x, NULL, o);
 		noc->st.stall_cycles += o->stalls;
+		if (o->valid == 0 && o->stalls != 0) {
+			/* granted nothing: sleeps until a credit or a new ready head (step 3) */
+			noc->blk_since[r] = x;
+			noc->blk_stalls[r] = o->stalls;
+			noc->blk_want[r] = o->want;
+		}
 	}
 	noc->st.cycles_evaluated++;
 	noc->st.router_evals += n_cur;
@@ -412,36 +509,56 @@ static void eval_cycle(struct spk_noc *noc)
 			} else {
 				uint32_t nb = spk_router_neighbour(mesh_x, r, port);
 
+				unsigned in = spk_router_opposite(port);
+				bool was_empty = noc->rt.buf_count_q[(size_t)nb * PORTS + in] == 0;
+
 				noc->st.link_flits++;
-				spk_router_accept(&noc->rt, nb, spk_router_opposite(port), f,
-						  arrive_ready);
-				schedule(noc, nb, arrive_ready);
+				spk_router_accept(&noc->rt, nb, in, f, arrive_ready);
+				/* behind another flit it cannot act before that one leaves, and the
+				 * router is scheduled for that one (or sleeps blocked on it) */
+				if (was_empty)
+					schedule(noc, nb, arrive_ready);
 			}
 		}
 		while (credit != 0) {
 			unsigned port = (unsigned)__builtin_ctz(credit);
 
 			credit &= credit - 1;
-			if (port == SPK_PORT_LOCAL)
+			if (port == SPK_PORT_LOCAL) {
 				noc->ni_credit_q[r]++;
-			else
-				spk_router_credit(&noc->rt, spk_router_neighbour(mesh_x, r, port),
-						  spk_router_opposite(port));
+			} else {
+				uint32_t up = spk_router_neighbour(mesh_x, r, port);
+
+				spk_router_credit(&noc->rt, up, spk_router_opposite(port));
+				credit_wake(noc, up, spk_router_opposite(port));
+			}
 		}
 	}
 	apply_eject_credits(noc);
 
-	/* 3. Reschedule: when each router can act next; x + 1 while its NI is sending. */
+	/*
+	 * 3. Reschedule: when each router can act next (a blocked one: when another head flit
+	 * becomes ready, unless a credit wakes it first); x + 1 while its NI has a flit to send
+	 * and the credit for it (without credit the NI waits for this router to grant its local
+	 * input, which needs a ready flit there: the router is scheduled for that).
+	 */
 	noc->now = x + 1;
 	for (uint32_t i = 0; i < n_cur; i++) {
 		uint32_t r = cur[i];
-		uint64_t next = noc->out[i].next;
+		uint64_t next = noc->blk_since[r] == x ? noc->out[i].wake : noc->out[i].next;
 
-		if (noc->ni_pkt_q[r] != NO_PACKET)
+		if (noc->ni_pkt_q[r] != NO_PACKET && noc->ni_credit_q[r] > 0)
 			next = x + 1;
 		if (next != UINT64_MAX)
 			schedule(noc, r, next);
+		/* only an evaluated router's NI changes: report the refused ones it freed */
+		if (noc->ni_waiting[r] && spk_noc_can_inject(noc, r)) {
+			noc->ni_waiting[r] = 0;
+			noc->ni_ready[noc->n_ready++] = r;
+		}
 	}
+	if (noc->n_ready > 1)
+		sort_u32(noc->ni_ready, noc->n_ready);
 	if (noc->deliv_len - deliv0 > 1)
 		sort_deliveries(noc->deliv + deliv0, noc->deliv_len - deliv0);
 }
@@ -452,19 +569,24 @@ static uint64_t first_scheduled(const struct spk_noc *noc)
 	if (noc->n_sched == 0)
 		return UINT64_MAX;
 	for (uint64_t c = noc->now; ; c++)
-		if (noc->bucket_len[c % noc->wheel] > 0)
+		if (noc->bucket_len[(uint32_t)c & noc->wheel_mask] > 0)
 			return c;
 }
 
 int spk_noc_run(struct spk_noc *noc, uint64_t until, unsigned flags)
 {
+	if (flags & SPK_NOC_STOP_AT_NI_READY)
+		noc->gap_refusals = true;
+	noc->n_ready = 0;
 	while (noc->now < until) {
 		uint64_t c = first_scheduled(noc);
 		size_t before;
 
 		if (c > noc->now) {
-			/* Nothing happens before c: jump (credits given in `now` first). */
+			/* Nothing happens before c: jump (credits given in `now` first; they may
+			 * wake a blocked router in now + 1). */
 			apply_eject_credits(noc);
+			c = first_scheduled(noc);
 			noc->now = c < until ? c : until;
 			continue;
 		}
@@ -472,13 +594,42 @@ int spk_noc_run(struct spk_noc *noc, uint64_t until, unsigned flags)
 		eval_cycle(noc);
 		if ((flags & SPK_NOC_STOP_AT_DELIVERY) && noc->deliv_len > before)
 			break;
+		if ((flags & SPK_NOC_STOP_AT_NI_READY) && noc->n_ready > 0)
+			break;
 	}
 	return 0;
 }
 
 uint64_t spk_noc_next_cycle(const struct spk_noc *noc)
 {
-	return first_scheduled(noc);
+	uint64_t c = first_scheduled(noc);
+
+	/* Ejection credits given in `now` wake a blocked router in now + 1. */
+	if (c > noc->now + 1)
+		for (uint32_t i = 0; i < noc->n_pending; i++) {
+			uint32_t t = noc->pending_tiles[i];
+
+			if (noc->blk_since[t] != UINT64_MAX && (noc->blk_want[t] & 1u))
+				return noc->now + 1;
+		}
+	return c;
+}
+
+/* Stall cycles of the blocked routers that slept through cycles before now. */
+static uint64_t pending_stalls(const struct spk_noc *noc)
+{
+	uint64_t s = 0;
+
+	for (uint32_t r = 0; r < noc->n; r++)
+		if (noc->blk_since[r] != UINT64_MAX && noc->now > noc->blk_since[r] + 1)
+			s += (noc->now - noc->blk_since[r] - 1) * noc->blk_stalls[r];
+	return s;
+}
+
+const uint32_t *spk_noc_ni_ready(const struct spk_noc *noc, size_t *n)
+{
+	*n = noc->n_ready;
+	return noc->ni_ready;
 }
 
 bool spk_noc_idle(const struct spk_noc *noc)
@@ -507,6 +658,7 @@ size_t spk_noc_collect(struct spk_noc *noc, struct spk_noc_delivery *out, size_t
 void spk_noc_get_stats(const struct spk_noc *noc, struct spk_noc_stats *st)
 {
 	*st = noc->st;
+	st->stall_cycles += pending_stalls(noc);
 	st->cycles = noc->now;
 	st->buffer_peak = noc->rt.buf_peak;
 	st->busiest_link = 0;

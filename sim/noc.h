@@ -13,15 +13,17 @@
  * scheduler when the NoC next has work.
  *
  * Event-driven: a router is evaluated only in the cycles in which it can act (a flit at the
- * head of one of its inputs is ready, or its NI is sending); every other cycle is jumped over,
- * and an empty network costs nothing. The results are exactly those of evaluating every router
+ * head of one of its inputs is ready and not blocked, or its NI is sending); every other cycle
+ * is jumped over, and an empty network costs nothing. A blocked router sleeps until a credit
+ * or a newly ready flit can change what it does, and its stall cycles are counted as if it had
+ * been evaluated every cycle. The results are exactly those of evaluating every router
  * every cycle (tests/unit/test_noc.c checks it against such a naive model).
  *
  * Deterministic: evaluation order never matters (two-phase), and deliveries of one cycle are
  * reported in tile order.
  *
  * Memory: everything is allocated by spk_noc_create(): router state, a timing wheel of
- * router_stages + 2 cycles, a packet table sized for the most packets the network can hold,
+ * router_stages + 2 cycles (rounded up to a power of two), a packet table sized for the most packets the network can hold,
  * and room for one cycle of deliveries. Running never allocates, except that the delivery list
  * grows if the caller lets deliveries pile up without collecting them.
  *
@@ -97,6 +99,15 @@ struct spk_noc_stats {
 
 /* Stop spk_noc_run() after the first cycle that delivered a packet. */
 #define SPK_NOC_STOP_AT_DELIVERY 1u
+/*
+ * Stop spk_noc_run() also after the first cycle at whose end the NI of a tile whose injection
+ * was refused can accept a packet again (spk_noc_ni_ready() lists them). Passing it says the
+ * caller evaluates each such tile's unit in that cycle and lets a refused unit sleep until
+ * then instead of offering its packet every cycle: from then on, a refused unit's next offer
+ * at cycle y counts the cycles it slept through since its last refusal at x (y − x − 1) as
+ * refused offers too, so inject_refused is what a unit offering every cycle would have got.
+ */
+#define SPK_NOC_STOP_AT_NI_READY 2u
 
 struct spk_noc;
 
@@ -140,6 +151,13 @@ void spk_noc_eject_credit(struct spk_noc *noc, uint32_t tile, uint32_t flits);
  * delivered a packet (now == that packet's arrival cycle). Returns 0.
  */
 int spk_noc_run(struct spk_noc *noc, uint64_t until, unsigned flags);
+
+/*
+ * The tiles whose injection was refused and whose NI can accept a packet from cycle now on (the
+ * last evaluated cycle freed it), in tile order; *n of them. Valid until the next
+ * spk_noc_run(). Owned by the NoC.
+ */
+const uint32_t *spk_noc_ni_ready(const struct spk_noc *noc, size_t *n);
 
 /* The earliest cycle >= now at which the NoC has work; UINT64_MAX if it holds nothing. */
 uint64_t spk_noc_next_cycle(const struct spk_noc *noc);

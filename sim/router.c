@@ -124,7 +124,7 @@ void spk_router_eval(struct spk_router *rt, uint32_t r, uint64_t cycle,
 	unsigned occ = rt->occ_q[r];
 	unsigned reqm[PORTS] = { 0 };	/* inputs requesting each output */
 	unsigned ready_mask = 0, want = 0, grants = 0;
-	uint64_t next = UINT64_MAX;
+	uint64_t next = UINT64_MAX, wake = UINT64_MAX;
 
 	out->valid = 0;
 	out->credit = 0;
@@ -152,6 +152,8 @@ void spk_router_eval(struct spk_router *rt, uint32_t r, uint64_t cycle,
 		reqm[o] |= 1u << p;
 		want |= 1u << o;
 	}
+
+	out->want = (uint8_t)want;
 
 	/*
 	 * 2. Switch allocation and 3. traversal. A held output is requested only by its owner
@@ -211,19 +213,22 @@ void spk_router_eval(struct spk_router *rt, uint32_t r, uint64_t cycle,
 	}
 	rt->occ_q[r] = (uint8_t)occ;
 
-	/* When this router can next act on what it holds: its earliest ready head flit. */
+	/*
+	 * When this router can next act on what it holds: its earliest ready head flit (next), and
+	 * the earliest head flit that is not ready yet (wake: what a router that granted nothing
+	 * waits for, besides credits).
+	 */
 	for (unsigned m = occ; m != 0; m &= m - 1) {
 		unsigned p = (unsigned)__builtin_ctz(m);
 		uint64_t rdy = ready[(size_t)p * B + head[p]];
 
-		if (rdy <= cycle + 1) {
+		if (rdy <= cycle)
 			next = cycle + 1;
-			break;
-		}
-		if (rdy < next)
-			next = rdy;
+		else if (rdy < wake)
+			wake = rdy;
 	}
-	out->next = next;
+	out->next = next < wake ? next : wake;
+	out->wake = wake;
 }
 
 void spk_router_accept(struct spk_router *rt, uint32_t r, unsigned p, const struct spk_flit *f,

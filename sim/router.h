@@ -92,9 +92,14 @@ struct spk_router_out {
 	uint8_t valid;			/* bit o: a flit leaves on output o */
 	uint8_t credit;			/* bit p: a flit left input p: one credit to its sender */
 	uint8_t stalls;			/* inputs whose ready head flit did not leave */
+	uint8_t want;			/* bit o: a ready head flit requested output o */
 	struct spk_flit flit[SPK_ROUTER_PORTS];
 	uint64_t next;			/* earliest cycle this router can act again on what it holds
 					 * (UINT64_MAX when its buffers are empty) */
+	uint64_t wake;			/* earliest cycle > this one in which a head flit that is
+					 * not ready in this cycle becomes ready (UINT64_MAX: none).
+					 * A router that granted nothing is in the same state in
+					 * every later cycle until then, or until a credit arrives */
 };
 
 /*

@@ -8,7 +8,17 @@
  * was compiled from (--model; its CRC must be the one the image records), and compares every
  * spike of every population and timestep and every class as images come out of the chip; the
  * first divergence stops the run (exit 1). --trace writes the chip's spikes as a trace that
- * `spikechip trace diff` compares with `spikechip ref --trace`.
+ * `spikechip trace diff` compares with `spikechip ref --trace`. --engine systemc runs each chip
+ * through the SystemC engine (sim/systemc/sc_chip.h) instead of the native loop: same results.
+ *
+ * Segments and jobs. The run is cut into segments of --segment S consecutive images (default
+ * 100), each run on a fresh, empty chip: an image's latency depends on the images ahead of it
+ * in the pipeline, so the segment, not the run, is the unit of independence. --jobs N runs the
+ * segments over N processes (sim/jobs.h); the parent merges every segment's per-image results,
+ * counts, energy, NoC and per-unit statistics in segment order, so the report (all but the
+ * simulator's own speed) and the trace are the same bytes for every N. With --trace and N > 1,
+ * each segment's spikes go to a part trace in a private directory next to the trace, which the
+ * parent copies into the trace in order.
  *
  * Order of work, as `spikechip ref`: parse options, load and check every input (image, arch,
  * model, data set), build the chip, open the outputs (temporary files), run, then commit. A bad
@@ -27,9 +37,12 @@
 #include "models/quant.h"
 #include "models/ref.h"
 #include "sim/chip.h"
+#include "sim/jobs.h"
+#include "sim/systemc/sc_chip.h"
 #include "traces/trace.h"
 #include "util/util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -45,6 +58,10 @@
 #define PAPER_MAC_PJ 4.6
 #define PAPER_AC_PJ 0.9
 
+/* Images per segment unless --segment says otherwise; the most --jobs. */
+#define SIM_SEGMENT_DEFAULT 100u
+#define SIM_JOBS_MAX 1024
+
 struct sim_opts {
 	const char *image;
 	const char *model;
@@ -55,6 +72,9 @@ struct sim_opts {
 	const char *trace;
 	bool check;
 	uint32_t images;	/* 0: all */
+	uint32_t jobs;		/* processes (default 1) */
+	uint32_t segment;	/* images per segment (default SIM_SEGMENT_DEFAULT) */
+	bool systemc;		/* --engine systemc */
 };
 
 /* What the image hook needs: the reference, the trace, progress. */
@@ -74,6 +94,28 @@ struct sim_run {
 	char divergence[512];
 	bool show;
 	double t0, last;
+	/* segments: this one's first image and progress handle; the whole run's shape */
+	uint32_t base;
+	struct spk_jobs_worker *worker;
+	const struct spk_arch *arch;
+	uint32_t seg, n_segs, jobs;
+	bool systemc;			/* run through the SystemC engine */
+	spk_trace_writer *trace_out;	/* the trace; segments write here, or to parts */
+	char *part_dir;			/* jobs > 1 with a trace: the parts' directory */
+	/* merged in segment order by the parent */
+	struct spk_chip_result *res;	/* [n] */
+	struct spk_chip_stats total;
+	uint64_t *link_sum;		/* [n_tiles·5] */
+	uint64_t *busy_sum;		/* [n_tiles] */
+	uint32_t seg_span_n;		/* steady-state intervals over all segments */
+	uint64_t seg_span_cycles;
+};
+
+/* One segment's result, as a worker sends it: this, then res[n], links[n_links], busy[n_tiles]. */
+struct seg_blob {
+	uint32_t first, n;
+	uint32_t n_links, n_tiles;
+	struct spk_chip_stats st;
 };
 
 static void sim_usage(FILE *f)
@@ -81,7 +123,8 @@ static void sim_usage(FILE *f)
 	fprintf(f,
 		"usage: spikechip sim IMAGE [--arch FILE] [--model FILE] [--images N]\n"
 		"                     [--data IDX [--labels IDX]] [--check] [--trace FILE]\n"
-		"                     [--json FILE]\n"
+		"                     [--json FILE] [--segment S] [--jobs N]\n"
+		"                     [--engine native|systemc]\n"
 		"\n"
 		"Runs a chip image (.spki, from 'spikechip map') cycle by cycle over a data set and\n"
 		"reports accuracy, latency, throughput, SOPs, energy per image and its breakdown,\n"
@@ -89,8 +132,9 @@ static void sim_usage(FILE *f)
 		"\n"
 		"options:\n"
 		"  --arch FILE        architecture for timing and energy (INI file, or a preset name:\n"
-		"                     small, default, large); its mapping parameters must be those\n"
-		"                     the image was compiled for (default: the shipped default)\n"
+		"                     small, default, large, loihi); its mapping parameters must be\n"
+		"                     those the image was compiled for (default: the shipped\n"
+		"                     default)\n"
 		"  --model FILE       the model the image was compiled from (required by --check;\n"
 		"                     checked against the CRC the image records)\n"
 		"  --images N         run the first N images (default: all)\n"
@@ -101,11 +145,18 @@ static void sim_usage(FILE *f)
 		"                     stop at the first divergence (exit 1)\n"
 		"  --trace FILE       write the chip's spikes to a trace (.spkt) for 'spikechip trace'\n"
 		"  --json FILE        write the report as JSON\n"
+		"  --segment S        run the images in segments of S (default %u), each from an\n"
+		"                     empty chip: latencies and throughput are those of a segment\n"
+		"  --jobs N           run the segments over N processes (default 1); the report\n"
+		"                     and the trace are the same for every N\n"
+		"  --engine E         native (default), or systemc: the same chip run through the\n"
+		"                     SystemC kernel, an SC_MODULE per block (same cycles, spikes\n"
+		"                     and energy; slower)\n"
 		"  -h, --help         show this help\n"
 		"\n"
 		"exit status: 0 done (and checked); 1 the chip diverged from the reference, or a value\n"
 		"did not fit the chip's widths; 2 a bad option or input file.\n",
-		SPK_FMNIST_DIR);
+		SPK_FMNIST_DIR, SIM_SEGMENT_DEFAULT);
 }
 
 static int parse_opts(int argc, char **argv, struct sim_opts *o)
@@ -119,11 +170,17 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		{ "check", no_argument, NULL, 'c' },
 		{ "trace", required_argument, NULL, 't' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "jobs", required_argument, NULL, 'J' },
+		{ "segment", required_argument, NULL, 'S' },
+		{ "engine", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
+	long v;
 
+	o->jobs = 1;
+	o->segment = SIM_SEGMENT_DEFAULT;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -138,6 +195,26 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		case 'n':
 			if (spk_opt_images("sim", "--images", optarg, &o->images))
 				return SPK_EXIT_USAGE;
+			break;
+		case 'S':
+			if (spk_opt_images("sim", "--segment", optarg, &o->segment))
+				return SPK_EXIT_USAGE;
+			break;
+		case 'J':
+			if (spk_parse_long(optarg, 1, SIM_JOBS_MAX, &v) < 0) {
+				spk_error("sim: --jobs '%s' is not a number of processes (1 to %d)",
+					  optarg, SIM_JOBS_MAX);
+				return SPK_EXIT_USAGE;
+			}
+			o->jobs = (uint32_t)v;
+			break;
+		case 'E':
+			if (strcmp(optarg, "native") != 0 && strcmp(optarg, "systemc") != 0) {
+				spk_error("sim: --engine '%s' is not an engine (native or systemc)",
+					  optarg);
+				return SPK_EXIT_USAGE;
+			}
+			o->systemc = optarg[0] == 's';
 			break;
 		case 'h':
 			sim_usage(stdout);
@@ -207,7 +284,7 @@ static int check_image(struct sim_run *r, uint32_t i, const struct spk_chip_resu
 	if (lg == NULL)
 		return -ENOMEM;
 	memset(r->golden, 0, r->per_t * img->time_steps);
-	cls = spk_ref_run(r->ref, r->pixels + (size_t)i * r->image_bytes, NULL, lg);
+	cls = spk_ref_run(r->ref, r->pixels + (size_t)(r->base + i) * r->image_bytes, NULL, lg);
 	if (lg != logits)
 		free(lg);
 	if (cls < 0)
@@ -244,7 +321,7 @@ static int check_image(struct sim_run *r, uint32_t i, const struct spk_chip_resu
 				}
 				snprintf(r->divergence, sizeof(r->divergence),
 					 "first divergence: image %u, timestep %u, population %s: "
-					 "neuron %u spikes %s (reference %zu spikes, chip %zu)", i, t,
+					 "neuron %u spikes %s (reference %zu spikes, chip %zu)", r->base + i, t,
 					 img->pops[p].name, first,
 					 ref_side ? "in the reference, not on the chip" :
 						    "on the chip, not in the reference", want, n);
@@ -254,8 +331,8 @@ static int check_image(struct sim_run *r, uint32_t i, const struct spk_chip_resu
 		}
 	if ((uint32_t)cls != res->cls) {
 		snprintf(r->divergence, sizeof(r->divergence),
-			 "first divergence: image %u: class %u on the chip, %d in the reference", i,
-			 res->cls, cls);
+			 "first divergence: image %u: class %u on the chip, %d in the reference",
+			 r->base + i, res->cls, cls);
 		r->mismatches++;
 		return -1;
 	}
@@ -264,7 +341,7 @@ static int check_image(struct sim_run *r, uint32_t i, const struct spk_chip_resu
 
 static int trace_image(struct sim_run *r, uint32_t i)
 {
-	if (spk_trace_writer_begin_image(r->tw, i) < 0)
+	if (spk_trace_writer_begin_image(r->tw, r->base + i) < 0)
 		return -1;
 	for (uint32_t t = 0; t < r->img->time_steps; t++)
 		for (uint32_t p = 0; p < r->img->n_pops; p++) {
@@ -288,11 +365,267 @@ static int image_hook(void *ctx, uint32_t i, const struct spk_chip_result *res)
 		snprintf(r->divergence, sizeof(r->divergence), "%s", spk_trace_writer_error(r->tw));
 		return -EIO;
 	}
-	if (r->labels != NULL && res->cls == r->labels[i])
-		r->correct++;
-	if (r->show)
-		progress(r, i + 1, i + 1 == r->n);
+	spk_jobs_tick(r->worker, 1);
 	return 0;
+}
+
+/* ---- segments ------------------------------------------------------------------------------- */
+
+static spk_trace_writer *open_trace(const char *path, const struct spk_image *img);
+
+/* The parent's progress bar over all jobs. */
+static void jobs_progress(void *ctx, uint64_t done)
+{
+	struct sim_run *r = ctx;
+
+	if (r->show)
+		progress(r, (uint32_t)done, done == r->n);
+}
+
+static void seg_range(const struct sim_run *r, uint32_t k, uint32_t *first, uint32_t *n)
+{
+	*first = k * r->seg;
+	*n = r->n - *first < r->seg ? r->n - *first : r->seg;
+}
+
+/*
+ * Runs segment k on a fresh chip (sim/jobs.h's run): its results, statistics, per-link
+ * counts and per-unit busy cycles in one blob; its spikes to the trace or, in a worker, to
+ * the segment's part trace. A divergence or a failed run is exit status 1 with the message.
+ */
+static int run_segment(void *ctx, struct spk_jobs_worker *w, uint32_t k, void **blobp,
+		       size_t *lenp, char *err, size_t errlen)
+{
+	struct sim_run *r = ctx;
+	const struct spk_image *img = r->img;
+	uint32_t first, n, n_links = img->n_tiles * 5;
+	struct spk_chip *chip;
+	struct seg_blob *b;
+	struct spk_chip_result *res;
+	const uint8_t *px;
+	size_t len;
+	char cerr[ERRLEN] = "";
+	int rc, ret = SPK_EXIT_FAIL;
+
+	seg_range(r, k, &first, &n);
+	len = sizeof(*b) + n * sizeof(*res) + (n_links + img->n_tiles) * sizeof(uint64_t);
+	b = calloc(1, len);
+	chip = spk_chip_create(img, r->arch, cerr, sizeof(cerr));
+	if (b == NULL || chip == NULL) {
+		snprintf(err, errlen, "segment %u: %s", k, chip == NULL ? cerr : "out of memory");
+		goto out;
+	}
+	if ((r->ref != NULL || r->trace_out != NULL) && spk_chip_record(chip, true) < 0) {
+		snprintf(err, errlen, "segment %u: out of memory", k);
+		goto out;
+	}
+	r->tw = r->trace_out;
+	if (r->trace_out != NULL && r->part_dir != NULL) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/seg-%u.spkt", r->part_dir, k);
+		if ((r->tw = open_trace(path, img)) == NULL) {
+			snprintf(err, errlen, "cannot write the part trace %s", path);
+			goto out;
+		}
+	}
+	r->chip = chip;
+	r->base = first;
+	r->worker = w;
+	r->divergence[0] = '\0';
+	spk_chip_set_image_hook(chip, image_hook, r);
+	res = (struct spk_chip_result *)(b + 1);
+	px = r->pixels + (size_t)first * r->image_bytes;
+	rc = r->systemc ? spk_chip_run_systemc(chip, px, n, res, cerr, sizeof(cerr)) :
+			  spk_chip_run(chip, px, n, res, cerr, sizeof(cerr));
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", rc == -EDEADLK || rc == -EBUSY ? cerr : r->divergence[0] ?
+			 r->divergence : strerror(-rc));
+		goto out;
+	}
+	b->first = first;
+	b->n = n;
+	b->n_links = n_links;
+	b->n_tiles = img->n_tiles;
+	spk_chip_get_stats(chip, &b->st);
+	memcpy(res + n, spk_chip_link_counts(chip), n_links * sizeof(uint64_t));
+	spk_chip_get_unit_busy(chip, (uint64_t *)(res + n) + n_links);
+	if (r->tw != r->trace_out) {
+		spk_trace_writer *tw = r->tw;
+
+		r->tw = NULL;
+		if (spk_trace_writer_close(tw, cerr, sizeof(cerr)) < 0) {
+			snprintf(err, errlen, "%s", cerr);
+			goto out;
+		}
+	}
+	*blobp = b;
+	*lenp = len;
+	b = NULL;
+	ret = 0;
+out:
+	if (r->tw != r->trace_out)
+		spk_trace_writer_abort(r->tw);
+	r->tw = NULL;
+	r->chip = NULL;
+	spk_chip_destroy(chip);
+	free(b);
+	return ret;
+}
+
+/* Copies a segment's part trace into the trace, image by image, and removes it. */
+static int copy_part(struct sim_run *r, uint32_t k, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	spk_trace_reader *rd;
+	int ret = SPK_EXIT_FAIL;
+
+	snprintf(path, sizeof(path), "%s/seg-%u.spkt", r->part_dir, k);
+	rd = spk_trace_reader_open(path, err, errlen);
+	if (rd == NULL)
+		return SPK_EXIT_FAIL;
+	for (size_t c = 0; c < spk_trace_reader_images(rd); c++) {
+		if (spk_trace_reader_load(rd, c) < 0) {
+			snprintf(err, errlen, "%s", spk_trace_reader_error(rd));
+			goto out;
+		}
+		if (spk_trace_writer_begin_image(r->trace_out, spk_trace_reader_image_index(rd, c)) < 0)
+			goto out_writer;
+		for (uint32_t t = 0; t < r->img->time_steps; t++)
+			for (uint32_t p = 0; p < r->img->n_pops; p++) {
+				size_t n;
+				const uint32_t *ids = spk_trace_reader_spikes(rd, t, p, &n);
+
+				if (n > 0 && spk_trace_writer_add(r->trace_out, t, p, ids, n) < 0)
+					goto out_writer;
+			}
+		if (spk_trace_writer_end_image(r->trace_out) < 0)
+			goto out_writer;
+	}
+	ret = 0;
+	goto out;
+out_writer:
+	snprintf(err, errlen, "%s", spk_trace_writer_error(r->trace_out));
+out:
+	spk_trace_reader_close(rd);
+	unlink(path);
+	return ret;
+}
+
+static void add_noc(struct spk_noc_stats *s, const struct spk_noc_stats *a)
+{
+	s->cycles += a->cycles;
+	s->cycles_evaluated += a->cycles_evaluated;
+	s->router_evals += a->router_evals;
+	s->packets_injected += a->packets_injected;
+	s->packets_delivered += a->packets_delivered;
+	s->flits_injected += a->flits_injected;
+	s->flits_delivered += a->flits_delivered;
+	s->inject_refused += a->inject_refused;
+	s->hops += a->hops;
+	s->router_flits += a->router_flits;
+	s->link_flits += a->link_flits;
+	s->latency_sum += a->latency_sum;
+	s->latency_max = a->latency_max > s->latency_max ? a->latency_max : s->latency_max;
+	s->stall_cycles += a->stall_cycles;
+	s->buffer_peak = a->buffer_peak > s->buffer_peak ? a->buffer_peak : s->buffer_peak;
+}
+
+static void add_energy(struct spk_chip_energy *s, const struct spk_chip_energy *a)
+{
+	s->syn_add += a->syn_add;
+	s->weight_read += a->weight_read;
+	s->neuron += a->neuron;
+	s->spike_out += a->spike_out;
+	s->router += a->router;
+	s->link += a->link;
+	s->attention += a->attention;
+	s->encoder += a->encoder;
+	s->static_ += a->static_;
+	s->dynamic += a->dynamic;
+	s->total += a->total;
+}
+
+/*
+ * Merges segment k (sim/jobs.h's merge, called in segment order): results into place, counts
+ * and energies summed (in segment order, so the same doubles for every N), maxima kept, the
+ * busiest link and unit recomputed from the summed per-link and per-unit counts, the segment's
+ * steady-state class-out intervals added, its part trace copied.
+ */
+static int merge_segment(void *ctx, uint32_t k, const void *blob, size_t len, char *err,
+			 size_t errlen)
+{
+	struct sim_run *r = ctx;
+	const struct seg_blob *b = blob;
+	const struct spk_chip_result *res = (const struct spk_chip_result *)(b + 1);
+	const uint64_t *links = (const uint64_t *)(res + b->n), *busy = links + b->n_links;
+	struct spk_chip_stats *t = &r->total;
+	uint32_t first, n;
+
+	seg_range(r, k, &first, &n);
+	if (len < sizeof(*b) || b->first != first || b->n != n || b->n_tiles != r->img->n_tiles ||
+	    b->n_links != r->img->n_tiles * 5 ||
+	    len != sizeof(*b) + n * sizeof(*res) + (b->n_links + b->n_tiles) * sizeof(uint64_t)) {
+		snprintf(err, errlen, "internal error: segment %u's result is malformed", k);
+		return SPK_EXIT_FAIL;
+	}
+	memcpy(r->res + first, res, n * sizeof(*res));
+	t->images += b->st.images;
+	t->cycles += b->st.cycles;
+	spk_unit_events_add(&t->ev, &b->st.ev);
+	t->graded_clamped += b->st.graded_clamped;
+	t->counter_overflows += b->st.counter_overflows;
+	t->unit_evals += b->st.unit_evals;
+	t->spikes += b->st.spikes;
+	add_noc(&t->noc, &b->st.noc);
+	add_energy(&t->energy, &b->st.energy);
+	t->noc.busiest_link = 0;
+	t->noc.busiest_link_flits = 0;
+	for (uint32_t i = 0; i < b->n_links; i++) {
+		r->link_sum[i] += links[i];
+		if (i % 5 != 0 && r->link_sum[i] > t->noc.busiest_link_flits) {
+			t->noc.busiest_link_flits = r->link_sum[i];
+			t->noc.busiest_link = i;
+		}
+	}
+	t->busiest_tile = 0;
+	t->busiest_cycles = 0;
+	for (uint32_t i = 0; i < b->n_tiles; i++) {
+		r->busy_sum[i] += busy[i];
+		if (r->busy_sum[i] > t->busiest_cycles) {
+			t->busiest_cycles = r->busy_sum[i];
+			t->busiest_tile = i;
+		}
+	}
+	/* steady state of the segment: its second half when it has one */
+	if (n >= 2) {
+		uint32_t i0 = n >= 4 ? n / 2 : 0;
+
+		r->seg_span_cycles += res[n - 1].out_cycle - res[i0].out_cycle;
+		r->seg_span_n += n - 1 - i0;
+	}
+	if (r->part_dir != NULL && r->trace_out != NULL)
+		return copy_part(r, k, err, errlen);
+	return 0;
+}
+
+/* Removes the part traces' directory and whatever a stopped worker left in it. */
+static void remove_part_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[PATH_MAX];
+
+	if (d != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			unlink(path);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
 }
 
 static spk_trace_writer *open_trace(const char *path, const struct spk_image *img)
@@ -385,16 +718,23 @@ struct summary {
 	const char *busy_dir;
 	uint32_t unit_x, unit_y;	/* the busiest unit */
 	const char *unit_kind;
+	uint32_t seg, n_segs;		/* images per segment, segments */
+	uint32_t jobs;
+	bool systemc;
 };
 
-static void summarise(struct summary *s, const struct spk_chip *chip, const struct spk_image *img,
+static void summarise(struct summary *s, const struct sim_run *r, const struct spk_image *img,
 		      const struct spk_arch *a, const struct spk_chip_result *res, uint32_t n)
 {
 	static const char *const dirs[] = { "local", "east", "west", "north", "south" };
 	uint64_t sum = 0;
 
-	spk_chip_get_stats(chip, &s->st);
+	s->st = r->total;
 	s->n = n;
+	s->seg = r->seg;
+	s->n_segs = r->n_segs;
+	s->jobs = r->jobs;
+	s->systemc = r->systemc;
 	s->clock_mhz = a->chip.clock_mhz;
 	s->lat_min = UINT64_MAX;
 	s->lat_max = 0;
@@ -406,14 +746,11 @@ static void summarise(struct summary *s, const struct spk_chip *chip, const stru
 		s->lat_max = l > s->lat_max ? l : s->lat_max;
 	}
 	s->lat_mean = (double)sum / n;
-	/* steady state: from the second half of the run when there is one */
-	if (n >= 2) {
-		uint32_t i0 = n >= 4 ? n / 2 : 0;
-
-		s->interval = (double)(res[n - 1].out_cycle - res[i0].out_cycle) / (n - 1 - i0);
-	} else {
+	/* steady state: the second halves of the segments (merge_segment) */
+	if (r->seg_span_n > 0)
+		s->interval = (double)r->seg_span_cycles / r->seg_span_n;
+	else
 		s->interval = s->lat_mean;
-	}
 	s->throughput = s->interval > 0 ? a->chip.clock_mhz * 1e6 / s->interval : 0;
 	s->paper_pj = PAPER_MAC_PJ * (double)s->st.ev.encoder_macs +
 		      PAPER_AC_PJ * (double)(s->st.ev.sops + s->st.ev.attention_ops);
@@ -452,8 +789,9 @@ static void report_text(FILE *f, const struct summary *s, const struct sim_opts 
 		(unsigned long long)s->lat_max);
 	fprintf(f, "throughput           %.1f images/s (one every %.1f cycles at %.0f MHz)\n",
 		s->throughput, s->interval, s->clock_mhz);
-	fprintf(f, "simulated time       %llu cycles (%.3f ms)\n", (unsigned long long)st->cycles,
-		st->cycles * us / 1e3);
+	fprintf(f, "simulated time       %llu cycles (%.3f ms), %u segment%s of up to %u images, "
+		"each from an empty chip\n", (unsigned long long)st->cycles, st->cycles * us / 1e3,
+		s->n_segs, s->n_segs == 1 ? "" : "s", s->seg);
 	fprintf(f, "per image            %.0f SOPs, %.0f attention ops, %.0f encoder MACs, "
 		"%.0f spikes\n", st->ev.sops / n, st->ev.attention_ops / n,
 		st->ev.encoder_macs / n, st->spikes / n);
@@ -486,9 +824,11 @@ static void report_text(FILE *f, const struct summary *s, const struct sim_opts 
 			"run)\n", s->unit_kind, s->unit_x, s->unit_y,
 			(unsigned long long)st->busiest_cycles,
 			st->cycles ? 100.0 * st->busiest_cycles / st->cycles : 0);
-	fprintf(f, "simulator            %.3f s, %.0f SOPs/s, %.0f cycles/s, %llu unit "
-		"evaluations\n", s->wall, s->wall > 0 ? st->ev.sops / s->wall : 0,
-		s->wall > 0 ? st->cycles / s->wall : 0, (unsigned long long)st->unit_evals);
+	fprintf(f, "simulator            %s engine, %.3f s, %.0f SOPs/s, %.0f cycles/s, %llu unit "
+		"evaluations, %u job%s\n", s->systemc ? "systemc" : "native", s->wall,
+		s->wall > 0 ? st->ev.sops / s->wall : 0,
+		s->wall > 0 ? st->cycles / s->wall : 0, (unsigned long long)st->unit_evals,
+		s->jobs, s->jobs == 1 ? "" : "s");
 }
 
 static void report_json(struct spk_jsonw *j, const struct summary *s, const struct sim_opts *o,
@@ -521,6 +861,10 @@ static void report_json(struct spk_jsonw *j, const struct summary *s, const stru
 	spk_jsonw_real(j, s->clock_mhz);
 	spk_jsonw_key(j, "cycles");
 	spk_jsonw_uint(j, st->cycles);
+	spk_jsonw_key(j, "segment_images");
+	spk_jsonw_uint(j, s->seg);
+	spk_jsonw_key(j, "segments");
+	spk_jsonw_uint(j, s->n_segs);
 	spk_jsonw_key(j, "latency_cycles_mean");
 	spk_jsonw_real(j, s->lat_mean);
 	spk_jsonw_key(j, "latency_cycles_min");
@@ -627,6 +971,8 @@ static void report_json(struct spk_jsonw *j, const struct summary *s, const stru
 	spk_jsonw_uint(j, st->counter_overflows);
 	spk_jsonw_key(j, "unit_evals");
 	spk_jsonw_uint(j, st->unit_evals);
+	spk_jsonw_key(j, "engine");
+	spk_jsonw_string(j, s->systemc ? "systemc" : "native");
 	spk_jsonw_key(j, "sim_wall_s");
 	spk_jsonw_real(j, s->wall);
 	spk_jsonw_key(j, "sim_sops_per_s");
@@ -704,20 +1050,30 @@ int spk_sim_main(int argc, char **argv)
 	}
 	if (load_data(&ds, &o, m, img) < 0)
 		goto out;
+	/* every segment builds its own chip; this one only checks that the image can be built */
 	chip = spk_chip_create(img, &arch, err, sizeof(err));
 	if (chip == NULL) {
 		spk_error("%s: %s", o.image, err);
 		goto out;
 	}
+	spk_chip_destroy(chip);
+	chip = NULL;
 	run.img = img;
-	run.chip = chip;
+	run.arch = &arch;
 	run.n = ds.n;
+	run.seg = o.segment;
+	run.n_segs = (uint32_t)(((uint64_t)ds.n + o.segment - 1) / o.segment);
+	run.jobs = o.jobs < run.n_segs ? o.jobs : run.n_segs;
+	run.systemc = o.systemc;
 	run.image_bytes = spk_dataset_image_size(&ds);
 	run.labels = ds.labels;
 	run.show = isatty(STDERR_FILENO);
 	pixels = malloc((size_t)ds.n * run.image_bytes);
 	res = calloc(ds.n, sizeof(*res));
-	if (pixels == NULL || res == NULL) {
+	run.res = res;
+	run.link_sum = calloc((size_t)img->n_tiles * 5, sizeof(*run.link_sum));
+	run.busy_sum = calloc(img->n_tiles, sizeof(*run.busy_sum));
+	if (pixels == NULL || res == NULL || run.link_sum == NULL || run.busy_sum == NULL) {
 		spk_error("sim: out of memory for %u images", ds.n);
 		goto out;
 	}
@@ -747,36 +1103,52 @@ int spk_sim_main(int argc, char **argv)
 		}
 		spk_ref_set_spike_hook(run.ref, ref_hook, &run);
 	}
-	if ((o.check || o.trace != NULL) && spk_chip_record(chip, true) < 0) {
-		spk_error("sim: out of memory");
+	if (o.trace != NULL && (run.trace_out = open_trace(o.trace, img)) == NULL)
 		goto out;
+	if (o.trace != NULL && run.jobs > 1) {
+		size_t l = strlen(o.trace) + sizeof(".parts.XXXXXX");
+
+		run.part_dir = malloc(l);
+		if (run.part_dir == NULL) {
+			spk_error("sim: out of memory");
+			goto out;
+		}
+		snprintf(run.part_dir, l, "%s.parts.XXXXXX", o.trace);
+		if (mkdtemp(run.part_dir) == NULL) {
+			spk_error("%s: cannot create a directory for the part traces: %s",
+				  run.part_dir, strerror(errno));
+			free(run.part_dir);
+			run.part_dir = NULL;
+			goto out;
+		}
 	}
-	if (o.trace != NULL && (run.tw = open_trace(o.trace, img)) == NULL)
-		goto out;
 	if (o.json != NULL && spk_outfile_open(&json_out, o.json, err, sizeof(err)) < 0) {
 		spk_error("%s", err);
 		goto out;
 	}
-	spk_chip_set_image_hook(chip, image_hook, &run);
 	run.t0 = spk_now();
-	rc = spk_chip_run(chip, pixels, ds.n, res, err, sizeof(err));
-	sum.wall = spk_now() - run.t0;
-	if (rc < 0) {
-		if (run.show)
-			fputc('\n', stderr);
-		ret = SPK_EXIT_FAIL;
-		if (run.mismatches > 0) {
-			spk_error("%s: %s", o.image, run.divergence);
+	{
+		static const struct spk_jobs_ops ops = {
+			.run = run_segment, .merge = merge_segment, .progress = jobs_progress,
+			.item_name = "segment",
+		};
+		struct spk_jobs_failure fail;
+
+		if (spk_jobs_run(run.n_segs, run.jobs, &ops, &run, &fail) < 0) {
+			if (run.show)
+				fputc('\n', stderr);
+			ret = fail.status;
+			spk_error("%s: %s", o.image, fail.msg);
 			goto out;
 		}
-		spk_error("%s: %s", o.image, rc == -EDEADLK ? err :
-			  run.divergence[0] ? run.divergence : strerror(-rc));
-		goto out;
 	}
-	summarise(&sum, chip, img, &arch, res, ds.n);
+	sum.wall = spk_now() - run.t0;
+	summarise(&sum, &run, img, &arch, res, ds.n);
 	sum.checked = o.check;
-	sum.mismatches = run.mismatches;
+	sum.mismatches = 0;
 	sum.have_acc = ds.labels != NULL;
+	for (uint32_t i = 0; ds.labels != NULL && i < ds.n; i++)
+		run.correct += res[i].cls == ds.labels[i];
 	sum.accuracy = (double)run.correct / ds.n;
 	if (json_out.f != NULL) {
 		struct spk_jsonw j;
@@ -785,10 +1157,10 @@ int spk_sim_main(int argc, char **argv)
 		report_json(&j, &sum, &o, img);
 		spk_jsonw_finish(&j);
 	}
-	if (run.tw != NULL) {
-		spk_trace_writer *w = run.tw;
+	if (run.trace_out != NULL) {
+		spk_trace_writer *w = run.trace_out;
 
-		run.tw = NULL;
+		run.trace_out = NULL;
 		if (spk_trace_writer_close(w, err, sizeof(err)) < 0) {
 			spk_error("%s", err);
 			ret = SPK_EXIT_FAIL;
@@ -810,7 +1182,12 @@ int spk_sim_main(int argc, char **argv)
 		ret = SPK_EXIT_FAIL;
 	}
 out:
-	spk_trace_writer_abort(run.tw);
+	spk_trace_writer_abort(run.trace_out);
+	if (run.part_dir != NULL)
+		remove_part_dir(run.part_dir);
+	free(run.part_dir);
+	free(run.busy_sum);
+	free(run.link_sum);
 	spk_outfile_abort(&json_out);
 	free(run.golden);
 	free(run.off);

@@ -1,0 +1,69 @@
+/*
+ * chip_engine.h — what the chip top (sim/chip.c) shares with another engine that drives the same
+ * chip: today the SystemC top (sim/systemc/, doc/simulator.md "The SystemC engine"). Not for
+ * users of the chip: they call spk_chip_run() or spk_chip_run_systemc().
+ *
+ * The chip (spk_chip_create) is built once, from the image, whatever the engine: units, their
+ * configurations, the NoC, the spike recording. An engine then only decides when each unit and
+ * the NoC are evaluated, honouring the same per-cycle order as spk_chip_run() (chip.c, top
+ * comment): in cycle x, the packets that arrived in x are delivered, every unit with work in x
+ * is evaluated (spk_chip_engine_unit()'s C model, with any port whose spike callback forwards
+ * to spk_chip_engine_port()'s), then spk_chip_engine_after_cycle(), then the NoC evaluates x.
+ * Done that way, cycles, spikes, energy and statistics are those of the native engine.
+ *
+ * A run: spk_chip_engine_begin() (feeds image 0 at cycle 0), cycles as above until
+ * after_cycle says all images are out (or a hook failed), spk_chip_engine_add_evals() with the
+ * unit evaluations made; on a stall, spk_chip_engine_deadlock() for the message.
+ */
+#ifndef SPK_CHIP_ENGINE_H
+#define SPK_CHIP_ENGINE_H
+
+#include "sim/chip.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+uint32_t spk_chip_engine_tiles(const struct spk_chip *c);
+enum spk_tile_kind spk_chip_engine_kind(const struct spk_chip *c, uint32_t tile);
+/* The tile's unit model (struct spk_core * etc. by kind), NULL for an unused tile. */
+void *spk_chip_engine_unit(const struct spk_chip *c, uint32_t tile);
+/* The chip's port for the tile: its spike callback records and counts spikes. */
+const struct spk_unit_port *spk_chip_engine_port(const struct spk_chip *c, uint32_t tile);
+struct spk_noc *spk_chip_engine_noc(const struct spk_chip *c);
+/* The arch's clock, MHz. */
+double spk_chip_engine_clock_mhz(const struct spk_chip *c);
+/* The encoder tiles, fed together; their number in *n. */
+const uint32_t *spk_chip_engine_encoders(const struct spk_chip *c, uint32_t *n);
+
+/*
+ * Starts a run as spk_chip_run() does (a chip runs once): image 0 goes into the encoders in
+ * cycle 0 (evaluate them there). 0, 1 if n == 0 (nothing to run), or -ENOMEM.
+ */
+int spk_chip_engine_begin(struct spk_chip *c, const uint8_t *pixels, uint32_t n,
+			  struct spk_chip_result *res);
+
+/*
+ * After every unit with work in cycle x was evaluated: passes the images whose class is out to
+ * the image hook, in order, and feeds the next image in cycle x + 1 if the encoders can take it
+ * (*fed set: evaluate them in x + 1). 1 when every image is out, 0 to go on, or the hook's
+ * negative value. Needed only in cycles in which an encoder or the readout was evaluated (nothing
+ * else changes what it looks at).
+ */
+int spk_chip_engine_after_cycle(struct spk_chip *c, const uint8_t *pixels, uint64_t x, bool *fed);
+
+/* Adds unit evaluations to the statistics. */
+void spk_chip_engine_add_evals(struct spk_chip *c, uint64_t n);
+
+/* Nothing left to do after cycle x: the message in err, -EDEADLK. */
+int spk_chip_engine_deadlock(const struct spk_chip *c, uint64_t x, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

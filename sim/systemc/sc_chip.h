@@ -1,0 +1,35 @@
+/*
+ * sc_chip.h — the SystemC engine of the chip top, callable from C: runs a chip built by
+ * spk_chip_create() (sim/chip.h) through the SystemC kernel instead of the native event loop, with
+ * the same results (cycles, spikes, energy, statistics). doc/simulator.md "The SystemC engine"
+ * describes the modules, their ports and how an RTL block takes a module's place.
+ *
+ * The SystemC kernel elaborates once per process: the first run builds the modules for its chip's
+ * layout, and later runs in the same process (fresh chips of the same image, e.g. the segments of
+ * `spikechip sim`) reuse them, rebound to the new chip, from a later simulated time. A chip of
+ * another layout after the first is refused (-EBUSY, message in err).
+ */
+#ifndef SPK_SC_CHIP_H
+#define SPK_SC_CHIP_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#include "sim/chip.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * As spk_chip_run(): n images from cycle 0 on a fresh chip, results to res[0..n). Returns 0, a
+ * negative value the image hook returned, -EDEADLK, -EBUSY (message in err) or -ENOMEM.
+ */
+int spk_chip_run_systemc(struct spk_chip *c, const uint8_t *pixels, uint32_t n,
+			 struct spk_chip_result *res, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
