@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include "cli/commands.h"
+#include "util/tmpfiles.h"
 #include "util/util.h"
 
 #include <getopt.h>
@@ -37,7 +38,7 @@ static void run_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: spikechip run [--model FILE] [--arch FILE] [--images N|all] [--json FILE]\n"
-		"                     [--jobs N]\n"
+		"                     [--jobs N] [--engine native|systemc]\n"
 		"\n"
 		"The main job: compile a Meta-SpikeFormer onto a chip (spikechip map), simulate the\n"
 		"chip cycle by cycle over the Fashion-MNIST test images, checking every image spike for\n"
@@ -53,6 +54,8 @@ static void run_usage(FILE *f)
 		"  --json FILE    also write the simulation report as JSON\n"
 		"  --jobs N       simulate over N processes (default: the online CPUs, at most one\n"
 		"                 per segment of 100 images); the results do not depend on N\n"
+		"  --engine NAME  simulation engine: native (default) or systemc (the same results\n"
+		"                 through the SystemC kernel, slower)\n"
 		"  -h, --help     show this help\n",
 		RUN_SHIPPED_MODEL, RUN_STAND_IN_MODEL);
 }
@@ -65,12 +68,14 @@ int spk_run_main(int argc, char **argv)
 		{ "images", required_argument, NULL, 'n' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "jobs", required_argument, NULL, 'J' },
+		{ "engine", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char arch_path[PATH_MAX], model_path[PATH_MAX], image_path[PATH_MAX];
 	const char *tmpdir = getenv("TMPDIR");
 	const char *arch = NULL, *model = NULL, *images = RUN_DEFAULT_IMAGES, *json = NULL;
+	const char *engine = "native";
 	char jobs[16];
 	long online = sysconf(_SC_NPROCESSORS_ONLN), v;
 	bool stand_in = false;
@@ -90,6 +95,14 @@ int spk_run_main(int argc, char **argv)
 			break;
 		case 'j':
 			json = optarg;
+			break;
+		case 'e':
+			if (strcmp(optarg, "native") != 0 && strcmp(optarg, "systemc") != 0) {
+				spk_error("run: --engine '%s' is not an engine (native or systemc)",
+					  optarg);
+				return SPK_EXIT_USAGE;
+			}
+			engine = optarg;
 			break;
 		case 'J':
 			if (spk_parse_long(optarg, 1, 1024, &v) < 0) {
@@ -160,6 +173,7 @@ int spk_run_main(int argc, char **argv)
 		return SPK_EXIT_FAIL;
 	}
 	close(fd);
+	spk_tmpfile_add(image_path);
 	{
 		char *map_argv[] = { "map", "--model", (char *)model, "--arch", (char *)arch,
 				     "--out", image_path, NULL };
@@ -168,9 +182,9 @@ int spk_run_main(int argc, char **argv)
 	}
 	if (rc == SPK_EXIT_OK) {
 		char *sim_argv[] = { "sim", image_path, "--arch", (char *)arch, "--model", (char *)model,
-				     "--images", (char *)images, "--check", "--jobs", jobs, NULL, NULL,
-				     NULL };
-		int sim_argc = 11;
+				     "--images", (char *)images, "--check", "--jobs", jobs,
+				     "--engine", (char *)engine, NULL, NULL, NULL };
+		int sim_argc = 13;
 
 		if (json != NULL) {
 			sim_argv[sim_argc++] = "--json";
@@ -183,5 +197,6 @@ int spk_run_main(int argc, char **argv)
 		rc = spk_sim_main(sim_argc, sim_argv);
 	}
 	unlink(image_path);
+	spk_tmpfile_drop(image_path);
 	return rc;
 }

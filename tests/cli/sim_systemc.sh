@@ -78,4 +78,11 @@ for r in (a, b):
 assert a == b, [k for k in a if a[k] != b.get(k)]
 PYEOF
 
+# --- spikechip run passes the engine on (and refuses a bad one before any work) ----------------
+expect_status 2 "$SPIKECHIP" run --engine verilog
+expect_grep err "run: --engine 'verilog' is not an engine \(native or systemc\)"
+expect_status 0 "$SPIKECHIP" run --model "$MODEL" --images 2 --jobs 1 --engine systemc
+expect_grep out '^simulator +systemc engine'
+expect_grep out 'spike for spike equal to the integer reference \(0 mismatches\)'
+
 done_checks
