@@ -231,22 +231,25 @@ def lr_factor(step, warmup, total, min_ratio):
 
 @torch.no_grad()
 def evaluate(model, data, batch_size, limit_batches=-1):
-    """(accuracy %, firing rate) on the test set, model in eval mode."""
+    """(accuracy %, firing rate, predicted classes) on the test set, model in eval mode."""
     model.eval()
     spikeformer.set_recording(model, True)
     correct = seen = 0
+    preds = []
     n = data.test_y.shape[0]
     for b, i in enumerate(range(0, n, batch_size)):
         if 0 <= limit_batches <= b:
             break
         x = data.normalize(data.test_x[i:i + batch_size])
         y = data.test_y[i:i + batch_size]
-        correct += int((model(x).argmax(1) == y).sum())
+        p = model(x).argmax(1)
+        preds += p.tolist()
+        correct += int((p == y).sum())
         seen += y.shape[0]
     rate = spikeformer.firing_rate(model)
     spikeformer.set_recording(model, False)
     model.train()
-    return (100.0 * correct / seen if seen else math.nan), rate
+    return (100.0 * correct / seen if seen else math.nan), rate, preds
 
 
 def model_from_args(args):
@@ -404,7 +407,7 @@ def main(argv=None):
             spikeformer.set_recording(model, False)
             train_seconds = stats["seconds"] + time.time() - t0
             t1 = time.time()
-            test_acc, test_fr = evaluate(model, data, args.eval_batch_size, args.limit_test_batches)
+            test_acc, test_fr, test_preds = evaluate(model, data, args.eval_batch_size, args.limit_test_batches)
             rec = dict(epoch=epoch + 1, epochs=args.epochs, T=cfg["T"],
                        train_loss=stats["loss"] / max(1, stats["seen"]),
                        train_acc=100.0 * stats["correct"] / max(1, stats["seen"]),
@@ -416,6 +419,11 @@ def main(argv=None):
                 best_acc, best_epoch = test_acc, epoch + 1
                 save_atomic(dict(model=model.state_dict(), config=cfg, epoch=epoch + 1, test_acc=test_acc,
                                  args=vars(args), data=dict(mean=FMNIST_MEAN, std=FMNIST_STD)), best_path)
+                # the best model's class for each test image, in order (to compare other engines with)
+                pred_path = os.path.join(args.out, "best_test_predictions.json")
+                with open(pred_path + ".tmp", "w") as f:
+                    json.dump(test_preds, f)
+                os.replace(pred_path + ".tmp", pred_path)
             log(f"epoch {rec['epoch']}/{args.epochs} T={cfg['T']} train_loss {rec['train_loss']:.4f} "
                 f"train_acc {rec['train_acc']:.2f}% test_acc {test_acc:.2f}% (best {best_acc:.2f}% @ {best_epoch}) "
                 f"firing_rate train {rec['train_firing_rate']:.4f} test {test_fr:.4f} lr {rec['lr']:.3g} "

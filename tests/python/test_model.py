@@ -4,6 +4,7 @@ Run: /usr/bin/python3 -m pytest tests/python -q   (needs an interpreter that can
 """
 
 import gzip
+import json
 import os
 import struct
 import sys
@@ -250,6 +251,9 @@ def test_train_smoke_resume_and_init_from(tmp_path):
     assert os.path.exists(os.path.join(full, "best.pt"))
     with open(os.path.join(full, "metrics.jsonl")) as f:
         assert len(f.readlines()) == 2
+    with open(os.path.join(full, "best_test_predictions.json")) as f:
+        preds = json.load(f)  # one class per evaluated test image
+    assert preds and all(isinstance(p, int) and 0 <= p < 10 for p in preds)
 
     # The same run, killed after 3 batches (epoch 2, batch 1) and resumed, ends identical.
     assert train.main(SMOKE + ["--out", cut, "--stop-after-batches", "3"]) == 0
