@@ -476,7 +476,8 @@ static void eval_cycle(struct spk_noc *noc)
 			noc->st.stall_cycles += (x - noc->blk_since[r] - 1) * noc->blk_stalls[r];
 			noc->blk_since[r] = UINT64_MAX;
 		}
-		ni_send(noc, r, x);
+		if (noc->ni_pkt_q[r] != NO_PACKET)
+			ni_send(noc, r, x);
 		spk_router_eval(&noc->rt, r, x, NULL, o);
 		noc->st.stall_cycles += o->stalls;
 		if (o->valid == 0 && o->stalls != 0) {
