@@ -6,9 +6,7 @@
 # Skipped (77) without the fixture model or the dataset.
 . "$TOP_SRCDIR/tests/cli/lib.sh"
 
-MODEL="$TOP_SRCDIR/tests/data/fixtures/tiny-fmnist-t2.spkm"
-FM="${FMNIST_DIR:-/usr/share/datasets/fashion-mnist}"
-PY="${PYTHON:-python3}"
+use_tiny_fixture
 
 expect_status 0 "$SPIKECHIP" arch check loihi
 expect_grep out '/arch/loihi\.ini: ok$'

@@ -57,4 +57,14 @@ arch_variant() {
 	"$SPIKECHIP" arch check "$T_TMP/$out" >/dev/null || fail "variant $out is not a valid arch"
 }
 
+# use_tiny_fixture: MODEL (the tiny fixture model), FM (the Fashion-MNIST folder) and PY (Python)
+# are set; the test is skipped (77) without the model or the data set.
+use_tiny_fixture() {
+	MODEL="$TOP_SRCDIR/tests/data/fixtures/tiny-fmnist-t2.spkm"
+	FM="${FMNIST_DIR:-/usr/share/datasets/fashion-mnist}"
+	PY="${PYTHON:-python3}"
+	[ -f "$MODEL" ] || { echo "SKIP: no fixture model $MODEL"; exit 77; }
+	[ -r "$FM/t10k-images-idx3-ubyte.gz" ] || { echo "SKIP: no Fashion-MNIST in $FM"; exit 77; }
+}
+
 done_checks() { echo "ok: $T_CHECKS checks"; }

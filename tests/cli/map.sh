@@ -7,12 +7,8 @@
 # Skipped (77) without the fixture model or the dataset.
 . "$TOP_SRCDIR/tests/cli/lib.sh"
 
-MODEL="$TOP_SRCDIR/tests/data/fixtures/tiny-fmnist-t2.spkm"
+use_tiny_fixture
 SMALL="$TOP_SRCDIR/arch/small.ini"
-FM="${FMNIST_DIR:-/usr/share/datasets/fashion-mnist}"
-[ -f "$MODEL" ] || { echo "SKIP: no fixture model $MODEL"; exit 77; }
-[ -r "$FM/t10k-images-idx3-ubyte.gz" ] || { echo "SKIP: no Fashion-MNIST in $FM"; exit 77; }
-PY="${PYTHON:-python3}"
 
 # variant FILE section.key=value ...: arch/small.ini with those keys set (lib.sh arch_variant),
 # and 32-bit flits unless given (a head flit holds the destination tile and an axon of any core

@@ -6,13 +6,9 @@
 # Skipped (77) without the fixture model or the dataset.
 . "$TOP_SRCDIR/tests/cli/lib.sh"
 
-MODEL="$TOP_SRCDIR/tests/data/fixtures/tiny-fmnist-t2.spkm"
+use_tiny_fixture
 FIXTURE="$TOP_SRCDIR/tests/data/fixtures/tiny-fmnist-t2.fixture"
 GOLDEN="$TOP_SRCDIR/tests/data/ref/tiny-fmnist-t2-int.txt"
-FM="${FMNIST_DIR:-/usr/share/datasets/fashion-mnist}"
-[ -f "$MODEL" ] || { echo "SKIP: no fixture model $MODEL"; exit 77; }
-[ -r "$FM/t10k-images-idx3-ubyte.gz" ] || { echo "SKIP: no Fashion-MNIST in $FM"; exit 77; }
-PY="${PYTHON:-python3}"
 
 # --- usage --------------------------------------------------------------------------------
 expect_status 0 "$SPIKECHIP" ref --help

@@ -7,11 +7,7 @@
 # banner never appears. Skipped (77) without the fixture model or the dataset.
 . "$TOP_SRCDIR/tests/cli/lib.sh"
 
-MODEL="$TOP_SRCDIR/tests/data/fixtures/tiny-fmnist-t2.spkm"
-FM="${FMNIST_DIR:-/usr/share/datasets/fashion-mnist}"
-[ -f "$MODEL" ] || { echo "SKIP: no fixture model $MODEL"; exit 77; }
-[ -r "$FM/t10k-images-idx3-ubyte.gz" ] || { echo "SKIP: no Fashion-MNIST in $FM"; exit 77; }
-PY="${PYTHON:-python3}"
+use_tiny_fixture
 IMG="$T_TMP/tiny.spki"
 unset SYSTEMC_DISABLE_COPYRIGHT_MESSAGE		# spikechip silences the banner itself
 
