@@ -842,11 +842,15 @@ int spk_chip_run(struct spk_chip *c, const uint8_t *pixels, uint32_t n,
 		while (spk_sched_next_cycle(&c->sched) == x) {
 			uint64_t nc;
 
-			spk_sched_pop(&c->sched, &ev);
+			/* a unit's evaluation touches no wake-up: it stays first until it is
+			 * moved to the unit's next cycle (one sift) or removed */
+			spk_sched_peek(&c->sched, &ev);
 			nc = unit_eval(c, ev.target, x);
 			c->unit_evals++;
 			if (nc != UINT64_MAX)
-				spk_sched_wake(&c->sched, ev.target, nc, 0);
+				spk_sched_rewake_first(&c->sched, nc, 0);
+			else
+				spk_sched_pop(&c->sched, &ev);
 		}
 		/* images out, in order */
 		while (c->done < c->fed && c->out[c->done]) {

@@ -32,7 +32,9 @@
  * Storage. A piece's accumulator, encoder register and membranes are kept channel-last
  * (index (r·width + x)·g + c) so that a kernel row of the piece's g channels adds to g
  * contiguous words; the contract's element order ((c·rows + r)·width + x) is what the fire
- * engine walks and what axons count. Accumulators are 64-bit (exact sums); membranes are
+ * engine walks and what axons count. Accumulators are exact: spike additions go into 32-bit
+ * words (vector adds) folded into 64-bit ones before they could overflow (acc32_reserve()),
+ * graded values into the 64-bit ones, and the fire engine reads their sum; membranes are
  * stored 64-bit and saturated to membrane_bits. The LIF arithmetic is models/semantics.h, the
  * one the reference inference and the image executor use.
  *
@@ -180,7 +182,9 @@ struct piece {
 	uint32_t elems;
 	uint32_t enc_phase;
 	bool has_enc;
-	int64_t *acc;			/* [elems] channel-last */
+	int64_t *acc;			/* [elems] channel-last: graded adds and folded spike sums */
+	int32_t *acc32;			/* [elems] channel-last: spike additions since the last fold */
+	uint32_t adds32;		/* spike-projection events added into acc32 since then */
 	int64_t *enc;			/* [elems] or NULL */
 	uint32_t *order;		/* [n_readers] reader indices, phase order */
 	uint32_t n_readers;
@@ -253,6 +257,11 @@ struct spk_core {
 	uint32_t fire_elem_q;		/* next element */
 	int64_t mean_sum_q;		/* running sum of the current channel (mean reader) */
 	int32_t pick_q;			/* reader that may start in the next cycle, or -1 */
+	/* The last queue-room count of a group (fire()): valid while the fire is at the same
+	 * (reader, step, element) and no packet was taken since (nothing it reads changed). */
+	int32_t need_reader;		/* or -1 */
+	uint64_t need_step, need_taken;
+	uint32_t need_elem, need_entries;
 	bool dirty;			/* fire-relevant state changed: recompute pick_q */
 
 	/* Output queue and send engine. */
@@ -283,6 +292,7 @@ void spk_core_destroy(struct spk_core *c)
 	if (c->pieces != NULL)
 		for (uint32_t i = 0; i < c->cfg.n_pieces; i++) {
 			free(c->pieces[i].acc);
+			free(c->pieces[i].acc32);
 			free(c->pieces[i].enc);
 			free(c->pieces[i].order);
 			free(c->pieces[i].wr);
@@ -410,7 +420,8 @@ static int copy_pieces(struct spk_core *c, char *err, size_t errlen)
 		p->has_enc = cp->enc_axon != UINT32_MAX;
 		p->enc_phase = cp->enc_phase;
 		p->acc = calloc(elems, sizeof(int64_t));
-		if (p->acc == NULL)
+		p->acc32 = calloc(elems, sizeof(int32_t));
+		if (p->acc == NULL || p->acc32 == NULL)
 			NOMEM();
 		if (p->has_enc && (p->enc = calloc(elems, sizeof(int64_t))) == NULL)
 			NOMEM();
@@ -768,6 +779,7 @@ struct spk_core *spk_core_create(const struct spk_core_config *cfg, char *err, s
 	c->cfg.routes = NULL;
 	c->fire_q = -1;
 	c->pick_q = -1;
+	c->need_reader = -1;
 	c->dirty = true;
 	c->next_q = UINT64_MAX;
 	c->blocked_q = UINT64_MAX;
@@ -908,7 +920,11 @@ static void fire(struct spk_core *c, uint64_t x, uint32_t qfree, const struct sp
 	 * need to count when that much is free). Element e is channel e / plane, position
 	 * e % plane: both are stepped rather than divided. */
 	if (routed && qfree < e1 - e0 + 1) {
-		if (r->mean) {
+		if (c->need_reader == c->fire_q && c->need_step == s && c->need_elem == e0 &&
+		    c->need_taken == c->st.packets_in) {
+			/* stalled before on the same group, with the same accumulators */
+			need = c->need_entries;
+		} else if (r->mean) {
 			for (uint32_t e = e0; e < e1; e++)
 				need += (e + 1) % plane == 0;
 		} else {
@@ -918,7 +934,7 @@ static void fire(struct spk_core *c, uint64_t x, uint32_t qfree, const struct sp
 				size_t i = (size_t)pos * p->g + ch;
 				int64_t v = first_t ? 0 : r->v[i];
 
-				need += spk_sem_lif(&v, p->acc[i] + r->bias[ch] +
+				need += spk_sem_lif(&v, p->acc[i] + p->acc32[i] + r->bias[ch] +
 						    (r->need_enc ? p->enc[i] : 0), r->th2[ch],
 						    c->vmin, c->vmax);
 				if (++pos == plane) {
@@ -927,6 +943,11 @@ static void fire(struct spk_core *c, uint64_t x, uint32_t qfree, const struct sp
 				}
 			}
 		}
+		c->need_reader = c->fire_q;
+		c->need_step = s;
+		c->need_elem = e0;
+		c->need_taken = c->st.packets_in;
+		c->need_entries = need;
 		need += last_group;
 		if (need > qfree) {
 			c->st.fire_stalls++;
@@ -938,10 +959,12 @@ static void fire(struct spk_core *c, uint64_t x, uint32_t qfree, const struct sp
 	for (uint32_t e = e0, ch = e0 / plane, pos = e0 % plane; e < e1;
 	     e++, pos = pos + 1 == plane ? 0 : pos + 1, ch += pos == 0) {
 		size_t i = (size_t)pos * p->g + ch;
-		int64_t xv = p->acc[i] + r->bias[ch] + (r->need_enc ? p->enc[i] : 0);
+		int64_t xv = p->acc[i] + p->acc32[i] + r->bias[ch] + (r->need_enc ? p->enc[i] : 0);
 
-		if (r->last)
+		if (r->last) {
 			p->acc[i] = 0;
+			p->acc32[i] = 0;
+		}
 		if (r->mean) {
 			c->mean_sum_q += xv;
 			if (pos + 1 == plane) {
@@ -1036,20 +1059,48 @@ static void send(struct spk_core *c, uint64_t x, const struct spk_unit_port *por
 
 /* ---- receive engine ---------------------------------------------------------------------------- */
 
-/* a[o] += w[o] for o < g: one kernel row into g contiguous accumulators (the hot loop; unrolled
- * so that the compiler can use vector adds). */
-static inline void add_row(int64_t *restrict a, const int16_t *restrict w, uint32_t g)
+/*
+ * The spike additions go into 32-bit accumulators, which vector adds handle eight lanes at a time
+ * (a 64-bit accumulator would take a widening that -O2 leaves scalar). They stay exact: every
+ * spike-projection event adds at most one int16 weight to each element, so after at most
+ * ADDS32_MAX events |acc32| <= ADDS32_MAX · 2^15 < 2^31; before the next one the piece's acc32 is
+ * folded into its 64-bit acc. What the fire engine reads, acc + acc32, is the exact sum.
+ */
+#define ADDS32_MAX 65535u
+
+typedef int16_t i16x8 __attribute__((vector_size(16)));
+typedef int32_t i32x8 __attribute__((vector_size(32)));
+
+/* a[o] += w[o] for o < g: one kernel row into g contiguous accumulators (the hot loop). Loads
+ * and stores go through memcpy: rows need no alignment. */
+static inline void add_row(int32_t *restrict a, const int16_t *restrict w, uint32_t g)
 {
 	uint32_t o = 0;
 
-	for (; o + 4 <= g; o += 4) {
-		a[o] += w[o];
-		a[o + 1] += w[o + 1];
-		a[o + 2] += w[o + 2];
-		a[o + 3] += w[o + 3];
+	for (; o + 8 <= g; o += 8) {
+		i16x8 w8;
+		i32x8 a8;
+
+		memcpy(&w8, w + o, sizeof(w8));
+		memcpy(&a8, a + o, sizeof(a8));
+		a8 += __builtin_convertvector(w8, i32x8);
+		memcpy(a + o, &a8, sizeof(a8));
 	}
 	for (; o < g; o++)
 		a[o] += w[o];
+}
+
+/* Makes room for one more spike-projection event in piece p's 32-bit accumulators. */
+static inline void acc32_reserve(struct piece *p)
+{
+	if (p->adds32 == ADDS32_MAX) {
+		for (uint32_t i = 0; i < p->elems; i++) {
+			p->acc[i] += p->acc32[i];
+			p->acc32[i] = 0;
+		}
+		p->adds32 = 0;
+	}
+	p->adds32++;
 }
 
 /* Adds the kernel rows of spike axon a; returns the SOPs. */
@@ -1077,13 +1128,14 @@ static uint64_t take_spike(struct spk_core *c, const struct spk_packet *pk)
 		assert((p->step_q & 1) == pk->tag);
 		/* phase causality: the piece's readers before this projection fired this step */
 		assert(pr->before < 0 || c->readers[pr->before].fired_q > p->step_q);
+		acc32_reserve(p);
 		for (uint32_t oy = ylo; oy < yhi; oy++) {
 			const uint32_t ky = y + pr->pad - oy * pr->stride;
 
 			for (uint32_t ox = xlo; ox < xhi; ox++) {
 				const uint32_t kx = xx + pr->pad - ox * pr->stride;
 				const int16_t *w = pr->w + (((size_t)ch * k + ky) * k + kx) * g;
-				int64_t *a = p->acc + ((size_t)(oy - p->y0) * p->W + ox) * g;
+				int32_t *a = p->acc32 + ((size_t)(oy - p->y0) * p->W + ox) * g;
 
 				add_row(a, w, g);
 			}

@@ -39,6 +39,10 @@
  * step 1 of the cycle, so the order of a bucket never changes a result; deliveries of a cycle
  * are sorted by tile.
  *
+ * Memory layout: what an evaluation reads of a router lies in its router record (router.h), the
+ * head slots of its buffers and its tile record here (NI, schedule, blocked state), one 64-byte
+ * line each: the per-hop cost is mostly cache misses.
+ *
  * Packets live in a table with a free list, sized for the most packets the network can hold:
  * every packet in flight has a flit in an input buffer (n·5·B) or in its NI (n). Flits carry
  * only the table index, destination and head/tail marks.
@@ -55,6 +59,33 @@
 #define PORTS SPK_ROUTER_PORTS
 #define NO_PACKET UINT32_MAX
 
+/* What the network keeps per tile besides its router's state. */
+struct tile {
+	/* Scheduling: the cycle the router is evaluated in, or UINT64_MAX, and its place in
+	 * that cycle's bucket. */
+	uint64_t sched_at;
+	/* Blocked: evaluated in cycle blk_since, the router granted nothing although blk_stalls
+	 * head flits were ready. Until a credit reaches one of the outputs in blk_want or another
+	 * head flit becomes ready it would do the same in every cycle, so it sleeps, and its
+	 * stall cycles are counted when it wakes (or read: pending_stalls()). UINT64_MAX: not
+	 * blocked. */
+	uint64_t blk_since;
+	/* The network interface. */
+	uint64_t ni_sent_q;		/* last cycle the NI sent a flit (one per cycle) */
+	uint64_t ni_refused_at;		/* cycle of the last refused injection, or UINT64_MAX */
+	uint32_t ni_pkt_q;		/* packet being sent, or NO_PACKET */
+	int32_t ni_credit_q;		/* free slots in the router's local input */
+	uint32_t bucket_pos;
+	uint32_t eject_pending;		/* ejection credits given back in cycle now, added at
+					   its end */
+	uint32_t eject_cap;		/* the unit's input capacity (0 = unlimited) */
+	uint16_t ni_next_q;		/* the packet's next flit */
+	uint8_t blk_stalls, blk_want;
+	uint8_t ni_waiting;		/* 1: refused, not yet reported ready */
+};
+
+_Static_assert(sizeof(struct tile) == 64, "a tile's record is one cache line");
+
 struct spk_noc {
 	struct spk_noc_config cfg;
 	struct spk_router rt;
@@ -67,13 +98,9 @@ struct spk_noc {
 	uint32_t *pkt_free;		/* [pkt_cap] stack of free slots */
 	uint32_t pkt_cap, n_free;
 
-	/* Network interfaces. */
-	uint32_t *ni_pkt_q;		/* [n] packet being sent, or NO_PACKET */
-	uint16_t *ni_next_q;		/* [n] its next flit */
-	int32_t *ni_credit_q;		/* [n] free slots in the router's local input */
-	uint64_t *ni_sent_q;		/* [n] last cycle the NI sent a flit (one per cycle) */
-	uint64_t *ni_refused_at;	/* [n] cycle of the last refused injection, or UINT64_MAX */
-	uint8_t *ni_waiting;		/* [n] 1: refused, not yet reported ready */
+	/* Each tile's NI, scheduling and blocked state, one 64-byte record per tile (struct tile):
+	 * an evaluation touches this line, the router's record and its head slots. */
+	struct tile *tile;		/* [n] */
 	uint32_t *ni_ready;		/* [n] tiles reported ready after the last evaluated cycle */
 	uint32_t n_ready;
 	bool gap_refusals;		/* SPK_NOC_STOP_AT_NI_READY seen: count slept-through offers */
@@ -84,23 +111,10 @@ struct spk_noc {
 	uint32_t wheel_mask;		/* wheel − 1 */
 	uint32_t *bucket;		/* [wheel·n] router ids */
 	uint32_t *bucket_len;		/* [wheel] */
-	uint32_t *bucket_pos;		/* [n] index of the router in its bucket */
-	uint64_t *sched_at;		/* [n] cycle the router is scheduled for, or UINT64_MAX */
 	uint32_t n_sched;		/* routers scheduled */
 	uint32_t *cur;			/* [n] routers evaluated in the current cycle */
 	struct spk_router_out *out;	/* [n] their outputs */
 
-	/* Blocked routers: evaluated in cycle blk_since[r], they granted nothing although
-	 * blk_stalls[r] head flits were ready. Until a credit reaches one of their outputs or
-	 * another head flit becomes ready they would do the same in every cycle, so they sleep,
-	 * and their stall cycles are counted when they wake (or read: pending_stalls()). */
-	uint64_t *blk_since;		/* [n] or UINT64_MAX: not blocked */
-	uint8_t *blk_stalls;		/* [n] */
-	uint8_t *blk_want;		/* [n] the outputs its ready heads wait for a credit on */
-
-	/* Ejection credits given back in cycle now, added at its end. */
-	uint32_t *eject_pending;	/* [n] */
-	uint32_t *eject_cap;		/* [n] each unit's capacity (0 = unlimited) */
 	uint32_t *pending_tiles;	/* [n] tiles with eject_pending > 0 */
 	uint32_t n_pending;
 
@@ -160,48 +174,32 @@ struct spk_noc *spk_noc_create(const struct spk_noc_config *cfg)
 	noc->pkt = malloc((size_t)noc->pkt_cap * sizeof(*noc->pkt));
 	noc->pkt_inject = malloc((size_t)noc->pkt_cap * sizeof(*noc->pkt_inject));
 	noc->pkt_free = malloc((size_t)noc->pkt_cap * sizeof(*noc->pkt_free));
-	noc->ni_pkt_q = malloc(n * sizeof(*noc->ni_pkt_q));
-	noc->ni_next_q = calloc(n, sizeof(*noc->ni_next_q));
-	noc->ni_credit_q = malloc(n * sizeof(*noc->ni_credit_q));
-	noc->ni_sent_q = malloc(n * sizeof(*noc->ni_sent_q));
-	noc->ni_refused_at = malloc(n * sizeof(*noc->ni_refused_at));
-	noc->ni_waiting = calloc(n, sizeof(*noc->ni_waiting));
+	noc->tile = aligned_alloc(64, (n * sizeof(*noc->tile) + 63) / 64 * 64);
 	noc->ni_ready = malloc(n * sizeof(*noc->ni_ready));
 	noc->bucket = malloc((size_t)noc->wheel * n * sizeof(*noc->bucket));
 	noc->bucket_len = calloc(noc->wheel, sizeof(*noc->bucket_len));
-	noc->bucket_pos = malloc(n * sizeof(*noc->bucket_pos));
-	noc->sched_at = malloc(n * sizeof(*noc->sched_at));
 	noc->cur = malloc(n * sizeof(*noc->cur));
 	noc->out = malloc(n * sizeof(*noc->out));
-	noc->blk_since = malloc(n * sizeof(*noc->blk_since));
-	noc->blk_stalls = calloc(n, sizeof(*noc->blk_stalls));
-	noc->blk_want = calloc(n, sizeof(*noc->blk_want));
-	noc->eject_pending = calloc(n, sizeof(*noc->eject_pending));
-	noc->eject_cap = calloc(n, sizeof(*noc->eject_cap));
 	noc->pending_tiles = malloc(n * sizeof(*noc->pending_tiles));
 	noc->deliv_cap = n;
 	noc->deliv = malloc(noc->deliv_cap * sizeof(*noc->deliv));
 	noc->link_count = calloc((size_t)n * PORTS, sizeof(*noc->link_count));
 	if (noc->pkt == NULL || noc->pkt_inject == NULL || noc->pkt_free == NULL ||
-	    noc->ni_pkt_q == NULL || noc->ni_next_q == NULL || noc->ni_credit_q == NULL || noc->ni_sent_q == NULL ||
-	    noc->bucket == NULL || noc->bucket_len == NULL || noc->bucket_pos == NULL ||
-	    noc->sched_at == NULL || noc->cur == NULL || noc->out == NULL ||
-	    noc->blk_since == NULL || noc->blk_stalls == NULL || noc->blk_want == NULL ||
-	    noc->ni_refused_at == NULL || noc->ni_waiting == NULL || noc->ni_ready == NULL ||
-	    noc->eject_pending == NULL ||
-	    noc->eject_cap == NULL || noc->pending_tiles == NULL || noc->deliv == NULL ||
-	    noc->link_count == NULL)
+	    noc->tile == NULL || noc->ni_ready == NULL || noc->bucket == NULL ||
+	    noc->bucket_len == NULL || noc->cur == NULL || noc->out == NULL ||
+	    noc->pending_tiles == NULL || noc->deliv == NULL || noc->link_count == NULL)
 		goto out_free_all;
+	memset(noc->tile, 0, n * sizeof(*noc->tile));
 	for (uint32_t i = 0; i < noc->pkt_cap; i++)
 		noc->pkt_free[i] = noc->pkt_cap - 1 - i;
 	noc->n_free = noc->pkt_cap;
 	for (uint32_t t = 0; t < n; t++) {
-		noc->ni_pkt_q[t] = NO_PACKET;
-		noc->ni_credit_q[t] = (int32_t)cfg->buffer_flits;
-		noc->sched_at[t] = UINT64_MAX;
-		noc->ni_sent_q[t] = UINT64_MAX;
-		noc->blk_since[t] = UINT64_MAX;
-		noc->ni_refused_at[t] = UINT64_MAX;
+		noc->tile[t].ni_pkt_q = NO_PACKET;
+		noc->tile[t].ni_credit_q = (int32_t)cfg->buffer_flits;
+		noc->tile[t].sched_at = UINT64_MAX;
+		noc->tile[t].ni_sent_q = UINT64_MAX;
+		noc->tile[t].blk_since = UINT64_MAX;
+		noc->tile[t].ni_refused_at = UINT64_MAX;
 		spk_noc_set_eject_capacity(noc, t, cfg->eject_flits);
 	}
 	return noc;
@@ -222,24 +220,12 @@ void spk_noc_destroy(struct spk_noc *noc)
 	free(noc->pkt);
 	free(noc->pkt_inject);
 	free(noc->pkt_free);
-	free(noc->ni_pkt_q);
-	free(noc->ni_next_q);
-	free(noc->ni_credit_q);
-	free(noc->ni_sent_q);
-	free(noc->ni_refused_at);
-	free(noc->ni_waiting);
+	free(noc->tile);
 	free(noc->ni_ready);
 	free(noc->bucket);
 	free(noc->bucket_len);
-	free(noc->bucket_pos);
-	free(noc->sched_at);
 	free(noc->cur);
 	free(noc->out);
-	free(noc->blk_since);
-	free(noc->blk_stalls);
-	free(noc->blk_want);
-	free(noc->eject_pending);
-	free(noc->eject_cap);
 	free(noc->pending_tiles);
 	free(noc->deliv);
 	free(noc->link_count);
@@ -249,7 +235,7 @@ void spk_noc_destroy(struct spk_noc *noc)
 void spk_noc_set_eject_capacity(struct spk_noc *noc, uint32_t tile, uint32_t flits)
 {
 	assert(tile < noc->n && flits <= INT32_MAX);
-	noc->eject_cap[tile] = flits;
+	noc->tile[tile].eject_cap = flits;
 	spk_router_set_local_credit(&noc->rt, tile, flits);
 }
 
@@ -261,7 +247,7 @@ uint64_t spk_noc_now(const struct spk_noc *noc)
 /* Makes router r be evaluated in cycle c (now <= c < now + wheel), unless it already is earlier. */
 static void schedule(struct spk_noc *noc, uint32_t r, uint64_t c)
 {
-	uint64_t old = noc->sched_at[r];
+	uint64_t old = noc->tile[r].sched_at;
 	uint32_t b;
 
 	if (old <= c)
@@ -269,18 +255,18 @@ static void schedule(struct spk_noc *noc, uint32_t r, uint64_t c)
 	assert(c >= noc->now && c < noc->now + noc->wheel);
 	if (old != UINT64_MAX) {
 		/* Take it out of its later bucket (the last entry fills the hole). */
-		uint32_t ob = (uint32_t)old & noc->wheel_mask, i = noc->bucket_pos[r];
+		uint32_t ob = (uint32_t)old & noc->wheel_mask, i = noc->tile[r].bucket_pos;
 		uint32_t last = noc->bucket[(size_t)ob * noc->n + --noc->bucket_len[ob]];
 
 		noc->bucket[(size_t)ob * noc->n + i] = last;
-		noc->bucket_pos[last] = i;
+		noc->tile[last].bucket_pos = i;
 	} else {
 		noc->n_sched++;
 	}
 	b = (uint32_t)c & noc->wheel_mask;
-	noc->bucket_pos[r] = noc->bucket_len[b];
+	noc->tile[r].bucket_pos = noc->bucket_len[b];
 	noc->bucket[(size_t)b * noc->n + noc->bucket_len[b]++] = r;
-	noc->sched_at[r] = c;
+	noc->tile[r].sched_at = c;
 }
 
 /*
@@ -290,23 +276,23 @@ static void schedule(struct spk_noc *noc, uint32_t r, uint64_t c)
  */
 static inline void credit_wake(struct spk_noc *noc, uint32_t r, unsigned o)
 {
-	if (noc->blk_since[r] != UINT64_MAX && (noc->blk_want[r] >> o & 1u))
+	if (noc->tile[r].blk_since != UINT64_MAX && (noc->tile[r].blk_want >> o & 1u))
 		schedule(noc, r, noc->now + 1);
 }
 
 /* The NI of tile r drives its next flit onto the local input in cycle x, if it has credit. */
 static void ni_send(struct spk_noc *noc, uint32_t r, uint64_t x)
 {
-	uint32_t slot = noc->ni_pkt_q[r];
+	uint32_t slot = noc->tile[r].ni_pkt_q;
 	const struct spk_packet *p;
 	struct spk_flit f;
 	uint16_t k;
 
-	if (slot == NO_PACKET || noc->ni_credit_q[r] <= 0 || noc->ni_sent_q[r] == x)
+	if (slot == NO_PACKET || noc->tile[r].ni_credit_q <= 0 || noc->tile[r].ni_sent_q == x)
 		return;
-	noc->ni_sent_q[r] = x;
+	noc->tile[r].ni_sent_q = x;
 	p = &noc->pkt[slot];
-	k = noc->ni_next_q[r];
+	k = noc->tile[r].ni_next_q;
 	f.pkt = slot;
 	f.dst = (uint16_t)p->dst;
 	f.flags = (uint8_t)((k == 0 ? SPK_FLIT_HEAD : 0) | (k + 1 == p->flits ? SPK_FLIT_TAIL : 0));
@@ -314,17 +300,17 @@ static void ni_send(struct spk_noc *noc, uint32_t r, uint64_t x)
 	/* Written at the end of x with ready x + P: it cannot leave in x, so writing it before
 	 * this cycle's grants is the same; the credit guarantees the slot. */
 	spk_router_accept(&noc->rt, r, SPK_PORT_LOCAL, &f, x + noc->cfg.router_stages);
-	noc->ni_credit_q[r]--;
+	noc->tile[r].ni_credit_q--;
 	if (k + 1 == p->flits)
-		noc->ni_pkt_q[r] = NO_PACKET;
+		noc->tile[r].ni_pkt_q = NO_PACKET;
 	else
-		noc->ni_next_q[r] = (uint16_t)(k + 1);
+		noc->tile[r].ni_next_q = (uint16_t)(k + 1);
 }
 
 bool spk_noc_can_inject(const struct spk_noc *noc, uint32_t tile)
 {
 	assert(tile < noc->n);
-	return noc->ni_pkt_q[tile] == NO_PACKET && noc->ni_credit_q[tile] > 0;
+	return noc->tile[tile].ni_pkt_q == NO_PACKET && noc->tile[tile].ni_credit_q > 0;
 }
 
 int spk_noc_inject(struct spk_noc *noc, const struct spk_packet *p)
@@ -334,28 +320,28 @@ int spk_noc_inject(struct spk_noc *noc, const struct spk_packet *p)
 	assert(p->src < noc->n && p->dst < noc->n);
 	assert(p->flits >= 1 && p->flits <= SPK_NOC_MAX_FLITS);
 	/* A unit frees its input only for whole packets: a longer one could never arrive. */
-	assert((noc->eject_cap[p->dst] == 0 || p->flits <= noc->eject_cap[p->dst]) &&
+	assert((noc->tile[p->dst].eject_cap == 0 || p->flits <= noc->tile[p->dst].eject_cap) &&
 	       "packet longer than the destination unit's input capacity");
-	if (noc->ni_refused_at[p->src] != UINT64_MAX) {
+	if (noc->tile[p->src].ni_refused_at != UINT64_MAX) {
 		/* offered again after a refusal: count the offers of the cycles slept through */
-		uint64_t since = noc->ni_refused_at[p->src];
+		uint64_t since = noc->tile[p->src].ni_refused_at;
 
 		if (noc->gap_refusals && noc->now > since)
 			noc->st.inject_refused += noc->now - since - 1;
-		noc->ni_refused_at[p->src] = UINT64_MAX;
+		noc->tile[p->src].ni_refused_at = UINT64_MAX;
 	}
 	if (!spk_noc_can_inject(noc, p->src)) {
 		noc->st.inject_refused++;
-		noc->ni_refused_at[p->src] = noc->now;
-		noc->ni_waiting[p->src] = 1;
+		noc->tile[p->src].ni_refused_at = noc->now;
+		noc->tile[p->src].ni_waiting = 1;
 		return -EAGAIN;
 	}
 	assert(noc->n_free > 0 && "packet table full: its size bound is wrong");
 	slot = noc->pkt_free[--noc->n_free];
 	noc->pkt[slot] = *p;
 	noc->pkt_inject[slot] = noc->now;
-	noc->ni_pkt_q[p->src] = slot;
-	noc->ni_next_q[p->src] = 0;
+	noc->tile[p->src].ni_pkt_q = slot;
+	noc->tile[p->src].ni_next_q = 0;
 	noc->st.packets_injected++;
 	noc->st.flits_injected += p->flits;
 	/* The head flit goes onto the local input in this cycle (the NI has the credit). */
@@ -366,12 +352,12 @@ int spk_noc_inject(struct spk_noc *noc, const struct spk_packet *p)
 
 void spk_noc_eject_credit(struct spk_noc *noc, uint32_t tile, uint32_t flits)
 {
-	assert(tile < noc->n && noc->eject_cap[tile] > 0);
+	assert(tile < noc->n && noc->tile[tile].eject_cap > 0);
 	if (flits == 0)
 		return;
-	if (noc->eject_pending[tile] == 0)
+	if (noc->tile[tile].eject_pending == 0)
 		noc->pending_tiles[noc->n_pending++] = tile;
-	noc->eject_pending[tile] += flits;
+	noc->tile[tile].eject_pending += flits;
 }
 
 /* Adds the ejection credits given back in the cycle just ended. */
@@ -379,11 +365,11 @@ static void apply_eject_credits(struct spk_noc *noc)
 {
 	for (uint32_t i = 0; i < noc->n_pending; i++) {
 		uint32_t t = noc->pending_tiles[i];
-		int32_t *c = &noc->rt.credit_q[(size_t)t * PORTS + SPK_PORT_LOCAL];
+		int32_t *c = &noc->rt.node[t].credit_q[SPK_PORT_LOCAL];
 
-		*c += (int32_t)noc->eject_pending[t];
-		assert((uint32_t)*c <= noc->eject_cap[t] && "more ejection credit returned than taken");
-		noc->eject_pending[t] = 0;
+		*c += (int32_t)noc->tile[t].eject_pending;
+		assert((uint32_t)*c <= noc->tile[t].eject_cap && "more ejection credit returned than taken");
+		noc->tile[t].eject_pending = 0;
 		credit_wake(noc, t, SPK_PORT_LOCAL);
 	}
 	noc->n_pending = 0;
@@ -470,21 +456,21 @@ static void eval_cycle(struct spk_noc *noc)
 		uint32_t r = cur[i];
 		struct spk_router_out *o = &noc->out[i];
 
-		noc->sched_at[r] = UINT64_MAX;
-		if (noc->blk_since[r] != UINT64_MAX) {
+		noc->tile[r].sched_at = UINT64_MAX;
+		if (noc->tile[r].blk_since != UINT64_MAX) {
 			/* it stalled the same way in every cycle it slept through */
-			noc->st.stall_cycles += (x - noc->blk_since[r] - 1) * noc->blk_stalls[r];
-			noc->blk_since[r] = UINT64_MAX;
+			noc->st.stall_cycles += (x - noc->tile[r].blk_since - 1) * noc->tile[r].blk_stalls;
+			noc->tile[r].blk_since = UINT64_MAX;
 		}
-		if (noc->ni_pkt_q[r] != NO_PACKET)
+		if (noc->tile[r].ni_pkt_q != NO_PACKET)
 			ni_send(noc, r, x);
 		spk_router_eval(&noc->rt, r, x, NULL, o);
 		noc->st.stall_cycles += o->stalls;
 		if (o->valid == 0 && o->stalls != 0) {
 			/* granted nothing: sleeps until a credit or a new ready head (step 3) */
-			noc->blk_since[r] = x;
-			noc->blk_stalls[r] = o->stalls;
-			noc->blk_want[r] = o->want;
+			noc->tile[r].blk_since = x;
+			noc->tile[r].blk_stalls = o->stalls;
+			noc->tile[r].blk_want = o->want;
 		}
 	}
 	noc->st.cycles_evaluated++;
@@ -511,7 +497,7 @@ static void eval_cycle(struct spk_noc *noc)
 				uint32_t nb = spk_router_neighbour(mesh_x, r, port);
 
 				unsigned in = spk_router_opposite(port);
-				bool was_empty = noc->rt.buf_count_q[(size_t)nb * PORTS + in] == 0;
+				bool was_empty = noc->rt.node[nb].count_q[in] == 0;
 
 				noc->st.link_flits++;
 				spk_router_accept(&noc->rt, nb, in, f, arrive_ready);
@@ -526,7 +512,7 @@ static void eval_cycle(struct spk_noc *noc)
 
 			credit &= credit - 1;
 			if (port == SPK_PORT_LOCAL) {
-				noc->ni_credit_q[r]++;
+				noc->tile[r].ni_credit_q++;
 			} else {
 				uint32_t up = spk_router_neighbour(mesh_x, r, port);
 
@@ -546,15 +532,15 @@ static void eval_cycle(struct spk_noc *noc)
 	noc->now = x + 1;
 	for (uint32_t i = 0; i < n_cur; i++) {
 		uint32_t r = cur[i];
-		uint64_t next = noc->blk_since[r] == x ? noc->out[i].wake : noc->out[i].next;
+		uint64_t next = noc->tile[r].blk_since == x ? noc->out[i].wake : noc->out[i].next;
 
-		if (noc->ni_pkt_q[r] != NO_PACKET && noc->ni_credit_q[r] > 0)
+		if (noc->tile[r].ni_pkt_q != NO_PACKET && noc->tile[r].ni_credit_q > 0)
 			next = x + 1;
 		if (next != UINT64_MAX)
 			schedule(noc, r, next);
 		/* only an evaluated router's NI changes: report the refused ones it freed */
-		if (noc->ni_waiting[r] && spk_noc_can_inject(noc, r)) {
-			noc->ni_waiting[r] = 0;
+		if (noc->tile[r].ni_waiting && spk_noc_can_inject(noc, r)) {
+			noc->tile[r].ni_waiting = 0;
 			noc->ni_ready[noc->n_ready++] = r;
 		}
 	}
@@ -610,7 +596,7 @@ uint64_t spk_noc_next_cycle(const struct spk_noc *noc)
 		for (uint32_t i = 0; i < noc->n_pending; i++) {
 			uint32_t t = noc->pending_tiles[i];
 
-			if (noc->blk_since[t] != UINT64_MAX && (noc->blk_want[t] & 1u))
+			if (noc->tile[t].blk_since != UINT64_MAX && (noc->tile[t].blk_want & 1u))
 				return noc->now + 1;
 		}
 	return c;
@@ -622,8 +608,8 @@ static uint64_t pending_stalls(const struct spk_noc *noc)
 	uint64_t s = 0;
 
 	for (uint32_t r = 0; r < noc->n; r++)
-		if (noc->blk_since[r] != UINT64_MAX && noc->now > noc->blk_since[r] + 1)
-			s += (noc->now - noc->blk_since[r] - 1) * noc->blk_stalls[r];
+		if (noc->tile[r].blk_since != UINT64_MAX && noc->now > noc->tile[r].blk_since + 1)
+			s += (noc->now - noc->tile[r].blk_since - 1) * noc->tile[r].blk_stalls;
 	return s;
 }
 

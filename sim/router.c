@@ -10,7 +10,8 @@
  *
  * Requests are kept as one bit mask of inputs per output, so round-robin arbitration is a rotate
  * and a count-trailing-zeros, and only non-empty inputs and requested outputs are visited;
- * coordinates come from tables (no division). Nothing allocates.
+ * coordinates come from tables (no division). A router's state is one 64-byte record plus its
+ * buffer slots (router.h), so an evaluation touches few cache lines. Nothing allocates.
  */
 #include "config.h"
 
@@ -23,10 +24,13 @@
 
 #define PORTS SPK_ROUTER_PORTS
 
+_Static_assert(sizeof(struct spk_router_node) == 64, "a router's record is one cache line");
+
 int spk_router_init(struct spk_router *rt, uint32_t mesh_x, uint32_t mesh_y,
 		    uint32_t buffer_flits, uint32_t stages)
 {
 	size_t n = (size_t)mesh_x * mesh_y, q = n * PORTS;
+	size_t slot_bytes = (q * buffer_flits * sizeof(*rt->slot) + 63) / 64 * 64;
 
 	assert(mesh_x >= 1 && mesh_y >= 1 && n <= 65536);
 	assert(buffer_flits >= 1 && buffer_flits <= 65535 && stages >= 1);
@@ -36,51 +40,34 @@ int spk_router_init(struct spk_router *rt, uint32_t mesh_x, uint32_t mesh_y,
 	rt->mesh_y = mesh_y;
 	rt->buffer_flits = buffer_flits;
 	rt->stages = stages;
-	rt->buf_flit_q = calloc(q * buffer_flits, sizeof(*rt->buf_flit_q));
-	rt->buf_ready_q = calloc(q * buffer_flits, sizeof(*rt->buf_ready_q));
-	rt->buf_head_q = calloc(q, sizeof(*rt->buf_head_q));
-	rt->buf_count_q = calloc(q, sizeof(*rt->buf_count_q));
-	rt->held_q = calloc(n, sizeof(*rt->held_q));
-	rt->credit_q = calloc(q, sizeof(*rt->credit_q));
-	rt->credit_inf = calloc(q, sizeof(*rt->credit_inf));
-	rt->owner_q = malloc(q * sizeof(*rt->owner_q));
-	rt->rr_q = calloc(q, sizeof(*rt->rr_q));
-	rt->route_q = calloc(q, sizeof(*rt->route_q));
-	rt->occ_q = calloc(n, sizeof(*rt->occ_q));
+	/* cache-line aligned: a record is one line, a 4-flit buffer's slots one line */
+	rt->node = aligned_alloc(64, n * sizeof(*rt->node));
+	rt->slot = aligned_alloc(64, slot_bytes);
 	rt->tile_x = malloc(n * sizeof(*rt->tile_x));
 	rt->tile_y = malloc(n * sizeof(*rt->tile_y));
-	if (rt->occ_q == NULL || rt->tile_x == NULL || rt->tile_y == NULL ||
-	    rt->buf_flit_q == NULL || rt->buf_ready_q == NULL || rt->buf_head_q == NULL ||
-	    rt->buf_count_q == NULL || rt->held_q == NULL || rt->credit_q == NULL ||
-	    rt->credit_inf == NULL || rt->owner_q == NULL || rt->rr_q == NULL ||
-	    rt->route_q == NULL) {
+	if (rt->node == NULL || rt->slot == NULL || rt->tile_x == NULL || rt->tile_y == NULL) {
 		spk_router_fini(rt);
 		return -ENOMEM;
 	}
+	memset(rt->node, 0, n * sizeof(*rt->node));
+	memset(rt->slot, 0, slot_bytes);
 	for (size_t t = 0; t < n; t++) {
-		rt->tile_x[t] = (uint16_t)(t % mesh_x);
-		rt->tile_y[t] = (uint16_t)(t / mesh_x);
-	}
-	for (size_t i = 0; i < q; i++) {
-		rt->credit_q[i] = (int32_t)buffer_flits;
-		rt->owner_q[i] = SPK_ROUTER_NONE;
+		struct spk_router_node *nd = &rt->node[t];
+
+		rt->tile_x[t] = nd->x = (uint16_t)(t % mesh_x);
+		rt->tile_y[t] = nd->y = (uint16_t)(t / mesh_x);
+		for (unsigned p = 0; p < PORTS; p++) {
+			nd->credit_q[p] = (int32_t)buffer_flits;
+			nd->owner_q[p] = SPK_ROUTER_NONE;
+		}
 	}
 	return 0;
 }
 
 void spk_router_fini(struct spk_router *rt)
 {
-	free(rt->buf_flit_q);
-	free(rt->buf_ready_q);
-	free(rt->buf_head_q);
-	free(rt->buf_count_q);
-	free(rt->held_q);
-	free(rt->credit_q);
-	free(rt->credit_inf);
-	free(rt->owner_q);
-	free(rt->rr_q);
-	free(rt->route_q);
-	free(rt->occ_q);
+	free(rt->node);
+	free(rt->slot);
 	free(rt->tile_x);
 	free(rt->tile_y);
 	memset(rt, 0, sizeof(*rt));
@@ -88,11 +75,14 @@ void spk_router_fini(struct spk_router *rt)
 
 void spk_router_set_local_credit(struct spk_router *rt, uint32_t r, uint32_t flits)
 {
-	size_t q = (size_t)r * PORTS + SPK_PORT_LOCAL;
+	struct spk_router_node *nd = &rt->node[r];
 
 	assert(r < rt->n && flits <= INT32_MAX);
-	rt->credit_inf[q] = flits == 0;
-	rt->credit_q[q] = (int32_t)flits;
+	if (flits == 0)
+		nd->credit_inf |= 1u << SPK_PORT_LOCAL;
+	else
+		nd->credit_inf &= (uint8_t)~(1u << SPK_PORT_LOCAL);
+	nd->credit_q[SPK_PORT_LOCAL] = (int32_t)flits;
 }
 
 /* Bits set in a 5-bit mask (no popcount instruction on baseline x86-64). */
@@ -113,15 +103,14 @@ void spk_router_eval(struct spk_router *rt, uint32_t r, uint64_t cycle,
 		     const struct spk_router_in *in, struct spk_router_out *out)
 {
 	const uint32_t B = rt->buffer_flits;
-	const size_t q0 = (size_t)r * PORTS;
-	uint16_t *head = rt->buf_head_q + q0, *count = rt->buf_count_q + q0;
-	struct spk_flit *flit = rt->buf_flit_q + q0 * B;
-	uint64_t *ready = rt->buf_ready_q + q0 * B;
-	int32_t *credit = rt->credit_q + q0;
-	const uint8_t *inf = rt->credit_inf + q0;
-	uint8_t *owner = rt->owner_q + q0, *rr = rt->rr_q + q0, *route = rt->route_q + q0;
-	const unsigned hx = rt->tile_x[r], hy = rt->tile_y[r];
-	unsigned occ = rt->occ_q[r];
+	struct spk_router_node *nd = &rt->node[r];
+	struct spk_router_slot *slot = rt->slot + (size_t)r * PORTS * B;
+	uint16_t *head = nd->head_q, *count = nd->count_q;
+	int32_t *credit = nd->credit_q;
+	const unsigned inf = nd->credit_inf;
+	uint8_t *owner = nd->owner_q, *rr = nd->rr_q, *route = nd->route_q;
+	const unsigned hx = nd->x, hy = nd->y;
+	unsigned occ = nd->occ_q;
 	unsigned reqm[PORTS] = { 0 };	/* inputs requesting each output */
 	unsigned ready_mask = 0, want = 0, grants = 0;
 	uint64_t next = UINT64_MAX, wake = UINT64_MAX;
@@ -132,14 +121,14 @@ void spk_router_eval(struct spk_router *rt, uint32_t r, uint64_t cycle,
 	/* 1. Requests: ready head flits, from registered state only. */
 	for (unsigned m = occ; m != 0; m &= m - 1) {
 		unsigned p = (unsigned)__builtin_ctz(m);
-		size_t i = (size_t)p * B + head[p];
+		const struct spk_router_slot *sl = &slot[(size_t)p * B + head[p]];
 		unsigned o;
 
-		if (ready[i] > cycle)
+		if (sl->ready_q > cycle)
 			continue;
 		ready_mask |= 1u << p;
-		if (flit[i].flags & SPK_FLIT_HEAD) {
-			unsigned dx = rt->tile_x[flit[i].dst], dy = rt->tile_y[flit[i].dst];
+		if (sl->flit_q.flags & SPK_FLIT_HEAD) {
+			unsigned dx = rt->tile_x[sl->flit_q.dst], dy = rt->tile_y[sl->flit_q.dst];
 
 			o = dx > hx ? SPK_PORT_EAST : dx < hx ? SPK_PORT_WEST :
 			    dy > hy ? SPK_PORT_SOUTH : dy < hy ? SPK_PORT_NORTH : SPK_PORT_LOCAL;
@@ -162,20 +151,19 @@ void spk_router_eval(struct spk_router *rt, uint32_t r, uint64_t cycle,
 	 */
 	for (; want != 0; want &= want - 1) {
 		unsigned o = (unsigned)__builtin_ctz(want);
+		bool unlimited = inf >> o & 1u;
 		unsigned p;
-		size_t i;
 		struct spk_flit f;
 
-		if (credit[o] <= 0 && !inf[o])
+		if (credit[o] <= 0 && !unlimited)
 			continue;
 		p = rr_pick(reqm[o], rr[o]);
 		grants++;
-		i = (size_t)p * B + head[p];
-		f = flit[i];
+		f = slot[(size_t)p * B + head[p]].flit_q;
 		head[p] = (uint16_t)(head[p] + 1u == B ? 0 : head[p] + 1u);
 		if (--count[p] == 0)
 			occ &= ~(1u << p);
-		if (!inf[o])
+		if (!unlimited)
 			credit[o]--;
 		if (f.flags & SPK_FLIT_HEAD) {
 			rr[o] = (uint8_t)(p + 1 == PORTS ? 0 : p + 1);
@@ -192,26 +180,24 @@ void spk_router_eval(struct spk_router *rt, uint32_t r, uint64_t cycle,
 	}
 	/* Ready heads that do not leave: lost arbitration, output owned, or no credit. */
 	out->stalls = (uint8_t)(popcount5[ready_mask] - grants);
-	rt->held_q[r] -= grants;
 
 	/* 4. Buffer write: flits on the input links, ready P cycles later. */
 	if (in != NULL && in->valid != 0) {
 		for (unsigned m = in->valid; m != 0; m &= m - 1) {
 			unsigned p = (unsigned)__builtin_ctz(m);
 			unsigned t = head[p] + count[p];
-			size_t i = (size_t)p * B + (t >= B ? t - B : t);
+			struct spk_router_slot *sl = &slot[(size_t)p * B + (t >= B ? t - B : t)];
 
 			assert(count[p] < B && "router input buffer overflow: a sender had no credit");
-			flit[i] = in->flit[p];
-			ready[i] = cycle + rt->stages;
+			sl->flit_q = in->flit[p];
+			sl->ready_q = cycle + rt->stages;
 			count[p]++;
 			occ |= 1u << p;
 			if (count[p] > rt->buf_peak)
 				rt->buf_peak = count[p];
 		}
-		rt->held_q[r] += popcount5[in->valid & 0x1f];
 	}
-	rt->occ_q[r] = (uint8_t)occ;
+	nd->occ_q = (uint8_t)occ;
 
 	/*
 	 * When this router can next act on what it holds: its earliest ready head flit (next), and
@@ -220,7 +206,7 @@ void spk_router_eval(struct spk_router *rt, uint32_t r, uint64_t cycle,
 	 */
 	for (unsigned m = occ; m != 0; m &= m - 1) {
 		unsigned p = (unsigned)__builtin_ctz(m);
-		uint64_t rdy = ready[(size_t)p * B + head[p]];
+		uint64_t rdy = slot[(size_t)p * B + head[p]].ready_q;
 
 		if (rdy <= cycle)
 			next = cycle + 1;
@@ -235,15 +221,15 @@ void spk_router_accept(struct spk_router *rt, uint32_t r, unsigned p, const stru
 		       uint64_t ready)
 {
 	const uint32_t B = rt->buffer_flits;
-	const size_t q = (size_t)r * PORTS + p;
-	unsigned t = rt->buf_head_q[q] + rt->buf_count_q[q];
-	size_t i = q * B + (t >= B ? t - B : t);
+	struct spk_router_node *nd = &rt->node[r];
+	unsigned t = nd->head_q[p] + nd->count_q[p];
+	struct spk_router_slot *sl =
+		&rt->slot[((size_t)r * PORTS + p) * B + (t >= B ? t - B : t)];
 
-	assert(rt->buf_count_q[q] < B && "router input buffer overflow: a sender had no credit");
-	rt->buf_flit_q[i] = *f;
-	rt->buf_ready_q[i] = ready;
-	if (++rt->buf_count_q[q] > rt->buf_peak)
-		rt->buf_peak = rt->buf_count_q[q];
-	rt->occ_q[r] |= (uint8_t)(1u << p);
-	rt->held_q[r]++;
+	assert(nd->count_q[p] < B && "router input buffer overflow: a sender had no credit");
+	sl->flit_q = *f;
+	sl->ready_q = ready;
+	if (++nd->count_q[p] > rt->buf_peak)
+		rt->buf_peak = nd->count_q[p];
+	nd->occ_q |= (uint8_t)(1u << p);
 }

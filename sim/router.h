@@ -4,9 +4,10 @@
  * (doc/architecture.md §3, whose words and field names this follows; rtl/router.sv will mirror
  * it port for port).
  *
- * The state of all routers of a mesh lives in one struct spk_router of flat arrays indexed by
- * router r and port p (q = r·SPK_ROUTER_PORTS + p), so that the network (sim/noc.c) can evaluate
- * any subset of routers in any order. spk_router_eval() is one router's cycle: it reads the
+ * The state of all routers of a mesh lives in one struct spk_router: a 64-byte record per router
+ * r (credits, buffer heads and counts, owners, round-robin pointers, routes) and one array of
+ * input-buffer slots, so that the network (sim/noc.c) can evaluate any subset of routers in any
+ * order. spk_router_eval() is one router's cycle: it reads the
  * router's registered state and the flits arriving on its input links this cycle, decides the
  * grants, and commits the router's own next state; what must cross to a neighbour (flits on
  * output links, credits for the upstream senders) comes back in struct spk_router_out for the
@@ -55,27 +56,40 @@ struct spk_flit {
 	uint8_t unused;
 };
 
-/* The routers of one mesh, in flat arrays (doc/architecture.md §3 "State"). */
+/* One input-buffer slot: a flit and the cycle from which it may leave. */
+struct spk_router_slot {
+	uint64_t ready_q;
+	struct spk_flit flit_q;
+};
+
+/*
+ * One router's registered state but its buffers (doc/architecture.md §3 "State"), in one 64-byte
+ * record: an evaluation reads this line and the head slots of its non-empty inputs, nothing else
+ * (the simulator's cost per hop is mostly cache misses).
+ */
+struct spk_router_node {
+	int32_t credit_q[SPK_ROUTER_PORTS];	/* free slots downstream of each output */
+	uint16_t head_q[SPK_ROUTER_PORTS];	/* index of each input buffer's oldest flit */
+	uint16_t count_q[SPK_ROUTER_PORTS];	/* flits held by each input buffer */
+	uint8_t owner_q[SPK_ROUTER_PORTS];	/* input holding each output, or SPK_ROUTER_NONE */
+	uint8_t rr_q[SPK_ROUTER_PORTS];		/* round-robin pointer of each output */
+	uint8_t route_q[SPK_ROUTER_PORTS];	/* output taken by the packet at each input */
+	uint8_t occ_q;				/* bit p: input buffer p is not empty */
+	uint8_t credit_inf;			/* bit o: output o never runs out of credit (an
+						   ideal sink) */
+	uint16_t x, y;				/* the router's tile (constant) */
+};
+
+/* The routers of one mesh: a record per router, and their input buffers. */
 struct spk_router {
 	uint32_t n;			/* routers (tiles) */
 	uint32_t mesh_x, mesh_y;
 	uint32_t buffer_flits;		/* B */
 	uint32_t stages;		/* P */
-	/* Input buffers: ring of B flits per (router, port), with each flit's ready cycle. */
-	struct spk_flit *buf_flit_q;	/* [n·5·B] */
-	uint64_t *buf_ready_q;		/* [n·5·B] cycle from which the flit may leave */
-	uint16_t *buf_head_q;		/* [n·5] index of the oldest flit */
-	uint16_t *buf_count_q;		/* [n·5] flits held */
-	uint32_t *held_q;		/* [n] flits held in all five buffers */
-	uint8_t *occ_q;			/* [n] bit p: input buffer p is not empty */
-	/* Outputs. */
-	int32_t *credit_q;		/* [n·5] free slots downstream of each output */
-	uint8_t *credit_inf;		/* [n·5] 1: output never runs out of credit (ideal sink) */
-	uint8_t *owner_q;		/* [n·5] input holding each output, or SPK_ROUTER_NONE */
-	uint8_t *rr_q;			/* [n·5] round-robin pointer of each output */
-	/* Inputs. */
-	uint8_t *route_q;		/* [n·5] output taken by the packet at each input */
-	/* Constant tables: the coordinates of each tile. */
+	struct spk_router_node *node;	/* [n] */
+	struct spk_router_slot *slot;	/* [n·5·B] input p of router r: ring of B slots from
+					   (r·5 + p)·B */
+	/* Constant tables: the coordinates of each tile (head flits' destinations). */
 	uint16_t *tile_x, *tile_y;	/* [n] */
 	/* Observation (not state): the most flits ever held by one input buffer. */
 	uint32_t buf_peak;
@@ -175,13 +189,13 @@ void spk_router_accept(struct spk_router *rt, uint32_t r, unsigned p, const stru
 /* One credit back to output o of router r (a flit left the buffer downstream). */
 static inline void spk_router_credit(struct spk_router *rt, uint32_t r, unsigned o)
 {
-	rt->credit_q[r * SPK_ROUTER_PORTS + o]++;
+	rt->node[r].credit_q[o]++;
 }
 
 /* True if router r holds no flit. */
 static inline bool spk_router_empty(const struct spk_router *rt, uint32_t r)
 {
-	return rt->held_q[r] == 0;
+	return rt->node[r].occ_q == 0;
 }
 
 #endif

@@ -196,3 +196,33 @@ int spk_sched_pop(struct spk_sched *s, struct spk_sched_event *ev)
 	s->now = top.cycle;
 	return 0;
 }
+
+int spk_sched_peek(const struct spk_sched *s, struct spk_sched_event *ev)
+{
+	const struct spk_sched_entry *top;
+
+	if (s->len == 0)
+		return -ENOENT;
+	top = &s->heap[0];
+	ev->cycle = top->cycle;
+	ev->seq = top->key & SEQ_MASK;
+	ev->prio = (uint32_t)(top->key >> SEQ_BITS);
+	ev->target = top->target & ~WAKE_BIT;
+	ev->arg = top->arg;
+	ev->wake = (top->target & WAKE_BIT) != 0;
+	return 0;
+}
+
+void spk_sched_rewake_first(struct spk_sched *s, uint64_t cycle, uint32_t prio)
+{
+	struct spk_sched_entry e;
+
+	assert(s->len > 0 && (s->heap[0].target & WAKE_BIT));
+	assert(cycle >= s->heap[0].cycle && "wake-up scheduled in the past");
+	e = s->heap[0];
+	s->now = e.cycle;
+	e.cycle = cycle;
+	e.key = make_key(s, prio);
+	/* The entry only moves later: down from the root (pos[] follows it). */
+	sift_down(s, 0, e);
+}

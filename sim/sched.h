@@ -97,4 +97,14 @@ static inline uint64_t spk_sched_next_cycle(const struct spk_sched *s)
 /* Removes the first event into *ev. 0, or -ENOENT when empty. */
 int spk_sched_pop(struct spk_sched *s, struct spk_sched_event *ev);
 
+/* The first event into *ev, leaving it queued. 0, or -ENOENT when empty. */
+int spk_sched_peek(const struct spk_sched *s, struct spk_sched_event *ev);
+
+/*
+ * Replaces the first event, a wake-up, by a wake-up of the same target at (cycle, prio), cycle
+ * no earlier than the first event's: exactly spk_sched_pop() then spk_sched_wake(), sequence
+ * number included, in one sift instead of two (a block that is evaluated and has work again).
+ */
+void spk_sched_rewake_first(struct spk_sched *s, uint64_t cycle, uint32_t prio);
+
 #endif

@@ -89,7 +89,7 @@ static void test_pipeline_and_credit(void **state)
 		assert_int_equal(out.valid, 1u << SPK_PORT_EAST);
 		assert_int_equal(out.flit[SPK_PORT_EAST].pkt, 7);
 		assert_int_equal(out.credit, 1u << SPK_PORT_WEST);
-		assert_int_equal(rt.credit_q[MID * 5 + SPK_PORT_EAST], 3);
+		assert_int_equal(rt.node[MID].credit_q[SPK_PORT_EAST], 3);
 		assert_int_equal(out.next, UINT64_MAX);
 		assert_true(spk_router_empty(&rt, MID));
 		spk_router_fini(&rt);
@@ -105,7 +105,7 @@ static void test_no_credit_stalls(void **state)
 
 	(void)state;
 	assert_int_equal(spk_router_init(&rt, 3, 3, 2, 1), 0);
-	rt.credit_q[MID * 5 + SPK_PORT_SOUTH] = 0;
+	rt.node[MID].credit_q[SPK_PORT_SOUTH] = 0;
 	put(&in, SPK_PORT_NORTH, flit(1, 7, SPK_FLIT_HEAD | SPK_FLIT_TAIL));	/* to (1,2) */
 	spk_router_eval(&rt, MID, 0, &in, &out);
 	for (uint64_t x = 1; x < 5; x++) {
@@ -118,7 +118,7 @@ static void test_no_credit_stalls(void **state)
 	spk_router_eval(&rt, MID, 5, NULL, &out);
 	assert_int_equal(out.valid, 1u << SPK_PORT_SOUTH);
 	assert_int_equal(out.stalls, 0);
-	assert_int_equal(rt.credit_q[MID * 5 + SPK_PORT_SOUTH], 0);
+	assert_int_equal(rt.node[MID].credit_q[SPK_PORT_SOUTH], 0);
 	spk_router_fini(&rt);
 }
 
@@ -139,7 +139,7 @@ static void test_round_robin(void **state)
 		memset(&in, 0, sizeof(in));
 		/* refill every input that has room (a sender with credit) */
 		for (unsigned i = 0; i < 4; i++)
-			if (rt.buf_count_q[MID * 5 + ins[i]] < 3)
+			if (rt.node[MID].count_q[ins[i]] < 3)
 				put(&in, ins[i], flit(ins[i], MID, SPK_FLIT_HEAD | SPK_FLIT_TAIL));
 		spk_router_eval(&rt, MID, x, &in, &out);
 		if (out.valid) {
@@ -182,7 +182,7 @@ static void test_wormhole(void **state)
 	spk_router_eval(&rt, MID, 1, &in, &out);
 	assert_int_equal(out.valid, 1u << SPK_PORT_EAST);
 	assert_int_equal(out.flit[SPK_PORT_EAST].pkt, 1);
-	assert_int_equal(rt.owner_q[MID * 5 + SPK_PORT_EAST], SPK_PORT_WEST);
+	assert_int_equal(rt.node[MID].owner_q[SPK_PORT_EAST], SPK_PORT_WEST);
 	assert_int_equal(out.stalls, 1);		/* B lost */
 	/* cycle 2: A's body leaves; B still waits although round robin now favours it */
 	memset(&in, 0, sizeof(in));
@@ -194,12 +194,12 @@ static void test_wormhole(void **state)
 	/* cycle 3: A's tail leaves and frees the output */
 	spk_router_eval(&rt, MID, 3, NULL, &out);
 	assert_int_equal(out.flit[SPK_PORT_EAST].flags, SPK_FLIT_TAIL);
-	assert_int_equal(rt.owner_q[MID * 5 + SPK_PORT_EAST], SPK_ROUTER_NONE);
+	assert_int_equal(rt.node[MID].owner_q[SPK_PORT_EAST], SPK_ROUTER_NONE);
 	/* cycle 4: B */
 	spk_router_eval(&rt, MID, 4, NULL, &out);
 	assert_int_equal(out.flit[SPK_PORT_EAST].pkt, 2);
 	assert_int_equal(out.credit, 1u << SPK_PORT_NORTH);
-	assert_int_equal(rt.credit_q[MID * 5 + SPK_PORT_EAST], 0);
+	assert_int_equal(rt.node[MID].credit_q[SPK_PORT_EAST], 0);
 	assert_true(spk_router_empty(&rt, MID));
 	spk_router_fini(&rt);
 }
