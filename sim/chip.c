@@ -798,25 +798,10 @@ int spk_chip_run(struct spk_chip *c, const uint8_t *pixels, uint32_t n,
 		 struct spk_chip_result *res, char *err, size_t errlen)
 {
 	struct spk_sched_event ev;
-	int rc = 0;
+	int rc = spk_chip_engine_begin(c, pixels, n, res);
 
-	assert(!c->ran);
-	c->ran = true;
-	if (n == 0)
-		return 0;
-	c->out = calloc(n, sizeof(*c->out));
-	if (c->out == NULL)
-		return -ENOMEM;
-	memset(res, 0, n * sizeof(*res));
-	c->res = res;
-	c->n_images = n;
-	/* this loop wakes a unit whose NI refused it when the NI frees (SPK_NOC_STOP_AT_NI_READY) */
-	for (uint32_t t = 0; t < c->n_tiles; t++)
-		if (c->unit[t] != NULL && c->kind[t] == SPK_TILE_CORE)
-			spk_core_set_ni_wake(c->unit[t], true);
-		else if (c->unit[t] != NULL && c->kind[t] == SPK_TILE_ATTENTION)
-			spk_attn_set_ni_wake(c->unit[t], true);
-	feed(c, pixels, 0);
+	if (rc != 0)
+		return rc > 0 ? 0 : rc;	/* 1: no images */
 	for (;;) {
 		uint64_t x = spk_noc_now(c->noc), next;
 		size_t k;
@@ -1041,7 +1026,7 @@ const uint32_t *spk_chip_engine_encoders(const struct spk_chip *c, uint32_t *n)
 	return c->enc_tiles;
 }
 
-/* As the start of spk_chip_run(). */
+/* The start of a run, shared by spk_chip_run() and the SystemC engine. */
 int spk_chip_engine_begin(struct spk_chip *c, const uint8_t *pixels, uint32_t n,
 			  struct spk_chip_result *res)
 {
@@ -1055,7 +1040,7 @@ int spk_chip_engine_begin(struct spk_chip *c, const uint8_t *pixels, uint32_t n,
 	memset(res, 0, n * sizeof(*res));
 	c->res = res;
 	c->n_images = n;
-	/* as spk_chip_run(): a refused unit sleeps until its NI is ready (SPK_NOC_STOP_AT_NI_READY) */
+	/* a unit whose NI refused it sleeps until the NI is ready (SPK_NOC_STOP_AT_NI_READY) */
 	for (uint32_t t = 0; t < c->n_tiles; t++)
 		if (c->unit[t] != NULL && c->kind[t] == SPK_TILE_CORE)
 			spk_core_set_ni_wake(c->unit[t], true);
