@@ -1,5 +1,8 @@
 # %D%/ — Meta-SpikeFormer: the PyTorch side (training, export, the .spkm reader and float64
 # executor), and in C the model-file reader, quantizer and reference inference.
+# The shipped model, installed where `spikechip run` looks for it (util: spk_data_path).
+shippedmodeldir = $(pkgdatadir)/models
+dist_shippedmodel_DATA = %D%/fmnist_t4.spkm
 EXTRA_DIST += %D%/README.md %D%/spikeformer.py %D%/idx.py %D%/train.py %D%/export.py \
 	%D%/spkm.py %D%/fixtures.py %D%/bench_torch.py %D%/weight_bits.sh
 
