@@ -46,8 +46,8 @@ static void run_usage(FILE *f)
 		"latency, throughput, energy and pJ/SOP.\n"
 		"\n"
 		"options:\n"
-		"  --model FILE   model file (default: the shipped %s; while it is still\n"
-		"                 training, the random-weight fixture %s)\n"
+		"  --model FILE   model file (default: the shipped %s; in a tree\n"
+		"                 without it, the random-weight fixture %s)\n"
 		"  --arch FILE    chip architecture, INI file or preset name (default: default)\n"
 		"  --images N     the first N test images (default: " RUN_DEFAULT_IMAGES "; all: the\n"
 		"                 whole test set of " RUN_ALL_IMAGES ")\n"
@@ -161,8 +161,8 @@ int spk_run_main(int argc, char **argv)
 
 	printf("\nspikechip run: stage 2 of 3 — compile %s\n", model);
 	if (stand_in)
-		printf("  note: the shipped model is still training (models/README.md); this is the\n"
-		       "  random-weight test fixture, so its accuracy is at chance level.\n");
+		printf("  note: the shipped model %s was not found; this is the random-weight\n"
+		       "  test fixture, so its accuracy is at chance level.\n", RUN_SHIPPED_MODEL);
 	printf("\n");
 	fflush(stdout);
 	snprintf(image_path, sizeof(image_path), "%s/spikechip-run-XXXXXX",

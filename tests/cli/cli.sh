@@ -33,7 +33,9 @@ expect_status 0 env SPIKECHIP_DATA="$TOP_SRCDIR" "$SPIKECHIP" run --images 3 --j
 expect_grep out 'stage 1 of 3'
 expect_grep out 'stage 3 of 3'
 expect_grep out 'spike for spike equal to the integer reference \(0 mismatches\)'
-expect_grep out 'random-weight test fixture'
+expect_grep out 'stage 2 of 3 — compile .*/models/fmnist_t4\.spkm$'
+T_CHECKS=$((T_CHECKS + 1))
+! grep -q 'random-weight' "$T_TMP/out" || fail "run used the stand-in model, not the shipped one"
 expect_grep out '^pJ/SOP'
 T_CHECKS=$((T_CHECKS + 1))
 grep -q '"mismatches": *0' "$T_TMP/run.json" || fail "run --json: no \"mismatches\": 0 in $T_TMP/run.json"
