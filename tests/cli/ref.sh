@@ -175,9 +175,9 @@ T_CHECKS=$((T_CHECKS + 1))
 [ "$(grep -cE '^\| (float64 \| — |4 bits \| 16 bits |8 bits \| 16 bits )\| [0-9.]+ % \|' "$T_TMP/wb.md")" = 3 ] ||
 	fail "weight_bits.sh table: $(cat "$T_TMP/wb.md")"
 
-# Interrupted (SIGTERM, SIGHUP) while writing: the temporary files go, nothing is left behind.
+# Interrupted (SIGTERM) while writing: the temporary files go, nothing is left behind.
 mkdir "$T_TMP/sig"
-for sig in TERM HUP; do  # (INT: ignored in a background job of a script)
+for sig in TERM; do  # (INT is ignored in a background job of a script, HUP under nohup)
 	"$SPIKECHIP" ref --model "$MODEL" --json "$T_TMP/sig/r.json" --logits "$T_TMP/sig/r.logits" \
 		--trace "$T_TMP/sig/r.spkt" >/dev/null 2>&1 &
 	pid=$!
