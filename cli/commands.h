@@ -15,4 +15,12 @@ int spk_ref_main(int argc, char **argv);	/* models/ref_cmd.c */
 int spk_map_main(int argc, char **argv);	/* mapper/map_cmd.c */
 int spk_sim_main(int argc, char **argv);	/* sim/sim_cmd.c */
 
+/*
+ * `spikechip sim`'s checks of --jobs and --engine, shared with `spikechip run` (which checks
+ * them before it compiles anything). 0 with the value set, or the message "CMD: --jobs 'ARG' is
+ * not ..." printed and SPK_EXIT_USAGE returned.
+ */
+int spk_sim_opt_jobs(const char *cmd, const char *arg, long *jobs);
+int spk_sim_opt_engine(const char *cmd, const char *arg, int *systemc);
+
 #endif

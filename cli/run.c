@@ -80,7 +80,7 @@ int spk_run_main(int argc, char **argv)
 	long online = sysconf(_SC_NPROCESSORS_ONLN), v;
 	bool stand_in = false;
 	uint32_t n;
-	int c, fd, rc;
+	int c, fd, rc, sc;
 
 	snprintf(jobs, sizeof(jobs), "%ld", online < 1 ? 1 : online > 1024 ? 1024 : online);
 	opterr = 0;
@@ -97,19 +97,13 @@ int spk_run_main(int argc, char **argv)
 			json = optarg;
 			break;
 		case 'e':
-			if (strcmp(optarg, "native") != 0 && strcmp(optarg, "systemc") != 0) {
-				spk_error("run: --engine '%s' is not an engine (native or systemc)",
-					  optarg);
+			if (spk_sim_opt_engine("run", optarg, &sc) != 0)
 				return SPK_EXIT_USAGE;
-			}
 			engine = optarg;
 			break;
 		case 'J':
-			if (spk_parse_long(optarg, 1, 1024, &v) < 0) {
-				spk_error("run: --jobs '%s' is not a number of processes (1 to 1024)",
-					  optarg);
+			if (spk_sim_opt_jobs("run", optarg, &v) != 0)
 				return SPK_EXIT_USAGE;
-			}
 			snprintf(jobs, sizeof(jobs), "%ld", v);
 			break;
 		case 'n':

@@ -861,6 +861,43 @@ out:
 	return rc;
 }
 
+/* How many cycles tile t's unit worked on its input side (the "busiest unit" of the report):
+ * a core's or attention unit's receive engine, the encoder's MAC array, the readout's packets. */
+static uint64_t tile_busy(const struct spk_chip *c, uint32_t t)
+{
+	const void *u = c->unit[t];
+
+	if (u == NULL)
+		return 0;
+	switch (c->kind[t]) {
+	case SPK_TILE_CORE: {
+		struct spk_core_stats s;
+
+		spk_core_get_stats(u, &s);
+		return s.receive_busy;
+	}
+	case SPK_TILE_ATTENTION: {
+		struct spk_attn_stats s;
+
+		spk_attn_get_stats(u, &s);
+		return s.receive_busy;
+	}
+	case SPK_TILE_ENCODER: {
+		struct spk_encoder_stats s;
+
+		spk_encoder_get_stats(u, &s);
+		return s.compute_cycles;
+	}
+	case SPK_TILE_READOUT: {
+		struct spk_readout_stats s;
+
+		spk_readout_get_stats(u, &s);
+		return s.packets_in;
+	}
+	}
+	return 0;
+}
+
 void spk_chip_get_stats(const struct spk_chip *c, struct spk_chip_stats *st)
 {
 	const struct spk_arch_energy *e = &c->arch.energy;
@@ -871,7 +908,7 @@ void spk_chip_get_stats(const struct spk_chip *c, struct spk_chip_stats *st)
 	st->unit_evals = c->unit_evals;
 	for (uint32_t t = 0; t < c->n_tiles; t++) {
 		const void *u = c->unit[t];
-		uint64_t busy = 0;
+		uint64_t busy;
 
 		if (u == NULL)
 			continue;
@@ -882,7 +919,6 @@ void spk_chip_get_stats(const struct spk_chip *c, struct spk_chip_stats *st)
 			spk_core_get_stats(u, &s);
 			spk_unit_events_add(&st->ev, &s.ev);
 			st->graded_clamped += s.graded_clamped;
-			busy = s.receive_busy;
 			break;
 		}
 		case SPK_TILE_ATTENTION: {
@@ -891,7 +927,6 @@ void spk_chip_get_stats(const struct spk_chip *c, struct spk_chip_stats *st)
 			spk_attn_get_stats(u, &s);
 			spk_unit_events_add(&st->ev, &s.ev);
 			st->counter_overflows += s.counter_overflows;
-			busy = s.receive_busy;
 			break;
 		}
 		case SPK_TILE_ENCODER: {
@@ -900,7 +935,6 @@ void spk_chip_get_stats(const struct spk_chip *c, struct spk_chip_stats *st)
 			spk_encoder_get_stats(u, &s);
 			spk_unit_events_add(&st->ev, &s.ev);
 			st->graded_clamped += s.graded_clamped;
-			busy = s.compute_cycles;
 			break;
 		}
 		case SPK_TILE_READOUT: {
@@ -908,10 +942,10 @@ void spk_chip_get_stats(const struct spk_chip *c, struct spk_chip_stats *st)
 
 			spk_readout_get_stats(u, &s);
 			spk_unit_events_add(&st->ev, &s.ev);
-			busy = s.packets_in;
 			break;
 		}
 		}
+		busy = tile_busy(c, t);
 		if (busy > st->busiest_cycles) {
 			st->busiest_cycles = busy;
 			st->busiest_tile = t;
@@ -949,43 +983,8 @@ const uint64_t *spk_chip_link_counts(const struct spk_chip *c)
 
 void spk_chip_get_unit_busy(const struct spk_chip *c, uint64_t *busy)
 {
-	for (uint32_t t = 0; t < c->n_tiles; t++) {
-		const void *u = c->unit[t];
-
-		busy[t] = 0;
-		if (u == NULL)
-			continue;
-		switch (c->kind[t]) {
-		case SPK_TILE_CORE: {
-			struct spk_core_stats s;
-
-			spk_core_get_stats(u, &s);
-			busy[t] = s.receive_busy;
-			break;
-		}
-		case SPK_TILE_ATTENTION: {
-			struct spk_attn_stats s;
-
-			spk_attn_get_stats(u, &s);
-			busy[t] = s.receive_busy;
-			break;
-		}
-		case SPK_TILE_ENCODER: {
-			struct spk_encoder_stats s;
-
-			spk_encoder_get_stats(u, &s);
-			busy[t] = s.compute_cycles;
-			break;
-		}
-		case SPK_TILE_READOUT: {
-			struct spk_readout_stats s;
-
-			spk_readout_get_stats(u, &s);
-			busy[t] = s.packets_in;
-			break;
-		}
-		}
-	}
+	for (uint32_t t = 0; t < c->n_tiles; t++)
+		busy[t] = tile_busy(c, t);
 }
 
 /* ---- hooks for another engine (sim/chip_engine.h: the SystemC top) ---------------------------- */

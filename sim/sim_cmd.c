@@ -62,6 +62,26 @@
 #define SIM_SEGMENT_DEFAULT 100u
 #define SIM_JOBS_MAX 1024
 
+int spk_sim_opt_jobs(const char *cmd, const char *arg, long *jobs)
+{
+	if (spk_parse_long(arg, 1, SIM_JOBS_MAX, jobs) < 0) {
+		spk_error("%s: --jobs '%s' is not a number of processes (1 to %d)", cmd, arg,
+			  SIM_JOBS_MAX);
+		return SPK_EXIT_USAGE;
+	}
+	return 0;
+}
+
+int spk_sim_opt_engine(const char *cmd, const char *arg, int *systemc)
+{
+	if (strcmp(arg, "native") != 0 && strcmp(arg, "systemc") != 0) {
+		spk_error("%s: --engine '%s' is not an engine (native or systemc)", cmd, arg);
+		return SPK_EXIT_USAGE;
+	}
+	*systemc = strcmp(arg, "systemc") == 0;
+	return 0;
+}
+
 struct sim_opts {
 	const char *image;
 	const char *model;
@@ -178,6 +198,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 	};
 	int c;
 	long v;
+	int sc;
 
 	o->jobs = 1;
 	o->segment = SIM_SEGMENT_DEFAULT;
@@ -201,20 +222,14 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 				return SPK_EXIT_USAGE;
 			break;
 		case 'J':
-			if (spk_parse_long(optarg, 1, SIM_JOBS_MAX, &v) < 0) {
-				spk_error("sim: --jobs '%s' is not a number of processes (1 to %d)",
-					  optarg, SIM_JOBS_MAX);
+			if (spk_sim_opt_jobs("sim", optarg, &v) != 0)
 				return SPK_EXIT_USAGE;
-			}
 			o->jobs = (uint32_t)v;
 			break;
 		case 'E':
-			if (strcmp(optarg, "native") != 0 && strcmp(optarg, "systemc") != 0) {
-				spk_error("sim: --engine '%s' is not an engine (native or systemc)",
-					  optarg);
+			if (spk_sim_opt_engine("sim", optarg, &sc) != 0)
 				return SPK_EXIT_USAGE;
-			}
-			o->systemc = optarg[0] == 's';
+			o->systemc = sc != 0;
 			break;
 		case 'h':
 			sim_usage(stdout);
