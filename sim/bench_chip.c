@@ -3,11 +3,12 @@
  * the integer reference inference on the same images (doc/performance.md).
  *
  * It compiles the model onto the `default` chip (spikechip map, not timed), runs
- * `spikechip ref --model M --images N` and `spikechip sim IMAGE --images N`, each as a child
- * process, and reads their JSON reports: SOPs per image and each tool's own SOPs/s and seconds
- * (model and data loading excluded). From wait4() it takes each child's CPU time and peak
- * resident memory. It prints the reference's and the simulator's SOPs/s, their ratio, seconds
- * per image, and peak RSS.
+ * `spikechip ref --model M --images N`, `spikechip sim IMAGE --images N` (native engine) and
+ * `spikechip sim IMAGE --images N --engine systemc`, each as a child process, and reads their
+ * JSON reports: SOPs per image and each tool's own SOPs/s and seconds (model and data loading
+ * excluded). From wait4() it takes each child's CPU time and peak resident memory. It prints
+ * the reference's and both engines' SOPs/s, their ratios, seconds per image, and peak RSS, and
+ * fails if the two engines disagree on the simulated cycles (they must be identical).
  *
  * usage: bench_chip SPIKECHIP SRCDIR [IMAGES]
  * The model is $SPK_BENCH_MODEL if set, else SRCDIR/models/fmnist_t4.spkm (the shipped model),
@@ -117,9 +118,10 @@ int main(int argc, char **argv)
 {
 	const char *tmp = getenv("TMPDIR"), *model = getenv("SPK_BENCH_MODEL");
 	const char *env_images = getenv("SPK_BENCH_IMAGES");
-	char shipped[4096], img[4096], ref_json[4096], sim_json[4096], nbuf[32];
-	struct child_run rmap, rref, rsim;
+	char shipped[4096], img[4096], ref_json[4096], sim_json[4096], sc_json[4096], nbuf[32];
+	struct child_run rmap, rref, rsim, rsc;
 	double ref_sops_s, ref_s, sim_sops_s, sim_s, sops_img, sim_sops_img;
+	double sc_sops_s, sc_s, sim_lat, sc_lat;
 	long images = 20;
 	int rc = 1;
 
@@ -150,6 +152,7 @@ int main(int argc, char **argv)
 	snprintf(img, sizeof(img), "%s/bench_chip.%ld.spki", tmp, (long)getpid());
 	snprintf(ref_json, sizeof(ref_json), "%s/bench_chip.%ld.ref.json", tmp, (long)getpid());
 	snprintf(sim_json, sizeof(sim_json), "%s/bench_chip.%ld.sim.json", tmp, (long)getpid());
+	snprintf(sc_json, sizeof(sc_json), "%s/bench_chip.%ld.sc.json", tmp, (long)getpid());
 	snprintf(nbuf, sizeof(nbuf), "%ld", images);
 
 	char *map_argv[] = { argv[1], "map", "--model", (char *)model, "--arch", "default",
@@ -157,28 +160,44 @@ int main(int argc, char **argv)
 	char *ref_argv[] = { argv[1], "ref", "--model", (char *)model, "--images", nbuf,
 			     "--json", ref_json, NULL };
 	char *sim_argv[] = { argv[1], "sim", img, "--images", nbuf, "--json", sim_json, NULL };
+	char *sc_argv[] = { argv[1], "sim", img, "--images", nbuf, "--engine", "systemc",
+			    "--json", sc_json, NULL };
 
 	printf("chip simulation against the integer reference: %s, %ld images, default chip\n",
 	       model, images);
-	if (run(map_argv, &rmap) < 0 || run(ref_argv, &rref) < 0 || run(sim_argv, &rsim) < 0)
+	if (run(map_argv, &rmap) < 0 || run(ref_argv, &rref) < 0 || run(sim_argv, &rsim) < 0 ||
+	    run(sc_argv, &rsc) < 0)
 		goto out;
 	if (json_number(ref_json, "sops_per_second", &ref_sops_s) < 0 ||
 	    json_number(ref_json, "seconds", &ref_s) < 0 ||
 	    json_number(ref_json, "sops_per_image", &sops_img) < 0 ||
 	    json_number(sim_json, "sim_sops_per_s", &sim_sops_s) < 0 ||
 	    json_number(sim_json, "sim_wall_s", &sim_s) < 0 ||
-	    json_number(sim_json, "sops_per_image", &sim_sops_img) < 0)
+	    json_number(sim_json, "sops_per_image", &sim_sops_img) < 0 ||
+	    json_number(sim_json, "latency_cycles_mean", &sim_lat) < 0 ||
+	    json_number(sc_json, "sim_sops_per_s", &sc_sops_s) < 0 ||
+	    json_number(sc_json, "sim_wall_s", &sc_s) < 0 ||
+	    json_number(sc_json, "latency_cycles_mean", &sc_lat) < 0)
 		goto out;
+	if (sc_lat != sim_lat) {
+		fprintf(stderr, "bench_chip: the engines disagree: mean latency %.17g (native) vs "
+			"%.17g (systemc) cycles\n", sim_lat, sc_lat);
+		goto out;
+	}
 	/* SOPs/s and s/image: the tools' own figures (wall clock of the run, loading excluded);
 	 * process wall and CPU seconds include loading (CPU < wall: the machine is shared). */
-	printf("%-10s %12s %10s %14s %10s %12s\n", "", "SOPs/s", "s/image", "process wall s",
+	printf("%-12s %12s %10s %14s %10s %12s\n", "", "SOPs/s", "s/image", "process wall s",
 	       "CPU s", "peak RSS");
-	printf("%-10s %12.4g %10.4f %14.2f %10.2f %8.1f MiB\n", "reference", ref_sops_s,
+	printf("%-12s %12.4g %10.4f %14.2f %10.2f %8.1f MiB\n", "reference", ref_sops_s,
 	       ref_s / images, rref.wall_s, rref.cpu_s, rref.maxrss_kib / 1024.0);
-	printf("%-10s %12.4g %10.4f %14.2f %10.2f %8.1f MiB\n", "sim", sim_sops_s,
+	printf("%-12s %12.4g %10.4f %14.2f %10.2f %8.1f MiB\n", "sim", sim_sops_s,
 	       sim_s / images, rsim.wall_s, rsim.cpu_s, rsim.maxrss_kib / 1024.0);
+	printf("%-12s %12.4g %10.4f %14.2f %10.2f %8.1f MiB\n", "sim systemc", sc_sops_s,
+	       sc_s / images, rsc.wall_s, rsc.cpu_s, rsc.maxrss_kib / 1024.0);
 	printf("sim / reference SOPs/s: %.4f (target >= 0.333); %.4g SOPs per image "
 	       "(reference %.4g)\n", sim_sops_s / ref_sops_s, sim_sops_img, sops_img);
+	printf("systemc engine / reference SOPs/s: %.4f; systemc / native: %.3f (same cycles: "
+	       "mean latency %.1f)\n", sc_sops_s / ref_sops_s, sc_sops_s / sim_sops_s, sim_lat);
 	printf("10,000 images in 2 processes at this speed: %.1f min\n",
 	       sim_s / images * 10000 / 2 / 60);
 	rc = 0;
@@ -186,5 +205,6 @@ out:
 	unlink(img);
 	unlink(ref_json);
 	unlink(sim_json);
+	unlink(sc_json);
 	return rc;
 }
