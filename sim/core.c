@@ -34,9 +34,11 @@
  * contiguous words; the contract's element order ((c·rows + r)·width + x) is what the fire
  * engine walks and what axons count. Accumulators are exact: spike additions go into 32-bit
  * words (vector adds) folded into 64-bit ones before they could overflow (acc32_reserve()),
- * graded values into the 64-bit ones, and the fire engine reads their sum; membranes are
- * stored 64-bit and saturated to membrane_bits. The LIF arithmetic is models/semantics.h, the
- * one the reference inference and the image executor use.
+ * graded values into the 64-bit ones, and the fire engine reads their sum. A piece without graded
+ * inputs or folds since its last reset has all-zero 64-bit words (acc_live false), which the fire
+ * engine then neither reads nor clears. Membranes are stored 64-bit and saturated to
+ * membrane_bits. The LIF arithmetic is models/semantics.h, the one the reference inference and
+ * the image executor use.
  *
  * Flow control (doc/architecture.md §9): a reader fires step s only when each of its routes has
  * been released for s − 1, so no queued packet ever waits for a release and the queue drains as
@@ -185,6 +187,9 @@ struct piece {
 	int64_t *acc;			/* [elems] channel-last: graded adds and folded spike sums */
 	int32_t *acc32;			/* [elems] channel-last: spike additions since the last fold */
 	uint32_t adds32;		/* spike-projection events added into acc32 since then */
+	bool acc_live;			/* acc may hold a non-zero word (false: all zero, so the
+					   fire engine reads and clears acc32 only) */
+	uint64_t acc_writes;		/* graded adds and folds into acc, ever */
 	int64_t *enc;			/* [elems] or NULL */
 	uint32_t *order;		/* [n_readers] reader indices, phase order */
 	uint32_t n_readers;
@@ -257,6 +262,7 @@ struct spk_core {
 	uint32_t fire_elem_q;		/* next element */
 	int64_t mean_sum_q;		/* running sum of the current channel (mean reader) */
 	int32_t pick_q;			/* reader that may start in the next cycle, or -1 */
+	uint64_t fire_writes0;		/* the firing piece's acc_writes when the fire began */
 	/* The last queue-room count of a group (fire()): valid while the fire is at the same
 	 * (reader, step, element) and no packet was taken since (nothing it reads changed). */
 	int32_t need_reader;		/* or -1 */
@@ -893,7 +899,7 @@ static void fire(struct spk_core *c, uint64_t x, uint32_t qfree, const struct sp
 	struct piece *p;
 	uint32_t e0, e1, plane, need = 0, ri;
 	uint64_t s;
-	bool first_t, last_group, routed;
+	bool first_t, last_group, routed, live;
 
 	(void)x;
 	if (c->fire_q < 0) {
@@ -903,6 +909,7 @@ static void fire(struct spk_core *c, uint64_t x, uint32_t qfree, const struct sp
 		c->fire_step_q = c->readers[c->pick_q].fired_q;
 		c->fire_elem_q = 0;
 		c->mean_sum_q = 0;
+		c->fire_writes0 = c->pieces[c->readers[c->pick_q].piece].acc_writes;
 		c->pick_q = -1;
 	}
 	ri = (uint32_t)c->fire_q;
@@ -915,6 +922,7 @@ static void fire(struct spk_core *c, uint64_t x, uint32_t qfree, const struct sp
 	e1 = e0 + c->cfg.neuron_updates < p->elems ? e0 + c->cfg.neuron_updates : p->elems;
 	last_group = e1 == p->elems;
 	routed = r->n_routes > 0;
+	live = p->acc_live;
 
 	/* What the group puts into the queue (at most one entry per element and the marker: no
 	 * need to count when that much is free). Element e is channel e / plane, position
@@ -934,7 +942,8 @@ static void fire(struct spk_core *c, uint64_t x, uint32_t qfree, const struct sp
 				size_t i = (size_t)pos * p->g + ch;
 				int64_t v = first_t ? 0 : r->v[i];
 
-				need += spk_sem_lif(&v, p->acc[i] + p->acc32[i] + r->bias[ch] +
+				need += spk_sem_lif(&v, (live ? p->acc[i] : 0) + p->acc32[i] +
+						    r->bias[ch] +
 						    (r->need_enc ? p->enc[i] : 0), r->th2[ch],
 						    c->vmin, c->vmax);
 				if (++pos == plane) {
@@ -959,10 +968,12 @@ static void fire(struct spk_core *c, uint64_t x, uint32_t qfree, const struct sp
 	for (uint32_t e = e0, ch = e0 / plane, pos = e0 % plane; e < e1;
 	     e++, pos = pos + 1 == plane ? 0 : pos + 1, ch += pos == 0) {
 		size_t i = (size_t)pos * p->g + ch;
-		int64_t xv = p->acc[i] + p->acc32[i] + r->bias[ch] + (r->need_enc ? p->enc[i] : 0);
+		int64_t xv = (live ? p->acc[i] : 0) + p->acc32[i] + r->bias[ch] +
+			     (r->need_enc ? p->enc[i] : 0);
 
 		if (r->last) {
-			p->acc[i] = 0;
+			if (live)
+				p->acc[i] = 0;
 			p->acc32[i] = 0;
 		}
 		if (r->mean) {
@@ -996,6 +1007,10 @@ static void fire(struct spk_core *c, uint64_t x, uint32_t qfree, const struct sp
 		return;
 	if (routed)
 		queue_push(c, Q_MARKER, ri, 0, 0, s);
+	/* The last reader cleared every element of acc unless an add came in behind it while it
+	 * fired (the receive engine runs between groups): then acc stays live. */
+	if (r->last && p->acc_writes == c->fire_writes0)
+		p->acc_live = false;
 	c->fire_q = -1;
 	fire_done(c, r, s);
 }
@@ -1099,6 +1114,8 @@ static inline void acc32_reserve(struct piece *p)
 			p->acc32[i] = 0;
 		}
 		p->adds32 = 0;
+		p->acc_live = true;
+		p->acc_writes++;
 	}
 	p->adds32++;
 }
@@ -1164,6 +1181,8 @@ static void take_graded(struct spk_core *c, const struct spk_packet *pk)
 	}
 	assert((p->step_q & 1) == pk->tag);
 	p->acc[i] += pk->value;
+	p->acc_live = true;
+	p->acc_writes++;
 	c->st.ev.graded_adds++;
 }
 

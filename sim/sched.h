@@ -1,10 +1,10 @@
 /*
- * sched.h — the chip top's event queue: a binary heap of events ordered by (cycle, priority,
- * sequence number), so that a block is woken only in the cycles in which it has work and events
- * of one cycle are handled in a fixed order (priority first, then the order they were pushed:
- * libuv timers, gem5 event priorities). Same pushes, same pops: deterministic.
+ * sched.h — the chip top's event queue: events ordered by (cycle, priority, sequence number), so
+ * that a block is woken only in the cycles in which it has work and events of one cycle are
+ * handled in a fixed order (priority first, then the order they were pushed: libuv timers, gem5
+ * event priorities). Same pushes, same pops: deterministic.
  *
- * Two kinds of events share the heap:
+ * Two kinds of events share the queue:
  *   - plain events (spk_sched_push): any number per target, each popped once;
  *   - wake-ups (spk_sched_wake): at most one pending per target; waking a target that already
  *     has a pending wake-up keeps the earlier of the two (an earlier one replaces a later one in
@@ -13,9 +13,17 @@
  * Time never goes back: an event may not be pushed for a cycle before the last popped one
  * (an assert).
  *
- * Memory: the heap is allocated by spk_sched_init() and grows only through spk_sched_reserve(),
- * between runs; a push into a full heap is refused (-ENOSPC) rather than allocating on the hot
- * path. Pop and push are O(log n).
+ * Two structures hold the events, one order over both. Wake-ups at priority 0 for one of the
+ * SPK_SCHED_NEAR cycles from the last popped one on (the chip top's: almost all for the next
+ * cycle) go into a calendar, a FIFO per cycle in a ring of buckets, at O(1) per operation; a
+ * FIFO is in sequence order because every entry comes with a fresh sequence number. Everything
+ * else (plain events, other priorities, far wake-ups) goes into a binary heap. The first event
+ * is the earlier of the calendar's first and the heap's first by the full (cycle, priority,
+ * sequence) key, so the pop order is exactly that of one heap.
+ *
+ * Memory: the heap and the calendar's per-target links are allocated by spk_sched_init(); the
+ * heap grows only through spk_sched_reserve(), between runs; a new event beyond the capacity is
+ * refused (-ENOSPC) rather than allocating on the hot path. Heap operations are O(log n).
  *
  * Ownership: the caller allocates struct spk_sched; spk_sched_init()/spk_sched_fini().
  */
@@ -48,14 +56,34 @@ struct spk_sched_entry {
 	uint32_t arg;
 };
 
+/* Cycles the calendar covers from the last popped one (one bit each in cal_mask). */
+#define SPK_SCHED_NEAR 64u
+
+/* A target's wake-up in the calendar: its bucket's doubly linked FIFO. */
+struct spk_sched_link {
+	uint64_t cycle;
+	uint64_t seq;			/* priority 0: the key is the sequence number */
+	uint32_t next, prev;		/* targets, or UINT32_MAX */
+};
+
 struct spk_sched {
 	struct spk_sched_entry *heap;
-	size_t len, cap;
-	int64_t *pos;			/* [n_targets] heap index of the target's wake-up, or -1 */
+	size_t hlen, cap;		/* heap entries; most events (heap and calendar) */
+	size_t len;			/* events pending, heap and calendar */
+	int64_t *pos;			/* [n_targets] heap index of the target's wake-up, -1
+					   none, SPK_SCHED_IN_CAL in the calendar */
 	uint32_t n_targets;
 	uint64_t seq;			/* next sequence number */
 	uint64_t now;			/* cycle of the last popped event */
+	/* Calendar: bucket c mod SPK_SCHED_NEAR holds the wake-ups for cycle c, now <= c <
+	 * now + SPK_SCHED_NEAR (so one cycle per bucket), oldest first. */
+	struct spk_sched_link *link;	/* [n_targets] */
+	uint64_t cal_first;		/* cycle of the calendar's first wake-up, or UINT64_MAX */
+	uint64_t cal_mask;		/* bit b: bucket b is not empty */
+	uint32_t cal_head[SPK_SCHED_NEAR], cal_tail[SPK_SCHED_NEAR];
 };
+
+#define SPK_SCHED_IN_CAL (-2)
 
 /*
  * An empty queue for up to `capacity` pending events and wake-ups of targets 0..n_targets-1.
@@ -91,7 +119,11 @@ static inline bool spk_sched_empty(const struct spk_sched *s)
 /* The cycle of the next event; UINT64_MAX when empty. */
 static inline uint64_t spk_sched_next_cycle(const struct spk_sched *s)
 {
-	return s->len == 0 ? UINT64_MAX : s->heap[0].cycle;
+	uint64_t c = s->cal_first;
+
+	if (s->hlen > 0 && s->heap[0].cycle < c)
+		c = s->heap[0].cycle;
+	return c;
 }
 
 /* Removes the first event into *ev. 0, or -ENOENT when empty. */
@@ -103,7 +135,7 @@ int spk_sched_peek(const struct spk_sched *s, struct spk_sched_event *ev);
 /*
  * Replaces the first event, a wake-up, by a wake-up of the same target at (cycle, prio), cycle
  * no earlier than the first event's: exactly spk_sched_pop() then spk_sched_wake(), sequence
- * number included, in one sift instead of two (a block that is evaluated and has work again).
+ * number included, in one step instead of two (a block that is evaluated and has work again).
  */
 void spk_sched_rewake_first(struct spk_sched *s, uint64_t cycle, uint32_t prio);
 

@@ -1,9 +1,10 @@
 /*
  * test_sched.c — unit tests of the event queue (sim/sched.c): ordering by (cycle, priority,
  * sequence number), wake-ups (one per target, earlier replaces later), capacity and reserve,
- * clear; and the heap against a naive reference — an unsorted array searched linearly for the
+ * clear; and the queue against a naive reference — an unsorted array searched linearly for the
  * minimum — over long runs of random pushes, wake-ups, pops and re-wakes of the first event (the
- * SQLite habit).
+ * SQLite habit), with cycles near and far: near ones at priority 0 live in the calendar, the
+ * rest in the heap, and the runs wrap the calendar's ring thousands of times.
  */
 #include "config.h"
 
@@ -112,24 +113,28 @@ static size_t ref_min(const struct ref_ev *r, size_t n)
 	return m;
 }
 
-static void test_against_naive(void **state)
+/*
+ * ops random operations against the naive queue: new events for cycles now + [0, span), wake-ups
+ * moved on by [0, respan), priorities below prios (0 in prio0 of every 4 draws).
+ */
+static void run_against_naive(uint64_t seed, uint32_t span, uint32_t respan, uint32_t prios,
+			      uint32_t prio0, int ops)
 {
-	enum { CAP = 600, TARGETS = 40, OPS = 200000 };
+	enum { CAP = 600, TARGETS = 40 };
 	struct spk_sched s;
 	struct ref_ev *ref = malloc(CAP * sizeof(*ref));
 	struct spk_rng rng;
 	size_t n = 0;
 	uint64_t seq = 0, now = 0;
 
-	(void)state;
 	assert_non_null(ref);
-	spk_rng_seed(&rng, 42);
+	spk_rng_seed(&rng, seed);
 	assert_int_equal(spk_sched_init(&s, CAP, TARGETS), 0);
-	for (int op = 0; op < OPS; op++) {
+	for (int op = 0; op < ops; op++) {
 		uint32_t kind = spk_rng_below(&rng, 10);
-		/* few cycles and priorities: many ties */
-		uint64_t cycle = now + spk_rng_below(&rng, 8);
-		uint32_t prio = spk_rng_below(&rng, 3);
+		uint64_t cycle = now + spk_rng_below(&rng, span);
+		uint32_t prio = prio0 > 0 && spk_rng_below(&rng, 4) < prio0 ? 0 :
+				spk_rng_below(&rng, prios);
 
 		if (n > 0 && (kind < 4 || n >= CAP - 1)) {
 			struct spk_sched_event ev;
@@ -138,7 +143,7 @@ static void test_against_naive(void **state)
 			assert_int_equal(spk_sched_next_cycle(&s), ref[m].cycle);
 			if (ref[m].wake && kind < 2) {
 				/* evaluated with work again: the wake-up moves later in one step */
-				uint64_t c2 = ref[m].cycle + spk_rng_below(&rng, 8);
+				uint64_t c2 = ref[m].cycle + spk_rng_below(&rng, respan);
 
 				assert_int_equal(spk_sched_peek(&s, &ev), 0);
 				assert_int_equal(ev.target, ref[m].target);
@@ -202,12 +207,65 @@ static void test_against_naive(void **state)
 	free(ref);
 }
 
+static void test_against_naive(void **state)
+{
+	(void)state;
+	/* few cycles and priorities: many ties; all near */
+	run_against_naive(42, 8, 8, 3, 0, 200000);
+}
+
+static void test_against_naive_near_far(void **state)
+{
+	(void)state;
+	/* mostly priority 0 around the calendar's edge: wake-ups move between heap and calendar */
+	run_against_naive(7, SPK_SCHED_NEAR + SPK_SCHED_NEAR / 2, SPK_SCHED_NEAR + 8, 2, 3,
+			  200000);
+	/* the chip top's pattern: priority 0, mostly the next few cycles, some far */
+	run_against_naive(9, 3, 3 * SPK_SCHED_NEAR, 1, 4, 200000);
+}
+
+/* Wake-ups across the ring's wrap, a far one moved into the calendar, and the order kept. */
+static void test_calendar_wrap(void **state)
+{
+	struct spk_sched s;
+	struct spk_sched_event ev;
+	uint64_t c;
+
+	(void)state;
+	assert_int_equal(spk_sched_init(&s, 8, 4), 0);
+	assert_int_equal(spk_sched_wake(&s, 0, SPK_SCHED_NEAR - 2, 0), 0);
+	assert_int_equal(spk_sched_pop(&s, &ev), 0);		/* now = NEAR - 2 */
+	assert_int_equal(spk_sched_wake(&s, 1, SPK_SCHED_NEAR + 1, 0), 0);	/* bucket 1 */
+	assert_int_equal(spk_sched_wake(&s, 2, SPK_SCHED_NEAR - 1, 0), 0);	/* bucket NEAR-1 */
+	assert_int_equal(spk_sched_wake(&s, 3, 3 * SPK_SCHED_NEAR, 0), 0);	/* far: heap */
+	assert_int_equal(spk_sched_push(&s, SPK_SCHED_NEAR + 1, 0, 0, 5), 0);	/* heap, same cycle */
+	assert_int_equal(spk_sched_next_cycle(&s), SPK_SCHED_NEAR - 1);
+	assert_int_equal(spk_sched_pop(&s, &ev), 0);
+	assert_int_equal(ev.target, 2);
+	/* the far wake-up comes near, earlier than the plain event but later in sequence */
+	assert_int_equal(spk_sched_wake(&s, 3, SPK_SCHED_NEAR + 1, 0), 0);
+	assert_true(spk_sched_pending(&s, 3, &c));
+	assert_int_equal(c, SPK_SCHED_NEAR + 1);
+	assert_int_equal(spk_sched_next_cycle(&s), SPK_SCHED_NEAR + 1);
+	assert_int_equal(spk_sched_pop(&s, &ev), 0);
+	assert_true(ev.wake && ev.target == 1);
+	assert_int_equal(spk_sched_pop(&s, &ev), 0);
+	assert_true(!ev.wake && ev.arg == 5);
+	assert_int_equal(spk_sched_pop(&s, &ev), 0);
+	assert_true(ev.wake && ev.target == 3 && ev.cycle == SPK_SCHED_NEAR + 1);
+	assert_true(spk_sched_empty(&s));
+	assert_int_equal(spk_sched_next_cycle(&s), UINT64_MAX);
+	spk_sched_fini(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_wake),
 		cmocka_unit_test(test_against_naive),
+		cmocka_unit_test(test_against_naive_near_far),
+		cmocka_unit_test(test_calendar_wrap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
