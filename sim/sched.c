@@ -12,10 +12,10 @@
  * sequence order, since each was appended with a fresh sequence number. Its first cycle is kept
  * (cal_first); when that bucket empties, the next non-empty one is a rotate and a count of
  * trailing zeros of cal_mask away. Because time never goes back, an entry for a cycle in
- * [now, now + NEAR) when it was linked stays in the window, and a bucket never mixes two cycles. Entries never move between
- * the heap and the calendar except when a wake-up is replaced or re-woken (the new one goes
- * where its own cycle and priority say): which structure holds an event changes nothing about
- * its place in the order, only what finding it costs.
+ * [now, now + NEAR) when it was linked stays in the window, and a bucket never mixes two
+ * cycles. Entries never move between the heap and the calendar except when a wake-up is
+ * replaced or re-woken (the new one goes where its own cycle and priority say): which structure
+ * holds an event changes nothing about its place in the order, only what finding it costs.
  */
 #include "config.h"
 
