@@ -100,7 +100,8 @@ const struct spk_arch_param spk_arch_params[] = {
 	     "routing: xy = dimension order, all of x first, then y (deadlock-free)"),
 	ENUM(noc, multicast, multicast_choices, SPK_MULTICAST_SOURCE,
 	     "multicast: source = the sender sends one copy per destination; "
-	     "tree = routers fork packets"),
+	     "tree = routers fork one packet per multicast group along the XY tree (a smaller "
+	     "head-flit payload, checked by map)"),
 
 	/* [attention] */
 	INT(attention, units, "tiles", 8, 0, 4096,

@@ -21,7 +21,8 @@
  *     position of the piece in its receptive field, at that step's phase.
  *   - Routing tables are per tile: entry = (kind, source, local, destination tile, ...). A
  *     SPIKE entry sends every spike of population `source` from local piece `local` to the
- *     destination tile (source replication); a MEAN entry sends the piece's per-channel partial
+ *     destination tile (source replication; with tree multicast, one packet per group of
+ *     entries, spk_image_mc_groups()); a MEAN entry sends the piece's per-channel partial
  *     sums of its site to the readout; ATTN and ENCODER entries send graded values of one step
  *     to the destination tile's piece `dst_piece`, for the neurons in [c0,c1) x [y0,y1).
  *
@@ -248,6 +249,65 @@ size_t spk_image_piece_size(const struct spk_image *img, const struct spk_image_
  * per-neuron reader and no mean reader. Also what the mapper counts.
  */
 uint32_t spk_image_slots_per_element(uint32_t n_readers, uint32_t n_means, bool encoder);
+
+/*
+ * Graded axon of a piece's element 0 (doc/architecture.md §2 "Axons"): the neuron-memory address of
+ * its accumulator (slot_base), or with enc of its encoder register (the piece's last slot block).
+ */
+uint32_t spk_image_piece_axon(const struct spk_image *img, const struct spk_image_piece *p,
+			      bool enc);
+
+/* The readout tile t's axon base of mean population pop (means laid out in table order, one axon
+ * per site channel); UINT32_MAX if t does not host pop. */
+uint32_t spk_image_mean_axon(const struct spk_image *img, const struct spk_image_tile *t,
+			     uint32_t pop);
+
+/*
+ * Tree multicast ([noc] multicast = tree; doc/architecture.md §6 "Multicast groups"). The
+ * SPIKE routes of each reader (local piece, source population) of a synapse core are grouped in
+ * routing-table order: a route joins the reader's first group that has no route to its
+ * destination tile yet, else opens a new group; a group thus never has two members on one tile.
+ * Group ids count from 1 chip-wide in (tile, opening route) order. Every other route (MEAN,
+ * ATTN, ENCODER) stays unicast: route_group 0. The mapper's payload check and the chip top
+ * (which registers the groups with the NoC and gives each core its routes' groups) both use
+ * this one function.
+ */
+struct spk_image_mc_group {
+	uint32_t tile;			/* source tile (a synapse core) */
+	uint32_t first, n;		/* its members: member[first .. first + n) */
+	uint32_t max_elem;		/* the largest element index its spikes carry (source piece
+					   size − 1) */
+};
+
+struct spk_image_mc {
+	uint32_t n_groups;		/* G */
+	struct spk_image_mc_group *groups;	/* [G]: group id g >= 1 is groups[g − 1] */
+	uint32_t *member;		/* routing-table indices (at the group's tile) of each
+					   group's members, in table order */
+	uint32_t **route_group;		/* [n_tiles][n_routes]: each entry's group, 0 = unicast */
+	uint32_t *flat_;		/* storage of route_group (and member) */
+};
+
+/* Computes the groups of every tile into mc (caller-allocated, spk_image_mc_fini() frees what
+ * it holds). 0, or -ENOMEM. Trusts a checked image (duplicate routes are grouped too). */
+int spk_image_mc_groups(const struct spk_image *img, struct spk_image_mc *mc);
+void spk_image_mc_fini(struct spk_image_mc *mc);
+
+/* Address bits A of a tree-mode head flit: max(⌈log2 mesh_x⌉ + ⌈log2 mesh_y⌉, ⌈log2(G + 1)⌉). */
+uint32_t spk_image_mc_address_bits(uint32_t mesh_x, uint32_t mesh_y, uint32_t groups);
+
+/* The most multicast groups a chip can have (16-bit group ids). */
+#define SPK_IMAGE_MC_MAX_GROUPS 65535u
+
+/*
+ * In tree mode, the head flit is kind (2 bits), M (1), address (A bits), tag (1) and a payload
+ * of flit_bits − 4 − A bits. 0 if every payload the chip sends fits: each unicast packet's axon
+ * or route index (graded axons, tokens of unicast routes, releases) and each multicast spike's
+ * element index; and G <= 65535. Otherwise -ENOSPC with a message that names the arch option
+ * to change ([noc] flit_bits, or [noc] multicast). Source mode is not checked here.
+ */
+int spk_image_check_mc_payload(const struct spk_image *img, const struct spk_arch *a,
+			       const struct spk_image_mc *mc, char *err, size_t errlen);
 
 /* "core", "attention", "encoder", "readout" ("?" otherwise). */
 const char *spk_image_tile_kind_name(enum spk_tile_kind k);

@@ -4,9 +4,10 @@
  *
  * Order of work: parse options; load the model, the arch and (for --verify) the data; quantize;
  * run the passes (a network that does not fit is a message naming the resource, the layer,
- * needed vs available and the parameter to change, and exit status 3); emit and serialise the
- * image; with --verify, parse the serialised bytes back (exactly what the file will hold) and
- * run them, tile by tile, against the integer reference on N images, spike for spike. Only then
+ * needed vs available and the parameter to change, and exit status 3); emit the image; with
+ * [noc] multicast = tree, check that every head flit's payload fits
+ * (spk_image_check_mc_payload(), exit status 3 otherwise); serialise the image; with --verify,
+ * parse the serialised bytes back (exactly what the file will hold) and run them, tile by tile, against the integer reference on N images, spike for spike. Only then
  * are the image and the JSON report committed (each written to a temporary file and renamed),
  * so a failure leaves no image behind. A divergence is exit status 1 (the report is written, the
  * image is not).
@@ -434,6 +435,26 @@ int spk_map_main(int argc, char **argv)
 	if (img == NULL) {
 		spk_error("map: %s", err);
 		goto out;
+	}
+	if (arch.noc.multicast == SPK_MULTICAST_TREE) {
+		/* the head flit of a tree-multicast chip holds less payload */
+		struct spk_image_mc mc;
+
+		if (spk_image_mc_groups(img, &mc) < 0) {
+			spk_error("map: out of memory while grouping routes");
+			goto out;
+		}
+		rc = spk_image_check_mc_payload(img, &arch, &mc, err, sizeof(err));
+		spk_image_mc_fini(&mc);
+		if (rc == -ENOSPC) {
+			spk_error("%s onto %s: does not fit: %s", o.model, arch_path, err);
+			ret = SPK_EXIT_NOFIT;
+			goto out;
+		}
+		if (rc < 0) {
+			spk_error("map: %s", err);
+			goto out;
+		}
 	}
 	file = spk_image_serialize(img, &len, err, sizeof(err));
 	if (file == NULL) {

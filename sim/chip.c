@@ -8,6 +8,11 @@
  * blocks laid out one after another from 0); the graded axons of a piece are neuron-memory
  * addresses (slot_base for the accumulator, the last slot block for the encoder register), and
  * a mean population's partial sums go to the readout's axon base of that population + channel.
+ * With [noc] multicast = tree the image's multicast groups (spk_image_mc_groups(), the mapper's
+ * own grouping) are checked against the head flit, registered with the NoC in group order (each
+ * member: its tile, the axon base and the incoming-route index of its entry there, so that a
+ * member's NI delivers what source replication would), and every core gets the NoC group of
+ * each of its routes; nothing else changes.
  *
  * Running. The loop alternates two things, both at the NoC's clock `now`:
  *   1. cycle x = now: hand the packets that arrived in x to their units (waking them at x),
@@ -192,40 +197,6 @@ static uint32_t encoder_step(const struct spk_image *img, uint32_t site)
 	return UINT32_MAX;
 }
 
-static uint32_t site_means(const struct spk_image *img, uint32_t site)
-{
-	uint32_t n = 0;
-
-	for (uint32_t p = 0; p < img->n_pops; p++)
-		n += img->pops[p].kind == 1 && img->pops[p].site == site;
-	return n;
-}
-
-/* Graded axon of a piece's element 0: its accumulator, or (enc) its encoder register. */
-static uint32_t piece_axon(const struct spk_image *img, const struct spk_image_piece *p, bool enc)
-{
-	uint32_t spe;
-
-	if (!enc)
-		return p->slot_base;
-	spe = spk_image_slots_per_element(img->n_site_readers[p->site], site_means(img, p->site),
-					  img->site_encoder[p->site]);
-	return p->slot_base + (spe - 1) * (uint32_t)spk_image_piece_size(img, p);
-}
-
-/* The readout's axon base of mean population pop (means laid out in table order). */
-static uint32_t mean_axon(const struct spk_image *img, const struct spk_image_tile *t, uint32_t pop)
-{
-	uint32_t base = 0;
-
-	for (uint32_t m = 0; m < t->n_means; m++) {
-		if (t->means[m].pop == pop)
-			return base;
-		base += img->sites[img->pops[t->means[m].pop].site].channels;
-	}
-	return UINT32_MAX;
-}
-
 static void route_map_free(struct route_map *rm, uint32_t n_tiles)
 {
 	for (uint32_t t = 0; t < n_tiles; t++) {
@@ -305,7 +276,7 @@ static int route_map_build(struct route_map *rm, const struct spk_image *img, ch
 			case SPK_ROUTE_MEAN:
 				ir->kind = SPK_IN_MEAN;
 				ir->pop = r->source;
-				rm->axon[t][e] = mean_axon(img, dt, r->source);
+				rm->axon[t][e] = spk_image_mean_axon(img, dt, r->source);
 				if (rm->axon[t][e] == UINT32_MAX) {
 					snprintf(err, errlen, "tile %u: MEAN route %u to tile %u, "
 						 "which does not host population %u", t, e, d,
@@ -318,8 +289,8 @@ static int route_map_build(struct route_map *rm, const struct spk_image *img, ch
 				ir->kind = r->kind == SPK_ROUTE_ATTN ? SPK_IN_ATTN : SPK_IN_ENCODER;
 				ir->piece = r->dst_piece;
 				ir->phase = r->source;
-				rm->axon[t][e] = piece_axon(img, &dt->pieces[r->dst_piece],
-							    r->kind == SPK_ROUTE_ENCODER);
+				rm->axon[t][e] = spk_image_piece_axon(
+					img, &dt->pieces[r->dst_piece], r->kind == SPK_ROUTE_ENCODER);
 				break;
 			}
 		}
@@ -357,7 +328,8 @@ static struct spk_unit_route unit_route(const struct spk_image *img, const struc
 }
 
 static void *build_core(const struct spk_image *img, const struct spk_arch *a,
-			const struct route_map *rm, uint32_t t, char *err, size_t errlen)
+			const struct route_map *rm, const uint32_t *route_mc, uint32_t t, char *err,
+			size_t errlen)
 {
 	const struct spk_image_tile *tl = &img->tiles[t];
 	struct spk_core_config cfg = {
@@ -388,10 +360,10 @@ static void *build_core(const struct spk_image *img, const struct spk_arch *a,
 
 		pieces[i] = (struct spk_core_piece){
 			.c0 = p->c0, .channels = g, .y0 = p->y0, .rows = p->y1 - p->y0,
-			.height = s->height, .width = s->width, .acc_axon = piece_axon(img, p, false),
-			.enc_axon = UINT32_MAX };
+			.height = s->height, .width = s->width,
+			.acc_axon = spk_image_piece_axon(img, p, false), .enc_axon = UINT32_MAX };
 		if (img->site_encoder[p->site]) {
-			pieces[i].enc_axon = piece_axon(img, p, true);
+			pieces[i].enc_axon = spk_image_piece_axon(img, p, true);
 			pieces[i].enc_phase = encoder_step(img, p->site);
 		}
 		for (uint32_t k = 0; k < img->n_site_readers[p->site]; k++) {
@@ -447,6 +419,7 @@ static void *build_core(const struct spk_image *img, const struct spk_arch *a,
 	cfg.in = rm->in[t];
 	cfg.n_routes = tl->n_routes;
 	cfg.routes = routes;
+	cfg.route_mc = route_mc;
 	u = spk_core_create(&cfg, err, errlen);
 out_free:
 	free(pieces);
@@ -565,7 +538,8 @@ static void *build_readout(struct spk_chip *c, const struct spk_image *img,
 		means[m] = (struct spk_readout_mean){
 			.pop = pop, .phase = fire_step(img, pop),
 			.channels = img->sites[img->pops[pop].site].channels,
-			.axon_base = mean_axon(img, tl, pop), .theta = tl->means[m].theta };
+			.axon_base = spk_image_mean_axon(img, tl, pop),
+			.theta = tl->means[m].theta };
 	}
 	if (tl->head != NULL) {
 		uint32_t src = img->steps[tl->head->step].src_pop, m;
@@ -586,6 +560,66 @@ static void *build_readout(struct spk_chip *c, const struct spk_image *img,
 	return u;
 }
 
+/*
+ * Tree multicast ([noc] multicast = tree): the image's groups (spk_image_mc_groups(), the ones
+ * the mapper checked), checked again against this arch's head flit, and registered with the
+ * NoC in group order, each member with its axon base and route index at its tile. On return
+ * mc->route_group[t][e] holds the NoC's id of entry e's group (0: unicast), for the cores.
+ */
+static int mc_setup(struct spk_chip *c, const struct spk_image *img, const struct spk_arch *a,
+		    const struct route_map *rm, struct spk_image_mc *mc, char *err, size_t errlen)
+{
+	struct spk_noc_member *m = NULL;
+	uint32_t *id = NULL, max_n = 0;
+	int rc;
+
+	if (spk_image_mc_groups(img, mc) < 0)
+		goto out_nomem;
+	rc = spk_image_check_mc_payload(img, a, mc, err, errlen);
+	if (rc < 0)
+		return rc;
+	for (uint32_t g = 0; g < mc->n_groups; g++)
+		if (mc->groups[g].n > max_n)
+			max_n = mc->groups[g].n;
+	m = malloc((max_n + 1) * sizeof(*m));
+	id = malloc((mc->n_groups + 1) * sizeof(*id));
+	if (m == NULL || id == NULL)
+		goto out_nomem;
+	for (uint32_t g = 0; g < mc->n_groups; g++) {
+		const struct spk_image_mc_group *gr = &mc->groups[g];
+
+		for (uint32_t k = 0; k < gr->n; k++) {
+			uint32_t e = mc->member[gr->first + k];
+
+			m[k] = (struct spk_noc_member){ img->tiles[gr->tile].routes[e].dst_tile,
+							rm->axon[gr->tile][e],
+							rm->dst_route[gr->tile][e] };
+		}
+		rc = spk_noc_add_group(c->noc, gr->tile, m, gr->n, &id[g]);
+		if (rc == -ENOMEM)
+			goto out_nomem;
+		if (rc < 0) {
+			snprintf(err, errlen, "tile %u: the NoC refused multicast group %u (%d)",
+				 gr->tile, g + 1, rc);
+			goto out_free;
+		}
+	}
+	for (uint32_t t = 0; t < img->n_tiles; t++)
+		for (uint32_t e = 0; e < img->tiles[t].n_routes; e++)
+			if (mc->route_group[t][e] != 0)
+				mc->route_group[t][e] = id[mc->route_group[t][e] - 1];
+	free(m);
+	free(id);
+	return 0;
+out_nomem:
+	snprintf(err, errlen, "out of memory for the chip's multicast groups");
+	rc = -ENOMEM;
+out_free:
+	free(m);
+	free(id);
+	return rc;
+}
+
 /* Whether tile t holds anything to simulate. */
 static bool tile_used(const struct spk_image_tile *tl, uint32_t n_in)
 {
@@ -604,12 +638,15 @@ struct spk_chip *spk_chip_create(const struct spk_image *img, const struct spk_a
 	struct spk_chip *c;
 	struct spk_noc_config ncfg;
 	struct route_map rm;
+	struct spk_image_mc mc = { 0 };
+	const bool tree = a->noc.multicast == SPK_MULTICAST_TREE;
 	char uerr[512];
 
 	if (spk_image_check_arch(img, a, err, errlen) < 0)
 		return NULL;
 	if (spk_noc_config_from_arch(&ncfg, a) < 0) {
-		snprintf(err, errlen, "the simulator does not model [noc] multicast = tree yet");
+		snprintf(err, errlen, "the NoC model does not do [noc] multicast = %s",
+			 tree ? "tree" : "source");
 		return NULL;
 	}
 	c = calloc(1, sizeof(*c));
@@ -645,6 +682,11 @@ struct spk_chip *spk_chip_create(const struct spk_image *img, const struct spk_a
 	}
 	if (route_map_build(&rm, img, err, errlen) < 0)
 		goto out_destroy;
+	if (tree && mc_setup(c, img, a, &rm, &mc, err, errlen) < 0) {
+		route_map_free(&rm, c->n_tiles);
+		spk_image_mc_fini(&mc);
+		goto out_destroy;
+	}
 	for (uint32_t t = 0; t < c->n_tiles; t++) {
 		const struct spk_image_tile *tl = &img->tiles[t];
 
@@ -655,7 +697,8 @@ struct spk_chip *spk_chip_create(const struct spk_image *img, const struct spk_a
 			continue;
 		switch (tl->kind) {
 		case SPK_TILE_CORE:
-			c->unit[t] = build_core(img, a, &rm, t, uerr, sizeof(uerr));
+			c->unit[t] = build_core(img, a, &rm, tree ? mc.route_group[t] : NULL, t,
+						uerr, sizeof(uerr));
 			break;
 		case SPK_TILE_ATTENTION:
 			c->unit[t] = build_attn(img, a, &rm, t, uerr, sizeof(uerr));
@@ -673,10 +716,12 @@ struct spk_chip *spk_chip_create(const struct spk_image *img, const struct spk_a
 			snprintf(err, errlen, "tile %u (%u,%u, %s): the image does not configure its "
 				 "unit: %s", t, tl->x, tl->y, spk_image_tile_kind_name(tl->kind), uerr);
 			route_map_free(&rm, c->n_tiles);
+			spk_image_mc_fini(&mc);
 			goto out_destroy;
 		}
 	}
 	route_map_free(&rm, c->n_tiles);
+	spk_image_mc_fini(&mc);
 	if (c->n_enc == 0) {
 		snprintf(err, errlen, "the image has no encoder: nothing reads the input images");
 		goto out_destroy;

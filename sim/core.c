@@ -14,7 +14,9 @@
  *            entries; queues the end-of-step marker with the last group; the piece's last
  *            reader clears the accumulator and releases the routes that wrote the piece;
  *   send     offers one packet per cycle: pending releases first, else the next packet of the
- *            output queue's head entry (one per route of its reader, routing-table order).
+ *            output queue's head entry: one per "send" of its reader, in routing-table order
+ *            (a send is a unicast route, or with tree multicast a whole group of routes sent
+ *            as one packet from its first route's position).
  *
  * eval(x) runs send, fire, receive in that order on purpose: send sees only queue entries from
  * earlier cycles; fire reads the queue occupancy registered at the start of the cycle (taken
@@ -211,6 +213,12 @@ struct proj {
 	uint32_t *rx;			/* [w_in][2] output columns [lo, hi) */
 };
 
+/* One packet of a queue entry: a unicast route, or a multicast group (its first route). */
+struct rsend {
+	uint32_t route;
+	uint32_t mc;			/* NoC group, 0 = unicast */
+};
+
 struct reader {
 	uint32_t piece, phase, pop;
 	bool mean, last;
@@ -220,8 +228,10 @@ struct reader {
 	int64_t *bias;			/* [g] biases of the projections before it */
 	int64_t *th2;			/* [g] 2·θ (per-neuron) */
 	int64_t *v;			/* [elems] membranes (per-neuron), channel-last */
-	uint32_t *routes;		/* routing-table entries it sends on */
+	uint32_t *routes;		/* routing-table entries it sends on (release gate) */
 	uint32_t n_routes;
+	struct rsend *sends;		/* what one queue entry sends, in order */
+	uint32_t n_sends;
 	uint64_t fired_q;		/* steps fired */
 };
 
@@ -273,7 +283,7 @@ struct spk_core {
 	/* Output queue and send engine. */
 	struct qentry *q;		/* [output_queue] ring */
 	uint32_t q_head, q_len;
-	uint32_t send_pos_q;		/* next route of the head entry */
+	uint32_t send_pos_q;		/* next send (route or group) of the head entry */
 	struct spk_unit_releases rel;	/* releases of incoming routes, due */
 
 	bool started;
@@ -317,6 +327,7 @@ void spk_core_destroy(struct spk_core *c)
 			free(c->readers[i].th2);
 			free(c->readers[i].v);
 			free(c->readers[i].routes);
+			free(c->readers[i].sends);
 		}
 	if (c->in != NULL)
 		for (uint32_t i = 0; i < c->cfg.n_in; i++) {
@@ -705,6 +716,59 @@ out_free:
 	return -EINVAL;
 }
 
+/* A grouped route, sorted by (group, destination tile) to check the groups. */
+struct mc_route {
+	uint32_t mc, dst, reader, route;
+};
+
+static int cmp_mc_route(const void *x, const void *y)
+{
+	const struct mc_route *a = x, *b = y;
+
+	if (a->mc != b->mc)
+		return a->mc < b->mc ? -1 : 1;
+	if (a->dst != b->dst)
+		return a->dst < b->dst ? -1 : 1;
+	return a->route < b->route ? -1 : a->route > b->route;
+}
+
+/* A group belongs to one per-neuron reader and reaches each of its tiles once. */
+static int check_groups(const struct spk_core_config *cfg, char *err, size_t errlen)
+{
+	struct mc_route *m = malloc((cfg->n_routes + 1) * sizeof(*m));
+	uint32_t n = 0;
+	int rc = 0;
+
+	if (m == NULL) {
+		snprintf(err, errlen, "out of memory for the synapse core's state");
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < cfg->n_routes; i++)
+		if (cfg->route_mc[i] != 0)
+			m[n++] = (struct mc_route){ cfg->route_mc[i], cfg->routes[i].dst_tile,
+						    cfg->routes[i].source, i };
+	qsort(m, n, sizeof(*m), cmp_mc_route);
+	for (uint32_t k = 0; k < n && rc == 0; k++) {
+		const struct mc_route *a = k > 0 && m[k - 1].mc == m[k].mc ? &m[k - 1] : NULL;
+
+		if (cfg->readers[m[k].reader].mean) {
+			snprintf(err, errlen, "route %u: a spatial-mean reader's route in "
+				 "multicast group %u", m[k].route, m[k].mc);
+			rc = -EINVAL;
+		} else if (a != NULL && a->reader != m[k].reader) {
+			snprintf(err, errlen, "routes %u and %u: multicast group %u spans two "
+				 "readers", a->route, m[k].route, m[k].mc);
+			rc = -EINVAL;
+		} else if (a != NULL && a->dst == m[k].dst) {
+			snprintf(err, errlen, "routes %u and %u: multicast group %u reaches "
+				 "tile %u twice", a->route, m[k].route, m[k].mc, m[k].dst);
+			rc = -EINVAL;
+		}
+	}
+	free(m);
+	return rc;
+}
+
 static int copy_routes(struct spk_core *c, char *err, size_t errlen)
 {
 	const struct spk_core_config *cfg = &c->cfg;
@@ -717,6 +781,25 @@ static int copy_routes(struct spk_core *c, char *err, size_t errlen)
 		c->routes[i] = *r;
 		if (push_u32(&c->readers[r->source].routes, &c->readers[r->source].n_routes, i) < 0)
 			NOMEM();
+	}
+	if (cfg->route_mc != NULL && check_groups(cfg, err, errlen) < 0)
+		goto out_free;
+	/* What a queue entry sends: each unicast route, and each group at its first route. */
+	for (uint32_t i = 0; i < cfg->n_readers; i++) {
+		struct reader *r = &c->readers[i];
+
+		r->sends = malloc((r->n_routes + 1) * sizeof(*r->sends));
+		if (r->sends == NULL)
+			NOMEM();
+		for (uint32_t j = 0; j < r->n_routes; j++) {
+			uint32_t g = cfg->route_mc != NULL ? cfg->route_mc[r->routes[j]] : 0;
+			bool seen = false;
+
+			for (uint32_t k = 0; k < r->n_sends && g != 0 && !seen; k++)
+				seen = r->sends[k].mc == g;
+			if (!seen)
+				r->sends[r->n_sends++] = (struct rsend){ r->routes[j], g };
+		}
 	}
 	return 0;
 out_free:
@@ -783,6 +866,7 @@ struct spk_core *spk_core_create(const struct spk_core_config *cfg, char *err, s
 	c->cfg.readers = NULL;
 	c->cfg.in = NULL;
 	c->cfg.routes = NULL;
+	c->cfg.route_mc = NULL;
 	c->fire_q = -1;
 	c->pick_q = -1;
 	c->need_reader = -1;
@@ -1040,14 +1124,17 @@ static void send(struct spk_core *c, uint64_t x, const struct spk_unit_port *por
 		return;
 	const struct qentry *e = &c->q[c->q_head];
 	const struct reader *r = &c->readers[e->reader];
-	const struct spk_unit_route *rt = &c->routes[r->routes[c->send_pos_q]];
+	const struct rsend *sd = &r->sends[c->send_pos_q];
+	const struct spk_unit_route *rt = &c->routes[sd->route];
 
-	pk.dst = rt->dst_tile;
+	pk.dst = rt->dst_tile;		/* a multicast packet's members are the NoC's */
 	pk.tag = (uint8_t)(e->step & 1);
+	pk.mc = sd->mc;
 	switch (e->kind) {
 	case Q_SPIKE:
 		pk.kind = SPK_PACKET_SPIKE;
-		pk.axon = rt->axon_base + e->off;
+		/* a group's members add their own axon base to the element index */
+		pk.axon = (sd->mc != 0 ? 0 : rt->axon_base) + e->off;
 		break;
 	case Q_GRADED:
 		pk.kind = SPK_PACKET_GRADED;
@@ -1057,7 +1144,7 @@ static void send(struct spk_core *c, uint64_t x, const struct spk_unit_port *por
 		break;
 	default:
 		pk.kind = SPK_PACKET_TOKEN;
-		pk.axon = rt->dst_route;
+		pk.axon = sd->mc != 0 ? 0 : rt->dst_route;	/* members: their route index */
 		break;
 	}
 	if (port->send(port->ctx, &pk) != 0) {
@@ -1065,7 +1152,7 @@ static void send(struct spk_core *c, uint64_t x, const struct spk_unit_port *por
 		return;
 	}
 	c->st.ev.packets_out++;
-	if (++c->send_pos_q == r->n_routes) {
+	if (++c->send_pos_q == r->n_sends) {
 		c->send_pos_q = 0;
 		c->q_head = spk_ring_wrap(c->q_head + 1, c->cfg.output_queue);
 		c->q_len--;

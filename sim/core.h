@@ -28,6 +28,12 @@
  * releases of x − 1; entries it queues are sent from x + 1; additions, tokens and releases the
  * receive engine takes in x count from x + 1.
  *
+ * Sending (doc/architecture.md §6). An output-queue entry goes out as one packet per route of
+ * its reader, in routing-table order (source replication); with tree multicast (route_mc), as
+ * one packet per multicast group instead (a spike carries the element index, the NoC's group
+ * tables add each member's axon base; an end-of-step marker is one multicast token per group),
+ * the reader's unicast routes keeping their packets.
+ *
  * Addressing (the payload of a head flit, doc/architecture.md §2 "Axons"): a spike's axon is the
  * incoming route's axon_base plus the source neuron's element index in its source block; a
  * graded event's axon is a neuron-memory address of this core (a piece's acc_axon or enc_axon
@@ -255,6 +261,10 @@ struct spk_core_config {
 	const struct spk_unit_in_route *in;	/* SPIKE, ATTN and ENCODER routes */
 	uint32_t n_routes;
 	const struct spk_unit_route *routes;	/* SPIKE (per-neuron reader) and MEAN (mean reader) */
+	/* Tree multicast ([noc] multicast = tree): the NoC multicast group (spk_noc_add_group())
+	 * of each route, 0 for a unicast one; NULL: every route unicast (source replication).
+	 * Only a per-neuron reader's routes may share a group, one per destination tile. */
+	const uint32_t *route_mc;		/* [n_routes] */
 };
 
 /* Counters beyond the energy events: what the core did and where it waited. */

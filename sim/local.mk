@@ -48,6 +48,11 @@ TESTS += tests/unit/test_chip
 TESTS += tests/cli/sim.sh
 EXTRA_DIST += tests/cli/sim.sh
 
+# Tree multicast end to end (tests/cli/sim_tree.sh): --check, the same spikes as source
+# replication from fewer packets, SystemC = native, the tree-mode payload check in map and sim.
+TESTS += tests/cli/sim_tree.sh
+EXTRA_DIST += tests/cli/sim_tree.sh
+
 # Segments over worker processes: the runner (sim/jobs.c), and `spikechip sim --jobs N` giving
 # the same report and trace for every N (tests/cli/sim_jobs.sh).
 check_PROGRAMS += tests/unit/test_jobs

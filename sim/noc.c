@@ -17,8 +17,12 @@
  * x + 1 but for its wake cycle, and a credit on a requested output (from a neighbour's grant,
  * or the unit's ejection credits) schedules it for the cycle after; the stall cycles it slept
  * through (its ready heads, every cycle) are added when it is next evaluated, or when the
- * statistics are read. A flit written behind another one does not schedule its router: it
- * cannot act before the one ahead leaves. An NI without credit waits for its router to grant
+ * statistics are read. A multicast head that sent some of its copies did act (the router is
+ * not blocked; it tries its other outputs in the next cycle); one that sent none requests every
+ * output it still owes that no worm holds, and those are all in blk_want, so a credit on any of
+ * them wakes the router (an owned one frees when the owner's tail passes, which needs the
+ * owner's flits, whose arrival schedules the router). A flit written behind another one does
+ * not schedule its router: it cannot act before the one ahead leaves. An NI without credit waits for its router to grant
  * the local input, which the flits there schedule.
  *
  * Refused injections. A unit whose packet was refused may sleep until its NI can take one
@@ -46,6 +50,16 @@
  * Packets live in a table with a free list, sized for the most packets the network can hold:
  * every packet in flight has a flit in an input buffer (n·5·B) or in its NI (n). Flits carry
  * only the table index, destination and head/tail marks.
+ *
+ * Multicast ([noc] multicast = tree). spk_noc_add_group() writes the group's XY tree into the
+ * routers' group tables (router.h) and keeps the members, sorted by tile, for the NIs' group
+ * tables. A multicast packet is one flit carrying its group number; the routers fork it, and
+ * each copy ejected at a member's router is delivered with that member's translation (a binary
+ * search in the group's members). The packet stays in the table until its last copy is
+ * delivered (pkt_copies counts the copies still to deliver), which keeps the table's bound: a
+ * copy not yet delivered is represented by a flit still in some input buffer (a multicast flit
+ * stays at the head of its buffer until every copy it owes has left it), so every packet in
+ * the table still has a flit in a buffer or its NI.
  */
 #include "config.h"
 
@@ -86,6 +100,13 @@ struct tile {
 
 _Static_assert(sizeof(struct tile) == 64, "a tile's record is one cache line");
 
+/* A multicast group as the NIs see it. */
+struct mc_group {
+	uint32_t src;			/* the only tile that may send it */
+	uint32_t n;			/* members */
+	size_t first;			/* its first member in spk_noc.member */
+};
+
 struct spk_noc {
 	struct spk_noc_config cfg;
 	struct spk_router rt;
@@ -95,6 +116,7 @@ struct spk_noc {
 	/* Packet table. */
 	struct spk_packet *pkt;		/* [pkt_cap] */
 	uint64_t *pkt_inject;		/* [pkt_cap] cycle the NI accepted it */
+	uint32_t *pkt_copies;		/* [pkt_cap] multicast: copies still to deliver */
 	uint32_t *pkt_free;		/* [pkt_cap] stack of free slots */
 	uint32_t pkt_cap, n_free;
 
@@ -122,6 +144,12 @@ struct spk_noc {
 	struct spk_noc_delivery *deliv;
 	size_t deliv_read, deliv_len, deliv_cap;
 
+	/* Multicast groups 1..n_groups: group g's source and members (sorted by tile) are
+	 * group[g − 1] and member[group[g − 1].first ...]. */
+	struct mc_group *group;
+	struct spk_noc_member *member;
+	size_t n_members;
+
 	/* Statistics. */
 	struct spk_noc_stats st;
 	uint64_t *link_count;		/* [n·5] */
@@ -130,8 +158,7 @@ struct spk_noc {
 int spk_noc_config_from_arch(struct spk_noc_config *cfg, const struct spk_arch *a)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	if (a->noc.multicast != SPK_MULTICAST_SOURCE)
-		return -ENOTSUP;
+	/* Both multicast modes: with tree, the caller registers its groups (spk_noc_add_group). */
 	cfg->mesh_x = (uint32_t)a->chip.mesh_x;
 	cfg->mesh_y = (uint32_t)a->chip.mesh_y;
 	cfg->buffer_flits = (uint32_t)a->noc.buffer_flits;
@@ -173,6 +200,7 @@ struct spk_noc *spk_noc_create(const struct spk_noc_config *cfg)
 	noc->wheel_mask = noc->wheel - 1;
 	noc->pkt = malloc((size_t)noc->pkt_cap * sizeof(*noc->pkt));
 	noc->pkt_inject = malloc((size_t)noc->pkt_cap * sizeof(*noc->pkt_inject));
+	noc->pkt_copies = malloc((size_t)noc->pkt_cap * sizeof(*noc->pkt_copies));
 	noc->pkt_free = malloc((size_t)noc->pkt_cap * sizeof(*noc->pkt_free));
 	noc->tile = aligned_alloc(64, (n * sizeof(*noc->tile) + 63) / 64 * 64);
 	noc->ni_ready = malloc(n * sizeof(*noc->ni_ready));
@@ -184,7 +212,8 @@ struct spk_noc *spk_noc_create(const struct spk_noc_config *cfg)
 	noc->deliv_cap = n;
 	noc->deliv = malloc(noc->deliv_cap * sizeof(*noc->deliv));
 	noc->link_count = calloc((size_t)n * PORTS, sizeof(*noc->link_count));
-	if (noc->pkt == NULL || noc->pkt_inject == NULL || noc->pkt_free == NULL ||
+	if (noc->pkt == NULL || noc->pkt_inject == NULL || noc->pkt_copies == NULL ||
+	    noc->pkt_free == NULL ||
 	    noc->tile == NULL || noc->ni_ready == NULL || noc->bucket == NULL ||
 	    noc->bucket_len == NULL || noc->cur == NULL || noc->out == NULL ||
 	    noc->pending_tiles == NULL || noc->deliv == NULL || noc->link_count == NULL)
@@ -219,6 +248,9 @@ void spk_noc_destroy(struct spk_noc *noc)
 	spk_router_fini(&noc->rt);
 	free(noc->pkt);
 	free(noc->pkt_inject);
+	free(noc->pkt_copies);
+	free(noc->group);
+	free(noc->member);
 	free(noc->pkt_free);
 	free(noc->tile);
 	free(noc->ni_ready);
@@ -230,6 +262,58 @@ void spk_noc_destroy(struct spk_noc *noc)
 	free(noc->deliv);
 	free(noc->link_count);
 	free(noc);
+}
+
+/* Members by tile. */
+static int member_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct spk_noc_member *)a)->tile;
+	uint32_t y = ((const struct spk_noc_member *)b)->tile;
+
+	return x < y ? -1 : x > y;
+}
+
+int spk_noc_add_group(struct spk_noc *noc, uint32_t src, const struct spk_noc_member *m, size_t n,
+		      uint32_t *id)
+{
+	struct spk_noc_member *mem, *sorted;
+	struct mc_group *grp;
+	uint16_t g;
+	int err;
+
+	assert(noc->st.packets_injected == 0 && "groups are registered before traffic starts");
+	if (n == 0 || src >= noc->n)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (m[i].tile >= noc->n)
+			return -EINVAL;
+	if (noc->rt.n_groups >= SPK_ROUTER_MAX_GROUPS)
+		return -ENOSPC;
+	mem = realloc(noc->member, (noc->n_members + n) * sizeof(*mem));
+	if (mem == NULL)
+		return -ENOMEM;
+	noc->member = mem;
+	sorted = mem + noc->n_members;
+	memcpy(sorted, m, n * sizeof(*m));
+	qsort(sorted, n, sizeof(*sorted), member_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (sorted[i].tile == sorted[i - 1].tile)
+			return -EINVAL;
+	grp = realloc(noc->group, ((size_t)noc->rt.n_groups + 1) * sizeof(*grp));
+	if (grp == NULL)
+		return -ENOMEM;
+	noc->group = grp;
+	err = spk_router_add_group(&noc->rt, &g);
+	if (err < 0)
+		return err;
+	grp[g - 1].src = src;
+	grp[g - 1].n = (uint32_t)n;
+	grp[g - 1].first = noc->n_members;
+	noc->n_members += n;
+	for (size_t i = 0; i < n; i++)
+		spk_router_group_path(&noc->rt, g, src, sorted[i].tile);
+	*id = g;
+	return 0;
 }
 
 void spk_noc_set_eject_capacity(struct spk_noc *noc, uint32_t tile, uint32_t flits)
@@ -294,8 +378,9 @@ static void ni_send(struct spk_noc *noc, uint32_t r, uint64_t x)
 	p = &noc->pkt[slot];
 	k = noc->tile[r].ni_next_q;
 	f.pkt = slot;
-	f.dst = (uint16_t)p->dst;
-	f.flags = (uint8_t)((k == 0 ? SPK_FLIT_HEAD : 0) | (k + 1 == p->flits ? SPK_FLIT_TAIL : 0));
+	f.dst = (uint16_t)(p->mc != 0 ? p->mc : p->dst);
+	f.flags = (uint8_t)((k == 0 ? SPK_FLIT_HEAD : 0) | (k + 1 == p->flits ? SPK_FLIT_TAIL : 0) |
+			    (p->mc != 0 ? SPK_FLIT_MC : 0));
 	f.unused = 0;
 	/* Written at the end of x with ready x + P: it cannot leave in x, so writing it before
 	 * this cycle's grants is the same; the credit guarantees the slot. */
@@ -317,11 +402,21 @@ int spk_noc_inject(struct spk_noc *noc, const struct spk_packet *p)
 {
 	uint32_t slot;
 
-	assert(p->src < noc->n && p->dst < noc->n);
+	assert(p->src < noc->n);
 	assert(p->flits >= 1 && p->flits <= SPK_NOC_MAX_FLITS);
-	/* A unit frees its input only for whole packets: a longer one could never arrive. */
-	assert((noc->tile[p->dst].eject_cap == 0 || p->flits <= noc->tile[p->dst].eject_cap) &&
-	       "packet longer than the destination unit's input capacity");
+	if (p->mc == 0) {
+		assert(p->dst < noc->n);
+		/* A unit frees its input only for whole packets: a longer one could never
+		 * arrive. */
+		assert((noc->tile[p->dst].eject_cap == 0 ||
+			p->flits <= noc->tile[p->dst].eject_cap) &&
+		       "packet longer than the destination unit's input capacity");
+	} else {
+		/* Only one-flit spikes and tokens are multicast, by their group's source. */
+		assert(p->mc <= noc->rt.n_groups && noc->group[p->mc - 1].src == p->src);
+		assert(p->flits == 1 &&
+		       (p->kind == SPK_PACKET_SPIKE || p->kind == SPK_PACKET_TOKEN));
+	}
 	if (noc->tile[p->src].ni_refused_at != UINT64_MAX) {
 		/* offered again after a refusal: count the offers of the cycles slept through */
 		uint64_t since = noc->tile[p->src].ni_refused_at;
@@ -340,6 +435,8 @@ int spk_noc_inject(struct spk_noc *noc, const struct spk_packet *p)
 	slot = noc->pkt_free[--noc->n_free];
 	noc->pkt[slot] = *p;
 	noc->pkt_inject[slot] = noc->now;
+	if (p->mc != 0)
+		noc->pkt_copies[slot] = noc->group[p->mc - 1].n;
 	noc->tile[p->src].ni_pkt_q = slot;
 	noc->tile[p->src].ni_next_q = 0;
 	noc->st.packets_injected++;
@@ -375,14 +472,36 @@ static void apply_eject_credits(struct spk_noc *noc)
 	noc->n_pending = 0;
 }
 
-/* Records the packet whose tail flit left router r's local output in cycle x. */
-static void deliver(struct spk_noc *noc, uint32_t slot, uint64_t x)
+/* Group g's member at tile t (the member NI's group table). */
+static const struct spk_noc_member *group_member(const struct spk_noc *noc, uint32_t g,
+						 uint32_t t)
+{
+	const struct spk_noc_member *m = noc->member + noc->group[g - 1].first;
+	size_t lo = 0, hi = noc->group[g - 1].n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m[mid].tile < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	assert(lo < noc->group[g - 1].n && m[lo].tile == t && "multicast copy at a non-member");
+	return &m[lo];
+}
+
+/*
+ * Records the packet whose tail flit left router r's local output in cycle x; a multicast
+ * packet's copy for member r, translated by r's NI.
+ */
+static void deliver(struct spk_noc *noc, uint32_t slot, uint32_t r, uint64_t x)
 {
 	const struct spk_packet *p = &noc->pkt[slot];
 	struct spk_noc_delivery *d;
 	uint64_t lat;
 	uint32_t sx = noc->rt.tile_x[p->src], sy = noc->rt.tile_y[p->src];
-	uint32_t dx = noc->rt.tile_x[p->dst], dy = noc->rt.tile_y[p->dst];
+	uint32_t dx = noc->rt.tile_x[r], dy = noc->rt.tile_y[r];
 
 	if (noc->deliv_len == noc->deliv_cap) {
 		size_t cap = noc->deliv_cap * 2;
@@ -396,6 +515,12 @@ static void deliver(struct spk_noc *noc, uint32_t slot, uint64_t x)
 	}
 	d = &noc->deliv[noc->deliv_len++];
 	d->pkt = *p;
+	if (p->mc != 0) {
+		const struct spk_noc_member *m = group_member(noc, p->mc, r);
+
+		d->pkt.dst = r;
+		d->pkt.axon = p->kind == SPK_PACKET_SPIKE ? m->axon_base + p->axon : m->route;
+	}
 	d->inject_cycle = noc->pkt_inject[slot];
 	d->arrival_cycle = x + 1;
 	lat = d->arrival_cycle - d->inject_cycle;
@@ -404,7 +529,9 @@ static void deliver(struct spk_noc *noc, uint32_t slot, uint64_t x)
 	if (lat > noc->st.latency_max)
 		noc->st.latency_max = lat;
 	noc->st.hops += (sx > dx ? sx - dx : dx - sx) + (sy > dy ? sy - dy : dy - sy);
-	noc->pkt_free[noc->n_free++] = slot;
+	/* a multicast packet stays until its last copy is delivered */
+	if (p->mc == 0 || --noc->pkt_copies[slot] == 0)
+		noc->pkt_free[noc->n_free++] = slot;
 }
 
 /* Deliveries of one cycle in tile order (at most one per tile: insertion sort is enough). */
@@ -492,7 +619,7 @@ static void eval_cycle(struct spk_noc *noc)
 			if (port == SPK_PORT_LOCAL) {
 				noc->st.flits_delivered++;
 				if (f->flags & SPK_FLIT_TAIL)
-					deliver(noc, f->pkt, x);
+					deliver(noc, f->pkt, r, x);
 			} else {
 				uint32_t nb = spk_router_neighbour(mesh_x, r, port);
 

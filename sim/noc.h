@@ -19,12 +19,19 @@
  * been evaluated every cycle. The results are exactly those of evaluating every router
  * every cycle (tests/unit/test_noc.c checks it against such a naive model).
  *
+ * Multicast ([noc] multicast = tree): before traffic starts the chip registers its multicast
+ * groups (spk_noc_add_group: a source tile and its members); a one-flit packet with mc = a group
+ * is then injected once, forked by the routers along the XY tree, and delivered once to every
+ * member, translated by the member's NI (struct spk_noc_member). A network without groups is a
+ * unicast network (multicast = source: the units replicate spikes themselves).
+ *
  * Deterministic: evaluation order never matters (two-phase), and deliveries of one cycle are
  * reported in tile order.
  *
  * Memory: everything is allocated by spk_noc_create(): router state, a timing wheel of
- * router_stages + 2 cycles (rounded up to a power of two), a packet table sized for the most packets the network can hold,
- * and room for one cycle of deliveries. Running never allocates, except that the delivery list
+ * router_stages + 2 cycles (rounded up to a power of two), a packet table sized for the most
+ * packets the network can hold, and room for one cycle of deliveries; spk_noc_add_group() adds
+ * the group tables (a byte per group and router, and the members). Running never allocates, except that the delivery list
  * grows if the caller lets deliveries pile up without collecting them.
  *
  * Ownership: spk_noc_create()/spk_noc_destroy().
@@ -61,7 +68,11 @@ struct spk_noc_config {
 	uint32_t eject_flits;		/* each unit's input capacity in flits; 0 = unlimited */
 };
 
-/* A packet as units see it. The NoC carries kind..id untouched. */
+/*
+ * A packet as units see it. The NoC carries a unicast packet untouched; a multicast packet is
+ * delivered to each member as a copy whose dst and axon its NI rewrote (struct spk_noc_member),
+ * everything else untouched.
+ */
 struct spk_packet {
 	uint32_t src;			/* source tile */
 	uint32_t dst;			/* destination tile */
@@ -70,7 +81,26 @@ struct spk_packet {
 	uint8_t tag;			/* step tag (s mod 2) */
 	uint32_t axon;			/* payload: axon or route index */
 	int32_t value;			/* graded value */
+	uint32_t mc;			/* 0: unicast to dst. Else a multicast group
+					   (spk_noc_add_group()) whose source is src: dst is
+					   ignored, the packet must be one flit of kind SPIKE
+					   or TOKEN, and each member tile gets a copy with
+					   dst = that tile and axon translated by its NI
+					   (mc kept) */
 	uint64_t id;			/* the caller's, e.g. a sequence number */
+};
+
+/*
+ * One member of a multicast group ([noc] multicast = tree, doc/architecture.md §2–4): a
+ * destination tile and what its NI's group table turns a copy's payload into. A delivered copy
+ * of a SPIKE packet has axon = axon_base + the injected axon (the element index in the source
+ * piece); of a TOKEN packet, axon = route (the route's index among the destination's incoming
+ * routes). Other kinds are never multicast.
+ */
+struct spk_noc_member {
+	uint32_t tile;
+	uint32_t axon_base;
+	uint32_t route;
 };
 
 struct spk_noc_delivery {
@@ -83,15 +113,22 @@ struct spk_noc_stats {
 	uint64_t cycles;		/* now: cycles simulated */
 	uint64_t cycles_evaluated;	/* cycles in which at least one router was evaluated */
 	uint64_t router_evals;		/* router evaluations (sum of active routers per cycle) */
+	/* A multicast packet is injected once and delivered once per member (each copy a
+	 * delivered packet with its own latency and hops: doc/architecture.md §4 "Counts"). */
 	uint64_t packets_injected, packets_delivered;
 	uint64_t flits_injected, flits_delivered;
 	uint64_t inject_refused;	/* spk_noc_inject calls refused (back-pressure) */
-	uint64_t hops;			/* sum over delivered packets of Manhattan distance */
-	uint64_t router_flits;		/* flit passages through a router (energy: router_pj) */
-	uint64_t link_flits;		/* flit passages over a tile-to-tile link (energy: link_pj) */
+	uint64_t hops;			/* sum over delivered packets (copies) of the Manhattan
+					   distance source -> destination */
+	uint64_t router_flits;		/* flits and multicast copies leaving a router output
+					   (energy: router_pj) */
+	uint64_t link_flits;		/* of those, the ones over a tile-to-tile link (energy:
+					   link_pj) */
 	uint64_t latency_sum;		/* sum over delivered packets of arrival - inject */
 	uint64_t latency_max;
-	uint64_t stall_cycles;		/* input-buffer cycles with a ready head flit that stayed */
+	uint64_t stall_cycles;		/* input-buffer cycles with a ready head flit that stayed
+					   in the buffer (a multicast flit that sent only some
+					   of its copies included) */
 	uint32_t buffer_peak;		/* most flits ever held by one input buffer (<= B) */
 	uint32_t busiest_link;		/* tile·5 + output port of the busiest tile-to-tile link */
 	uint64_t busiest_link_flits;	/* flits over it (0: no link used) */
@@ -112,8 +149,9 @@ struct spk_noc_stats {
 struct spk_noc;
 
 /*
- * The NoC parameters of a checked architecture. Returns 0, or -ENOTSUP for what the model does
- * not do yet ([noc] multicast = tree). eject_flits is set to [core] input_fifo.
+ * The NoC parameters of a checked architecture. Returns 0 (both multicast modes: with tree, the
+ * caller registers its groups; a negative error code is kept for what a future model may
+ * refuse). eject_flits is set to [core] input_fifo.
  */
 int spk_noc_config_from_arch(struct spk_noc_config *cfg, const struct spk_arch *a);
 
@@ -123,6 +161,16 @@ uint32_t spk_noc_packet_flits(uint32_t flit_bits, enum spk_packet_kind kind);
 /* A network at cycle 0, empty, every NI idle. NULL if out of memory. Asserts a sane config. */
 struct spk_noc *spk_noc_create(const struct spk_noc_config *cfg);
 void spk_noc_destroy(struct spk_noc *noc);
+
+/*
+ * Registers a multicast group of n >= 1 members with distinct tiles, sent from tile src: the
+ * routers fork its packets along the XY tree from src to the members (the union of the XY
+ * paths), each member's NI translating the payload (struct spk_noc_member). Sets *id (>= 1, the
+ * packets' mc) and returns 0; -EINVAL for n == 0, a tile outside the mesh or a repeated tile;
+ * -ENOSPC beyond 65535 groups; -ENOMEM. Only before the first injection.
+ */
+int spk_noc_add_group(struct spk_noc *noc, uint32_t src, const struct spk_noc_member *m, size_t n,
+		      uint32_t *id);
 
 /* Overrides one tile's input capacity (flits, 0 = unlimited); only before its first delivery. */
 void spk_noc_set_eject_capacity(struct spk_noc *noc, uint32_t tile, uint32_t flits);
@@ -135,7 +183,8 @@ uint64_t spk_noc_now(const struct spk_noc *noc);
  * the NI is still sending a packet, or the router's local input has no credit) — offer it again
  * in a later cycle. Asserts valid tiles, 1 <= flits <= SPK_NOC_MAX_FLITS, and that the packet fits
  * the destination unit's input capacity (units free whole packets: a longer one would never
- * arrive).
+ * arrive); for a multicast packet, a registered group whose source is p->src, one flit, and
+ * kind SPIKE or TOKEN.
  */
 int spk_noc_inject(struct spk_noc *noc, const struct spk_packet *p);
 

@@ -12,6 +12,13 @@
  * and a count-trailing-zeros, and only non-empty inputs and requested outputs are visited;
  * coordinates come from tables (no division). A router's state is one 64-byte record plus its
  * buffer slots (router.h), so an evaluation touches few cache lines. Nothing allocates.
+ *
+ * Multicast costs unicast traffic one predicted-false branch in the requests and one in the
+ * grants. A multicast head requests several outputs, so the grants of one input are no longer
+ * one per cycle: its outputs still to serve are tracked in a local copy (left[p]) while the
+ * outputs are granted one by one, and the flit is popped by the grant that empties it. The
+ * group's mask is read when the flit is first evaluated at the head, which is the contract's
+ * "left_q = mask[g] when the flit reaches the head" (nothing can read it in between).
  */
 #include "config.h"
 
@@ -70,7 +77,39 @@ void spk_router_fini(struct spk_router *rt)
 	free(rt->slot);
 	free(rt->tile_x);
 	free(rt->tile_y);
+	free(rt->mc_mask);
 	memset(rt, 0, sizeof(*rt));
+}
+
+int spk_router_add_group(struct spk_router *rt, uint16_t *g)
+{
+	uint8_t *m;
+
+	if (rt->n_groups >= SPK_ROUTER_MAX_GROUPS)
+		return -ENOSPC;
+	m = realloc(rt->mc_mask, (size_t)(rt->n_groups + 1) * rt->n);
+	if (m == NULL)
+		return -ENOMEM;
+	memset(m + (size_t)rt->n_groups * rt->n, 0, rt->n);
+	rt->mc_mask = m;
+	*g = (uint16_t)++rt->n_groups;
+	return 0;
+}
+
+void spk_router_group_path(struct spk_router *rt, uint16_t g, uint32_t src, uint32_t dst)
+{
+	uint8_t *mask = rt->mc_mask + (size_t)(g - 1u) * rt->n;
+	uint32_t r = src;
+
+	assert(g >= 1 && g <= rt->n_groups && src < rt->n && dst < rt->n);
+	for (;;) {
+		unsigned o = spk_router_xy(rt->mesh_x, r, dst);
+
+		mask[r] |= (uint8_t)(1u << o);
+		if (o == SPK_PORT_LOCAL)
+			break;
+		r = spk_router_neighbour(rt->mesh_x, r, o);
+	}
 }
 
 void spk_router_set_local_credit(struct spk_router *rt, uint32_t r, uint32_t flits)
@@ -112,7 +151,8 @@ void spk_router_eval(struct spk_router *rt, uint32_t r, uint64_t cycle,
 	const unsigned hx = nd->x, hy = nd->y;
 	unsigned occ = nd->occ_q;
 	unsigned reqm[PORTS] = { 0 };	/* inputs requesting each output */
-	unsigned ready_mask = 0, want = 0, grants = 0;
+	unsigned left[PORTS];		/* multicast heads: outputs still to serve */
+	unsigned ready_mask = 0, want = 0, leaves = 0;
 	uint64_t next = UINT64_MAX, wake = UINT64_MAX;
 
 	out->valid = 0;
@@ -127,6 +167,24 @@ void spk_router_eval(struct spk_router *rt, uint32_t r, uint64_t cycle,
 		if (sl->ready_q > cycle)
 			continue;
 		ready_mask |= 1u << p;
+		if (sl->flit_q.flags & SPK_FLIT_MC) {
+			/* every output still to serve that no packet holds */
+			unsigned req = 0;
+
+			assert(sl->flit_q.dst >= 1 && sl->flit_q.dst <= rt->n_groups);
+			left[p] = route[p] & SPK_ROUTER_MC_LEFT ? route[p] & 0x1fu :
+				  spk_router_group_mask(rt, sl->flit_q.dst, r);
+			assert(left[p] != 0 && "multicast flit off its group's tree");
+			for (unsigned m2 = left[p]; m2 != 0; m2 &= m2 - 1) {
+				o = (unsigned)__builtin_ctz(m2);
+				if (owner[o] == SPK_ROUTER_NONE) {
+					reqm[o] |= 1u << p;
+					req |= 1u << o;
+				}
+			}
+			want |= req;
+			continue;
+		}
 		if (sl->flit_q.flags & SPK_FLIT_HEAD) {
 			unsigned dx = rt->tile_x[sl->flit_q.dst], dy = rt->tile_y[sl->flit_q.dst];
 
@@ -146,8 +204,10 @@ void spk_router_eval(struct spk_router *rt, uint32_t r, uint64_t cycle,
 
 	/*
 	 * 2. Switch allocation and 3. traversal. A held output is requested only by its owner
-	 * (head flits do not request it), so "owner, else round robin" is one pick. Each input
-	 * requests one output, so grants never conflict and can be committed output by output.
+	 * (head flits do not request it), so "owner, else round robin" is one pick. A unicast
+	 * input requests one output; a multicast one may win several, and leaves with the grant
+	 * that empties its left[p] (outputs are granted one by one, so that is its last grant of
+	 * the cycle). So grants can be committed output by output.
 	 */
 	for (; want != 0; want &= want - 1) {
 		unsigned o = (unsigned)__builtin_ctz(want);
@@ -158,28 +218,35 @@ void spk_router_eval(struct spk_router *rt, uint32_t r, uint64_t cycle,
 		if (credit[o] <= 0 && !unlimited)
 			continue;
 		p = rr_pick(reqm[o], rr[o]);
-		grants++;
 		f = slot[(size_t)p * B + head[p]].flit_q;
-		head[p] = (uint16_t)(head[p] + 1u == B ? 0 : head[p] + 1u);
-		if (--count[p] == 0)
-			occ &= ~(1u << p);
 		if (!unlimited)
 			credit[o]--;
+		out->valid |= (uint8_t)(1u << o);
+		out->flit[o] = f;
 		if (f.flags & SPK_FLIT_HEAD) {
 			rr[o] = (uint8_t)(p + 1 == PORTS ? 0 : p + 1);
-			if (!(f.flags & SPK_FLIT_TAIL)) {
+			if (f.flags & SPK_FLIT_MC) {
+				/* a copy: the flit stays until its last output grants it */
+				left[p] &= ~(1u << o);
+				route[p] = (uint8_t)(left[p] != 0 ? SPK_ROUTER_MC_LEFT | left[p] : 0);
+				if (left[p] != 0)
+					continue;
+			} else if (!(f.flags & SPK_FLIT_TAIL)) {
 				owner[o] = (uint8_t)p;
 				route[p] = (uint8_t)o;
 			}
 		} else if (f.flags & SPK_FLIT_TAIL) {
 			owner[o] = SPK_ROUTER_NONE;
 		}
-		out->valid |= (uint8_t)(1u << o);
-		out->flit[o] = f;
+		leaves++;
+		head[p] = (uint16_t)(head[p] + 1u == B ? 0 : head[p] + 1u);
+		if (--count[p] == 0)
+			occ &= ~(1u << p);
 		out->credit |= (uint8_t)(1u << p);
 	}
-	/* Ready heads that do not leave: lost arbitration, output owned, or no credit. */
-	out->stalls = (uint8_t)(popcount5[ready_mask] - grants);
+	/* Ready heads that did not leave the buffer: lost arbitration, output owned, no credit,
+	 * or a multicast flit with copies still to send. */
+	out->stalls = (uint8_t)(popcount5[ready_mask] - leaves);
 
 	/* 4. Buffer write: flits on the input links, ready P cycles later. */
 	if (in != NULL && in->valid != 0) {

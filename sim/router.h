@@ -19,6 +19,15 @@
  * end of the cycle in which they were sent, which makes them usable in the next cycle exactly as
  * the contract says (one cycle of credit latency).
  *
+ * Tree multicast ([noc] multicast = tree): every router holds a group table, an output mask per
+ * multicast group (the outputs the XY paths from the group's source to its members use at that
+ * router), filled through spk_router_add_group()/spk_router_group_path() before traffic starts.
+ * A multicast flit (SPK_FLIT_MC, one-flit packets only) carries its group number in dst; at the
+ * head of input p it requests every output it still has to be sent on, each granting output
+ * sends a copy, and the flit leaves the buffer (one credit upstream) in the cycle its last
+ * output grants it. The outputs still to serve are kept in route_q[p] (a one-flit packet never
+ * needs a route), marked SPK_ROUTER_MC_LEFT.
+ *
  * Ownership: the caller allocates struct spk_router and calls spk_router_init()/_fini().
  * Assumes a checked architecture (sizes within the arch table's ranges).
  */
@@ -26,6 +35,7 @@
 #define SPK_ROUTER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define SPK_ROUTER_PORTS 5
@@ -44,15 +54,27 @@ enum spk_port {
 /* Flit flags. */
 #define SPK_FLIT_HEAD 1u
 #define SPK_FLIT_TAIL 2u
+#define SPK_FLIT_MC 4u			/* multicast: dst is a group; always HEAD | TAIL too */
+
+/*
+ * route_q[p] of an input whose multicast head flit has sent some of its copies: this mark and
+ * the outputs still to serve (bits 0..4). Without the mark, a multicast head has all of its
+ * group's outputs still to serve (route_q values 0..4 of unicast packets never carry it).
+ */
+#define SPK_ROUTER_MC_LEFT 0x80u
+
+/* Multicast groups a mesh can hold: group numbers 1..SPK_ROUTER_MAX_GROUPS fit a flit's dst. */
+#define SPK_ROUTER_MAX_GROUPS 65535u
 
 /*
  * A flit as a router sees it. The payload stays with the network (pkt names it); a router needs
- * only the destination (for XY routing of head flits) and the head/tail marks.
+ * only the destination (for XY routing of head flits, or the group of a multicast flit) and the
+ * flags.
  */
 struct spk_flit {
 	uint32_t pkt;			/* packet slot in the network's packet table */
-	uint16_t dst;			/* destination tile */
-	uint8_t flags;			/* SPK_FLIT_HEAD | SPK_FLIT_TAIL */
+	uint16_t dst;			/* destination tile; with SPK_FLIT_MC, the group (>= 1) */
+	uint8_t flags;			/* SPK_FLIT_HEAD | SPK_FLIT_TAIL | SPK_FLIT_MC */
 	uint8_t unused;
 };
 
@@ -73,7 +95,10 @@ struct spk_router_node {
 	uint16_t count_q[SPK_ROUTER_PORTS];	/* flits held by each input buffer */
 	uint8_t owner_q[SPK_ROUTER_PORTS];	/* input holding each output, or SPK_ROUTER_NONE */
 	uint8_t rr_q[SPK_ROUTER_PORTS];		/* round-robin pointer of each output */
-	uint8_t route_q[SPK_ROUTER_PORTS];	/* output taken by the packet at each input */
+	uint8_t route_q[SPK_ROUTER_PORTS];	/* output taken by the packet at each input;
+						   for a multicast head, SPK_ROUTER_MC_LEFT |
+						   the outputs it still has to be sent on
+						   (doc: left_q) */
 	uint8_t occ_q;				/* bit p: input buffer p is not empty */
 	uint8_t credit_inf;			/* bit o: output o never runs out of credit (an
 						   ideal sink) */
@@ -91,6 +116,10 @@ struct spk_router {
 					   (r·5 + p)·B */
 	/* Constant tables: the coordinates of each tile (head flits' destinations). */
 	uint16_t *tile_x, *tile_y;	/* [n] */
+	/* The group tables of all routers: mc_mask[(g − 1)·n + r] is group g's output mask at
+	 * router r (bit o: output o), for g = 1..n_groups. */
+	uint8_t *mc_mask;
+	uint32_t n_groups;
 	/* Observation (not state): the most flits ever held by one input buffer. */
 	uint32_t buf_peak;
 };
@@ -105,8 +134,12 @@ struct spk_router_in {
 struct spk_router_out {
 	uint8_t valid;			/* bit o: a flit leaves on output o */
 	uint8_t credit;			/* bit p: a flit left input p: one credit to its sender */
-	uint8_t stalls;			/* inputs whose ready head flit did not leave */
-	uint8_t want;			/* bit o: a ready head flit requested output o */
+	uint8_t stalls;			/* inputs whose ready head flit did not leave the
+					   buffer (a multicast flit that sent only some of
+					   its copies included) */
+	uint8_t want;			/* bit o: a ready head flit requested output o (a
+					   multicast head requests each output it still owes
+					   that has no owner) */
 	struct spk_flit flit[SPK_ROUTER_PORTS];
 	uint64_t next;			/* earliest cycle this router can act again on what it holds
 					 * (UINT64_MAX when its buffers are empty) */
@@ -128,6 +161,25 @@ void spk_router_fini(struct spk_router *rt);
 
 /* Sets the credits of router r's local output (its unit's input capacity); 0 = unlimited. */
 void spk_router_set_local_credit(struct spk_router *rt, uint32_t r, uint32_t flits);
+
+/*
+ * Adds a multicast group with an empty mask at every router; *g = its number (1, 2, ...).
+ * Returns 0, -ENOSPC beyond SPK_ROUTER_MAX_GROUPS groups, or -ENOMEM. Not while multicast
+ * flits are in the routers (it reallocates the table).
+ */
+int spk_router_add_group(struct spk_router *rt, uint16_t *g);
+
+/*
+ * Adds the XY path from tile src to tile dst to group g's tree: at every router on the path the
+ * output the path takes, and the local output at dst.
+ */
+void spk_router_group_path(struct spk_router *rt, uint16_t g, uint32_t src, uint32_t dst);
+
+/* Group g's output mask at router r. */
+static inline unsigned spk_router_group_mask(const struct spk_router *rt, uint16_t g, uint32_t r)
+{
+	return rt->mc_mask[(size_t)(g - 1u) * rt->n + r];
+}
 
 /* The output a head flit for dst takes at router here (XY dimension order). */
 static inline unsigned spk_router_xy(uint32_t mesh_x, uint32_t here, uint32_t dst)
@@ -169,7 +221,8 @@ static inline uint32_t spk_router_neighbour(uint32_t mesh_x, uint32_t r, unsigne
 
 /*
  * Router r's cycle `cycle`: requests, round-robin switch allocation, switch traversal (granted
- * flits leave, their credits go back upstream), then the flits in `in` are written into the
+ * flits leave, their credits go back upstream; a multicast flit sends a copy on each granting
+ * output and leaves with its last copy), then the flits in `in` are written into the
  * input buffers with ready = cycle + P. Commits r's own state; fills *out. Asserts that no
  * buffer overflows (a sender without credit is a broken invariant).
  */

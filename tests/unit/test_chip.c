@@ -3,7 +3,9 @@
  * (and for chips that cut it differently: row bands and channel groups, several encoders)
  * runs, from its serialised image, spike for spike and class for class like the integer
  * reference on synthetic images, pipelined; two runs give the same cycles; and an image built
- * for another architecture is refused.
+ * for another architecture is refused. With tree multicast ([noc] multicast = tree) the same
+ * chips stay equal to the reference, with the same classes and deliveries as source replication
+ * from fewer injected packets; an arch whose head flit cannot carry the payloads is refused.
  */
 #include "config.h"
 
@@ -183,6 +185,59 @@ static void test_cut_chip(void **state)
 	run_and_check(&arch, 2, res, &st);
 }
 
+/* Source replication (src), then tree multicast on the same chip. */
+static void check_tree(const struct spk_arch *src, uint32_t n)
+{
+	struct spk_chip_result rs[IMAGES], rt[IMAGES];
+	struct spk_chip_stats ss, st;
+	struct spk_arch tree = *src;
+	char err[256];
+
+	assert_int_equal(spk_arch_set(&tree, "noc", "multicast", "tree", err, sizeof(err)), 0);
+	run_and_check(src, n, rs, &ss);
+	run_and_check(&tree, n, rt, &st);
+	for (uint32_t i = 0; i < n; i++)
+		assert_int_equal(rs[i].cls, rt[i].cls);
+	/* the units receive exactly what they received; the cores send fewer packets */
+	assert_int_equal(st.noc.packets_delivered, ss.noc.packets_delivered);
+	assert_int_equal(st.ev.sops, ss.ev.sops);
+	assert_true(st.ev.packets_out < ss.ev.packets_out);
+	assert_int_equal(st.noc.packets_injected, st.ev.packets_out);
+	assert_true(st.noc.link_flits <= ss.noc.link_flits);
+}
+
+static void test_tree_chip(void **state)
+{
+	struct spk_arch arch;
+
+	(void)state;
+	arch_with(&arch, NULL);
+	check_tree(&arch, IMAGES);
+	/* row bands and channel groups: groups of many members */
+	arch_with(&arch, "chip", "mesh_x", "40", "chip", "mesh_y", "40", "core", "neurons", "256",
+		  "core", "synapse_kib", "8", "core",
+		  "route_entries", "4096", "encoder", "units", "3",
+		  "attention", "units", "3", "attention", "kv_kib", "2", NULL);
+	check_tree(&arch, 2);
+}
+
+static void test_tree_payload(void **state)
+{
+	struct spk_arch src, narrow;
+	struct spk_image *img;
+	char err[512];
+
+	(void)state;
+	/* 24-bit flits hold a source-mode head flit of a 12x12 mesh of 8192-neuron cores, but a
+	 * tree-mode one leaves 12 payload bits: too few for the graded axons */
+	arch_with(&src, "noc", "flit_bits", "24", NULL);
+	arch_with(&narrow, "noc", "flit_bits", "24", "noc", "multicast", "tree", NULL);
+	img = compile(&src);
+	assert_null(spk_chip_create(img, &narrow, err, sizeof(err)));
+	assert_non_null(strstr(err, "[noc] flit_bits >= "));
+	spk_image_destroy(img);
+}
+
 static void test_other_arch(void **state)
 {
 	struct spk_arch a, b;
@@ -204,6 +259,8 @@ int main(void)
 		cmocka_unit_test(test_default_chip),
 		cmocka_unit_test(test_cut_chip),
 		cmocka_unit_test(test_other_arch),
+		cmocka_unit_test(test_tree_chip),
+		cmocka_unit_test(test_tree_payload),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

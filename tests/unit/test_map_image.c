@@ -5,7 +5,11 @@
  * bad magic, header CRC, newer version, flags, truncation (header, payload, inside a record),
  * trailing bytes, corrupt payload, and payloads whose content breaks a rule (indices and ranges
  * out of bounds, weights beyond weight_bits, duplicate routes, missing arch parameters);
- * spk_image_check_arch() names a parameter that differs.
+ * spk_image_check_arch() names a parameter that differs. Tree multicast groups
+ * (spk_image_mc_groups()): a hand-made table (a repeated destination opens a second group,
+ * readers interleaved, ids in tile and table order, MEAN and ATTN entries unicast) against the
+ * rule, the fixture's tables against a naive restatement of the rule, and the payload check
+ * (spk_image_check_mc_payload()) with wide and narrow flits.
  */
 #include "config.h"
 
@@ -17,6 +21,7 @@
 #include "models/model.h"
 #include "models/quant.h"
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -191,6 +196,181 @@ static void test_check_arch(void **state)
 	b.core.neurons = 4096;
 	assert_int_not_equal(spk_image_check_arch(img, &b, err, sizeof(err)), 0);
 	assert_string_equal(err, "compiled for [core] neurons = 8192, the architecture has 4096");
+	spk_image_destroy(img);
+}
+
+/* A route of the hand-made tables. */
+static struct spk_image_route rt(enum spk_route_kind kind, uint32_t source, uint32_t local,
+				 uint32_t dst)
+{
+	return (struct spk_image_route){ .kind = kind, .source = source, .local = local,
+					 .dst_tile = dst, .dst_piece = UINT32_MAX };
+}
+
+static void test_mc_groups_rule(void **state)
+{
+	/* a 2x2 mesh: cores 0 and 1, an attention unit 2, a readout 3 */
+	struct spk_image_site sites[2] = { { .channels = 4, .height = 3, .width = 5 },
+					   { .channels = 2, .height = 2, .width = 2 } };
+	struct spk_image_piece pieces0[2] = { { .site = 0, .c0 = 0, .c1 = 2, .y0 = 0, .y1 = 3 },
+					      { .site = 1, .c0 = 0, .c1 = 2, .y0 = 0, .y1 = 2 } };
+	struct spk_image_piece pieces1[1] = { { .site = 0, .c0 = 2, .c1 = 4, .y0 = 0, .y1 = 3 } };
+	/* readers: A = (piece 0, pop 0), B = (piece 0, pop 1), C = (piece 1, pop 0) */
+	struct spk_image_route r0[] = {
+		rt(SPK_ROUTE_SPIKE, 0, 0, 1),	/* A -> 1: opens g1 */
+		rt(SPK_ROUTE_SPIKE, 0, 0, 2),	/* A -> 2: g1 */
+		rt(SPK_ROUTE_SPIKE, 1, 0, 2),	/* B -> 2: opens g2 */
+		rt(SPK_ROUTE_SPIKE, 0, 0, 1),	/* A -> 1 again: opens g3 */
+		rt(SPK_ROUTE_MEAN, 5, 0, 3),	/* unicast */
+		rt(SPK_ROUTE_SPIKE, 0, 0, 3),	/* A -> 3: g1 */
+		rt(SPK_ROUTE_SPIKE, 0, 0, 1),	/* A -> 1 a third time: opens g4 */
+		rt(SPK_ROUTE_SPIKE, 0, 0, 2),	/* A -> 2 again: g3 */
+		rt(SPK_ROUTE_SPIKE, 0, 1, 0),	/* C -> 0: opens g5 (another piece) */
+		rt(SPK_ROUTE_SPIKE, 1, 0, 2),	/* B -> 2 again: opens g6 */
+	};
+	struct spk_image_route r1[] = { rt(SPK_ROUTE_SPIKE, 0, 0, 0),
+					rt(SPK_ROUTE_SPIKE, 0, 0, 2) };
+	struct spk_image_route r2[] = { rt(SPK_ROUTE_ATTN, 7, 0, 0) };
+	struct spk_image_tile tiles[4] = {
+		{ .kind = SPK_TILE_CORE, .n_routes = 10, .routes = r0, .n_pieces = 2,
+		  .pieces = pieces0 },
+		{ .kind = SPK_TILE_CORE, .n_routes = 2, .routes = r1, .n_pieces = 1,
+		  .pieces = pieces1 },
+		{ .kind = SPK_TILE_ATTENTION, .n_routes = 1, .routes = r2 },
+		{ .kind = SPK_TILE_READOUT },
+	};
+	struct spk_image img = { .mesh_x = 2, .mesh_y = 2, .n_sites = 2, .sites = sites,
+				 .n_tiles = 4, .tiles = tiles };
+	static const uint32_t want0[] = { 1, 1, 2, 3, 0, 1, 4, 3, 5, 6 };
+	/* members of g1..g7 (routing-table indices at the group's tile) */
+	static const uint32_t first[] = { 0, 3, 4, 6, 7, 8, 9 }, n[] = { 3, 1, 2, 1, 1, 1, 2 };
+	static const uint32_t member[] = { 0, 1, 5, 2, 3, 7, 6, 8, 9, 0, 1 };
+	struct spk_image_mc mc;
+
+	(void)state;
+	assert_int_equal(spk_image_mc_groups(&img, &mc), 0);
+	assert_int_equal(mc.n_groups, 7);
+	for (uint32_t e = 0; e < 10; e++)
+		assert_int_equal(mc.route_group[0][e], want0[e]);
+	assert_int_equal(mc.route_group[1][0], 7);
+	assert_int_equal(mc.route_group[1][1], 7);
+	assert_int_equal(mc.route_group[2][0], 0);
+	for (uint32_t g = 0; g < 7; g++) {
+		assert_int_equal(mc.groups[g].tile, g < 6 ? 0 : 1);
+		assert_int_equal(mc.groups[g].first, first[g]);
+		assert_int_equal(mc.groups[g].n, n[g]);
+	}
+	assert_memory_equal(mc.member, member, sizeof(member));
+	assert_int_equal(mc.groups[0].max_elem, 2 * 3 * 5 - 1);	/* piece 0 of tile 0 */
+	assert_int_equal(mc.groups[4].max_elem, 2 * 2 * 2 - 1);	/* piece 1 */
+	/* A = max(1 + 1 mesh bits, 3 bits for 7 groups) */
+	assert_int_equal(spk_image_mc_address_bits(2, 2, 7), 3);
+	assert_int_equal(spk_image_mc_address_bits(12, 12, 255), 8);
+	assert_int_equal(spk_image_mc_address_bits(12, 12, 256), 9);
+	spk_image_mc_fini(&mc);
+	/* without SPIKE routes: no groups */
+	img.n_tiles = 4;
+	tiles[0].n_routes = 0;
+	tiles[1].n_routes = 0;
+	assert_int_equal(spk_image_mc_groups(&img, &mc), 0);
+	assert_int_equal(mc.n_groups, 0);
+	spk_image_mc_fini(&mc);
+}
+
+/* The fixture on a cut chip: the groups against a naive restatement of the rule. */
+static void test_mc_groups_fixture(void **state)
+{
+	struct spk_arch a;
+	struct spk_image *img;
+	struct spk_image_mc mc;
+	uint32_t next = 1;
+	char err[512];
+
+	(void)state;
+	spk_arch_init_defaults(&a);
+	assert_int_equal(spk_arch_set(&a, "chip", "mesh_x", "40", err, sizeof(err)), 0);
+	assert_int_equal(spk_arch_set(&a, "chip", "mesh_y", "40", err, sizeof(err)), 0);
+	assert_int_equal(spk_arch_set(&a, "core", "neurons", "256", err, sizeof(err)), 0);
+	assert_int_equal(spk_arch_set(&a, "core", "synapse_kib", "8", err, sizeof(err)), 0);
+	assert_int_equal(spk_arch_set(&a, "core", "route_entries", "4096", err, sizeof(err)), 0);
+	img = build(&a);
+	assert_int_equal(spk_image_mc_groups(img, &mc), 0);
+	for (uint32_t t = 0; t < img->n_tiles; t++) {
+		const struct spk_image_tile *tl = &img->tiles[t];
+
+		for (uint32_t e = 0; e < tl->n_routes; e++) {
+			const struct spk_image_route *r = &tl->routes[e];
+			uint32_t g = mc.route_group[t][e], want = 0;
+
+			if (r->kind != SPK_ROUTE_SPIKE) {
+				assert_int_equal(g, 0);
+				continue;
+			}
+			/* the first earlier route of the reader whose group lacks r's tile */
+			for (uint32_t f = 0; f < e && want == 0; f++) {
+				const struct spk_image_route *q = &tl->routes[f];
+				uint32_t gq = mc.route_group[t][f];
+				bool has = false;
+
+				if (q->kind != SPK_ROUTE_SPIKE || q->local != r->local ||
+				    q->source != r->source)
+					continue;
+				for (uint32_t h = 0; h < e; h++)
+					has |= mc.route_group[t][h] == gq &&
+					       tl->routes[h].dst_tile == r->dst_tile;
+				if (!has)
+					want = gq;
+			}
+			if (want == 0)
+				want = next++;	/* opens the next group, chip-wide */
+			assert_int_equal(g, want);
+			assert_int_equal(mc.groups[g - 1].tile, t);
+		}
+	}
+	assert_int_equal(mc.n_groups, next - 1);
+	assert_true(mc.n_groups > 0);
+	/* the fixture's tables reach a tile once per reader: one group per reader, and some
+	 * group has several members */
+	{
+		uint32_t most = 0;
+
+		for (uint32_t g = 0; g < mc.n_groups; g++)
+			if (mc.groups[g].n > most)
+				most = mc.groups[g].n;
+		assert_true(most > 1);
+	}
+	spk_image_mc_fini(&mc);
+	spk_image_destroy(img);
+}
+
+static void test_mc_payload(void **state)
+{
+	struct spk_arch a;
+	struct spk_image *img;
+	struct spk_image_mc mc;
+	char err[512];
+
+	(void)state;
+	spk_arch_init_defaults(&a);
+	assert_int_equal(spk_arch_set(&a, "noc", "flit_bits", "24", err, sizeof(err)), 0);
+	img = build(&a);
+	assert_int_equal(spk_image_mc_groups(img, &mc), 0);
+	/* 32-bit flits: 20 payload bits are plenty */
+	a.noc.flit_bits = 32;
+	assert_int_equal(spk_image_check_mc_payload(img, &a, &mc, err, sizeof(err)), 0);
+	/* 24-bit flits (the least a source-mode 12x12 chip of 8192-neuron cores takes): 12 bits
+	 * of payload, fewer than the graded axons need */
+	a.noc.flit_bits = 24;
+	assert_int_equal(spk_image_check_mc_payload(img, &a, &mc, err, sizeof(err)), -ENOSPC);
+	assert_non_null(strstr(err, "[noc] multicast = tree"));
+	assert_non_null(strstr(err, "holds 12 payload bits"));
+	assert_non_null(strstr(err, "it would fit with [noc] flit_bits >= "));
+	/* more groups than 16-bit ids */
+	mc.n_groups = 65536;
+	assert_int_equal(spk_image_check_mc_payload(img, &a, &mc, err, sizeof(err)), -ENOSPC);
+	assert_non_null(strstr(err, "65536 multicast groups"));
+	mc.n_groups = 0;
+	spk_image_mc_fini(&mc);
 	spk_image_destroy(img);
 }
 
@@ -498,6 +678,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_check_arch),
+		cmocka_unit_test(test_mc_groups_rule),
+		cmocka_unit_test(test_mc_groups_fixture),
+		cmocka_unit_test(test_mc_payload),
 		cmocka_unit_test(test_header_damage),
 		cmocka_unit_test(test_truncated_payload),
 		cmocka_unit_test(test_content_damage),

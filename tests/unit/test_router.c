@@ -2,8 +2,10 @@
  * test_router.c — unit tests of one router's cycle (sim/router.c) through its port-level
  * interface, as an RTL testbench would drive rtl/router.sv: XY routing, the P-cycle pipeline,
  * credits (none: no grant, a stall; returned: one per flit that left), round-robin arbitration,
- * wormhole ownership of an output until the tail, and the registered-state-only decisions (a flit
- * never leaves in the cycle it arrives). doc/architecture.md §3 is the contract.
+ * wormhole ownership of an output until the tail, the registered-state-only decisions (a flit
+ * never leaves in the cycle it arrives), and multicast forks (group tables along the XY tree; a
+ * copy per granting output, the flit leaving with its last copy). doc/architecture.md §3 is the
+ * contract.
  */
 #include "config.h"
 
@@ -231,6 +233,162 @@ static void test_parallel_outputs(void **state)
 	spk_router_fini(&rt);
 }
 
+/* Group tables: the union of the XY paths from the source, a local bit at each member. */
+static void test_group_tree(void **state)
+{
+	struct spk_router rt;
+	uint16_t g1, g2;
+
+	(void)state;
+	assert_int_equal(spk_router_init(&rt, 4, 4, 4, 2), 0);
+	/* source (1,1) = 5; members 7 (3,1), 13 (1,3), 15 (3,3) and the source itself */
+	assert_int_equal(spk_router_add_group(&rt, &g1), 0);
+	assert_int_equal(g1, 1);
+	spk_router_group_path(&rt, g1, 5, 7);
+	spk_router_group_path(&rt, g1, 5, 13);
+	spk_router_group_path(&rt, g1, 5, 15);
+	spk_router_group_path(&rt, g1, 5, 5);
+	assert_int_equal(spk_router_add_group(&rt, &g2), 0);
+	assert_int_equal(g2, 2);
+	spk_router_group_path(&rt, g2, 0, 1);
+	for (uint32_t r = 0; r < 16; r++) {
+		unsigned expect = 0;
+
+		switch (r) {
+		case 5: expect = 1u << SPK_PORT_LOCAL | 1u << SPK_PORT_EAST | 1u << SPK_PORT_SOUTH;
+			break;
+		case 6: expect = 1u << SPK_PORT_EAST; break;
+		case 7: expect = 1u << SPK_PORT_LOCAL | 1u << SPK_PORT_SOUTH; break;
+		case 9: expect = 1u << SPK_PORT_SOUTH; break;
+		case 11: expect = 1u << SPK_PORT_SOUTH; break;
+		case 13: case 15: expect = 1u << SPK_PORT_LOCAL; break;
+		}
+		assert_int_equal(spk_router_group_mask(&rt, g1, r), expect);
+		assert_int_equal(spk_router_group_mask(&rt, g2, r),
+				 r == 0 ? 1u << SPK_PORT_EAST : r == 1 ? 1u << SPK_PORT_LOCAL : 0);
+	}
+	spk_router_fini(&rt);
+}
+
+/*
+ * A multicast flit forks east and south at the middle router. South has no credit: the east copy
+ * leaves, the flit stays at the head (no credit upstream, a stall, the unicast flit behind it
+ * waits) and is not sent east again; when a credit comes back the south copy leaves, and only
+ * then does the flit leave its buffer (one credit upstream). The unicast flit goes next.
+ */
+static void test_multicast_fork(void **state)
+{
+	struct spk_router rt;
+	struct spk_router_in in = { 0 };
+	struct spk_router_out out;
+	const unsigned E = 1u << SPK_PORT_EAST, S = 1u << SPK_PORT_SOUTH;
+	uint16_t g;
+
+	(void)state;
+	assert_int_equal(spk_router_init(&rt, 3, 3, 4, 1), 0);
+	assert_int_equal(spk_router_add_group(&rt, &g), 0);
+	spk_router_group_path(&rt, g, 3, 5);	/* (0,1) -> (2,1): east through MID */
+	spk_router_group_path(&rt, g, 3, 7);	/* (0,1) -> (1,2): south at MID */
+	assert_int_equal(spk_router_group_mask(&rt, g, MID), E | S);
+	rt.node[MID].credit_q[SPK_PORT_SOUTH] = 0;
+	put(&in, SPK_PORT_WEST, flit(9, g, SPK_FLIT_HEAD | SPK_FLIT_TAIL | SPK_FLIT_MC));
+	spk_router_eval(&rt, MID, 0, &in, &out);
+	assert_int_equal(out.valid, 0);
+	/* cycle 1: the east copy; a unicast flit for the north arrives behind */
+	memset(&in, 0, sizeof(in));
+	put(&in, SPK_PORT_WEST, flit(10, 1, SPK_FLIT_HEAD | SPK_FLIT_TAIL));
+	spk_router_eval(&rt, MID, 1, &in, &out);
+	assert_int_equal(out.valid, E);
+	assert_int_equal(out.flit[SPK_PORT_EAST].pkt, 9);
+	assert_int_equal(out.flit[SPK_PORT_EAST].dst, g);
+	assert_int_equal(out.flit[SPK_PORT_EAST].flags,
+			 SPK_FLIT_HEAD | SPK_FLIT_TAIL | SPK_FLIT_MC);
+	assert_int_equal(out.credit, 0);
+	assert_int_equal(out.stalls, 1);
+	assert_int_equal(out.next, 2);
+	assert_int_equal(rt.node[MID].count_q[SPK_PORT_WEST], 2);
+	assert_int_equal(rt.node[MID].credit_q[SPK_PORT_EAST], 3);
+	assert_int_equal(rt.node[MID].rr_q[SPK_PORT_EAST], SPK_PORT_WEST + 1);
+	/* cycles 2..4: south still without credit; east is not sent again */
+	for (uint64_t x = 2; x < 5; x++) {
+		spk_router_eval(&rt, MID, x, NULL, &out);
+		assert_int_equal(out.valid, 0);
+		assert_int_equal(out.credit, 0);
+		assert_int_equal(out.stalls, 1);
+		assert_int_equal(out.want, S);
+		assert_int_equal(rt.node[MID].credit_q[SPK_PORT_EAST], 3);
+	}
+	/* cycle 5: a credit came back: the south copy, and the flit leaves */
+	spk_router_credit(&rt, MID, SPK_PORT_SOUTH);
+	spk_router_eval(&rt, MID, 5, NULL, &out);
+	assert_int_equal(out.valid, S);
+	assert_int_equal(out.flit[SPK_PORT_SOUTH].pkt, 9);
+	assert_int_equal(out.credit, 1u << SPK_PORT_WEST);
+	assert_int_equal(out.stalls, 0);
+	assert_int_equal(rt.node[MID].count_q[SPK_PORT_WEST], 1);
+	assert_int_equal(rt.node[MID].credit_q[SPK_PORT_SOUTH], 0);
+	/* cycle 6: the unicast flit behind it */
+	spk_router_eval(&rt, MID, 6, NULL, &out);
+	assert_int_equal(out.valid, 1u << SPK_PORT_NORTH);
+	assert_int_equal(out.flit[SPK_PORT_NORTH].pkt, 10);
+	assert_int_equal(out.credit, 1u << SPK_PORT_WEST);
+	assert_true(spk_router_empty(&rt, MID));
+	/* the next multicast flit of the group starts again from the group's whole mask */
+	rt.node[MID].credit_q[SPK_PORT_SOUTH] = 4;
+	memset(&in, 0, sizeof(in));
+	put(&in, SPK_PORT_WEST, flit(11, g, SPK_FLIT_HEAD | SPK_FLIT_TAIL | SPK_FLIT_MC));
+	spk_router_eval(&rt, MID, 7, &in, &out);
+	spk_router_eval(&rt, MID, 8, NULL, &out);
+	assert_int_equal(out.valid, E | S);
+	assert_int_equal(out.credit, 1u << SPK_PORT_WEST);
+	assert_int_equal(out.stalls, 0);
+	assert_true(spk_router_empty(&rt, MID));
+	spk_router_fini(&rt);
+}
+
+/*
+ * Per output, a multicast request arbitrates like any other: the local input's multicast flit
+ * wants east and south, the north input's south and local; south goes to one of them per cycle
+ * (round robin), the other outputs at once, and each flit leaves once it has won all of its.
+ */
+static void test_multicast_contention(void **state)
+{
+	struct spk_router rt;
+	struct spk_router_in in = { 0 };
+	struct spk_router_out out;
+	const unsigned E = 1u << SPK_PORT_EAST, S = 1u << SPK_PORT_SOUTH;
+	uint16_t ga, gb;
+
+	(void)state;
+	assert_int_equal(spk_router_init(&rt, 3, 3, 4, 1), 0);
+	assert_int_equal(spk_router_add_group(&rt, &ga), 0);	/* from MID */
+	spk_router_group_path(&rt, ga, MID, 5);
+	spk_router_group_path(&rt, ga, MID, 7);
+	assert_int_equal(spk_router_add_group(&rt, &gb), 0);	/* from (1,0), through MID */
+	spk_router_group_path(&rt, gb, 1, 7);
+	spk_router_group_path(&rt, gb, 1, 4);
+	assert_int_equal(spk_router_group_mask(&rt, gb, MID), S | 1u << SPK_PORT_LOCAL);
+	/* local input: ga (east, south); north input: gb (south, local) */
+	put(&in, SPK_PORT_LOCAL, flit(1, ga, SPK_FLIT_HEAD | SPK_FLIT_TAIL | SPK_FLIT_MC));
+	put(&in, SPK_PORT_NORTH, flit(2, gb, SPK_FLIT_HEAD | SPK_FLIT_TAIL | SPK_FLIT_MC));
+	spk_router_eval(&rt, MID, 0, &in, &out);
+	/* cycle 1: east and local go uncontended; south: round robin from local picks ga */
+	spk_router_eval(&rt, MID, 1, NULL, &out);
+	assert_int_equal(out.valid, E | S | 1u << SPK_PORT_LOCAL);
+	assert_int_equal(out.flit[SPK_PORT_SOUTH].pkt, 1);
+	assert_int_equal(out.flit[SPK_PORT_LOCAL].pkt, 2);
+	assert_int_equal(out.credit, 1u << SPK_PORT_LOCAL);	/* ga done */
+	assert_int_equal(out.stalls, 1);			/* gb still owes south */
+	/* cycle 2: gb's south copy; it leaves */
+	spk_router_eval(&rt, MID, 2, NULL, &out);
+	assert_int_equal(out.valid, S);
+	assert_int_equal(out.flit[SPK_PORT_SOUTH].pkt, 2);
+	assert_int_equal(out.credit, 1u << SPK_PORT_NORTH);
+	assert_int_equal(out.stalls, 0);
+	assert_true(spk_router_empty(&rt, MID));
+	spk_router_fini(&rt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +398,9 @@ int main(void)
 		cmocka_unit_test(test_round_robin),
 		cmocka_unit_test(test_wormhole),
 		cmocka_unit_test(test_parallel_outputs),
+		cmocka_unit_test(test_group_tree),
+		cmocka_unit_test(test_multicast_fork),
+		cmocka_unit_test(test_multicast_contention),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
