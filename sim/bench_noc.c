@@ -19,7 +19,16 @@
  * simulated cycles, delivered flits and flit-router passages (the NoC's unit of work), and
  * routers evaluated per simulated cycle.
  *
- * Usage: bench_noc [mesh_side [flits [router_stages [buffer_flits]]]]   (default 8 1 2 4)
+ * Tree multicast ([noc] multicast = tree, doc/architecture.md §2-4): with a fifth argument K >= 1,
+ * every tile owns one multicast group of K distinct random other tiles (seeded, the same for
+ * every load), and each created packet is one one-flit injection forked by the routers and
+ * delivered once per member. Offered load is then injected packets per cycle per tile times K
+ * (the flits the members receive), accepted load the delivered copies, and latency and hops are
+ * per delivered copy (the contract's counts). Compare with unicast traffic at the same offered
+ * load: the source-replicated equivalent of a K-member multicast is K unicast packets.
+ *
+ * Usage: bench_noc [mesh_side [flits [router_stages [buffer_flits [multicast_members]]]]]
+ *        (default 8 1 2 4 0: unicast)
  */
 #include "config.h"
 
@@ -64,8 +73,45 @@ static uint64_t gap(struct spk_rng *rng, double rate)
 	return 1 + (uint64_t)floor(log(u) / log(1.0 - rate));
 }
 
-static void run(uint32_t side, uint16_t flits, uint32_t P, uint32_t B, double rate,
-		uint64_t warmup, uint64_t window, uint64_t seed, struct result *res)
+/*
+ * Registers one group of k distinct random tiles other than t for every tile t (k < tiles), its
+ * members drawn by a partial Fisher-Yates shuffle. Exits on an error (a harness, not a model).
+ */
+static void add_groups(struct spk_noc *noc, uint32_t n, uint32_t k, uint64_t seed)
+{
+	struct spk_noc_member *m = calloc(k, sizeof(*m));
+	uint32_t *pool = malloc(n * sizeof(*pool)), id;
+	struct spk_rng rng;
+
+	if (m == NULL || pool == NULL) {
+		fprintf(stderr, "bench_noc: out of memory\n");
+		exit(1);
+	}
+	spk_rng_seed(&rng, seed);
+	for (uint32_t t = 0; t < n; t++) {
+		uint32_t len = 0;
+
+		for (uint32_t u = 0; u < n; u++)
+			if (u != t)
+				pool[len++] = u;
+		for (uint32_t j = 0; j < k; j++) {
+			uint32_t pick = j + spk_rng_below(&rng, len - j), v = pool[pick];
+
+			pool[pick] = pool[j];
+			pool[j] = v;
+			m[j].tile = v;
+		}
+		if (spk_noc_add_group(noc, t, m, k, &id) < 0 || id != t + 1) {
+			fprintf(stderr, "bench_noc: cannot add the multicast group of tile %u\n", t);
+			exit(1);
+		}
+	}
+	free(m);
+	free(pool);
+}
+
+static void run(uint32_t side, uint16_t flits, uint32_t P, uint32_t B, uint32_t members,
+		double rate, uint64_t warmup, uint64_t window, uint64_t seed, struct result *res)
 {
 	const uint32_t n = side * side;
 	struct spk_noc_config cfg = {
@@ -90,6 +136,8 @@ static void run(uint32_t side, uint16_t flits, uint32_t P, uint32_t B, double ra
 		fprintf(stderr, "bench_noc: out of memory\n");
 		exit(1);
 	}
+	if (members > 0)
+		add_groups(noc, n, members, 12345);
 	spk_rng_seed(&rng, seed);
 	for (uint32_t t = 0; t < n; t++) {
 		next_create[t] = gap(&rng, rate) - 1;
@@ -137,7 +185,7 @@ static void run(uint32_t side, uint16_t flits, uint32_t P, uint32_t B, double ra
 				}
 				if (id >= warmup && id < warmup + window) {
 					id |= MEASURED;
-					tagged++;
+					tagged += members > 0 ? members : 1;	/* copies to deliver */
 				}
 				q[(size_t)t * QCAP + ql[t]++ % QCAP] = id;
 				next_create[t] += gap(&rng, rate);
@@ -148,9 +196,14 @@ static void run(uint32_t side, uint16_t flits, uint32_t P, uint32_t B, double ra
 					.id = q[(size_t)t * QCAP + qh[t] % QCAP],
 				};
 
-				pk.dst = spk_rng_below(&rng, n - 1);
-				if (pk.dst >= t)
-					pk.dst++;
+				if (members > 0) {
+					pk.mc = t + 1;		/* the tile's group (add_groups) */
+					pk.kind = SPK_PACKET_SPIKE;
+				} else {
+					pk.dst = spk_rng_below(&rng, n - 1);
+					if (pk.dst >= t)
+						pk.dst++;
+				}
 				if (spk_noc_inject(noc, &pk) == 0)
 					qh[t]++;
 			}
@@ -159,7 +212,7 @@ static void run(uint32_t side, uint16_t flits, uint32_t P, uint32_t B, double ra
 	}
 	res->seconds = now_s() - t0;
 	spk_noc_get_stats(noc, &st);
-	res->offered = rate * flits;
+	res->offered = rate * flits * (members > 0 ? members : 1);
 	res->accepted = (double)win_flits / (double)window / n;
 	res->measured = arrived;
 	res->lat = arrived ? (double)lat_sum / (double)arrived : 0;
@@ -183,22 +236,28 @@ static void run(uint32_t side, uint16_t flits, uint32_t P, uint32_t B, double ra
 int main(int argc, char **argv)
 {
 	static const double rates[] = { 0.001, 0.01, 0.05, 0.1, 0.15, 0.2, 0.25, 0.275, 0.3,
-					0.325, 0.35, 0.4, 0.45, 0.5 };
+					0.325, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9 };
 	uint32_t side = argc > 1 ? (uint32_t)atoi(argv[1]) : 8;
 	uint16_t flits = (uint16_t)(argc > 2 ? atoi(argv[2]) : 1);
 	uint32_t P = argc > 3 ? (uint32_t)atoi(argv[3]) : 2;
 	uint32_t B = argc > 4 ? (uint32_t)atoi(argv[4]) : 4;
+	uint32_t K = argc > 5 ? (uint32_t)atoi(argv[5]) : 0;
 	const uint64_t warmup = 2000, window = 20000;
 	double tot_s = 0, tot_cycles = 0, tot_flits = 0, tot_hops = 0;
 
 	if (side < 2 || side > 256 || flits < 1 || flits > 64 || P < 1 || P > 16 || B < 1 ||
-	    B > 1024) {
+	    B > 1024 || argc > 6 || K >= side * side || (K > 0 && flits != 1)) {
 		fprintf(stderr, "usage: bench_noc [mesh_side 2..256 [flits 1..64 [router_stages 1..16 "
-			"[buffer_flits 1..1024]]]]\n");
+			"[buffer_flits 1..1024 [multicast_members 0..tiles-1, with 1-flit packets]]]]]\n");
 		return 2;
 	}
-	printf("NoC: %ux%u mesh, router_stages %u, buffer_flits %u, %u-flit packets, uniform random "
-	       "traffic, Bernoulli sources\n", side, side, P, B, flits);
+	if (K > 0)
+		printf("NoC: %ux%u mesh, router_stages %u, buffer_flits %u, tree multicast: each tile "
+		       "sends 1-flit packets to its own group of %u random tiles, Bernoulli sources; "
+		       "load, latency and hops per delivered copy\n", side, side, P, B, K);
+	else
+		printf("NoC: %ux%u mesh, router_stages %u, buffer_flits %u, %u-flit packets, uniform "
+		       "random traffic, Bernoulli sources\n", side, side, P, B, flits);
 	printf("zero-load latency (H+1)(P+1)+F-1, mean over uniform pairs: %.2f cycles\n",
 	       ((2.0 * (side * side - 1) / (3.0 * side)) * side * side / (side * side - 1) + 1) *
 	       (P + 1) + flits - 1);
@@ -207,9 +266,13 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
 		struct result r;
 
-		if (rates[i] * flits > 1.0)
+		/* offered load in delivered flits per cycle per tile; a source creates at most
+		 * one packet per cycle */
+		double rate = rates[i] / (K > 0 ? K : 1);
+
+		if (rate * flits > 1.0)
 			break;
-		run(side, flits, P, B, rates[i] / 1.0, warmup, window, 1 + i, &r);
+		run(side, flits, P, B, K, rate, warmup, window, 1 + i, &r);
 		printf("%8.3f %9.4f %9.2f %9.2f %7llu %6.2f %4s %9.3f %8.3f %9.3f %8.2f\n",
 		       r.offered, r.accepted, r.lat, r.net_lat, (unsigned long long)r.lat_max,
 		       r.mean_hops, r.saturated ? "yes" : "no", r.cycles / r.seconds / 1e6,

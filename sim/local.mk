@@ -62,7 +62,8 @@ TESTS += tests/unit/test_jobs tests/cli/sim_jobs.sh
 EXTRA_DIST += tests/cli/sim_jobs.sh
 
 
-# `make bench`: NoC simulation speed and latency against offered load (8x8, uniform random).
+# `make bench`: NoC simulation speed and latency against offered load (8x8, uniform random;
+# unicast 1 and 2 flits, tree multicast to groups of 4).
 EXTRA_PROGRAMS += %D%/bench_noc
 %C%_bench_noc_LDADD = sim/libsim.la arch/libarch.la util/libutil.la $(INIH_LIBS) -lm
 CLEANFILES += %D%/bench_noc$(EXEEXT)
@@ -70,6 +71,7 @@ bench: bench-noc
 bench-noc: %D%/bench_noc$(EXEEXT)
 	./%D%/bench_noc$(EXEEXT)
 	./%D%/bench_noc$(EXEEXT) 8 2
+	./%D%/bench_noc$(EXEEXT) 8 1 2 4 4
 .PHONY: bench-noc
 
 # `make bench`: the native chip simulation against the integer reference on the same images
