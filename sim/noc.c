@@ -7,8 +7,8 @@
  * router with work is scheduled for one cycle (sched_at) in a timing wheel of P + 2 buckets,
  * rounded up to a power of two — every cycle a router can be scheduled for lies in
  * [now, now + P + 1] — and rescheduled after each evaluation from what it reports
- * (spk_router_out.next). Cycles with an empty bucket are jumped over; an empty wheel is an idle
- * network.
+ * (spk_router_out.next, spk_router_one.next). Cycles with an empty bucket are jumped over; an
+ * empty wheel is an idle network.
  *
  * Blocked routers sleep. A router that granted nothing although some head flits were ready
  * (no credit, or the output owned by another packet) would do exactly the same in every later
@@ -22,30 +22,38 @@
  * output it still owes that no worm holds, and those are all in blk_want, so a credit on any of
  * them wakes the router (an owned one frees when the owner's tail passes, which needs the
  * owner's flits, whose arrival schedules the router). A flit written behind another one does
- * not schedule its router: it cannot act before the one ahead leaves. An NI without credit waits for its router to grant
- * the local input, which the flits there schedule.
+ * not schedule its router: it cannot act before the one ahead leaves. An NI without credit
+ * waits for its router to grant the local input, which the flits there schedule.
  *
  * Refused injections. A unit whose packet was refused may sleep until its NI can take one
  * (spk_noc_ni_ready(), SPK_NOC_STOP_AT_NI_READY): only an evaluated router's NI changes, so
  * after each cycle the refused tiles among the evaluated routers whose NI is free are listed.
  *
- * One cycle x, for the routers of bucket x:
- *   1. evaluate: the NI writes its next flit into the router's local input (ready x + P) if it
+ * One cycle x: one pass over the routers of bucket x (read in place: nothing is scheduled into
+ * it during x), each router in turn
+ *   1. evaluated: the NI writes its next flit into the router's local input (ready x + P) if it
  *      holds a credit (a packet's head flit is written by spk_noc_inject() itself, so a
- *      one-flit packet costs no evaluation in its injection cycle), then spk_router_eval()
- *      decides and commits the router's own state; every router's outputs are kept aside;
- *   2. commit: flits sent on links are written straight into the downstream input buffers with
- *      ready = x + 1 + P (spk_router_accept(): the link register and buffer write of the
+ *      one-flit packet costs no evaluation in its injection cycle), then the router decides
+ *      and commits its own state — inline (spk_router_eval_one()) when one input holds flits,
+ *      the common case, else spk_router_eval();
+ *   2. committed: flits sent on links are written straight into the downstream input buffers
+ *      with ready = x + 1 + P (spk_router_write(): the link register and buffer write of the
  *      contract, with nothing observable in between), credits go to the upstream routers or
- *      NIs, ejected tail flits become deliveries with arrival cycle x + 1, and the ejection
- *      credits the units gave back in cycle x are added; routers are (re)scheduled.
- * Step 1 reads only registered state and the router's own buffers, and step 2 runs after every
- * step 1 of the cycle, so the order of a bucket never changes a result; deliveries of a cycle
- * are sorted by tile.
+ *      NIs, ejected tail flits become deliveries with arrival cycle x + 1;
+ *   3. rescheduled.
+ * Then the credits held back (below) and the ejection credits the units gave back in cycle x
+ * are added. This is the contract's two-phase cycle, every router deciding from the state of
+ * the cycle's start, although routers are committed one by one: a credit for a router still to
+ * be evaluated in x is held back until the pass ends, and a flit written into such a router's
+ * buffer is not ready before x + 1 + P, so it requests nothing in x (eval_cycle() has the
+ * details). The order of a bucket never changes a result; deliveries of a cycle are sorted by
+ * tile.
  *
  * Memory layout: what an evaluation reads of a router lies in its router record (router.h), the
  * head slots of its buffers and its tile record here (NI, schedule, blocked state), one 64-byte
- * line each: the per-hop cost is mostly cache misses.
+ * line each. The per-hop cost is instructions: one pass per cycle, the one-input case inline,
+ * no copy of a router's outputs; the router, link and delivered flit counts are read off the
+ * per-link counts when statistics are taken.
  *
  * Packets live in a table with a free list, sized for the most packets the network can hold:
  * every packet in flight has a flit in an input buffer (n·5·B) or in its NI (n). Flits carry
@@ -100,6 +108,13 @@ struct tile {
 
 _Static_assert(sizeof(struct tile) == 64, "a tile's record is one cache line");
 
+/* A port of a router: a credit held back for output `port` of router r, or a buffer whose peak
+ * occupancy is checked at the end of the cycle (eval_cycle()). */
+struct port_ref {
+	uint32_t r;
+	uint32_t port;
+};
+
 /* A multicast group as the NIs see it. */
 struct mc_group {
 	uint32_t src;			/* the only tile that may send it */
@@ -112,6 +127,7 @@ struct spk_noc {
 	struct spk_router rt;
 	uint32_t n;			/* tiles */
 	uint64_t now;			/* next cycle to evaluate */
+	int32_t step[PORTS];		/* tile index of the neighbour across port o, minus ours */
 
 	/* Packet table. */
 	struct spk_packet *pkt;		/* [pkt_cap] */
@@ -134,8 +150,13 @@ struct spk_noc {
 	uint32_t *bucket;		/* [wheel·n] router ids */
 	uint32_t *bucket_len;		/* [wheel] */
 	uint32_t n_sched;		/* routers scheduled */
-	uint32_t *cur;			/* [n] routers evaluated in the current cycle */
-	struct spk_router_out *out;	/* [n] their outputs */
+
+	/* Credits for routers of the same cycle not yet evaluated, held back until every router
+	 * of the cycle is, and input buffers written before their router's evaluation whose
+	 * occupancy may be a new peak, checked after it (eval_cycle()). */
+	struct port_ref *held_credit;	/* [n·4] */
+	struct port_ref *peak_check;	/* [n·4] (router, input) */
+	uint32_t n_held_credits, n_peak_checks;
 
 	uint32_t *pending_tiles;	/* [n] tiles with eject_pending > 0 */
 	uint32_t n_pending;
@@ -190,6 +211,9 @@ struct spk_noc *spk_noc_create(const struct spk_noc_config *cfg)
 		return NULL;
 	noc->cfg = *cfg;
 	n = noc->n = cfg->mesh_x * cfg->mesh_y;
+	for (unsigned o = 0; o < PORTS; o++)
+		noc->step[o] = (int32_t)spk_router_neighbour(cfg->mesh_x, cfg->mesh_x, o) -
+			       (int32_t)cfg->mesh_x;
 	if (spk_router_init(&noc->rt, cfg->mesh_x, cfg->mesh_y, cfg->buffer_flits,
 			    cfg->router_stages) < 0)
 		goto out_free_noc;
@@ -206,8 +230,8 @@ struct spk_noc *spk_noc_create(const struct spk_noc_config *cfg)
 	noc->ni_ready = malloc(n * sizeof(*noc->ni_ready));
 	noc->bucket = malloc((size_t)noc->wheel * n * sizeof(*noc->bucket));
 	noc->bucket_len = calloc(noc->wheel, sizeof(*noc->bucket_len));
-	noc->cur = malloc(n * sizeof(*noc->cur));
-	noc->out = malloc(n * sizeof(*noc->out));
+	noc->held_credit = malloc((size_t)n * (PORTS - 1) * sizeof(*noc->held_credit));
+	noc->peak_check = malloc((size_t)n * (PORTS - 1) * sizeof(*noc->peak_check));
 	noc->pending_tiles = malloc(n * sizeof(*noc->pending_tiles));
 	noc->deliv_cap = n;
 	noc->deliv = malloc(noc->deliv_cap * sizeof(*noc->deliv));
@@ -215,7 +239,8 @@ struct spk_noc *spk_noc_create(const struct spk_noc_config *cfg)
 	if (noc->pkt == NULL || noc->pkt_inject == NULL || noc->pkt_copies == NULL ||
 	    noc->pkt_free == NULL ||
 	    noc->tile == NULL || noc->ni_ready == NULL || noc->bucket == NULL ||
-	    noc->bucket_len == NULL || noc->cur == NULL || noc->out == NULL ||
+	    noc->bucket_len == NULL || noc->held_credit == NULL ||
+	    noc->peak_check == NULL ||
 	    noc->pending_tiles == NULL || noc->deliv == NULL || noc->link_count == NULL)
 		goto out_free_all;
 	memset(noc->tile, 0, n * sizeof(*noc->tile));
@@ -256,8 +281,8 @@ void spk_noc_destroy(struct spk_noc *noc)
 	free(noc->ni_ready);
 	free(noc->bucket);
 	free(noc->bucket_len);
-	free(noc->cur);
-	free(noc->out);
+	free(noc->held_credit);
+	free(noc->peak_check);
 	free(noc->pending_tiles);
 	free(noc->deliv);
 	free(noc->link_count);
@@ -328,15 +353,18 @@ uint64_t spk_noc_now(const struct spk_noc *noc)
 	return noc->now;
 }
 
-/* Makes router r be evaluated in cycle c (now <= c < now + wheel), unless it already is earlier. */
-static void schedule(struct spk_noc *noc, uint32_t r, uint64_t c)
+/*
+ * Makes router r be evaluated in cycle c (now <= c < now + wheel), unless it already is earlier.
+ * Inline: it is called several times per hop, and often has nothing to do.
+ */
+static inline void schedule(struct spk_noc *noc, uint32_t r, uint64_t c)
 {
 	uint64_t old = noc->tile[r].sched_at;
 	uint32_t b;
 
 	if (old <= c)
 		return;
-	assert(c >= noc->now && c < noc->now + noc->wheel);
+	assert(c - noc->now < noc->wheel);	/* now <= c < now + wheel */
 	if (old != UINT64_MAX) {
 		/* Take it out of its later bucket (the last entry fills the hole). */
 		uint32_t ob = (uint32_t)old & noc->wheel_mask, i = noc->tile[r].bucket_pos;
@@ -351,6 +379,18 @@ static void schedule(struct spk_noc *noc, uint32_t r, uint64_t c)
 	noc->tile[r].bucket_pos = noc->bucket_len[b];
 	noc->bucket[(size_t)b * noc->n + noc->bucket_len[b]++] = r;
 	noc->tile[r].sched_at = c;
+}
+
+/* schedule() for a router that is not scheduled (sched_at == UINT64_MAX). */
+static inline void schedule_idle(struct spk_noc *noc, struct tile *t, uint32_t r, uint64_t c)
+{
+	uint32_t b = (uint32_t)c & noc->wheel_mask;
+
+	assert(c - noc->now < noc->wheel);	/* now <= c < now + wheel */
+	noc->n_sched++;
+	t->bucket_pos = noc->bucket_len[b];
+	noc->bucket[(size_t)b * noc->n + noc->bucket_len[b]++] = r;
+	t->sched_at = c;
 }
 
 /*
@@ -384,7 +424,7 @@ static void ni_send(struct spk_noc *noc, uint32_t r, uint64_t x)
 	f.unused = 0;
 	/* Written at the end of x with ready x + P: it cannot leave in x, so writing it before
 	 * this cycle's grants is the same; the credit guarantees the slot. */
-	spk_router_accept(&noc->rt, r, SPK_PORT_LOCAL, &f, x + noc->cfg.router_stages);
+	spk_router_accept(&noc->rt, r, SPK_PORT_LOCAL, f, x + noc->cfg.router_stages);
 	noc->tile[r].ni_credit_q--;
 	if (k + 1 == p->flits)
 		noc->tile[r].ni_pkt_q = NO_PACKET;
@@ -400,6 +440,8 @@ bool spk_noc_can_inject(const struct spk_noc *noc, uint32_t tile)
 
 int spk_noc_inject(struct spk_noc *noc, const struct spk_packet *p)
 {
+	struct tile *t;
+	struct spk_flit f;
 	uint32_t slot;
 
 	assert(p->src < noc->n);
@@ -417,18 +459,19 @@ int spk_noc_inject(struct spk_noc *noc, const struct spk_packet *p)
 		assert(p->flits == 1 &&
 		       (p->kind == SPK_PACKET_SPIKE || p->kind == SPK_PACKET_TOKEN));
 	}
-	if (noc->tile[p->src].ni_refused_at != UINT64_MAX) {
+	t = &noc->tile[p->src];
+	if (t->ni_refused_at != UINT64_MAX) {
 		/* offered again after a refusal: count the offers of the cycles slept through */
-		uint64_t since = noc->tile[p->src].ni_refused_at;
+		uint64_t since = t->ni_refused_at;
 
 		if (noc->gap_refusals && noc->now > since)
 			noc->st.inject_refused += noc->now - since - 1;
-		noc->tile[p->src].ni_refused_at = UINT64_MAX;
+		t->ni_refused_at = UINT64_MAX;
 	}
-	if (!spk_noc_can_inject(noc, p->src)) {
+	if (t->ni_pkt_q != NO_PACKET || t->ni_credit_q <= 0) {	/* spk_noc_can_inject() */
 		noc->st.inject_refused++;
-		noc->tile[p->src].ni_refused_at = noc->now;
-		noc->tile[p->src].ni_waiting = 1;
+		t->ni_refused_at = noc->now;
+		t->ni_waiting = 1;
 		return -EAGAIN;
 	}
 	assert(noc->n_free > 0 && "packet table full: its size bound is wrong");
@@ -437,13 +480,25 @@ int spk_noc_inject(struct spk_noc *noc, const struct spk_packet *p)
 	noc->pkt_inject[slot] = noc->now;
 	if (p->mc != 0)
 		noc->pkt_copies[slot] = noc->group[p->mc - 1].n;
-	noc->tile[p->src].ni_pkt_q = slot;
-	noc->tile[p->src].ni_next_q = 0;
 	noc->st.packets_injected++;
 	noc->st.flits_injected += p->flits;
-	/* The head flit goes onto the local input in this cycle (the NI has the credit). */
-	ni_send(noc, p->src, noc->now);
-	schedule(noc, p->src, p->flits > 1 ? noc->now + 1 : noc->now + noc->cfg.router_stages);
+	/* The head flit goes onto the local input in this cycle (the NI has the credit), as
+	 * ni_send() would send it; the NI keeps the packet only if more flits follow. */
+	f.pkt = slot;
+	f.dst = (uint16_t)(p->mc != 0 ? p->mc : p->dst);
+	f.flags = (uint8_t)(SPK_FLIT_HEAD | (p->flits == 1 ? SPK_FLIT_TAIL : 0) |
+			    (p->mc != 0 ? SPK_FLIT_MC : 0));
+	f.unused = 0;
+	spk_router_accept(&noc->rt, p->src, SPK_PORT_LOCAL, f, noc->now + noc->cfg.router_stages);
+	t->ni_credit_q--;
+	t->ni_sent_q = noc->now;
+	if (p->flits > 1) {
+		t->ni_pkt_q = slot;
+		t->ni_next_q = 1;
+		schedule(noc, p->src, noc->now + 1);
+	} else {
+		schedule(noc, p->src, noc->now + noc->cfg.router_stages);
+	}
 	return 0;
 }
 
@@ -563,114 +618,180 @@ static void sort_u32(uint32_t *a, uint32_t n)
 	}
 }
 
-/* Evaluates cycle noc->now for the routers scheduled in it, and commits it. */
+/*
+ * Flit f leaves router r on output `port` in cycle x. To the unit: a tail flit is a delivery.
+ * On a link: written into the neighbour's input buffer with ready x + 1 + P. The neighbour may
+ * still be evaluated in x after this (eval_cycle() explains why that is the same): then whether
+ * the buffer reached a new peak is checked after that evaluation, when it has popped what it
+ * pops in x. Always inline (once per hop; GCC keeps it out of line otherwise).
+ */
+static inline __attribute__((always_inline)) void send_flit(struct spk_noc *noc, uint32_t r,
+							   unsigned port, struct spk_flit f, uint64_t x)
+{
+	uint32_t nb = r + (uint32_t)noc->step[port];
+	unsigned in = spk_router_opposite(port);
+
+	noc->link_count[(size_t)r * PORTS + port]++;
+	if (port == SPK_PORT_LOCAL) {
+		if (f.flags & SPK_FLIT_TAIL)
+			deliver(noc, f.pkt, r, x);
+		return;
+	}
+	/* behind another flit it cannot act before that one leaves, and the router is scheduled
+	 * for that one (or sleeps blocked on it) */
+	if (noc->rt.node[nb].count_q[in] == 0)
+		schedule(noc, nb, x + 1 + noc->cfg.router_stages);
+	if (spk_router_write(&noc->rt, nb, in, f, x + 1 + noc->cfg.router_stages, false) >
+	    noc->rt.buf_peak) {
+		if (noc->tile[nb].sched_at == x) {
+			struct port_ref *h = &noc->peak_check[noc->n_peak_checks++];
+
+			h->r = nb;
+			h->port = in;
+		} else {
+			noc->rt.buf_peak = noc->rt.node[nb].count_q[in];
+		}
+	}
+}
+
+/* A flit left input `port` of router r in cycle x: one credit to its sender. */
+static inline void return_credit(struct spk_noc *noc, uint32_t r, unsigned port, uint64_t x)
+{
+	uint32_t up;
+	unsigned o;
+
+	if (port == SPK_PORT_LOCAL) {
+		noc->tile[r].ni_credit_q++;
+		return;
+	}
+	up = r + (uint32_t)noc->step[port];
+	o = spk_router_opposite(port);
+	if (noc->tile[up].sched_at == x) {
+		struct port_ref *h = &noc->held_credit[noc->n_held_credits++];
+
+		h->r = up;
+		h->port = o;
+		return;
+	}
+	spk_router_credit(&noc->rt, up, o);
+	credit_wake(noc, up, o);
+}
+
+/*
+ * Evaluates cycle noc->now for the routers scheduled in it, and commits it. Each router is
+ * evaluated, committed and rescheduled in one go, which is the same as evaluating every router
+ * before committing any (two-phase) because nothing a router sends in x can change what another
+ * router does in x:
+ *  - a credit for a router still to be evaluated in x is held back until every router is;
+ *  - a flit is written into the downstream buffer at once. A router evaluated after the write
+ *    sees it as a head flit that is not ready (ready x + 1 + P), or not at all (behind
+ *    another flit): it requests nothing, and its next cycle counts the flit's ready cycle if
+ *    the flit is (or becomes, by a pop) its head — the cycle the write would schedule it for
+ *    if it came after the evaluation. Only the buffer's peak occupancy must be taken after
+ *    that router's pops (send_flit()).
+ */
 static void eval_cycle(struct spk_noc *noc)
 {
 	const uint64_t x = noc->now;
-	const uint32_t mesh_x = noc->cfg.mesh_x;
-	const uint64_t arrive_ready = x + 1 + noc->cfg.router_stages;
 	uint32_t b = (uint32_t)x & noc->wheel_mask, n_cur = noc->bucket_len[b];
-	uint32_t *cur = noc->cur;
+	/* Every cycle scheduled during x lies in (x, x + wheel): bucket b stays as it is. */
+	const uint32_t *cur = noc->bucket + (size_t)b * noc->n;
 	size_t deliv0 = noc->deliv_len;
 
 	noc->n_ready = 0;
-	memcpy(cur, noc->bucket + (size_t)b * noc->n, n_cur * sizeof(*cur));
 	noc->bucket_len[b] = 0;
 	noc->n_sched -= n_cur;
-
-	/* 1. Evaluate: registered state and the router's own buffers only. */
-	for (uint32_t i = 0; i < n_cur; i++) {
-		uint32_t r = cur[i];
-		struct spk_router_out *o = &noc->out[i];
-
-		noc->tile[r].sched_at = UINT64_MAX;
-		if (noc->tile[r].blk_since != UINT64_MAX) {
-			/* it stalled the same way in every cycle it slept through */
-			noc->st.stall_cycles += (x - noc->tile[r].blk_since - 1) * noc->tile[r].blk_stalls;
-			noc->tile[r].blk_since = UINT64_MAX;
-		}
-		if (noc->tile[r].ni_pkt_q != NO_PACKET)
-			ni_send(noc, r, x);
-		spk_router_eval(&noc->rt, r, x, NULL, o);
-		noc->st.stall_cycles += o->stalls;
-		if (o->valid == 0 && o->stalls != 0) {
-			/* granted nothing: sleeps until a credit or a new ready head (step 3) */
-			noc->tile[r].blk_since = x;
-			noc->tile[r].blk_stalls = o->stalls;
-			noc->tile[r].blk_want = o->want;
-		}
-	}
 	noc->st.cycles_evaluated++;
 	noc->st.router_evals += n_cur;
 
-	/* 2. Commit: flits onto links and out to units, credits upstream. */
 	for (uint32_t i = 0; i < n_cur; i++) {
 		uint32_t r = cur[i];
-		const struct spk_router_out *o = &noc->out[i];
-		unsigned valid = o->valid, credit = o->credit;
+		struct tile *t = &noc->tile[r];
+		struct spk_router_one one;
+		struct spk_router_out o;
+		uint64_t next;
 
-		while (valid != 0) {
-			unsigned port = (unsigned)__builtin_ctz(valid);
-			const struct spk_flit *f = &o->flit[port];
-
-			valid &= valid - 1;
-			noc->st.router_flits++;
-			noc->link_count[(size_t)r * PORTS + port]++;
-			if (port == SPK_PORT_LOCAL) {
-				noc->st.flits_delivered++;
-				if (f->flags & SPK_FLIT_TAIL)
-					deliver(noc, f->pkt, r, x);
-			} else {
-				uint32_t nb = spk_router_neighbour(mesh_x, r, port);
-
-				unsigned in = spk_router_opposite(port);
-				bool was_empty = noc->rt.node[nb].count_q[in] == 0;
-
-				noc->st.link_flits++;
-				spk_router_accept(&noc->rt, nb, in, f, arrive_ready);
-				/* behind another flit it cannot act before that one leaves, and the
-				 * router is scheduled for that one (or sleeps blocked on it) */
-				if (was_empty)
-					schedule(noc, nb, arrive_ready);
-			}
+		/* 1. Evaluate: registered state and the router's own buffers only. */
+		t->sched_at = UINT64_MAX;
+		if (t->blk_since != UINT64_MAX) {
+			/* it stalled the same way in every cycle it slept through */
+			noc->st.stall_cycles += (x - t->blk_since - 1) * t->blk_stalls;
+			t->blk_since = UINT64_MAX;
 		}
-		while (credit != 0) {
-			unsigned port = (unsigned)__builtin_ctz(credit);
-
-			credit &= credit - 1;
-			if (port == SPK_PORT_LOCAL) {
-				noc->tile[r].ni_credit_q++;
-			} else {
-				uint32_t up = spk_router_neighbour(mesh_x, r, port);
-
-				spk_router_credit(&noc->rt, up, spk_router_opposite(port));
-				credit_wake(noc, up, spk_router_opposite(port));
+		if (t->ni_pkt_q != NO_PACKET)
+			ni_send(noc, r, x);
+		/* The router's decisions and own state, then 2. commit: flits onto links and out
+		 * to the unit, credits upstream. */
+		if (spk_router_eval_one(&noc->rt, r, x, &one)) {
+			/* one input: one flit (or copies of it) sent, its credit if it left */
+			noc->st.stall_cycles += one.stalls;
+			next = one.next;
+			if (__builtin_expect(one.valid != 0, 1)) {
+				for (unsigned valid = one.valid; valid != 0; valid &= valid - 1)
+					send_flit(noc, r, (unsigned)__builtin_ctz(valid), one.flit, x);
+				if (one.left)
+					return_credit(noc, r, one.in, x);
+			} else if (one.stalls != 0) {
+				/* granted nothing: sleeps until a credit or a new ready head */
+				t->blk_since = x;
+				t->blk_stalls = one.stalls;
+				t->blk_want = one.want;
+				next = one.wake;
 			}
+		} else {
+			spk_router_eval(&noc->rt, r, x, NULL, &o);
+			noc->st.stall_cycles += o.stalls;
+			next = o.next;
+			if (o.valid == 0 && o.stalls != 0) {
+				t->blk_since = x;
+				t->blk_stalls = o.stalls;
+				t->blk_want = o.want;
+				next = o.wake;
+			}
+			for (unsigned valid = o.valid; valid != 0; valid &= valid - 1) {
+				unsigned port = (unsigned)__builtin_ctz(valid);
+
+				send_flit(noc, r, port, o.flit[port], x);
+			}
+			for (unsigned credit = o.credit; credit != 0; credit &= credit - 1)
+				return_credit(noc, r, (unsigned)__builtin_ctz(credit), x);
 		}
-	}
-	apply_eject_credits(noc);
 
-	/*
-	 * 3. Reschedule: when each router can act next (a blocked one: when another head flit
-	 * becomes ready, unless a credit wakes it first); x + 1 while its NI has a flit to send
-	 * and the credit for it (without credit the NI waits for this router to grant its local
-	 * input, which needs a ready flit there: the router is scheduled for that).
-	 */
-	noc->now = x + 1;
-	for (uint32_t i = 0; i < n_cur; i++) {
-		uint32_t r = cur[i];
-		uint64_t next = noc->tile[r].blk_since == x ? noc->out[i].wake : noc->out[i].next;
-
-		if (noc->tile[r].ni_pkt_q != NO_PACKET && noc->tile[r].ni_credit_q > 0)
+		/*
+		 * 3. Reschedule: when the router can act next (a blocked one: when another head
+		 * flit becomes ready, unless a credit wakes it first); x + 1 while its NI has a flit
+		 * to send and the credit for it (without credit the NI waits for this router to
+		 * grant its local input, which needs a ready flit there: the router is scheduled
+		 * for that). It is not scheduled now: its evaluation took it off, and only routers
+		 * evaluated after it (or the credits held back) can schedule it again in x.
+		 */
+		if (t->ni_pkt_q != NO_PACKET && t->ni_credit_q > 0)
 			next = x + 1;
 		if (next != UINT64_MAX)
-			schedule(noc, r, next);
+			schedule_idle(noc, t, r, next);
 		/* only an evaluated router's NI changes: report the refused ones it freed */
-		if (noc->tile[r].ni_waiting && spk_noc_can_inject(noc, r)) {
-			noc->tile[r].ni_waiting = 0;
+		if (t->ni_waiting && spk_noc_can_inject(noc, r)) {
+			t->ni_waiting = 0;
 			noc->ni_ready[noc->n_ready++] = r;
 		}
 	}
+
+	/* What was held back for routers evaluated after their senders. */
+	for (uint32_t i = 0; i < noc->n_peak_checks; i++) {
+		const struct port_ref *h = &noc->peak_check[i];
+
+		if (noc->rt.node[h->r].count_q[h->port] > noc->rt.buf_peak)
+			noc->rt.buf_peak = noc->rt.node[h->r].count_q[h->port];
+	}
+	for (uint32_t i = 0; i < noc->n_held_credits; i++) {
+		const struct port_ref *h = &noc->held_credit[i];
+
+		spk_router_credit(&noc->rt, h->r, h->port);
+		credit_wake(noc, h->r, h->port);
+	}
+	noc->n_peak_checks = noc->n_held_credits = 0;
+	apply_eject_credits(noc);
+	noc->now = x + 1;
 	if (noc->n_ready > 1)
 		sort_u32(noc->ni_ready, noc->n_ready);
 	if (noc->deliv_len - deliv0 > 1)
@@ -760,6 +881,8 @@ size_t spk_noc_collect(struct spk_noc *noc, struct spk_noc_delivery *out, size_t
 {
 	size_t k = noc->deliv_len - noc->deliv_read;
 
+	if (k == 0)
+		return 0;
 	if (k > max)
 		k = max;
 	memcpy(out, noc->deliv + noc->deliv_read, k * sizeof(*out));
@@ -777,7 +900,14 @@ void spk_noc_get_stats(const struct spk_noc *noc, struct spk_noc_stats *st)
 	st->buffer_peak = noc->rt.buf_peak;
 	st->busiest_link = 0;
 	st->busiest_link_flits = 0;
+	/* every flit or copy leaving a router output is counted once, in link_count */
+	st->router_flits = st->link_flits = st->flits_delivered = 0;
 	for (size_t i = 0; i < (size_t)noc->n * PORTS; i++) {
+		st->router_flits += noc->link_count[i];
+		if (i % PORTS == SPK_PORT_LOCAL)
+			st->flits_delivered += noc->link_count[i];
+		else
+			st->link_flits += noc->link_count[i];
 		if (i % PORTS != SPK_PORT_LOCAL && noc->link_count[i] > st->busiest_link_flits) {
 			st->busiest_link_flits = noc->link_count[i];
 			st->busiest_link = (uint32_t)i;

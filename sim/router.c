@@ -11,7 +11,8 @@
  * Requests are kept as one bit mask of inputs per output, so round-robin arbitration is a rotate
  * and a count-trailing-zeros, and only non-empty inputs and requested outputs are visited;
  * coordinates come from tables (no division). A router's state is one 64-byte record plus its
- * buffer slots (router.h), so an evaluation touches few cache lines. Nothing allocates.
+ * buffer slots (router.h), so an evaluation touches few cache lines. Nothing allocates. The
+ * one-input case, most evaluations in the network, is spk_router_eval_one() in router.h.
  *
  * Multicast costs unicast traffic one predicted-false branch in the requests and one in the
  * grants. A multicast head requests several outputs, so the grants of one input are no longer
@@ -144,11 +145,7 @@ void spk_router_eval(struct spk_router *rt, uint32_t r, uint64_t cycle,
 	const uint32_t B = rt->buffer_flits;
 	struct spk_router_node *nd = &rt->node[r];
 	struct spk_router_slot *slot = rt->slot + (size_t)r * PORTS * B;
-	uint16_t *head = nd->head_q, *count = nd->count_q;
-	int32_t *credit = nd->credit_q;
 	const unsigned inf = nd->credit_inf;
-	uint8_t *owner = nd->owner_q, *rr = nd->rr_q, *route = nd->route_q;
-	const unsigned hx = nd->x, hy = nd->y;
 	unsigned occ = nd->occ_q;
 	unsigned reqm[PORTS] = { 0 };	/* inputs requesting each output */
 	unsigned left[PORTS];		/* multicast heads: outputs still to serve */
@@ -161,7 +158,7 @@ void spk_router_eval(struct spk_router *rt, uint32_t r, uint64_t cycle,
 	/* 1. Requests: ready head flits, from registered state only. */
 	for (unsigned m = occ; m != 0; m &= m - 1) {
 		unsigned p = (unsigned)__builtin_ctz(m);
-		const struct spk_router_slot *sl = &slot[(size_t)p * B + head[p]];
+		const struct spk_router_slot *sl = &slot[(size_t)p * B + nd->head_q[p]];
 		unsigned o;
 
 		if (sl->ready_q > cycle)
@@ -172,12 +169,12 @@ void spk_router_eval(struct spk_router *rt, uint32_t r, uint64_t cycle,
 			unsigned req = 0;
 
 			assert(sl->flit_q.dst >= 1 && sl->flit_q.dst <= rt->n_groups);
-			left[p] = route[p] & SPK_ROUTER_MC_LEFT ? route[p] & 0x1fu :
+			left[p] = nd->route_q[p] & SPK_ROUTER_MC_LEFT ? nd->route_q[p] & 0x1fu :
 				  spk_router_group_mask(rt, sl->flit_q.dst, r);
 			assert(left[p] != 0 && "multicast flit off its group's tree");
 			for (unsigned m2 = left[p]; m2 != 0; m2 &= m2 - 1) {
 				o = (unsigned)__builtin_ctz(m2);
-				if (owner[o] == SPK_ROUTER_NONE) {
+				if (nd->owner_q[o] == SPK_ROUTER_NONE) {
 					reqm[o] |= 1u << p;
 					req |= 1u << o;
 				}
@@ -188,13 +185,13 @@ void spk_router_eval(struct spk_router *rt, uint32_t r, uint64_t cycle,
 		if (sl->flit_q.flags & SPK_FLIT_HEAD) {
 			unsigned dx = rt->tile_x[sl->flit_q.dst], dy = rt->tile_y[sl->flit_q.dst];
 
-			o = dx > hx ? SPK_PORT_EAST : dx < hx ? SPK_PORT_WEST :
-			    dy > hy ? SPK_PORT_SOUTH : dy < hy ? SPK_PORT_NORTH : SPK_PORT_LOCAL;
-			if (owner[o] != SPK_ROUTER_NONE)
+			o = dx > nd->x ? SPK_PORT_EAST : dx < nd->x ? SPK_PORT_WEST :
+			    dy > nd->y ? SPK_PORT_SOUTH : dy < nd->y ? SPK_PORT_NORTH : SPK_PORT_LOCAL;
+			if (nd->owner_q[o] != SPK_ROUTER_NONE)
 				continue;	/* another packet holds the output */
 		} else {
-			o = route[p];
-			assert(owner[o] == p);
+			o = nd->route_q[p];
+			assert(nd->owner_q[o] == p);
 		}
 		reqm[o] |= 1u << p;
 		want |= 1u << o;
@@ -215,32 +212,32 @@ void spk_router_eval(struct spk_router *rt, uint32_t r, uint64_t cycle,
 		unsigned p;
 		struct spk_flit f;
 
-		if (credit[o] <= 0 && !unlimited)
+		if (nd->credit_q[o] <= 0 && !unlimited)
 			continue;
-		p = rr_pick(reqm[o], rr[o]);
-		f = slot[(size_t)p * B + head[p]].flit_q;
+		p = rr_pick(reqm[o], nd->rr_q[o]);
+		f = slot[(size_t)p * B + nd->head_q[p]].flit_q;
 		if (!unlimited)
-			credit[o]--;
+			nd->credit_q[o]--;
 		out->valid |= (uint8_t)(1u << o);
 		out->flit[o] = f;
 		if (f.flags & SPK_FLIT_HEAD) {
-			rr[o] = (uint8_t)(p + 1 == PORTS ? 0 : p + 1);
+			nd->rr_q[o] = (uint8_t)(p + 1 == PORTS ? 0 : p + 1);
 			if (f.flags & SPK_FLIT_MC) {
 				/* a copy: the flit stays until its last output grants it */
 				left[p] &= ~(1u << o);
-				route[p] = (uint8_t)(left[p] != 0 ? SPK_ROUTER_MC_LEFT | left[p] : 0);
+				nd->route_q[p] = (uint8_t)(left[p] != 0 ? SPK_ROUTER_MC_LEFT | left[p] : 0);
 				if (left[p] != 0)
 					continue;
 			} else if (!(f.flags & SPK_FLIT_TAIL)) {
-				owner[o] = (uint8_t)p;
-				route[p] = (uint8_t)o;
+				nd->owner_q[o] = (uint8_t)p;
+				nd->route_q[p] = (uint8_t)o;
 			}
 		} else if (f.flags & SPK_FLIT_TAIL) {
-			owner[o] = SPK_ROUTER_NONE;
+			nd->owner_q[o] = SPK_ROUTER_NONE;
 		}
 		leaves++;
-		head[p] = (uint16_t)(head[p] + 1u == B ? 0 : head[p] + 1u);
-		if (--count[p] == 0)
+		nd->head_q[p] = (uint16_t)(nd->head_q[p] + 1u == B ? 0 : nd->head_q[p] + 1u);
+		if (--nd->count_q[p] == 0)
 			occ &= ~(1u << p);
 		out->credit |= (uint8_t)(1u << p);
 	}
@@ -252,16 +249,16 @@ void spk_router_eval(struct spk_router *rt, uint32_t r, uint64_t cycle,
 	if (in != NULL && in->valid != 0) {
 		for (unsigned m = in->valid; m != 0; m &= m - 1) {
 			unsigned p = (unsigned)__builtin_ctz(m);
-			unsigned t = head[p] + count[p];
+			unsigned t = nd->head_q[p] + nd->count_q[p];
 			struct spk_router_slot *sl = &slot[(size_t)p * B + (t >= B ? t - B : t)];
 
-			assert(count[p] < B && "router input buffer overflow: a sender had no credit");
+			assert(nd->count_q[p] < B && "router input buffer overflow: a sender had no credit");
 			sl->flit_q = in->flit[p];
 			sl->ready_q = cycle + rt->stages;
-			count[p]++;
+			nd->count_q[p]++;
 			occ |= 1u << p;
-			if (count[p] > rt->buf_peak)
-				rt->buf_peak = count[p];
+			if (nd->count_q[p] > rt->buf_peak)
+				rt->buf_peak = nd->count_q[p];
 		}
 	}
 	nd->occ_q = (uint8_t)occ;
@@ -273,7 +270,7 @@ void spk_router_eval(struct spk_router *rt, uint32_t r, uint64_t cycle,
 	 */
 	for (unsigned m = occ; m != 0; m &= m - 1) {
 		unsigned p = (unsigned)__builtin_ctz(m);
-		uint64_t rdy = slot[(size_t)p * B + head[p]].ready_q;
+		uint64_t rdy = slot[(size_t)p * B + nd->head_q[p]].ready_q;
 
 		if (rdy <= cycle)
 			next = cycle + 1;
@@ -282,21 +279,4 @@ void spk_router_eval(struct spk_router *rt, uint32_t r, uint64_t cycle,
 	}
 	out->next = next < wake ? next : wake;
 	out->wake = wake;
-}
-
-void spk_router_accept(struct spk_router *rt, uint32_t r, unsigned p, const struct spk_flit *f,
-		       uint64_t ready)
-{
-	const uint32_t B = rt->buffer_flits;
-	struct spk_router_node *nd = &rt->node[r];
-	unsigned t = nd->head_q[p] + nd->count_q[p];
-	struct spk_router_slot *sl =
-		&rt->slot[((size_t)r * PORTS + p) * B + (t >= B ? t - B : t)];
-
-	assert(nd->count_q[p] < B && "router input buffer overflow: a sender had no credit");
-	sl->flit_q = *f;
-	sl->ready_q = ready;
-	if (++nd->count_q[p] > rt->buf_peak)
-		rt->buf_peak = nd->count_q[p];
-	nd->occ_q |= (uint8_t)(1u << p);
 }

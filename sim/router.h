@@ -19,6 +19,12 @@
  * end of the cycle in which they were sent, which makes them usable in the next cycle exactly as
  * the contract says (one cycle of credit latency).
  *
+ * The network (sim/noc.c) evaluates routers in its own cycle loop, a few per hop, so the common
+ * case is inline here: spk_router_eval_one() is spk_router_eval() for a router with exactly one
+ * occupied input (no arbitration), and spk_router_write()/spk_router_accept() write a flit
+ * into an input buffer. tests/unit/test_router.c checks the inline case against
+ * spk_router_eval() on random states.
+ *
  * Tree multicast ([noc] multicast = tree): every router holds a group table, an output mask per
  * multicast group (the outputs the XY paths from the group's source to its members use at that
  * router), filled through spk_router_add_group()/spk_router_group_path() before traffic starts.
@@ -34,6 +40,7 @@
 #ifndef SPK_ROUTER_H
 #define SPK_ROUTER_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -229,15 +236,192 @@ static inline uint32_t spk_router_neighbour(uint32_t mesh_x, uint32_t r, unsigne
 void spk_router_eval(struct spk_router *rt, uint32_t r, uint64_t cycle,
 		     const struct spk_router_in *in, struct spk_router_out *out);
 
+/* What one router's cycle did, when one input holds flits (spk_router_eval_one()). */
+struct spk_router_one {
+	uint8_t valid;			/* bit o: the flit (a copy of it) leaves on output o */
+	uint8_t in;			/* the input */
+	uint8_t left;			/* 1: the flit left the buffer (one credit upstream) */
+	uint8_t stalls, want;		/* as in struct spk_router_out */
+	struct spk_flit flit;		/* the flit that leaves */
+	uint64_t next, wake;		/* as in struct spk_router_out */
+};
+
+/* spk_router_eval_one() for a ready multicast head flit f at input p, the only occupied one:
+ * requests, grants (a copy per granting output) and what is left to send. */
+static inline void spk_router_eval_one_mc(struct spk_router *rt, uint32_t r,
+					  struct spk_router_node *nd, unsigned p, struct spk_flit f,
+					  struct spk_router_one *res)
+{
+	unsigned left, req = 0, valid = 0;
+
+	assert(f.dst >= 1 && f.dst <= rt->n_groups);
+	left = nd->route_q[p] & SPK_ROUTER_MC_LEFT ? nd->route_q[p] & 0x1fu :
+	       spk_router_group_mask(rt, f.dst, r);
+	assert(left != 0 && "multicast flit off its group's tree");
+	for (unsigned m = left; m != 0; m &= m - 1) {
+		unsigned o = (unsigned)__builtin_ctz(m);
+
+		if (nd->owner_q[o] == SPK_ROUTER_NONE)
+			req |= 1u << o;
+	}
+	res->want = (uint8_t)req;
+	for (unsigned m = req; m != 0; m &= m - 1) {
+		unsigned o = (unsigned)__builtin_ctz(m);
+
+		if (nd->credit_inf >> o & 1u) {
+			/* unlimited */
+		} else if (nd->credit_q[o] > 0) {
+			nd->credit_q[o]--;
+		} else {
+			continue;
+		}
+		nd->rr_q[o] = (uint8_t)(p + 1 == SPK_ROUTER_PORTS ? 0 : p + 1);
+		valid |= 1u << o;
+	}
+	if (valid != 0) {
+		left &= ~valid;
+		nd->route_q[p] = (uint8_t)(left != 0 ? SPK_ROUTER_MC_LEFT | left : 0);
+	}
+	res->valid = (uint8_t)valid;
+	res->left = left == 0;
+}
+
+/*
+ * Router r's cycle `cycle` in the common case, inline for the network's cycle loop: exactly one
+ * input holds flits. Then there is nothing to arbitrate (the one request for an output wins
+ * whatever its round-robin pointer), so this is spk_router_eval() without link inputs, reduced
+ * to one input: the same decisions and state, and in *res what *out would say (the flit, or
+ * the copies of a multicast flit, sent on the outputs of res->valid; one credit back from input
+ * res->in if the flit left the buffer). Returns false, having changed nothing, if no input or
+ * several hold flits: the caller then calls spk_router_eval().
+ */
+static inline bool spk_router_eval_one(struct spk_router *rt, uint32_t r, uint64_t cycle,
+				       struct spk_router_one *res)
+{
+	struct spk_router_node *nd = &rt->node[r];
+	const unsigned occ = nd->occ_q;
+	const uint32_t B = rt->buffer_flits;
+	struct spk_router_slot *buf, *sl;
+	struct spk_flit f;
+	unsigned p, o, h;
+
+	if (occ == 0 || (occ & (occ - 1)) != 0)
+		return false;
+	p = (unsigned)__builtin_ctz(occ);
+	buf = rt->slot + ((size_t)r * SPK_ROUTER_PORTS + p) * B;
+	h = nd->head_q[p];
+	sl = &buf[h];
+	f = sl->flit_q;
+	res->in = (uint8_t)p;
+	res->flit = f;
+	if (sl->ready_q > cycle) {
+		/* not ready: no request */
+		res->valid = 0;
+		res->left = 0;
+		res->stalls = 0;
+		res->want = 0;
+		res->next = res->wake = sl->ready_q;
+		return true;
+	}
+	if (__builtin_expect((f.flags & SPK_FLIT_MC) != 0, 0)) {
+		spk_router_eval_one_mc(rt, r, nd, p, f, res);
+		if (!res->left) {
+			/* copies still to send: the flit stays, ready */
+			res->stalls = 1;
+			res->next = cycle + 1;
+			res->wake = UINT64_MAX;
+			return true;
+		}
+		goto pop;	/* its last copy went: it leaves the buffer */
+	}
+	if (f.flags & SPK_FLIT_HEAD) {
+		unsigned dx = rt->tile_x[f.dst], dy = rt->tile_y[f.dst];
+
+		o = dx > nd->x ? SPK_PORT_EAST : dx < nd->x ? SPK_PORT_WEST :
+		    dy > nd->y ? SPK_PORT_SOUTH : dy < nd->y ? SPK_PORT_NORTH : SPK_PORT_LOCAL;
+		res->want = nd->owner_q[o] == SPK_ROUTER_NONE ? (uint8_t)(1u << o) : 0;
+	} else {
+		o = nd->route_q[p];
+		assert(nd->owner_q[o] == p);
+		res->want = (uint8_t)(1u << o);
+	}
+	if (res->want == 0 || (nd->credit_q[o] <= 0 && !(nd->credit_inf >> o & 1u))) {
+		/* output owned by another packet, or no credit: a stall */
+		res->valid = 0;
+		res->left = 0;
+		res->stalls = 1;
+		res->next = cycle + 1;
+		res->wake = UINT64_MAX;
+		return true;
+	}
+	/* granted: the flit leaves, one credit upstream */
+	if (!(nd->credit_inf >> o & 1u))
+		nd->credit_q[o]--;
+	if (f.flags & SPK_FLIT_HEAD) {
+		nd->rr_q[o] = (uint8_t)(p + 1 == SPK_ROUTER_PORTS ? 0 : p + 1);
+		if (!(f.flags & SPK_FLIT_TAIL)) {
+			nd->owner_q[o] = (uint8_t)p;
+			nd->route_q[p] = (uint8_t)o;
+		}
+	} else if (f.flags & SPK_FLIT_TAIL) {
+		nd->owner_q[o] = SPK_ROUTER_NONE;
+	}
+	res->valid = (uint8_t)(1u << o);
+	res->left = 1;
+pop:
+	res->stalls = 0;
+	h = h + 1 == B ? 0 : h + 1;
+	nd->head_q[p] = (uint16_t)h;
+	if (--nd->count_q[p] == 0) {
+		nd->occ_q = 0;
+		res->next = res->wake = UINT64_MAX;
+	} else if (buf[h].ready_q <= cycle) {
+		res->next = cycle + 1;
+		res->wake = UINT64_MAX;
+	} else {
+		res->next = res->wake = buf[h].ready_q;
+	}
+	return true;
+}
+
 /*
  * Writes flit f into input p of router r, leaving from cycle `ready` on. The network uses this
  * instead of spk_router_eval()'s link inputs: a flit sent in cycle x is written at the end of x
  * with ready = x + 1 + P, which is the contract's link register (cycle x + 1) followed by the
  * buffer write (ready = (x + 1) + P) with nothing observable in between — the flit cannot leave
  * earlier either way, and the sender's credit guarantees the slot. Asserts the slot is free.
+ * Returns the flits input p now holds. Inline: the network calls it once per hop.
+ *
+ * The buffer's occupancy is checked against buf_peak here only if `peak`: a network that
+ * writes a flit before the router's own evaluation of the same cycle (which may pop a flit
+ * from that buffer) checks it after that evaluation instead.
  */
-void spk_router_accept(struct spk_router *rt, uint32_t r, unsigned p, const struct spk_flit *f,
-		       uint64_t ready);
+static inline unsigned spk_router_write(struct spk_router *rt, uint32_t r, unsigned p,
+					struct spk_flit f, uint64_t ready, bool peak)
+{
+	const uint32_t B = rt->buffer_flits;
+	struct spk_router_node *nd = &rt->node[r];
+	unsigned t = nd->head_q[p] + nd->count_q[p];
+	struct spk_router_slot *sl =
+		&rt->slot[((size_t)r * SPK_ROUTER_PORTS + p) * B + (t >= B ? t - B : t)];
+	unsigned count = nd->count_q[p] + 1u;
+
+	assert(count <= B && "router input buffer overflow: a sender had no credit");
+	sl->flit_q = f;
+	sl->ready_q = ready;
+	nd->count_q[p] = (uint16_t)count;
+	if (peak && count > rt->buf_peak)
+		rt->buf_peak = count;
+	nd->occ_q |= (uint8_t)(1u << p);
+	return count;
+}
+
+/* spk_router_write() with the peak check: the flit is written at the end of its cycle. */
+static inline void spk_router_accept(struct spk_router *rt, uint32_t r, unsigned p,
+				     struct spk_flit f, uint64_t ready)
+{
+	(void)spk_router_write(rt, r, p, f, ready, true);
+}
 
 /* One credit back to output o of router r (a flit left the buffer downstream). */
 static inline void spk_router_credit(struct spk_router *rt, uint32_t r, unsigned o)

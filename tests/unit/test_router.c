@@ -5,7 +5,8 @@
  * wormhole ownership of an output until the tail, the registered-state-only decisions (a flit
  * never leaves in the cycle it arrives), and multicast forks (group tables along the XY tree; a
  * copy per granting output, the flit leaving with its last copy). doc/architecture.md §3 is the
- * contract.
+ * contract. The network's inline fast path for a router with one occupied input
+ * (spk_router_eval_one()) is checked against spk_router_eval() on random states.
  */
 #include "config.h"
 
@@ -389,6 +390,141 @@ static void test_multicast_contention(void **state)
 	spk_router_fini(&rt);
 }
 
+/* A small deterministic generator for the random states below. */
+static uint32_t rnd(uint64_t *s)
+{
+	*s = *s * 6364136223846793005u + 1442695040888963407u;
+	return (uint32_t)(*s >> 33);
+}
+
+/*
+ * spk_router_eval_one() against spk_router_eval() (no link inputs): random routers of a 4x4
+ * mesh with one occupied input (unicast heads, body and tail flits of a worm, multicast heads of
+ * random groups, some with copies already sent), random credits, owners, round-robin pointers
+ * and ready cycles. Both must leave the same state and report the same flits, credit, stalls,
+ * requests and next cycles; with no or several occupied inputs the fast path declines.
+ */
+static void test_eval_one_matches(void **state)
+{
+	uint64_t seed = 12345;
+	unsigned fast = 0, mc = 0, granted = 0;
+
+	(void)state;
+	for (int iter = 0; iter < 20000; iter++) {
+		const uint32_t B = 1 + rnd(&seed) % 4, P = 1 + rnd(&seed) % 3, n = 16;
+		const uint64_t cycle = 100;
+		struct spk_router a, b;
+		uint32_t r = rnd(&seed) % n;
+		unsigned p = rnd(&seed) % SPK_ROUTER_PORTS, k = 1 + rnd(&seed) % B;
+		struct spk_router_node *nd;
+		struct spk_router_one one;
+		struct spk_router_out out;
+		unsigned kind = rnd(&seed) % 4;
+		size_t slots = (size_t)n * SPK_ROUTER_PORTS * B;
+
+		assert_int_equal(spk_router_init(&a, 4, 4, B, P), 0);
+		for (int g = 0; g < 4; g++) {
+			uint16_t id;
+			uint32_t src = rnd(&seed) % n;
+
+			assert_int_equal(spk_router_add_group(&a, &id), 0);
+			for (int m = 0; m < 3; m++)
+				spk_router_group_path(&a, id, src, rnd(&seed) % n);
+		}
+		nd = &a.node[r];
+		for (unsigned o = 0; o < SPK_ROUTER_PORTS; o++) {
+			nd->credit_q[o] = (int32_t)(rnd(&seed) % (B + 1));
+			nd->rr_q[o] = (uint8_t)(rnd(&seed) % SPK_ROUTER_PORTS);
+			nd->owner_q[o] = rnd(&seed) % 3 == 0 ?
+					 (uint8_t)((p + 1 + rnd(&seed) % 4) % SPK_ROUTER_PORTS) :
+					 SPK_ROUTER_NONE;
+		}
+		if (rnd(&seed) % 4 == 0)
+			nd->credit_inf = 1u << SPK_PORT_LOCAL;
+		nd->head_q[p] = (uint16_t)(rnd(&seed) % B);
+		for (unsigned i = 0; i < k; i++) {
+			struct spk_flit f = flit(i, (uint16_t)(rnd(&seed) % n), 0);
+			uint64_t ready = cycle - 2 + rnd(&seed) % 5;
+
+			if (i == 0 && kind == 1) {
+				/* a worm's body or tail flit at the head: its packet owns route_q[p] */
+				unsigned o = rnd(&seed) % SPK_ROUTER_PORTS;
+
+				nd->route_q[p] = (uint8_t)o;
+				nd->owner_q[o] = (uint8_t)p;
+				f.flags = rnd(&seed) % 2 ? SPK_FLIT_TAIL : 0;
+			} else if (i == 0 && kind == 2) {
+				/* a multicast head of a group whose tree passes here */
+				uint16_t g = (uint16_t)(1 + rnd(&seed) % a.n_groups);
+				unsigned mask = spk_router_group_mask(&a, g, r);
+
+				if (mask == 0) {
+					f.flags = SPK_FLIT_HEAD | SPK_FLIT_TAIL;
+				} else {
+					f = flit(i, g, SPK_FLIT_HEAD | SPK_FLIT_TAIL | SPK_FLIT_MC);
+					mc++;
+					/* copies already sent to some outputs */
+					if (rnd(&seed) % 2 && (mask & (mask - 1)) != 0)
+						nd->route_q[p] = (uint8_t)(SPK_ROUTER_MC_LEFT |
+									   (mask & (mask - 1)));
+				}
+			} else {
+				/* a unicast head (one flit, or the first of a worm), or a flit
+				 * behind the head */
+				f.flags = (uint8_t)((i == 0 ? SPK_FLIT_HEAD : 0) |
+						    (rnd(&seed) % 2 ? SPK_FLIT_TAIL : 0));
+			}
+			spk_router_accept(&a, r, p, f, ready);
+		}
+		/* the same state in b */
+		assert_int_equal(spk_router_init(&b, 4, 4, B, P), 0);
+		for (uint32_t g = 0; g < a.n_groups; g++) {
+			uint16_t id;
+
+			assert_int_equal(spk_router_add_group(&b, &id), 0);
+		}
+		memcpy(b.mc_mask, a.mc_mask, (size_t)a.n_groups * n);
+		memcpy(b.node, a.node, n * sizeof(*a.node));
+		memcpy(b.slot, a.slot, slots * sizeof(*a.slot));
+		b.buf_peak = a.buf_peak;
+
+		assert_true(spk_router_eval_one(&a, r, cycle, &one));
+		spk_router_eval(&b, r, cycle, NULL, &out);
+		fast++;
+		assert_memory_equal(&a.node[r], &b.node[r], sizeof(a.node[r]));
+		assert_memory_equal(a.slot, b.slot, slots * sizeof(*a.slot));
+		assert_int_equal(one.valid, out.valid);
+		assert_int_equal(one.left ? 1u << one.in : 0u, out.credit);
+		assert_int_equal(one.stalls, out.stalls);
+		assert_int_equal(one.want, out.want);
+		assert_int_equal(one.next, out.next);
+		assert_int_equal(one.wake, out.wake);
+		for (unsigned o = 0; o < SPK_ROUTER_PORTS; o++) {
+			if (!(one.valid >> o & 1u))
+				continue;
+			granted++;
+			assert_int_equal(one.flit.pkt, out.flit[o].pkt);
+			assert_int_equal(one.flit.dst, out.flit[o].dst);
+			assert_int_equal(one.flit.flags, out.flit[o].flags);
+		}
+		/* no occupied input, or a second one: declined, nothing changed */
+		if (a.node[r].occ_q == 0) {
+			assert_false(spk_router_eval_one(&a, r, cycle, &one));
+		} else {
+			unsigned q = (p + 1) % SPK_ROUTER_PORTS;
+
+			spk_router_accept(&a, r, q, flit(99, 0, SPK_FLIT_HEAD | SPK_FLIT_TAIL), cycle);
+			memcpy(b.node, a.node, n * sizeof(*a.node));
+			assert_false(spk_router_eval_one(&a, r, cycle, &one));
+			assert_memory_equal(a.node, b.node, n * sizeof(*a.node));
+		}
+		spk_router_fini(&a);
+		spk_router_fini(&b);
+	}
+	/* the random states reached every case */
+	assert_true(mc > 1000 && granted > 5000 && fast == 20000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_group_tree),
 		cmocka_unit_test(test_multicast_fork),
 		cmocka_unit_test(test_multicast_contention),
+		cmocka_unit_test(test_eval_one_matches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
