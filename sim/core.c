@@ -31,16 +31,27 @@
  * evaluation adds the refusals and stalls of the cycles slept through, so the counts are those
  * of a core evaluated every cycle.
  *
- * Storage. A piece's accumulator, encoder register and membranes are kept channel-last
- * (index (r·width + x)·g + c) so that a kernel row of the piece's g channels adds to g
- * contiguous words; the contract's element order ((c·rows + r)·width + x) is what the fire
- * engine walks and what axons count. Accumulators are exact: spike additions go into 32-bit
- * words (vector adds) folded into 64-bit ones before they could overflow (acc32_reserve()),
- * graded values into the 64-bit ones, and the fire engine reads their sum. A piece without graded
- * inputs or folds since its last reset has all-zero 64-bit words (acc_live false), which the fire
- * engine then neither reads nor clears. Membranes are stored 64-bit and saturated to
- * membrane_bits. The LIF arithmetic is models/semantics.h, the one the reference inference and
- * the image executor use.
+ * Storage. Spike additions go into a piece's 32-bit accumulators, kept channel-last (index
+ * (r·width + x)·gs + c) so that a kernel row of the piece's g channels adds to contiguous words,
+ * eight lanes per vector add (add_row(); gs is g, or g padded with zero weights to whole
+ * vectors when that saves three or more scalar adds per row). Everything else is in the
+ * contract's element order ((c·rows + r)·width + x), the order the fire engine walks and axons
+ * count: the 64-bit accumulators (graded adds, and the 32-bit words folded in before they could
+ * overflow, acc32_reserve()), the encoder register and the membranes. So a graded event's axon
+ * is its index, and the fire engine reads those three sequentially, the 32-bit words at stride
+ * gs. It reads the sum of both accumulators: exact. A piece without graded inputs or folds
+ * since its last reset has all-zero 64-bit words (acc_live false), which the fire engine then
+ * neither reads nor clears. Membranes are stored 64-bit and saturated to membrane_bits. The LIF
+ * arithmetic is models/semantics.h, the one the reference inference and the image executor use.
+ *
+ * Per-event work. What a spike needs is computed at setup: its route is found through a bucket
+ * table over the axon ranges (spike_range()); its element index is split into channel, row and
+ * column by multiplications (struct divisor, no divide instruction); for each projection, the
+ * output rows and columns an input row or column reaches come with the offsets of their first
+ * kernel tap and accumulator (struct span), and the next output is a fixed step away in both.
+ * The fire engine steps channel and position instead of dividing. The records the hot paths
+ * read (struct spk_core, in_route, proj, piece, reader) start with one cache line holding what
+ * they read per event.
  *
  * Flow control (doc/architecture.md §9): a reader fires step s only when each of its routes has
  * been released for s − 1, so no queued packet ever waits for a release and the queue drains as
@@ -95,30 +106,6 @@ void spk_unit_fifo_fini(struct spk_unit_fifo *f)
 {
 	free(f->slot);
 	f->slot = NULL;
-}
-
-void spk_unit_fifo_push(struct spk_unit_fifo *f, const struct spk_packet *p, uint64_t arrival)
-{
-	assert(p->flits >= 1 && f->flits + p->flits <= f->cap);
-	assert(f->len == 0 ||
-	       f->slot[spk_ring_wrap(f->head + f->len - 1, f->cap)].arrival <= arrival);
-	f->slot[spk_ring_wrap(f->head + f->len++, f->cap)] =
-		(struct spk_unit_fifo_slot){ *p, arrival };
-	f->flits += p->flits;
-	if (f->flits > f->peak)
-		f->peak = f->flits;
-}
-
-void spk_unit_fifo_pop(struct spk_unit_fifo *f, const struct spk_unit_port *port)
-{
-	uint32_t flits = f->slot[f->head].pkt.flits;
-
-	assert(f->len > 0);
-	f->head = spk_ring_wrap(f->head + 1, f->cap);
-	f->len--;
-	f->flits -= flits;
-	if (port->credit != NULL)
-		port->credit(port->ctx, flits);
 }
 
 int spk_unit_releases_init(struct spk_unit_releases *rl, uint32_t routes)
@@ -181,36 +168,88 @@ struct range {
 	uint32_t enc;			/* graded: 1 for the encoder register */
 };
 
+/*
+ * Division by a divisor d fixed at setup (1 <= d <= 2^31) of any 32-bit n, without a divide
+ * instruction on the hot paths: q = floor(m·2n / 2^64) with m = ceil(2^63 / d) (Lemire, Kaser and
+ * Kurz, "Faster remainder by direct computation", 2019, with one bit moved so that d = 1 fits 64
+ * bits). Exact: with m·d = 2^63 + f, 0 <= f < d, q = floor(n / d + f·n / (d·2^63)), and
+ * f·n < 2^31·2^32 keeps the second term below the gap to the next integer.
+ */
+__extension__ typedef unsigned __int128 u128;
+
+struct divisor {
+	uint64_t m;
+	uint32_t d;
+};
+
+static void divisor_init(struct divisor *v, uint32_t d)
+{
+	assert(d >= 1 && d <= UINT32_C(1) << 31);
+	v->d = d;
+	v->m = (UINT64_C(1) << 63) / d + ((UINT64_C(1) << 63) % d != 0);
+}
+
+static inline uint32_t div_by(uint32_t n, const struct divisor *v)
+{
+	return (uint32_t)(((u128)v->m * ((uint64_t)n << 1)) >> 64);
+}
+
+/*
+ * Layout. The per-event state is grouped at the start of each record, in one cache line (64 bytes,
+ * records and arrays of them aligned to it: calloc_lines()): what the receive engine reads for a
+ * spike in struct in_route, proj and piece, what the send and fire engines read in struct reader,
+ * and what every evaluation reads in struct spk_core. The rest follows.
+ */
+#define LINE 64
+
 struct piece {
-	uint32_t c0, g, y0, rows, W, H;
-	uint32_t elems;
-	uint32_t enc_phase;
-	bool has_enc;
-	int64_t *acc;			/* [elems] channel-last: graded adds and folded spike sums */
-	int32_t *acc32;			/* [elems] channel-last: spike additions since the last fold */
+	/* hot: take_spike(), fire() */
+	_Alignas(LINE) int32_t *acc32;	/* [rows·W·gs] channel-last: spike additions since the
+					   last fold */
+	int64_t *acc;			/* [elems] element order: graded adds, folded spike sums */
+	uint64_t step_q;		/* the step the piece is on */
+	uint32_t g, W, rows, elems;
+	uint32_t gs;			/* acc32's words per position: g, or g rounded up to a
+					   multiple of 8 (zero lanes) when g % 8 >= 3 (add_row()) */
 	uint32_t adds32;		/* spike-projection events added into acc32 since then */
 	bool acc_live;			/* acc may hold a non-zero word (false: all zero, so the
 					   fire engine reads and clears acc32 only) */
+	bool has_enc;
+	uint32_t c0, y0, H;
+	struct divisor w_div;		/* W (spike traces) */
+	uint32_t enc_phase;
 	uint64_t acc_writes;		/* graded adds and folds into acc, ever */
-	int64_t *enc;			/* [elems] or NULL */
+	int64_t *enc;			/* [elems] element order, or NULL */
 	uint32_t *order;		/* [n_readers] reader indices, phase order */
 	uint32_t n_readers;
 	uint32_t *wr;			/* SPIKE and ATTN in-routes writing it */
 	uint32_t n_wr;
 	uint32_t *encr;			/* ENCODER in-routes writing its register */
 	uint32_t n_encr;
-	uint64_t step_q;		/* the step the piece is on */
 	uint32_t tokens_q;		/* tokens of step_q counted */
 	uint32_t enc_tokens_q;		/* ENCODER tokens of the current image */
 };
 
+/* The outputs one input row or column reaches, and where their kernel taps and accumulators
+ * start (take_spike()). */
+struct span {
+	uint32_t lo, hi;		/* output rows (absolute, in the piece) or columns */
+	uint32_t w_off;			/* the first one's tap: kernel row·k·gs or column·gs */
+	uint32_t a_off;			/* its accumulators: (row − y0)·W·gs or column·gs */
+};
+
 struct proj {
-	uint32_t piece, phase, c_in, h_in, w_in, k, stride, pad;
+	/* hot: take_spike() */
+	_Alignas(LINE) int16_t *w;	/* [c_in][k][k][gs] */
+	struct span *ry;		/* [h_in] */
+	struct span *rx;		/* [w_in] */
+	size_t w_ch;			/* k·k·gs: one input channel's weights */
+	size_t w_dy, w_dx;		/* stride·k·gs, stride·gs: from one output's taps to the
+					   next one's */
+	uint32_t piece;
 	int32_t before;			/* last reader of the piece with a lower phase, or -1 */
-	int16_t *w;			/* [c_in][k][k][g] */
+	uint32_t phase, c_in, h_in, w_in, k, stride, pad;
 	int32_t *bias;			/* [g] */
-	uint32_t *ry;			/* [h_in][2] output rows [lo, hi) (absolute, in the piece) */
-	uint32_t *rx;			/* [w_in][2] output columns [lo, hi) */
 };
 
 /* One packet of a queue entry: a unicast route, or a multicast group (its first route). */
@@ -220,25 +259,30 @@ struct rsend {
 };
 
 struct reader {
-	uint32_t piece, phase, pop;
-	bool mean, last;
-	int32_t prev;			/* the piece's previous reader in phase order, or -1 */
-	uint32_t need;			/* tokens of the piece's counter it needs */
-	bool need_enc;
+	/* hot: send(), fire() */
+	_Alignas(LINE) struct rsend *sends;	/* what one queue entry sends, in order */
 	int64_t *bias;			/* [g] biases of the projections before it */
 	int64_t *th2;			/* [g] 2·θ (per-neuron) */
-	int64_t *v;			/* [elems] membranes (per-neuron), channel-last */
-	uint32_t *routes;		/* routing-table entries it sends on (release gate) */
-	uint32_t n_routes;
-	struct rsend *sends;		/* what one queue entry sends, in order */
+	int64_t *v;			/* [elems] membranes (per-neuron), element order */
 	uint32_t n_sends;
+	uint32_t piece, pop;		/* pop: the population (image index) */
+	uint32_t n_routes;
+	bool mean, last, need_enc;
+	uint32_t phase;
+	int32_t prev;			/* the piece's previous reader in phase order, or -1 */
+	uint32_t need;			/* tokens of the piece's counter it needs */
+	uint32_t *routes;		/* routing-table entries it sends on (release gate) */
 	uint64_t fired_q;		/* steps fired */
 };
 
 struct in_route {
-	struct spk_unit_in_route cfg;
+	/* hot: take_spike() */
+	_Alignas(LINE) struct divisor plane, width;	/* SPIKE: rows·width and width of the
+							   source block */
+	uint32_t c0, y0;		/* SPIKE: its first channel and row */
 	uint32_t *projs;		/* SPIKE: projections reading its population */
 	uint32_t n_projs;
+	struct spk_unit_in_route cfg;
 	uint32_t *pieces;		/* pieces it writes (token counting, releases) */
 	int32_t *before;		/* per piece: its last reader before the route writes it */
 	uint32_t n_pieces;
@@ -247,56 +291,67 @@ struct in_route {
 };
 
 struct spk_core {
-	struct spk_core_config cfg;	/* sizes; the arrays are the core's own copies below */
-	uint32_t T;
-	int64_t vmin, vmax;
+	/* hot: every evaluation (eval, update_next) */
+	_Alignas(LINE) uint64_t last_x;	/* last evaluated cycle, UINT64_MAX before cycle 0 */
+	uint64_t next_q;
+	uint64_t blocked_q;		/* ni_wake: cycle the NI refused a packet, the send engine
+					   sleeping until woken; else UINT64_MAX */
+	uint64_t busy_until_q;		/* first cycle the receive engine may take a packet */
+	uint64_t took_x;		/* last cycle the receive engine took a packet */
+	uint64_t stall_x;		/* last cycle the fire engine stalled (queue full) */
+	uint64_t stalled_q;		/* ni_wake: the fire engine sleeps, stalled since this cycle
+					   behind a queue that only the NI can drain; or UINT64_MAX */
+	int32_t fire_q;			/* reader firing, or -1 */
+	int32_t pick_q;			/* reader that may start in the next cycle, or -1 */
+
+	/* hot: the queues */
+	_Alignas(LINE) struct spk_unit_fifo fifo;	/* the input FIFO */
+	struct qentry *q;		/* [output_queue] ring */
+	uint32_t q_head, q_len;
+	uint32_t q_cap;			/* output_queue */
+	uint32_t send_pos_q;		/* next send (route or group) of the head entry */
+	bool dirty;			/* fire-relevant state changed: recompute pick_q */
+	bool ni_wake;			/* spk_core_set_ni_wake() */
+
+	/* hot: sending, and finding what a spike reaches */
+	_Alignas(LINE) struct spk_unit_releases rel;	/* releases of incoming routes, due */
+	struct reader *readers;
+	struct spk_unit_route *routes;
+	struct in_route *in;
+	uint32_t tile;
 	uint32_t graded_flits;
 
+	struct range *spike_ranges;
+	/* The spike ranges by axon bucket: bucket b (axons [b << spike_shift, (b + 1) <<
+	 * spike_shift)) starts its search at range spike_bucket[b] (spike_range()). */
+	uint32_t *spike_bucket;
+	uint32_t spike_shift, spike_end;	/* spike_end: the last range's hi */
 	struct piece *pieces;
 	struct proj *projs;
-	struct reader *readers;
-	struct in_route *in;
-	struct spk_unit_in_route *in_cfg;	/* [n_in] the incoming routes as configured */
-	struct spk_unit_route *routes;
-	uint64_t *released_q;		/* [n_routes] releases received (steps) */
-	struct range *spike_ranges, *graded_ranges;
-	uint32_t n_spike_ranges, n_graded_ranges;
-
-	/* Receive engine and input FIFO. */
-	struct spk_unit_fifo fifo;
-	uint64_t busy_until_q;		/* first cycle the engine may take a packet */
+	struct divisor adders;		/* [core] adders (a spike's busy cycles) */
 
 	/* Fire engine. */
-	int32_t fire_q;			/* reader firing, or -1 */
 	uint64_t fire_step_q;
 	uint32_t fire_elem_q;		/* next element */
+	uint32_t fire_ch_q, fire_pos_q;	/* its channel and position in the channel's plane */
+	bool fire_first_q;		/* the step is an image's first (membranes start at 0) */
 	int64_t mean_sum_q;		/* running sum of the current channel (mean reader) */
-	int32_t pick_q;			/* reader that may start in the next cycle, or -1 */
 	uint64_t fire_writes0;		/* the firing piece's acc_writes when the fire began */
 	/* The last queue-room count of a group (fire()): valid while the fire is at the same
 	 * (reader, step, element) and no packet was taken since (nothing it reads changed). */
 	int32_t need_reader;		/* or -1 */
 	uint64_t need_step, need_taken;
 	uint32_t need_elem, need_entries;
-	bool dirty;			/* fire-relevant state changed: recompute pick_q */
+	int64_t vmin, vmax;
 
-	/* Output queue and send engine. */
-	struct qentry *q;		/* [output_queue] ring */
-	uint32_t q_head, q_len;
-	uint32_t send_pos_q;		/* next send (route or group) of the head entry */
-	struct spk_unit_releases rel;	/* releases of incoming routes, due */
+	struct spk_core_config cfg;	/* sizes; the arrays are the core's own copies below */
+	uint32_t T;
+	struct spk_unit_in_route *in_cfg;	/* [n_in] the incoming routes as configured */
+	uint64_t *released_q;		/* [n_routes] releases received (steps) */
+	struct range *graded_ranges;
+	uint32_t n_spike_ranges, n_graded_ranges;
 
-	bool started;
-	uint64_t last_x;
-	uint64_t next_q;
-	bool ni_wake;			/* spk_core_set_ni_wake() */
-	uint64_t blocked_q;		/* ni_wake: cycle the NI refused a packet, the send engine
-					   sleeping until woken; else UINT64_MAX */
-	uint64_t stall_x;		/* last cycle the fire engine stalled (queue full) */
-	uint64_t took_x;		/* last cycle the receive engine took a packet */
-	uint64_t stalled_q;		/* ni_wake: the fire engine sleeps, stalled since this cycle
-					   behind a queue that only the NI can drain; or UINT64_MAX */
-	struct spk_core_stats st;
+	_Alignas(LINE) struct spk_core_stats st;
 };
 
 /* ---- create / destroy -------------------------------------------------------------------------- */
@@ -343,6 +398,7 @@ void spk_core_destroy(struct spk_core *c)
 	free(c->routes);
 	free(c->released_q);
 	free(c->spike_ranges);
+	free(c->spike_bucket);
 	free(c->graded_ranges);
 	spk_unit_fifo_fini(&c->fifo);
 	free(c->q);
@@ -350,12 +406,21 @@ void spk_core_destroy(struct spk_core *c)
 	free(c);
 }
 
-/* Output positions [lo, hi) along one axis that input position i reaches, clipped to [clo, chi). */
-static void reach(uint32_t *r, uint32_t n_in, uint32_t k, uint32_t s, uint32_t pad, uint32_t clo,
-		  uint32_t chi)
+/*
+ * Along one axis, for each input position i < n_in: the output positions [lo, hi) it reaches,
+ * clipped to [clo, chi), and the offsets of the first one's kernel tap (kernel index
+ * i + pad − lo·s, times wstep words) and accumulator (lo − clo, times astep words).
+ */
+static void reach(struct span *r, uint32_t n_in, uint32_t k, uint32_t s, uint32_t pad,
+		  uint32_t clo, uint32_t chi, uint32_t wstep, uint32_t astep)
 {
-	for (uint32_t i = 0; i < n_in; i++)
-		spk_sem_reach(i, k, s, pad, clo, chi, &r[2 * i], &r[2 * i + 1]);
+	for (uint32_t i = 0; i < n_in; i++) {
+		struct span *sp = &r[i];
+
+		spk_sem_reach(i, k, s, pad, clo, chi, &sp->lo, &sp->hi);
+		sp->w_off = sp->lo < sp->hi ? (i + pad - sp->lo * s) * wstep : 0;
+		sp->a_off = sp->lo < sp->hi ? (sp->lo - clo) * astep : 0;
+	}
 }
 
 static int range_cmp(const void *a, const void *b)
@@ -383,6 +448,55 @@ static const struct range *range_find(const struct range *r, uint32_t n, uint32_
 	return NULL;
 }
 
+/*
+ * The spike ranges get a bucket table, so that a spike's route is found in a step or two
+ * instead of a binary search: buckets no larger than the smallest range (at most two ranges
+ * meet in one), unless that would take more than SPIKE_BUCKETS_MAX buckets. Returns -ENOMEM
+ * or 0.
+ */
+#define SPIKE_BUCKETS_MAX 1024u
+
+static int spike_buckets(struct spk_core *c)
+{
+	const struct range *r = c->spike_ranges;
+	const uint32_t n = c->n_spike_ranges;
+	uint32_t min = UINT32_MAX, sh = 0, nb;
+
+	c->spike_end = n > 0 ? r[n - 1].hi : 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (r[i].hi - r[i].lo < min)
+			min = r[i].hi - r[i].lo;
+	while (sh < 31 && (UINT32_C(2) << sh) <= min)
+		sh++;
+	while (sh < 31 && ((c->spike_end - 1) >> sh) >= SPIKE_BUCKETS_MAX)
+		sh++;
+	nb = n > 0 ? ((c->spike_end - 1) >> sh) + 1 : 0;
+	c->spike_shift = sh;
+	c->spike_bucket = malloc((nb + 1) * sizeof(*c->spike_bucket));
+	if (c->spike_bucket == NULL)
+		return -ENOMEM;
+	for (uint32_t b = 0, i = 0; b < nb; b++) {
+		while (r[i].hi <= b << sh)	/* stops: the last hi is beyond every bucket */
+			i++;
+		c->spike_bucket[b] = i;
+	}
+	return 0;
+}
+
+/* The spike range holding axon a (asserted: a spike no route of this core covers is a broken
+ * invariant). */
+static inline const struct range *spike_range(const struct spk_core *c, uint32_t a)
+{
+	const struct range *r;
+
+	assert(a < c->spike_end);
+	r = &c->spike_ranges[c->spike_bucket[a >> c->spike_shift]];
+	while (r->hi <= a)
+		r++;
+	assert(r->lo <= a);
+	return r;
+}
+
 /* Sorts ranges and checks they do not overlap; 0 or -EINVAL. */
 static int ranges_sort(struct range *r, uint32_t n)
 {
@@ -391,6 +505,17 @@ static int ranges_sort(struct range *r, uint32_t n)
 		if (r[i].lo < r[i - 1].hi)
 			return -EINVAL;
 	return 0;
+}
+
+/* calloc() of records aligned to cache lines (struct spk_core and its arrays of records). */
+static void *calloc_lines(size_t n, size_t size)
+{
+	size_t bytes = (n * size + LINE - 1) / LINE * LINE;
+	void *p = aligned_alloc(LINE, bytes);
+
+	if (p != NULL)
+		memset(p, 0, bytes);
+	return p;
 }
 
 static int push_u32(uint32_t **a, uint32_t *n, uint32_t v)
@@ -434,10 +559,14 @@ static int copy_pieces(struct spk_core *c, char *err, size_t errlen)
 		p->W = cp->width;
 		p->H = cp->height;
 		p->elems = (uint32_t)elems;
+		divisor_init(&p->w_div, p->W);
+		/* a row whose g % 8 last weights would take three or more scalar adds is cheaper as
+		 * one more vector of eight lanes, the surplus ones zero weights into zero words */
+		p->gs = p->g % 8 >= 3 ? (p->g + 7) / 8 * 8 : p->g;
 		p->has_enc = cp->enc_axon != UINT32_MAX;
 		p->enc_phase = cp->enc_phase;
 		p->acc = calloc(elems, sizeof(int64_t));
-		p->acc32 = calloc(elems, sizeof(int32_t));
+		p->acc32 = calloc((size_t)cp->rows * cp->width * p->gs, sizeof(int32_t));
 		if (p->acc == NULL || p->acc32 == NULL)
 			NOMEM();
 		if (p->has_enc && (p->enc = calloc(elems, sizeof(int64_t))) == NULL)
@@ -472,17 +601,24 @@ static int copy_projs(struct spk_core *c, char *err, size_t errlen)
 		p->k = cp->kernel;
 		p->stride = cp->stride;
 		p->pad = cp->pad;
-		n = (size_t)cp->c_in * cp->kernel * cp->kernel * pc->g;
-		p->w = malloc(n * sizeof(*p->w));
+		if ((uint64_t)cp->kernel * cp->kernel * pc->gs > UINT32_MAX)
+			BAD("projection %u: kernel too large", i);
+		n = (size_t)cp->c_in * cp->kernel * cp->kernel;		/* taps */
+		p->w = calloc(n * pc->gs, sizeof(*p->w));
 		p->bias = malloc(pc->g * sizeof(*p->bias));
-		p->ry = malloc(2 * (size_t)cp->h_in * sizeof(*p->ry));
-		p->rx = malloc(2 * (size_t)cp->w_in * sizeof(*p->rx));
+		p->ry = malloc((size_t)cp->h_in * sizeof(*p->ry));
+		p->rx = malloc((size_t)cp->w_in * sizeof(*p->rx));
 		if (p->w == NULL || p->bias == NULL || p->ry == NULL || p->rx == NULL)
 			NOMEM();
-		memcpy(p->w, cp->w, n * sizeof(*p->w));
+		for (size_t t = 0; t < n; t++)	/* rows of gs weights, the surplus zero */
+			memcpy(p->w + t * pc->gs, cp->w + t * pc->g, pc->g * sizeof(*p->w));
 		memcpy(p->bias, cp->bias, pc->g * sizeof(*p->bias));
-		reach(p->ry, cp->h_in, cp->kernel, cp->stride, cp->pad, pc->y0, pc->y0 + pc->rows);
-		reach(p->rx, cp->w_in, cp->kernel, cp->stride, cp->pad, 0, pc->W);
+		reach(p->ry, cp->h_in, cp->kernel, cp->stride, cp->pad, pc->y0, pc->y0 + pc->rows,
+		      cp->kernel * pc->gs, pc->W * pc->gs);
+		reach(p->rx, cp->w_in, cp->kernel, cp->stride, cp->pad, 0, pc->W, pc->gs, pc->gs);
+		p->w_ch = (size_t)cp->kernel * cp->kernel * pc->gs;
+		p->w_dy = (size_t)cp->stride * cp->kernel * pc->gs;
+		p->w_dx = (size_t)cp->stride * pc->gs;
 	}
 	return 0;
 out_free:
@@ -617,6 +753,12 @@ static int copy_in_routes(struct spk_core *c, char *err, size_t errlen)
 			if (r->n_pieces == 0)
 				BAD("incoming route %u: no projection here reads population %u", i,
 				    cr->pop);
+			if ((uint64_t)cr->rows * cr->width > UINT32_C(1) << 31)
+				BAD("incoming route %u: source block too large", i);
+			divisor_init(&r->plane, cr->rows * cr->width);
+			divisor_init(&r->width, cr->width);
+			r->c0 = cr->c0;
+			r->y0 = cr->y0;
 			c->spike_ranges[ns++] = (struct range){
 				cr->axon_base,
 				cr->axon_base + cr->channels * cr->rows * cr->width, i, 0 };
@@ -653,6 +795,8 @@ static int copy_in_routes(struct spk_core *c, char *err, size_t errlen)
 	c->n_spike_ranges = ns;
 	if (ranges_sort(c->spike_ranges, ns) < 0)
 		BAD("incoming spike routes with overlapping axon ranges");
+	if (spike_buckets(c) < 0)
+		NOMEM();
 	for (uint32_t i = 0; i < cfg->n_pieces; i++) {
 		const struct piece *p = &c->pieces[i];
 		const struct spk_core_piece *cp = &cfg->pieces[i];
@@ -716,9 +860,9 @@ out_free:
 	return -EINVAL;
 }
 
-/* A grouped route, sorted by (group, destination tile) to check the groups. */
+/* A grouped route, sorted by (group, route) to check the groups. */
 struct mc_route {
-	uint32_t mc, dst, reader, route;
+	uint32_t mc, reader, route;
 };
 
 static int cmp_mc_route(const void *x, const void *y)
@@ -727,12 +871,19 @@ static int cmp_mc_route(const void *x, const void *y)
 
 	if (a->mc != b->mc)
 		return a->mc < b->mc ? -1 : 1;
-	if (a->dst != b->dst)
-		return a->dst < b->dst ? -1 : 1;
 	return a->route < b->route ? -1 : a->route > b->route;
 }
 
-/* A group belongs to one per-neuron reader and reaches each of its tiles once. */
+/*
+ * What the send engine needs of the multicast groups (route_mc): it sends a group once, at its
+ * first route in its reader's table order, so a group belongs to one reader, and a per-neuron
+ * one (a spatial-mean reader's partial sums are graded packets, always unicast). The chip's
+ * groups are so by construction (spk_image_mc_groups(): SPIKE routes only, grouped per reader);
+ * the check stays for the configurations tests and other tops write by hand, which the core
+ * refuses with a message rather than miscounting packets. That a group reaches each tile once
+ * is not checked here: the core does not depend on it, spk_image_mc_groups() guarantees it,
+ * and the NoC refuses such a group (spk_noc_add_group()).
+ */
 static int check_groups(const struct spk_core_config *cfg, char *err, size_t errlen)
 {
 	struct mc_route *m = malloc((cfg->n_routes + 1) * sizeof(*m));
@@ -745,8 +896,7 @@ static int check_groups(const struct spk_core_config *cfg, char *err, size_t err
 	}
 	for (uint32_t i = 0; i < cfg->n_routes; i++)
 		if (cfg->route_mc[i] != 0)
-			m[n++] = (struct mc_route){ cfg->route_mc[i], cfg->routes[i].dst_tile,
-						    cfg->routes[i].source, i };
+			m[n++] = (struct mc_route){ cfg->route_mc[i], cfg->routes[i].source, i };
 	qsort(m, n, sizeof(*m), cmp_mc_route);
 	for (uint32_t k = 0; k < n && rc == 0; k++) {
 		const struct mc_route *a = k > 0 && m[k - 1].mc == m[k].mc ? &m[k - 1] : NULL;
@@ -758,10 +908,6 @@ static int check_groups(const struct spk_core_config *cfg, char *err, size_t err
 		} else if (a != NULL && a->reader != m[k].reader) {
 			snprintf(err, errlen, "routes %u and %u: multicast group %u spans two "
 				 "readers", a->route, m[k].route, m[k].mc);
-			rc = -EINVAL;
-		} else if (a != NULL && a->dst == m[k].dst) {
-			snprintf(err, errlen, "routes %u and %u: multicast group %u reaches "
-				 "tile %u twice", a->route, m[k].route, m[k].mc, m[k].dst);
 			rc = -EINVAL;
 		}
 	}
@@ -810,7 +956,7 @@ static void update_next(struct spk_core *c, uint64_t x);
 
 struct spk_core *spk_core_create(const struct spk_core_config *cfg, char *err, size_t errlen)
 {
-	struct spk_core *c = calloc(1, sizeof(*c));
+	struct spk_core *c = calloc_lines(1, sizeof(*c));
 	char dummy[8];
 
 	if (err == NULL) {
@@ -826,20 +972,25 @@ struct spk_core *spk_core_create(const struct spk_core_config *cfg, char *err, s
 	    cfg->input_fifo == 0 || cfg->output_queue == 0 || cfg->flit_bits == 0 ||
 	    cfg->membrane_bits < 2 || cfg->membrane_bits > 62)
 		BAD("bad sizes (time steps, adders, neuron updates, queues, widths)");
+	if (cfg->adders > UINT32_C(1) << 31)
+		BAD("bad sizes (adders)");
 	if (cfg->output_queue <= cfg->neuron_updates)
 		BAD("output_queue (%u) must exceed neuron_updates (%u)", cfg->output_queue,
 		    cfg->neuron_updates);
 	c->T = cfg->time_steps;
+	c->tile = cfg->tile;
+	c->q_cap = cfg->output_queue;
+	divisor_init(&c->adders, cfg->adders);
 	c->vmax = spk_sem_vmax(cfg->membrane_bits);
 	c->vmin = -c->vmax - 1;
 	c->graded_flits = spk_noc_packet_flits(cfg->flit_bits, SPK_PACKET_GRADED);
 	if (c->graded_flits > cfg->input_fifo)
 		BAD("input_fifo (%u flits) cannot hold a graded packet (%u flits)",
 		    cfg->input_fifo, c->graded_flits);
-	c->pieces = calloc(cfg->n_pieces + 1, sizeof(*c->pieces));
-	c->projs = calloc(cfg->n_projs + 1, sizeof(*c->projs));
-	c->readers = calloc(cfg->n_readers + 1, sizeof(*c->readers));
-	c->in = calloc(cfg->n_in + 1, sizeof(*c->in));
+	c->pieces = calloc_lines(cfg->n_pieces + 1, sizeof(*c->pieces));
+	c->projs = calloc_lines(cfg->n_projs + 1, sizeof(*c->projs));
+	c->readers = calloc_lines(cfg->n_readers + 1, sizeof(*c->readers));
+	c->in = calloc_lines(cfg->n_in + 1, sizeof(*c->in));
 	c->in_cfg = calloc(cfg->n_in + 1, sizeof(*c->in_cfg));
 	c->routes = calloc(cfg->n_routes + 1, sizeof(*c->routes));
 	c->released_q = calloc(cfg->n_routes + 1, sizeof(*c->released_q));
@@ -871,6 +1022,7 @@ struct spk_core *spk_core_create(const struct spk_core_config *cfg, char *err, s
 	c->pick_q = -1;
 	c->need_reader = -1;
 	c->dirty = true;
+	c->last_x = UINT64_MAX;
 	c->next_q = UINT64_MAX;
 	c->blocked_q = UINT64_MAX;
 	c->stalled_q = UINT64_MAX;
@@ -926,8 +1078,8 @@ static void queue_push(struct spk_core *c, uint8_t kind, uint32_t reader, uint32
 {
 	struct qentry *e;
 
-	assert(c->q_len < c->cfg.output_queue);
-	e = &c->q[spk_ring_wrap(c->q_head + c->q_len++, c->cfg.output_queue)];
+	assert(c->q_len < c->q_cap);
+	e = &c->q[spk_ring_wrap(c->q_head + c->q_len++, c->q_cap)];
 	e->kind = kind;
 	e->reader = reader;
 	e->off = off;
@@ -976,6 +1128,34 @@ static inline int32_t clamp32(struct spk_core *c, int64_t v)
 	return (int32_t)v;
 }
 
+/*
+ * The fire engine walks a group in runs: the elements e, e + 1, ... of one channel ch, at
+ * positions pos, pos + 1, ... of its plane, until the group or the plane ends. Membranes, the
+ * 64-bit accumulators and the encoder register are in element order (index e + j); the 32-bit
+ * accumulators are channel-last (a32 points at (pos, ch), stride gs).
+ */
+static inline uint32_t run_len(uint32_t e, uint32_t e1, uint32_t pos, uint32_t plane)
+{
+	return e1 - e < plane - pos ? e1 - e : plane - pos;
+}
+
+/* X of the run's element j: its accumulators (a64 NULL while not live), the biases of the
+ * projections before the reader, and the encoder register (NULL if the reader does not need it). */
+static inline int64_t run_input(const int32_t *a32, uint32_t gs, const int64_t *a64,
+				const int64_t *enc, int64_t bias, uint32_t j)
+{
+	return bias + a32[(size_t)j * gs] + (a64 != NULL ? a64[j] : 0) + (enc != NULL ? enc[j] : 0);
+}
+
+/* The piece's last reader clears the run's accumulators. */
+static inline void run_clear(int32_t *a32, uint32_t gs, int64_t *a64, uint32_t n)
+{
+	for (uint32_t j = 0; j < n; j++)
+		a32[(size_t)j * gs] = 0;
+	if (a64 != NULL)
+		memset(a64, 0, n * sizeof(*a64));
+}
+
 /* One cycle of the fire engine; qfree = output-queue space registered at the start of x. */
 static void fire(struct spk_core *c, uint64_t x, uint32_t qfree, const struct spk_unit_port *port)
 {
@@ -992,6 +1172,9 @@ static void fire(struct spk_core *c, uint64_t x, uint32_t qfree, const struct sp
 		c->fire_q = c->pick_q;
 		c->fire_step_q = c->readers[c->pick_q].fired_q;
 		c->fire_elem_q = 0;
+		c->fire_ch_q = 0;
+		c->fire_pos_q = 0;
+		c->fire_first_q = c->fire_step_q % c->T == 0;
 		c->mean_sum_q = 0;
 		c->fire_writes0 = c->pieces[c->readers[c->pick_q].piece].acc_writes;
 		c->pick_q = -1;
@@ -1000,7 +1183,7 @@ static void fire(struct spk_core *c, uint64_t x, uint32_t qfree, const struct sp
 	r = &c->readers[ri];
 	p = &c->pieces[r->piece];
 	s = c->fire_step_q;
-	first_t = s % c->T == 0;
+	first_t = c->fire_first_q;
 	plane = p->rows * p->W;
 	e0 = c->fire_elem_q;
 	e1 = e0 + c->cfg.neuron_updates < p->elems ? e0 + c->cfg.neuron_updates : p->elems;
@@ -1009,30 +1192,30 @@ static void fire(struct spk_core *c, uint64_t x, uint32_t qfree, const struct sp
 	live = p->acc_live;
 
 	/* What the group puts into the queue (at most one entry per element and the marker: no
-	 * need to count when that much is free). Element e is channel e / plane, position
-	 * e % plane: both are stepped rather than divided. */
+	 * need to count when that much is free). */
 	if (routed && qfree < e1 - e0 + 1) {
 		if (c->need_reader == c->fire_q && c->need_step == s && c->need_elem == e0 &&
 		    c->need_taken == c->st.packets_in) {
 			/* stalled before on the same group, with the same accumulators */
 			need = c->need_entries;
 		} else if (r->mean) {
-			for (uint32_t e = e0; e < e1; e++)
-				need += (e + 1) % plane == 0;
+			/* one graded event per channel whose last element is in the group */
+			for (uint32_t q = c->fire_pos_q + (e1 - e0); q >= plane; q -= plane)
+				need++;
 		} else {
-			uint32_t ch = e0 / plane, pos = e0 % plane;
+			for (uint32_t e = e0, ch = c->fire_ch_q, pos = c->fire_pos_q, n; e < e1;
+			     e += n, pos += n, ch += pos == plane, pos = pos == plane ? 0 : pos) {
+				const int32_t *a32 = p->acc32 + (size_t)pos * p->gs + ch;
+				const int64_t *a64 = live ? p->acc + e : NULL;
+				const int64_t *en = r->need_enc ? p->enc + e : NULL;
 
-			for (uint32_t e = e0; e < e1; e++) {
-				size_t i = (size_t)pos * p->g + ch;
-				int64_t v = first_t ? 0 : r->v[i];
+				n = run_len(e, e1, pos, plane);
+				for (uint32_t j = 0; j < n; j++) {
+					int64_t v = first_t ? 0 : r->v[e + j];
 
-				need += spk_sem_lif(&v, (live ? p->acc[i] : 0) + p->acc32[i] +
-						    r->bias[ch] +
-						    (r->need_enc ? p->enc[i] : 0), r->th2[ch],
-						    c->vmin, c->vmax);
-				if (++pos == plane) {
-					pos = 0;
-					ch++;
+					need += spk_sem_lif(&v, run_input(a32, p->gs, a64, en,
+									  r->bias[ch], j),
+							    r->th2[ch], c->vmin, c->vmax);
 				}
 			}
 		}
@@ -1049,44 +1232,60 @@ static void fire(struct spk_core *c, uint64_t x, uint32_t qfree, const struct sp
 		}
 	}
 
-	for (uint32_t e = e0, ch = e0 / plane, pos = e0 % plane; e < e1;
-	     e++, pos = pos + 1 == plane ? 0 : pos + 1, ch += pos == 0) {
-		size_t i = (size_t)pos * p->g + ch;
-		int64_t xv = (live ? p->acc[i] : 0) + p->acc32[i] + r->bias[ch] +
-			     (r->need_enc ? p->enc[i] : 0);
+	uint32_t e, ch, pos, n;
 
-		if (r->last) {
-			if (live)
-				p->acc[i] = 0;
-			p->acc32[i] = 0;
-		}
+	for (e = e0, ch = c->fire_ch_q, pos = c->fire_pos_q; e < e1;
+	     e += n, pos += n, ch += pos == plane, pos = pos == plane ? 0 : pos) {
+		int32_t *a32 = p->acc32 + (size_t)pos * p->gs + ch;
+		int64_t *a64 = live ? p->acc + e : NULL;
+		const int64_t *en = r->need_enc ? p->enc + e : NULL;
+		const int64_t bias = r->bias[ch];
+
+		n = run_len(e, e1, pos, plane);
 		if (r->mean) {
-			c->mean_sum_q += xv;
-			if (pos + 1 == plane) {
-				queue_push(c, Q_GRADED, ri, p->c0 + ch, clamp32(c, c->mean_sum_q), s);
+			int64_t sum = c->mean_sum_q;
+
+			for (uint32_t j = 0; j < n; j++)
+				sum += run_input(a32, p->gs, a64, en, bias, j);
+			if (r->last)
+				run_clear(a32, p->gs, a64, n);
+			c->mean_sum_q = sum;
+			if (pos + n == plane) {
+				queue_push(c, Q_GRADED, ri, p->c0 + ch, clamp32(c, sum), s);
 				c->mean_sum_q = 0;
 			}
 			continue;
 		}
-		int64_t v = first_t ? 0 : r->v[i];	/* membranes start every image at 0 */
-		bool spiked = spk_sem_lif(&v, xv, r->th2[ch], c->vmin, c->vmax);
 
-		r->v[i] = v;
-		if (spiked) {
+		int64_t *v = r->v + e;
+		const int64_t th2 = r->th2[ch];
+
+		for (uint32_t j = 0; j < n; j++) {
+			int64_t vj = first_t ? 0 : v[j];	/* 0 at an image's start */
+			bool spiked = spk_sem_lif(&vj, run_input(a32, p->gs, a64, en, bias, j), th2,
+						  c->vmin, c->vmax);
+
+			v[j] = vj;
+			if (!spiked)
+				continue;
 			c->st.spikes_out++;
 			if (routed)
-				queue_push(c, Q_SPIKE, ri, e, 0, s);
+				queue_push(c, Q_SPIKE, ri, e + j, 0, s);
 			if (port != NULL && port->spike != NULL) {
-				uint32_t y = p->y0 + pos / p->W, xx = pos % p->W;
+				uint32_t y = div_by(pos + j, &p->w_div), xx = pos + j - y * p->W;
 
 				port->spike(port->ctx, r->pop, s,
-					    ((p->c0 + ch) * p->H + y) * p->W + xx);
+					    ((p->c0 + ch) * p->H + p->y0 + y) * p->W + xx);
 			}
 		}
+		if (r->last)
+			run_clear(a32, p->gs, a64, n);
 	}
 	c->st.ev.neuron_updates += e1 - e0;
 	c->st.fire_cycles++;
 	c->fire_elem_q = e1;
+	c->fire_ch_q = ch;
+	c->fire_pos_q = pos;
 	if (!last_group)
 		return;
 	if (routed)
@@ -1112,16 +1311,15 @@ static void refused(struct spk_core *c, uint64_t x, const struct spk_unit_port *
 
 static void send(struct spk_core *c, uint64_t x, const struct spk_unit_port *port)
 {
-	struct spk_packet pk = { .src = c->cfg.tile, .flits = 1 };
-	int rc = spk_unit_releases_send(&c->rel, c->in_cfg, c->cfg.tile, port, &c->st.ev);
-
-	if (rc != 0) {
-		if (rc < 0)
+	if (c->rel.len > 0) {
+		if (spk_unit_releases_send(&c->rel, c->in_cfg, c->tile, port, &c->st.ev) < 0)
 			refused(c, x, port);
 		return;
 	}
 	if (c->q_len == 0)
 		return;
+
+	struct spk_packet pk = { .src = c->tile, .flits = 1 };
 	const struct qentry *e = &c->q[c->q_head];
 	const struct reader *r = &c->readers[e->reader];
 	const struct rsend *sd = &r->sends[c->send_pos_q];
@@ -1154,7 +1352,7 @@ static void send(struct spk_core *c, uint64_t x, const struct spk_unit_port *por
 	c->st.ev.packets_out++;
 	if (++c->send_pos_q == r->n_sends) {
 		c->send_pos_q = 0;
-		c->q_head = spk_ring_wrap(c->q_head + 1, c->cfg.output_queue);
+		c->q_head = spk_ring_wrap(c->q_head + 1, c->q_cap);
 		c->q_len--;
 	}
 }
@@ -1173,13 +1371,18 @@ static void send(struct spk_core *c, uint64_t x, const struct spk_unit_port *por
 typedef int16_t i16x8 __attribute__((vector_size(16)));
 typedef int32_t i32x8 __attribute__((vector_size(32)));
 
-/* a[o] += w[o] for o < g: one kernel row into g contiguous accumulators (the hot loop). Loads
- * and stores go through memcpy: rows need no alignment. */
-static inline void add_row(int32_t *restrict a, const int16_t *restrict w, uint32_t g)
+/*
+ * a[o] += w[o] for o < gs: one kernel row into gs contiguous accumulators (the hot loop). Loads
+ * and stores go through memcpy: rows need no alignment. A row of g % 8 >= 3 weights is padded
+ * to whole vectors (struct piece gs). Rows never overlap: a vector that spilled into the next
+ * position's words (adding zeros) would make the next row's loads wait for its stores, which a
+ * CPU cannot forward to a load at another offset.
+ */
+static inline void add_row(int32_t *restrict a, const int16_t *restrict w, uint32_t gs)
 {
 	uint32_t o = 0;
 
-	for (; o + 8 <= g; o += 8) {
+	for (; o + 8 <= gs; o += 8) {
 		i16x8 w8;
 		i32x8 a8;
 
@@ -1188,7 +1391,7 @@ static inline void add_row(int32_t *restrict a, const int16_t *restrict w, uint3
 		a8 += __builtin_convertvector(w8, i32x8);
 		memcpy(a + o, &a8, sizeof(a8));
 	}
-	for (; o < g; o++)
+	for (; o < gs; o++)
 		a[o] += w[o];
 }
 
@@ -1196,10 +1399,15 @@ static inline void add_row(int32_t *restrict a, const int16_t *restrict w, uint3
 static inline void acc32_reserve(struct piece *p)
 {
 	if (p->adds32 == ADDS32_MAX) {
-		for (uint32_t i = 0; i < p->elems; i++) {
-			p->acc[i] += p->acc32[i];
-			p->acc32[i] = 0;
-		}
+		const uint32_t plane = p->rows * p->W;
+
+		for (uint32_t pos = 0; pos < plane; pos++)
+			for (uint32_t ch = 0; ch < p->g; ch++) {
+				int32_t *a = &p->acc32[(size_t)pos * p->gs + ch];
+
+				p->acc[(size_t)ch * plane + pos] += *a;
+				*a = 0;
+			}
 		p->adds32 = 0;
 		p->acc_live = true;
 		p->acc_writes++;
@@ -1210,39 +1418,42 @@ static inline void acc32_reserve(struct piece *p)
 /* Adds the kernel rows of spike axon a; returns the SOPs. */
 static uint64_t take_spike(struct spk_core *c, const struct spk_packet *pk)
 {
-	const struct range *rg = range_find(c->spike_ranges, c->n_spike_ranges, pk->axon);
-	const struct in_route *ir;
-	uint32_t e, plane, ch, y, xx;
+	const struct range *rg = spike_range(c, pk->axon);
+	const struct in_route *ir = &c->in[rg->index];
+	uint32_t e, pos, ch, y, xx;
 	uint64_t sops = 0;
 
-	assert(rg != NULL);		/* an axon no route of this core covers */
-	ir = &c->in[rg->index];
 	e = pk->axon - rg->lo;
-	plane = ir->cfg.rows * ir->cfg.width;
-	ch = ir->cfg.c0 + e / plane;
-	y = ir->cfg.y0 + e % plane / ir->cfg.width;
-	xx = e % ir->cfg.width;
+	ch = div_by(e, &ir->plane);
+	pos = e - ch * ir->plane.d;
+	y = div_by(pos, &ir->width);
+	xx = pos - y * ir->width.d;
+	ch += ir->c0;
+	y += ir->y0;
 	for (uint32_t j = 0; j < ir->n_projs; j++) {
 		const struct proj *pr = &c->projs[ir->projs[j]];
 		struct piece *p = &c->pieces[pr->piece];
-		const uint32_t g = p->g, k = pr->k;
-		const uint32_t ylo = pr->ry[2 * y], yhi = pr->ry[2 * y + 1];
-		const uint32_t xlo = pr->rx[2 * xx], xhi = pr->rx[2 * xx + 1];
+		const struct span *sy = &pr->ry[y], *sx = &pr->rx[xx];
+		/* in locals: the accumulator stores could alias the records' 32-bit words */
+		const uint32_t g = p->g, gs = p->gs;
+		const uint32_t ylo = sy->lo, yhi = sy->hi, xlo = sx->lo, xhi = sx->hi;
+		const size_t a_dy = (size_t)p->W * gs, w_dy = pr->w_dy, w_dx = pr->w_dx;
+		const int16_t *const w = pr->w;
+		int32_t *const acc32 = p->acc32;
+		/* output (oy, ox) takes tap (y + pad − oy·stride, xx + pad − ox·stride) of input
+		 * channel ch: the next output along an axis is stride taps back */
+		size_t wo = ch * pr->w_ch + sy->w_off + sx->w_off;
+		size_t ao = (size_t)sy->a_off + sx->a_off;
 
 		assert((p->step_q & 1) == pk->tag);
 		/* phase causality: the piece's readers before this projection fired this step */
 		assert(pr->before < 0 || c->readers[pr->before].fired_q > p->step_q);
 		acc32_reserve(p);
-		for (uint32_t oy = ylo; oy < yhi; oy++) {
-			const uint32_t ky = y + pr->pad - oy * pr->stride;
+		for (uint32_t oy = ylo; oy < yhi; oy++, wo -= w_dy, ao += a_dy) {
+			size_t w1 = wo, a1 = ao;
 
-			for (uint32_t ox = xlo; ox < xhi; ox++) {
-				const uint32_t kx = xx + pr->pad - ox * pr->stride;
-				const int16_t *w = pr->w + (((size_t)ch * k + ky) * k + kx) * g;
-				int32_t *a = p->acc32 + ((size_t)(oy - p->y0) * p->W + ox) * g;
-
-				add_row(a, w, g);
-			}
+			for (uint32_t ox = xlo; ox < xhi; ox++, w1 -= w_dx, a1 += gs)
+				add_row(acc32 + a1, w + w1, gs);
 		}
 		sops += (uint64_t)(yhi - ylo) * (xhi - xlo) * g;
 	}
@@ -1253,14 +1464,11 @@ static void take_graded(struct spk_core *c, const struct spk_packet *pk)
 {
 	const struct range *rg = range_find(c->graded_ranges, c->n_graded_ranges, pk->axon);
 	struct piece *p;
-	uint32_t e, plane;
-	size_t i;
+	uint32_t i;
 
 	assert(rg != NULL);		/* an address outside every piece */
 	p = &c->pieces[rg->index];
-	e = pk->axon - rg->lo;
-	plane = p->rows * p->W;
-	i = (size_t)(e % plane) * p->g + e / plane;
+	i = pk->axon - rg->lo;		/* the element: acc and enc are in element order */
 	if (rg->enc) {
 		assert(((p->step_q / c->T) & 1) == pk->tag);
 		p->enc[i] = pk->value;
@@ -1316,7 +1524,13 @@ static void receive(struct spk_core *c, uint64_t x, const struct spk_unit_port *
 
 		c->st.spikes_in++;
 		c->st.ev.sops += sops;
-		cycles = sops == 0 ? 1 : (sops + c->cfg.adders - 1) / c->cfg.adders;
+		/* ceil(sops / adders), at least 1 */
+		if (sops == 0)
+			cycles = 1;
+		else if (sops <= UINT32_MAX)
+			cycles = (uint64_t)div_by((uint32_t)(sops - 1), &c->adders) + 1;
+		else
+			cycles = (sops + c->cfg.adders - 1) / c->cfg.adders;
 		break;
 	}
 	case SPK_PACKET_GRADED:
@@ -1375,7 +1589,7 @@ static void update_next(struct spk_core *c, uint64_t x)
 
 void spk_core_deliver(struct spk_core *c, const struct spk_packet *p, uint64_t arrival)
 {
-	assert(!c->started || arrival > c->last_x);
+	assert(arrival >= c->last_x + 1);	/* last_x + 1 wraps to 0 before cycle 0 */
 	spk_unit_fifo_push(&c->fifo, p, arrival);
 	if (c->fifo.len == 1) {
 		uint64_t t = arrival > c->busy_until_q ? arrival : c->busy_until_q;
@@ -1387,9 +1601,9 @@ void spk_core_deliver(struct spk_core *c, const struct spk_packet *p, uint64_t a
 
 void spk_core_eval(struct spk_core *c, uint64_t x, const struct spk_unit_port *port)
 {
-	uint32_t qfree = c->cfg.output_queue - c->q_len;
+	uint32_t qfree = c->q_cap - c->q_len;
 
-	assert(!c->started || x > c->last_x);
+	assert(x >= c->last_x + 1);
 	assert(x <= c->next_q);		/* the caller skipped a cycle with work */
 	if (c->blocked_q != UINT64_MAX) {
 		/* woken (its NI may take a packet, or other work): it would have offered its
@@ -1401,14 +1615,12 @@ void spk_core_eval(struct spk_core *c, uint64_t x, const struct spk_unit_port *p
 			c->stalled_q = UINT64_MAX;
 		}
 	} else if (x < c->next_q) {	/* nothing to do */
-		c->started = true;
 		c->last_x = x;
 		return;
 	}
 	send(c, x, port);
 	fire(c, x, qfree, port);
 	receive(c, x, port);
-	c->started = true;
 	c->last_x = x;
 	update_next(c, x);
 }

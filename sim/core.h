@@ -52,6 +52,7 @@
 #include "arch/arch.h"
 #include "sim/noc.h"
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -155,15 +156,42 @@ struct spk_unit_fifo {
 
 int spk_unit_fifo_init(struct spk_unit_fifo *f, uint32_t cap_flits);	/* 0 or -ENOMEM */
 void spk_unit_fifo_fini(struct spk_unit_fifo *f);
-void spk_unit_fifo_push(struct spk_unit_fifo *f, const struct spk_packet *p, uint64_t arrival);
+
 /* Ring index i (< 2·cap) wrapped into [0, cap): no division on the hot paths. */
 static inline uint32_t spk_ring_wrap(uint32_t i, uint32_t cap)
 {
 	return i >= cap ? i - cap : i;
 }
 
+/* Appends a packet arriving in cycle arrival (not before the last one's). Inline: once per
+ * packet delivered. */
+static inline void spk_unit_fifo_push(struct spk_unit_fifo *f, const struct spk_packet *p,
+				      uint64_t arrival)
+{
+	assert(p->flits >= 1 && f->flits + p->flits <= f->cap);
+	assert(f->len == 0 ||
+	       f->slot[spk_ring_wrap(f->head + f->len - 1, f->cap)].arrival <= arrival);
+	struct spk_unit_fifo_slot *sl = &f->slot[spk_ring_wrap(f->head + f->len++, f->cap)];
+
+	sl->pkt = *p;
+	sl->arrival = arrival;
+	f->flits += p->flits;
+	if (f->flits > f->peak)
+		f->peak = f->flits;
+}
+
 /* Removes the head packet and returns its credits through port (in the current cycle). */
-void spk_unit_fifo_pop(struct spk_unit_fifo *f, const struct spk_unit_port *port);
+static inline void spk_unit_fifo_pop(struct spk_unit_fifo *f, const struct spk_unit_port *port)
+{
+	uint32_t flits = f->slot[f->head].pkt.flits;
+
+	assert(f->len > 0);
+	f->head = spk_ring_wrap(f->head + 1, f->cap);
+	f->len--;
+	f->flits -= flits;
+	if (port->credit != NULL)
+		port->credit(port->ctx, flits);
+}
 
 /* The head packet if it has arrived by cycle x, else NULL. */
 static inline const struct spk_unit_fifo_slot *spk_unit_fifo_ready(const struct spk_unit_fifo *f,
