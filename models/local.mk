@@ -3,7 +3,7 @@
 # The shipped model, installed where `spikechip run` looks for it (util: spk_data_path).
 shippedmodeldir = $(pkgdatadir)/models
 dist_shippedmodel_DATA = %D%/fmnist_t4.spkm
-EXTRA_DIST += %D%/README.md %D%/spikeformer.py %D%/idx.py %D%/train.py %D%/export.py \
+EXTRA_DIST += %D%/README.md %D%/spikeformer.py %D%/idx.py %D%/train.py %D%/average.py %D%/export.py \
 	%D%/spkm.py %D%/fixtures.py %D%/bench_torch.py %D%/weight_bits.sh %D%/compare_engines.py
 
 # The C side of models/: model-file reader and writer, IDX datasets, quantizer, reference

@@ -306,3 +306,57 @@ def test_thread_tuner_switches_to_faster_count():
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(saved)
+
+
+# ---------------------------------------------------------------- average.py
+
+@needs_data
+def test_average_means_weights_and_remeasures_bn(tmp_path):
+    import average
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    assert train.main(SMOKE + ["--out", a]) == 0
+    assert train.main(SMOKE + ["--out", b, "--seed", "4"]) == 0
+    ca, cb = (torch.load(os.path.join(d, "last.pt")) for d in (a, b))
+    out = str(tmp_path / "avg" / "best.pt")
+    assert average.main([os.path.join(a, "last.pt"), os.path.join(b, "last.pt"), "--out", out,
+                         "--bn-batches", "2", "--batch-size", "16", "--limit-test-batches", "1",
+                         "--eval-batch-size", "32", "--threads", "1", "--time-steps", "2"]) == 0
+    ck = torch.load(out)
+    assert ck["config"]["T"] == 2 and ck["averaged_from"] == [os.path.join(a, "last.pt"), os.path.join(b, "last.pt")]
+    assert 0.0 <= ck["test_acc"] <= 100.0
+    w = "downsample1_1.encode_conv.weight"
+    assert torch.allclose(ck["model"][w], (ca["model"][w] + cb["model"][w]) / 2, atol=1e-7)
+    assert not torch.equal(ck["model"][w], ca["model"][w])
+    # batch norm statistics are measured again (cumulative over 2 batches), not averaged
+    bn_means = [k for k in ck["model"] if k.endswith("running_mean")]
+    assert bn_means
+    for k in bn_means:
+        assert int(ck["model"][k.replace("running_mean", "num_batches_tracked")]) == 2
+    k = bn_means[0]
+    assert not torch.allclose(ck["model"][k], (ca["model"][k] + cb["model"][k]) / 2)
+    # the result starts a new phase like any other checkpoint
+    t = str(tmp_path / "t")
+    assert train.main(["--out", t, "--init-from", out, "--time-steps", "1", "--epochs", "1", "--limit-batches", "1",
+                       "--limit-test-batches", "1", "--batch-size", "8", "--eval-batch-size", "16",
+                       "--threads", "1", "--log-every", "0"]) == 0
+
+
+@needs_data
+def test_average_rejects_mismatched_and_bad_checkpoints(tmp_path):
+    import average
+    a, c = str(tmp_path / "a"), str(tmp_path / "c")
+    assert train.main(SMOKE + ["--out", a]) == 0
+    assert train.main([v if v != "8,16,16,16" else "8,16,16,24" for v in SMOKE] + ["--out", c]) == 0
+    out = str(tmp_path / "avg.pt")
+    with pytest.raises(SystemExit, match="differs from"):
+        average.main([os.path.join(a, "last.pt"), os.path.join(c, "last.pt"), "--out", out])
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(SystemExit, match="bad.pt: cannot read checkpoint"):
+        average.main([str(bad), "--out", out])
+    torch.save({"weights": {}}, str(tmp_path / "other.pt"))
+    with pytest.raises(SystemExit, match="not a train.py checkpoint"):
+        average.main([str(tmp_path / "other.pt"), "--out", out])
+    with pytest.raises(SystemExit, match="--bn-batches must be"):
+        average.main([os.path.join(a, "last.pt"), "--out", out, "--bn-batches", "0"])
+    assert not os.path.exists(out)
