@@ -125,11 +125,9 @@ def main(argv=None):
     t0 = time.time()
     acc, rate, _ = evaluate(model, data, args.eval_batch_size, args.limit_test_batches)
     print(f"T={cfg['T']} test accuracy {acc:.2f}% firing rate {rate:.4f} ({time.time() - t0:.0f} s)", flush=True)
-    model.eval()
-    epochs = [ck.get("epoch") for ck in cks]
+    last_epoch = max((ck["epoch"] for ck in cks if ck.get("epoch") is not None), default=None)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    save_atomic(dict(model=model.state_dict(), config=cfg, epoch=max(e for e in epochs if e is not None)
-                     if any(e is not None for e in epochs) else None, test_acc=acc,
+    save_atomic(dict(model=model.state_dict(), config=cfg, epoch=last_epoch, test_acc=acc,
                      averaged_from=list(args.checkpoints), args=vars(args),
                      data=dict(mean=FMNIST_MEAN, std=FMNIST_STD)), args.out)
     print(f"wrote {args.out}", flush=True)
