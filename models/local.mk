@@ -62,7 +62,7 @@ bench-ref: models/bench_ref$(EXEEXT)
 bench: bench-torch
 bench-torch:
 	if test -f $(top_srcdir)/models/fmnist_t4.spkm; then \
-	  ck=$(top_srcdir)/models/runs/fmnist_t4v2/best.pt; test -f $$ck || ck=; \
+	  ck=$(top_srcdir)/models/runs/fmnist_t4v4/best.pt; test -f $$ck || ck=; \
 	  $(PYTHON) $(top_srcdir)/models/bench_torch.py --model $(top_srcdir)/models/fmnist_t4.spkm \
 	    $${ck:+--checkpoint $$ck} --images 512 --batch-size 64 --threads 2; \
 	else echo "bench-torch: models/fmnist_t4.spkm not found, skipped"; fi
