@@ -19,9 +19,11 @@ import os
 import sys
 import time
 
-import torch
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import deps  # noqa: E402,F401  (numpy and torch, or a clear message)
+
+import torch  # noqa: E402
+
 import idx  # noqa: E402
 import spikeformer  # noqa: E402
 from train import FMNIST_MEAN, FMNIST_STD, FashionMNIST, evaluate, save_atomic  # noqa: E402

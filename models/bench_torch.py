@@ -21,11 +21,13 @@ import os
 import sys
 import time
 
-import numpy as np
-import torch
-import torch.nn as nn
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import deps  # noqa: E402,F401  (numpy and torch, or a clear message)
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+
 import export  # noqa: E402
 import idx  # noqa: E402
 import spikeformer  # noqa: E402

@@ -16,15 +16,16 @@ With --int-logits, also compares the integer engine with the float one.
 """
 
 import argparse
-import gzip
 import json
 import os
 import sys
 
-import numpy as np
-import torch
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import deps  # noqa: E402,F401  (numpy and torch, or a clear message)
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
 import export  # noqa: E402
 import idx  # noqa: E402
 import spikeformer  # noqa: E402

@@ -4,7 +4,7 @@
 shippedmodeldir = $(pkgdatadir)/models
 dist_shippedmodel_DATA = %D%/fmnist_t4.spkm
 EXTRA_DIST += %D%/README.md %D%/spikeformer.py %D%/idx.py %D%/train.py %D%/average.py %D%/export.py \
-	%D%/spkm.py %D%/fixtures.py %D%/bench_torch.py %D%/weight_bits.sh %D%/compare_engines.py
+	%D%/spkm.py %D%/fixtures.py %D%/bench_torch.py %D%/weight_bits.sh %D%/compare_engines.py %D%/deps.py
 
 # The C side of models/: model-file reader and writer, IDX datasets, quantizer, reference
 # inference (integer and float64) and `spikechip ref`.

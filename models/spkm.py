@@ -22,7 +22,10 @@ import zlib
 from dataclasses import dataclass, field
 from typing import List
 
-import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import deps  # noqa: E402,F401  (numpy and torch, or a clear message)
+
+import numpy as np  # noqa: E402
 
 MAGIC = b"SPKMODEL"
 VERSION = 1

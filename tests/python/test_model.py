@@ -360,3 +360,19 @@ def test_average_rejects_mismatched_and_bad_checkpoints(tmp_path):
     with pytest.raises(SystemExit, match="--bn-batches must be"):
         average.main([os.path.join(a, "last.pt"), "--out", out, "--bn-batches", "0"])
     assert not os.path.exists(out)
+
+
+@pytest.mark.parametrize("script,missing", [("train.py", "torch"), ("export.py", "numpy"), ("spkm.py", "torch")])
+def test_missing_python_dependency_is_one_clear_line(tmp_path, script, missing):
+    """A Python without numpy/torch (a pyenv python3 first on PATH, say): a message, exit 2, no traceback."""
+    import subprocess
+    fake = tmp_path / missing
+    fake.mkdir()
+    (fake / "__init__.py").write_text(f"raise ImportError(\"No module named '{missing}'\", name='{missing}')\n")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "models", script), "--help"], env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    assert f"{script}: Python module '{missing}' not found" in r.stderr, r.stderr
+    assert "python3-torch" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert r.stdout == ""
