@@ -38,7 +38,7 @@ static void run_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: spikechip run [--model FILE] [--arch FILE] [--images N|all] [--json FILE]\n"
-		"                     [--jobs N] [--engine native|systemc]\n"
+		"                     [--jobs N] [--engine native|systemc] [--resume DIR]\n"
 		"\n"
 		"The main job: compile a Meta-SpikeFormer onto a chip (spikechip map), simulate the\n"
 		"chip cycle by cycle over the Fashion-MNIST test images, checking every image spike for\n"
@@ -56,6 +56,9 @@ static void run_usage(FILE *f)
 		"                 per segment of 100 images); the results do not depend on N\n"
 		"  --engine NAME  simulation engine: native (default) or systemc (the same results\n"
 		"                 through the SystemC kernel, slower)\n"
+		"  --resume DIR   keep every finished segment's result in DIR; run the same command\n"
+		"                 again after an interruption and it goes on where it stopped\n"
+		"                 (spikechip sim --resume)\n"
 		"  -h, --help     show this help\n",
 		RUN_SHIPPED_MODEL, RUN_STAND_IN_MODEL);
 }
@@ -69,13 +72,14 @@ int spk_run_main(int argc, char **argv)
 		{ "json", required_argument, NULL, 'j' },
 		{ "jobs", required_argument, NULL, 'J' },
 		{ "engine", required_argument, NULL, 'e' },
+		{ "resume", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char arch_path[PATH_MAX], model_path[PATH_MAX], image_path[PATH_MAX];
 	const char *tmpdir = getenv("TMPDIR");
 	const char *arch = NULL, *model = NULL, *images = RUN_DEFAULT_IMAGES, *json = NULL;
-	const char *engine = "native";
+	const char *engine = "native", *resume = NULL;
 	char jobs[16];
 	long online = sysconf(_SC_NPROCESSORS_ONLN), v;
 	bool stand_in = false;
@@ -95,6 +99,9 @@ int spk_run_main(int argc, char **argv)
 			break;
 		case 'j':
 			json = optarg;
+			break;
+		case 'r':
+			resume = optarg;
 			break;
 		case 'e':
 			if (spk_sim_opt_engine("run", optarg, &sc) != 0)
@@ -177,12 +184,16 @@ int spk_run_main(int argc, char **argv)
 	if (rc == SPK_EXIT_OK) {
 		char *sim_argv[] = { "sim", image_path, "--arch", (char *)arch, "--model", (char *)model,
 				     "--images", (char *)images, "--check", "--jobs", jobs,
-				     "--engine", (char *)engine, NULL, NULL, NULL };
+				     "--engine", (char *)engine, NULL, NULL, NULL, NULL, NULL };
 		int sim_argc = 13;
 
 		if (json != NULL) {
 			sim_argv[sim_argc++] = "--json";
 			sim_argv[sim_argc++] = (char *)json;
+		}
+		if (resume != NULL) {
+			sim_argv[sim_argc++] = "--resume";
+			sim_argv[sim_argc++] = (char *)resume;
 		}
 		printf("\nspikechip run: stage 3 of 3 — simulate the chip cycle by cycle on %s test "
 		       "images, each checked spike for spike against the integer reference\n\n",

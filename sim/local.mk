@@ -6,6 +6,7 @@ noinst_LTLIBRARIES += %D%/libsim.la
 	%D%/sched.c %D%/sched.h %D%/rng.h \
 	%D%/core.c %D%/core.h %D%/attn.c %D%/attn.h %D%/encoder.c %D%/encoder.h \
 	%D%/readout.c %D%/readout.h %D%/chip.c %D%/chip.h %D%/jobs.c %D%/jobs.h \
+	%D%/segfile.c %D%/segfile.h \
 	%D%/sim_cmd.c
 EXTRA_DIST += %D%/README.md
 include %D%/systemc/local.mk
@@ -60,6 +61,11 @@ tests_unit_test_jobs_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_jobs_LDADD = $(SIM_TEST_LIBS)
 TESTS += tests/unit/test_jobs tests/cli/sim_jobs.sh
 EXTRA_DIST += tests/cli/sim_jobs.sh
+
+# Stopping and going on: segment result files and `spikechip sim --resume DIR` giving the report
+# and trace of an uninterrupted run (tests/cli/sim_resume.sh).
+TESTS += tests/cli/sim_resume.sh
+EXTRA_DIST += tests/cli/sim_resume.sh
 
 
 # `make bench`: NoC simulation speed and latency against offered load (8x8, uniform random;

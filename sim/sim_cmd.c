@@ -38,6 +38,7 @@
 #include "models/ref.h"
 #include "sim/chip.h"
 #include "sim/jobs.h"
+#include "sim/segfile.h"
 #include "sim/systemc/sc_chip.h"
 #include "traces/trace.h"
 #include "util/util.h"
@@ -50,7 +51,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define ERRLEN 1024
 
@@ -90,6 +93,7 @@ struct sim_opts {
 	const char *labels;
 	const char *json;
 	const char *trace;
+	const char *resume;	/* --resume DIR */
 	bool check;
 	uint32_t images;	/* 0: all */
 	uint32_t jobs;		/* processes (default 1) */
@@ -122,6 +126,12 @@ struct sim_run {
 	bool systemc;			/* run through the SystemC engine */
 	spk_trace_writer *trace_out;	/* the trace; segments write here, or to parts */
 	char *part_dir;			/* jobs > 1 with a trace: the parts' directory */
+	/* --resume: the directory, this run's key, the segments found done there */
+	const char *resume;
+	struct spk_segfile_key key;
+	struct spk_segfile **done;	/* [n_segs]; NULL: to simulate */
+	uint32_t n_done;
+	uint64_t done_sops, done_cycles;	/* theirs (not this run's simulation speed) */
 	/* merged in segment order by the parent */
 	struct spk_chip_result *res;	/* [n] */
 	struct spk_chip_stats total;
@@ -143,7 +153,7 @@ static void sim_usage(FILE *f)
 	fprintf(f,
 		"usage: spikechip sim IMAGE [--arch FILE] [--model FILE] [--images N]\n"
 		"                     [--data IDX [--labels IDX]] [--check] [--trace FILE]\n"
-		"                     [--json FILE] [--segment S] [--jobs N]\n"
+		"                     [--json FILE] [--segment S] [--jobs N] [--resume DIR]\n"
 		"                     [--engine native|systemc]\n"
 		"\n"
 		"Runs a chip image (.spki, from 'spikechip map') cycle by cycle over a data set and\n"
@@ -169,6 +179,10 @@ static void sim_usage(FILE *f)
 		"                     empty chip: latencies and throughput are those of a segment\n"
 		"  --jobs N           run the segments over N processes (default 1); the report\n"
 		"                     and the trace are the same for every N\n"
+		"  --resume DIR       keep every finished segment's result in DIR (created if\n"
+		"                     missing), and take the ones already there instead of\n"
+		"                     simulating them again: an interrupted run, repeated with the\n"
+		"                     same DIR, goes on where it stopped, with the same report\n"
 		"  --engine E         native (default), or systemc: the same chip run through the\n"
 		"                     SystemC kernel, an SC_MODULE per block (same cycles, spikes\n"
 		"                     and energy; slower)\n"
@@ -193,6 +207,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		{ "jobs", required_argument, NULL, 'J' },
 		{ "segment", required_argument, NULL, 'S' },
 		{ "engine", required_argument, NULL, 'E' },
+		{ "resume", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -213,6 +228,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		case 'c': o->check = true; break;
 		case 't': o->trace = optarg; break;
 		case 'j': o->json = optarg; break;
+		case 'R': o->resume = optarg; break;
 		case 'n':
 			if (spk_opt_images("sim", "--images", optarg, &o->images))
 				return SPK_EXIT_USAGE;
@@ -403,6 +419,48 @@ static void seg_range(const struct sim_run *r, uint32_t k, uint32_t *first, uint
 	*n = r->n - *first < r->seg ? r->n - *first : r->seg;
 }
 
+/* Segment k's part trace (in the parts' directory) and result file (in the --resume one). */
+static void seg_path(char *buf, size_t len, const char *dir, uint32_t k, const char *ext)
+{
+	snprintf(buf, len, "%s/seg-%05u.%s", dir, k, ext);
+}
+
+/* What segment k's result file must record to stand for segment k of this run. */
+static void seg_key(const struct sim_run *r, uint32_t k, struct spk_segfile_key *key)
+{
+	*key = r->key;
+	key->segment = k;
+	seg_range(r, k, &key->first, &key->n);
+	key->pixels_crc32 = (uint32_t)crc32(0L, r->pixels + (size_t)key->first * r->image_bytes,
+					    (uInt)(key->n * r->image_bytes));
+}
+
+/* The blob of a segment found done in the --resume directory, as run_segment() makes it. */
+static int done_blob(struct sim_run *r, struct spk_jobs_worker *w, uint32_t k, void **blobp,
+		     size_t *lenp, char *err, size_t errlen)
+{
+	const struct spk_segfile *s = r->done[k];
+	uint32_t n = s->key.n, n_links = s->key.n_tiles * 5;
+	size_t len = sizeof(struct seg_blob) + n * sizeof(*s->res) +
+		     (n_links + s->key.n_tiles) * sizeof(uint64_t);
+	struct seg_blob *b = malloc(len);
+	struct spk_chip_result *res;
+
+	if (b == NULL) {
+		snprintf(err, errlen, "segment %u: out of memory", k);
+		return SPK_EXIT_FAIL;
+	}
+	*b = (struct seg_blob){ .first = s->key.first, .n = n, .n_links = n_links,
+				.n_tiles = s->key.n_tiles, .st = s->st };
+	res = (struct spk_chip_result *)(b + 1);
+	memcpy(res, s->res, n * sizeof(*res));
+	memcpy(res + n, s->links, (n_links + s->key.n_tiles) * sizeof(uint64_t));
+	spk_jobs_tick(w, n);
+	*blobp = b;
+	*lenp = len;
+	return 0;
+}
+
 /*
  * Runs segment k on a fresh chip (sim/jobs.h's run): its results, statistics, per-link
  * counts and per-unit busy cycles in one blob; its spikes to the trace or, in a worker, to
@@ -422,6 +480,8 @@ static int run_segment(void *ctx, struct spk_jobs_worker *w, uint32_t k, void **
 	char cerr[ERRLEN] = "";
 	int rc, ret = SPK_EXIT_FAIL;
 
+	if (r->done != NULL && r->done[k] != NULL)
+		return done_blob(r, w, k, blobp, lenp, err, errlen);
 	seg_range(r, k, &first, &n);
 	len = sizeof(*b) + n * sizeof(*res) + (n_links + img->n_tiles) * sizeof(uint64_t);
 	b = calloc(1, len);
@@ -438,7 +498,7 @@ static int run_segment(void *ctx, struct spk_jobs_worker *w, uint32_t k, void **
 	if (r->trace_out != NULL && r->part_dir != NULL) {
 		char path[PATH_MAX];
 
-		snprintf(path, sizeof(path), "%s/seg-%u.spkt", r->part_dir, k);
+		seg_path(path, sizeof(path), r->part_dir, k, "spkt");
 		if ((r->tw = open_trace(path, img)) == NULL) {
 			snprintf(err, errlen, "cannot write the part trace %s", path);
 			goto out;
@@ -474,6 +534,16 @@ static int run_segment(void *ctx, struct spk_jobs_worker *w, uint32_t k, void **
 			goto out;
 		}
 	}
+	if (r->resume != NULL) {
+		struct spk_segfile_key key;
+		char path[PATH_MAX];
+
+		seg_key(r, k, &key);
+		seg_path(path, sizeof(path), r->resume, k, "spkr");
+		if (spk_segfile_write(path, &key, &b->st, res, (const uint64_t *)(res + n),
+				      (const uint64_t *)(res + n) + n_links, err, errlen) < 0)
+			goto out;
+	}
 	*blobp = b;
 	*lenp = len;
 	b = NULL;
@@ -495,7 +565,7 @@ static int copy_part(struct sim_run *r, uint32_t k, char *err, size_t errlen)
 	spk_trace_reader *rd;
 	int ret = SPK_EXIT_FAIL;
 
-	snprintf(path, sizeof(path), "%s/seg-%u.spkt", r->part_dir, k);
+	seg_path(path, sizeof(path), r->part_dir, k, "spkt");
 	rd = spk_trace_reader_open(path, err, errlen);
 	if (rd == NULL)
 		return SPK_EXIT_FAIL;
@@ -523,7 +593,8 @@ out_writer:
 	snprintf(err, errlen, "%s", spk_trace_writer_error(r->trace_out));
 out:
 	spk_trace_reader_close(rd);
-	unlink(path);
+	if (r->resume == NULL)
+		unlink(path);
 	return ret;
 }
 
@@ -621,6 +692,75 @@ static int merge_segment(void *ctx, uint32_t k, const void *blob, size_t len, ch
 	}
 	if (r->part_dir != NULL && r->trace_out != NULL)
 		return copy_part(r, k, err, errlen);
+	return 0;
+}
+
+/*
+ * --resume DIR: creates DIR if missing, and takes every segment result file of this run found
+ * there (with its part trace, when the run writes a trace). A file that is corrupt or the
+ * result of another run is the user's to sort out: exit 2 naming it, nothing simulated.
+ */
+static int open_resume(struct sim_run *r, const struct sim_opts *o)
+{
+	char err[ERRLEN], path[PATH_MAX];
+	struct stat sb;
+
+	if (mkdir(o->resume, 0777) < 0 && errno != EEXIST) {
+		spk_error("%s: cannot create the --resume directory: %s", o->resume,
+			  strerror(errno));
+		return SPK_EXIT_USAGE;
+	}
+	if (stat(o->resume, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		spk_error("%s: --resume needs a directory, and this is not one", o->resume);
+		return SPK_EXIT_USAGE;
+	}
+	r->resume = o->resume;
+	r->key.segment_images = o->segment;
+	r->key.n_tiles = r->img->n_tiles;
+	r->key.flags = (o->check ? SPK_SEGFILE_CHECKED : 0) | (o->trace ? SPK_SEGFILE_TRACED : 0) |
+		       (o->systemc ? SPK_SEGFILE_SYSTEMC : 0);
+	if (spk_trace_file_crc32(o->image, &r->key.image_crc32, err, sizeof(err)) < 0 ||
+	    spk_trace_file_crc32(o->arch, &r->key.arch_crc32, err, sizeof(err)) < 0) {
+		spk_error("%s", err);
+		return SPK_EXIT_USAGE;
+	}
+	r->done = calloc(r->n_segs, sizeof(*r->done));
+	if (r->done == NULL) {
+		spk_error("sim: out of memory");
+		return SPK_EXIT_USAGE;
+	}
+	for (uint32_t k = 0; k < r->n_segs; k++) {
+		struct spk_segfile_key want;
+		struct spk_segfile *s;
+
+		seg_path(path, sizeof(path), o->resume, k, "spkr");
+		if (access(path, F_OK) != 0)
+			continue;
+		s = spk_segfile_read(path, err, sizeof(err));
+		if (s == NULL) {
+			spk_error("%s; remove it to simulate segment %u again", err, k);
+			return SPK_EXIT_USAGE;
+		}
+		r->done[k] = s;
+		seg_key(r, k, &want);
+		if (spk_segfile_match(&s->key, &want, err, sizeof(err)) < 0) {
+			spk_error("%s: not a result of this run: %s; remove it, or give --resume "
+				  "another directory", path, err);
+			return SPK_EXIT_USAGE;
+		}
+		seg_path(path, sizeof(path), o->resume, k, "spkt");
+		if (o->trace != NULL && access(path, R_OK) != 0) {
+			spk_error("%s: segment %u's part trace is missing; remove its result "
+				  "seg-%05u.spkr to simulate it again", path, k, k);
+			return SPK_EXIT_USAGE;
+		}
+		r->n_done++;
+		r->done_sops += s->st.ev.sops;
+		r->done_cycles += s->st.cycles;
+	}
+	if (r->n_done > 0)
+		fprintf(stderr, "sim: --resume %s: %u of %u segments already done, simulating the "
+			"other %u\n", o->resume, r->n_done, r->n_segs, r->n_segs - r->n_done);
 	return 0;
 }
 
@@ -736,6 +876,10 @@ struct summary {
 	uint32_t seg, n_segs;		/* images per segment, segments */
 	uint32_t jobs;
 	bool systemc;
+	/* --resume: segments taken from files; what this run simulated itself */
+	const char *resume;
+	uint32_t resumed;
+	uint64_t sim_sops, sim_cycles;
 };
 
 static void summarise(struct summary *s, const struct sim_run *r, const struct spk_image *img,
@@ -750,6 +894,10 @@ static void summarise(struct summary *s, const struct sim_run *r, const struct s
 	s->n_segs = r->n_segs;
 	s->jobs = r->jobs;
 	s->systemc = r->systemc;
+	s->resume = r->resume;
+	s->resumed = r->n_done;
+	s->sim_sops = s->st.ev.sops - r->done_sops;
+	s->sim_cycles = s->st.cycles - r->done_cycles;
 	s->clock_mhz = a->chip.clock_mhz;
 	s->lat_min = UINT64_MAX;
 	s->lat_max = 0;
@@ -841,9 +989,13 @@ static void report_text(FILE *f, const struct summary *s, const struct sim_opts 
 			st->cycles ? 100.0 * st->busiest_cycles / st->cycles : 0);
 	fprintf(f, "simulator            %s engine, %.3f s, %.0f SOPs/s, %.0f cycles/s, %llu unit "
 		"evaluations, %u job%s\n", s->systemc ? "systemc" : "native", s->wall,
-		s->wall > 0 ? st->ev.sops / s->wall : 0,
-		s->wall > 0 ? st->cycles / s->wall : 0, (unsigned long long)st->unit_evals,
+		s->wall > 0 ? s->sim_sops / s->wall : 0,
+		s->wall > 0 ? s->sim_cycles / s->wall : 0, (unsigned long long)st->unit_evals,
 		s->jobs, s->jobs == 1 ? "" : "s");
+	if (s->resume != NULL)
+		fprintf(f, "resumed              %u of %u segments from %s (the speed above is that "
+			"of the other %u)\n", s->resumed, s->n_segs, s->resume,
+			s->n_segs - s->resumed);
 }
 
 static void report_json(struct spk_jsonw *j, const struct summary *s, const struct sim_opts *o,
@@ -991,9 +1143,11 @@ static void report_json(struct spk_jsonw *j, const struct summary *s, const stru
 	spk_jsonw_key(j, "sim_wall_s");
 	spk_jsonw_real(j, s->wall);
 	spk_jsonw_key(j, "sim_sops_per_s");
-	spk_jsonw_real(j, s->wall > 0 ? st->ev.sops / s->wall : 0);
+	spk_jsonw_real(j, s->wall > 0 ? s->sim_sops / s->wall : 0);
 	spk_jsonw_key(j, "sim_cycles_per_s");
-	spk_jsonw_real(j, s->wall > 0 ? st->cycles / s->wall : 0);
+	spk_jsonw_real(j, s->wall > 0 ? s->sim_cycles / s->wall : 0);
+	spk_jsonw_key(j, "resumed_segments");
+	spk_jsonw_uint(j, s->resumed);
 	spk_jsonw_end(j);
 }
 
@@ -1095,6 +1249,9 @@ int spk_sim_main(int argc, char **argv)
 	for (uint32_t i = 0; i < ds.n; i++)
 		spk_dataset_image_u8(&ds, i, pixels + (size_t)i * run.image_bytes);
 	run.pixels = pixels;
+	if (o.resume != NULL && (ret = open_resume(&run, &o)) != 0)
+		goto out;
+	ret = SPK_EXIT_USAGE;
 	if (o.check) {
 		q = spk_quant_create(m, img->weight_bits, img->membrane_bits, err, sizeof(err));
 		if (q == NULL) {
@@ -1120,7 +1277,13 @@ int spk_sim_main(int argc, char **argv)
 	}
 	if (o.trace != NULL && (run.trace_out = open_trace(o.trace, img)) == NULL)
 		goto out;
-	if (o.trace != NULL && run.jobs > 1) {
+	if (o.trace != NULL && o.resume != NULL) {
+		run.part_dir = strdup(o.resume);	/* the parts stay with the results */
+		if (run.part_dir == NULL) {
+			spk_error("sim: out of memory");
+			goto out;
+		}
+	} else if (o.trace != NULL && run.jobs > 1) {
 		size_t l = strlen(o.trace) + sizeof(".parts.XXXXXX");
 
 		run.part_dir = malloc(l);
@@ -1198,9 +1361,12 @@ int spk_sim_main(int argc, char **argv)
 	}
 out:
 	spk_trace_writer_abort(run.trace_out);
-	if (run.part_dir != NULL)
+	if (run.part_dir != NULL && run.resume == NULL)
 		remove_part_dir(run.part_dir);
 	free(run.part_dir);
+	for (uint32_t k = 0; run.done != NULL && k < run.n_segs; k++)
+		free(run.done[k]);
+	free(run.done);
 	free(run.busy_sum);
 	free(run.link_sum);
 	spk_outfile_abort(&json_out);

@@ -1,0 +1,401 @@
+/*
+ * segfile.c — segment result files for --resume; see segfile.h and doc/formats.md.
+ *
+ * The statistics are written through one table of their fields (offset and kind), so the
+ * writer and the reader walk the same list and a field added to struct spk_chip_stats is one
+ * line here (and a version bump). Doubles travel as their IEEE-754 bit patterns.
+ */
+#include "config.h"
+
+#include "sim/segfile.h"
+#include "models/outfile.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#define HEADER_BYTES 32u
+#define KEY_WORDS 9u
+/* A segment holds at most this many images, a chip this many tiles (sanity, not a limit). */
+#define MAX_IMAGES (1u << 24)
+#define MAX_TILES (1u << 16)
+
+enum kind { U32, U64, F64 };
+
+struct field {
+	size_t off;
+	enum kind kind;
+};
+
+#define ST(f, k) { offsetof(struct spk_chip_stats, f), k }
+static const struct field stats_fields[] = {
+	ST(images, U32), ST(cycles, U64),
+	ST(ev.sops, U64), ST(ev.graded_adds, U64), ST(ev.neuron_updates, U64),
+	ST(ev.packets_out, U64), ST(ev.attention_ops, U64), ST(ev.encoder_macs, U64),
+	ST(graded_clamped, U64), ST(counter_overflows, U64), ST(unit_evals, U64), ST(spikes, U64),
+	ST(busiest_tile, U32), ST(busiest_cycles, U64),
+	ST(noc.cycles, U64), ST(noc.cycles_evaluated, U64), ST(noc.router_evals, U64),
+	ST(noc.packets_injected, U64), ST(noc.packets_delivered, U64),
+	ST(noc.flits_injected, U64), ST(noc.flits_delivered, U64), ST(noc.inject_refused, U64),
+	ST(noc.hops, U64), ST(noc.router_flits, U64), ST(noc.link_flits, U64),
+	ST(noc.latency_sum, U64), ST(noc.latency_max, U64), ST(noc.stall_cycles, U64),
+	ST(noc.buffer_peak, U32), ST(noc.busiest_link, U32), ST(noc.busiest_link_flits, U64),
+	ST(energy.syn_add, F64), ST(energy.weight_read, F64), ST(energy.neuron, F64),
+	ST(energy.spike_out, F64), ST(energy.router, F64), ST(energy.link, F64),
+	ST(energy.attention, F64), ST(energy.encoder, F64), ST(energy.static_, F64),
+	ST(energy.dynamic, F64), ST(energy.total, F64),
+};
+#undef ST
+#define N_FIELDS (sizeof(stats_fields) / sizeof(stats_fields[0]))
+
+/*
+ * Tripwires: a field added to these structs must be added to stats_fields (and
+ * SPK_SEGFILE_VERSION bumped), or a resumed run would lose it.
+ */
+_Static_assert(sizeof(struct spk_unit_events) == 6 * 8, "spk_unit_events changed: stats_fields");
+_Static_assert(sizeof(struct spk_noc_stats) == 14 * 8 + 2 * 4 + 8, "spk_noc_stats changed");
+_Static_assert(sizeof(struct spk_chip_energy) == 11 * 8, "spk_chip_energy changed");
+#if UINTPTR_MAX == UINT64_MAX
+_Static_assert(sizeof(struct spk_chip_stats) ==
+	       2 * 8 + 48 + 4 * 8 + 2 * 8 + sizeof(struct spk_noc_stats) +
+	       sizeof(struct spk_chip_energy), "spk_chip_stats changed: stats_fields");
+#endif
+
+static size_t stats_bytes(void)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < N_FIELDS; i++)
+		n += stats_fields[i].kind == U32 ? 4 : 8;
+	return n;
+}
+
+static size_t payload_bytes(uint32_t n, uint32_t n_tiles)
+{
+	return 4 * KEY_WORDS + stats_bytes() + (size_t)n * 20 + (size_t)n_tiles * 6 * 8;
+}
+
+static void put32(uint8_t **p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		*(*p)++ = (uint8_t)(v >> (8 * i));
+}
+
+static void put64(uint8_t **p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		*(*p)++ = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get32(const uint8_t **p)
+{
+	uint32_t v = 0;
+
+	for (int i = 0; i < 4; i++)
+		v |= (uint32_t)(*p)[i] << (8 * i);
+	*p += 4;
+	return v;
+}
+
+static uint64_t get64(const uint8_t **p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)(*p)[i] << (8 * i);
+	*p += 8;
+	return v;
+}
+
+static void key_words(const struct spk_segfile_key *k, uint32_t w[KEY_WORDS])
+{
+	w[0] = k->segment;
+	w[1] = k->first;
+	w[2] = k->n;
+	w[3] = k->segment_images;
+	w[4] = k->n_tiles;
+	w[5] = k->image_crc32;
+	w[6] = k->arch_crc32;
+	w[7] = k->pixels_crc32;
+	w[8] = k->flags;
+}
+
+int spk_segfile_write(const char *path, const struct spk_segfile_key *key,
+		      const struct spk_chip_stats *st, const struct spk_chip_result *res,
+		      const uint64_t *links, const uint64_t *busy, char *err, size_t errlen)
+{
+	size_t raw_n = payload_bytes(key->n, key->n_tiles);
+	uLongf z_n = compressBound(raw_n);
+	uint8_t *raw = malloc(raw_n), *file = malloc(HEADER_BYTES + z_n), *p = raw, *h = file;
+	uint32_t w[KEY_WORDS];
+	struct spk_outfile out = { 0 };
+	int rc = -ENOMEM;
+
+	if (raw == NULL || file == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out_free;
+	}
+	key_words(key, w);
+	for (uint32_t i = 0; i < KEY_WORDS; i++)
+		put32(&p, w[i]);
+	for (size_t i = 0; i < N_FIELDS; i++) {
+		const char *f = (const char *)st + stats_fields[i].off;
+		uint32_t u32;
+		uint64_t u64;
+
+		if (stats_fields[i].kind == U32) {
+			memcpy(&u32, f, 4);
+			put32(&p, u32);
+		} else {
+			memcpy(&u64, f, 8);	/* a double's bit pattern, or an integer */
+			put64(&p, u64);
+		}
+	}
+	for (uint32_t i = 0; i < key->n; i++) {
+		put32(&p, res[i].cls);
+		put64(&p, res[i].in_cycle);
+		put64(&p, res[i].out_cycle);
+	}
+	for (uint32_t i = 0; i < key->n_tiles * 5; i++)
+		put64(&p, links[i]);
+	for (uint32_t i = 0; i < key->n_tiles; i++)
+		put64(&p, busy[i]);
+	if (compress2(file + HEADER_BYTES, &z_n, raw, raw_n, 6) != Z_OK) {
+		snprintf(err, errlen, "%s: zlib could not compress the segment's result", path);
+		rc = -EIO;
+		goto out_free;
+	}
+	memcpy(h, SPK_SEGFILE_MAGIC, 8);
+	h += 8;
+	put32(&h, SPK_SEGFILE_VERSION);
+	put32(&h, 0);
+	put32(&h, (uint32_t)z_n);
+	put32(&h, (uint32_t)raw_n);
+	put32(&h, (uint32_t)crc32(0L, raw, (uInt)raw_n));
+	put32(&h, (uint32_t)crc32(0L, file, 28));
+	rc = spk_outfile_open(&out, path, err, errlen);
+	if (rc < 0)
+		goto out_free;
+	if (fwrite(file, 1, HEADER_BYTES + z_n, out.f) != HEADER_BYTES + z_n) {
+		spk_outfile_abort(&out);
+		snprintf(err, errlen, "%s: write error", path);
+		rc = -EIO;
+		goto out_free;
+	}
+	rc = spk_outfile_commit(&out, err, errlen);
+out_free:
+	free(file);
+	free(raw);
+	return rc;
+}
+
+static void bad(char *err, size_t errlen, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void bad(char *err, size_t errlen, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(err, errlen, "%s: ", path);
+
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < errlen)
+		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+/* The whole file into memory. NULL with a message in err. */
+static uint8_t *slurp(const char *path, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *b = NULL;
+	long n;
+
+	if (f == NULL) {
+		bad(err, errlen, path, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+		bad(err, errlen, path, "cannot read: %s", strerror(errno));
+		goto out;
+	}
+	b = malloc(n > 0 ? (size_t)n : 1);
+	if (b == NULL) {
+		bad(err, errlen, path, "out of memory");
+		goto out;
+	}
+	if (fread(b, 1, (size_t)n, f) != (size_t)n) {
+		bad(err, errlen, path, "read error");
+		free(b);
+		b = NULL;
+		goto out;
+	}
+	*len = (size_t)n;
+out:
+	fclose(f);
+	return b;
+}
+
+struct spk_segfile *spk_segfile_read(const char *path, char *err, size_t errlen)
+{
+	size_t len = 0;
+	uint8_t *file = slurp(path, &len, err, errlen), *raw = NULL;
+	const uint8_t *h = file, *p;
+	uint32_t version, flags, z_n, raw_n, crc, w[KEY_WORDS];
+	struct spk_segfile *s = NULL;
+	uLongf got;
+	size_t size;
+
+	if (file == NULL)
+		return NULL;
+	if (len < HEADER_BYTES) {
+		bad(err, errlen, path, "truncated: %zu bytes, shorter than the %u-byte header", len,
+		    HEADER_BYTES);
+		goto out;
+	}
+	if (memcmp(file, SPK_SEGFILE_MAGIC, 8) != 0) {
+		bad(err, errlen, path, "not a segment result file (magic is not '%s')",
+		    SPK_SEGFILE_MAGIC);
+		goto out;
+	}
+	h += 8;
+	version = get32(&h);
+	flags = get32(&h);
+	z_n = get32(&h);
+	raw_n = get32(&h);
+	crc = get32(&h);
+	if (get32(&h) != (uint32_t)crc32(0L, file, 28)) {
+		bad(err, errlen, path, "header CRC mismatch at byte 28 (corrupt header)");
+		goto out;
+	}
+	if (version != SPK_SEGFILE_VERSION) {
+		bad(err, errlen, path, "version %u is not supported (this spikechip reads version "
+		    "%u)", version, SPK_SEGFILE_VERSION);
+		goto out;
+	}
+	if (flags != 0) {
+		bad(err, errlen, path, "header: flags 0x%08x (must be 0)", flags);
+		goto out;
+	}
+	if (len - HEADER_BYTES != z_n) {
+		bad(err, errlen, path, "%s: the header announces %u payload bytes, the file has "
+		    "%zu after the header", len - HEADER_BYTES < z_n ? "truncated" : "trailing bytes",
+		    z_n, len - HEADER_BYTES);
+		goto out;
+	}
+	if (raw_n < 4 * KEY_WORDS || raw_n > payload_bytes(MAX_IMAGES, MAX_TILES)) {
+		bad(err, errlen, path, "header: payload_raw_bytes %u is impossible", raw_n);
+		goto out;
+	}
+	raw = malloc(raw_n);
+	got = raw_n;
+	if (raw == NULL) {
+		bad(err, errlen, path, "out of memory");
+		goto out;
+	}
+	if (uncompress(raw, &got, file + HEADER_BYTES, z_n) != Z_OK || got != raw_n) {
+		bad(err, errlen, path, "payload at byte %u does not decompress to the %u bytes the "
+		    "header says (corrupt)", HEADER_BYTES, raw_n);
+		goto out;
+	}
+	if ((uint32_t)crc32(0L, raw, raw_n) != crc) {
+		bad(err, errlen, path, "payload CRC mismatch (corrupt)");
+		goto out;
+	}
+	p = raw;
+	for (uint32_t i = 0; i < KEY_WORDS; i++)
+		w[i] = get32(&p);
+	if (w[2] > MAX_IMAGES || w[4] == 0 || w[4] > MAX_TILES ||
+	    raw_n != payload_bytes(w[2], w[4])) {
+		bad(err, errlen, path, "payload: %u bytes do not hold %u images on %u tiles", raw_n,
+		    w[2], w[4]);
+		goto out;
+	}
+	size = sizeof(*s) + (size_t)w[2] * sizeof(*s->res) + (size_t)w[4] * 6 * sizeof(uint64_t);
+	s = calloc(1, size);
+	if (s == NULL) {
+		bad(err, errlen, path, "out of memory");
+		goto out;
+	}
+	s->key = (struct spk_segfile_key){ w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8] };
+	for (size_t i = 0; i < N_FIELDS; i++) {
+		char *f = (char *)&s->st + stats_fields[i].off;
+		uint32_t u32;
+		uint64_t u64;
+
+		if (stats_fields[i].kind == U32) {
+			u32 = get32(&p);
+			memcpy(f, &u32, 4);
+		} else {
+			u64 = get64(&p);
+			memcpy(f, &u64, 8);
+		}
+	}
+	s->res = (struct spk_chip_result *)(s + 1);
+	s->links = (uint64_t *)(s->res + w[2]);
+	s->busy = s->links + (size_t)w[4] * 5;
+	for (uint32_t i = 0; i < w[2]; i++) {
+		s->res[i].cls = get32(&p);
+		s->res[i].in_cycle = get64(&p);
+		s->res[i].out_cycle = get64(&p);
+	}
+	for (uint32_t i = 0; i < w[4] * 5; i++)
+		s->links[i] = get64(&p);
+	for (uint32_t i = 0; i < w[4]; i++)
+		s->busy[i] = get64(&p);
+out:
+	free(raw);
+	free(file);
+	return s;
+}
+
+int spk_segfile_match(const struct spk_segfile_key *have, const struct spk_segfile_key *want,
+		      char *err, size_t errlen)
+{
+	if (have->segment != want->segment || have->segment_images != want->segment_images) {
+		snprintf(err, errlen, "it is segment %u of a run in segments of %u images, not "
+			 "segment %u of segments of %u", have->segment, have->segment_images,
+			 want->segment, want->segment_images);
+		return -1;
+	}
+	if (have->first != want->first || have->n != want->n) {
+		snprintf(err, errlen, "it holds images %u to %u, this run's segment %u is images "
+			 "%u to %u", have->first, have->first + have->n - 1, want->segment,
+			 want->first, want->first + want->n - 1);
+		return -1;
+	}
+	if (have->image_crc32 != want->image_crc32 || have->n_tiles != want->n_tiles) {
+		snprintf(err, errlen, "it was run on another chip image (CRC-32 %08x, this one "
+			 "%08x)", have->image_crc32, want->image_crc32);
+		return -1;
+	}
+	if (have->arch_crc32 != want->arch_crc32) {
+		snprintf(err, errlen, "it was run with another arch file (CRC-32 %08x, this one "
+			 "%08x)", have->arch_crc32, want->arch_crc32);
+		return -1;
+	}
+	if (have->pixels_crc32 != want->pixels_crc32) {
+		snprintf(err, errlen, "it was run on other images (their CRC-32 %08x, this run's "
+			 "%08x)", have->pixels_crc32, want->pixels_crc32);
+		return -1;
+	}
+	if ((have->flags ^ want->flags) & SPK_SEGFILE_SYSTEMC) {
+		snprintf(err, errlen, "it was run by the %s engine, this run uses the %s engine",
+			 have->flags & SPK_SEGFILE_SYSTEMC ? "systemc" : "native",
+			 want->flags & SPK_SEGFILE_SYSTEMC ? "systemc" : "native");
+		return -1;
+	}
+	if ((want->flags & SPK_SEGFILE_CHECKED) && !(have->flags & SPK_SEGFILE_CHECKED)) {
+		snprintf(err, errlen, "it was run without --check, this run checks every image");
+		return -1;
+	}
+	if ((want->flags & SPK_SEGFILE_TRACED) && !(have->flags & SPK_SEGFILE_TRACED)) {
+		snprintf(err, errlen, "it was run without --trace, this run writes a trace");
+		return -1;
+	}
+	return 0;
+}
