@@ -876,6 +876,8 @@ struct summary {
 	uint32_t seg, n_segs;		/* images per segment, segments */
 	uint32_t jobs;
 	bool systemc;
+	const uint64_t *busy;		/* [n_tiles] input-busy cycles per unit, whole run */
+	const uint64_t *links;		/* [n_tiles·5] flits per router output, whole run */
 	/* --resume: segments taken from files; what this run simulated itself */
 	const char *resume;
 	uint32_t resumed;
@@ -894,6 +896,8 @@ static void summarise(struct summary *s, const struct sim_run *r, const struct s
 	s->n_segs = r->n_segs;
 	s->jobs = r->jobs;
 	s->systemc = r->systemc;
+	s->busy = r->busy_sum;
+	s->links = r->link_sum;
 	s->resume = r->resume;
 	s->resumed = r->n_done;
 	s->sim_sops = s->st.ev.sops - r->done_sops;
@@ -929,6 +933,63 @@ static void summarise(struct summary *s, const struct sim_run *r, const struct s
 static double per_sop(double pj, uint64_t sops)
 {
 	return sops > 0 ? pj / (double)sops : 0;
+}
+
+/* Whether the compiler gave tile t's unit any work (an unused tile's unit stays idle). */
+static bool tile_used(const struct spk_image *img, uint32_t t)
+{
+	const struct spk_image_tile *tl = &img->tiles[t];
+
+	switch (tl->kind) {
+	case SPK_TILE_CORE: return tl->n_pieces > 0;
+	case SPK_TILE_ATTENTION: return tl->n_attn > 0;
+	case SPK_TILE_ENCODER: return tl->encoder != NULL;
+	case SPK_TILE_READOUT: return tl->n_means > 0;
+	}
+	return false;
+}
+
+/* A fraction of the simulated time. */
+static double share(uint64_t cycles, const struct summary *s)
+{
+	return s->st.cycles > 0 ? (double)cycles / (double)s->st.cycles : 0;
+}
+
+/* Meshes up to this wide get the utilisation map in the text report (the JSON has every tile). */
+#define UTIL_MAP_MAX_X 24u
+
+/*
+ * The mesh, row y = 0 first: per tile its unit's kind (C core, A attention, E encoder, R
+ * readout) and the percentage of the simulated time its input side was busy; "-" unused.
+ */
+static void report_util_map(FILE *f, const struct summary *s, const struct spk_image *img)
+{
+	fprintf(f, "unit utilisation     %% of the simulated time each unit's input side was busy "
+		"(C core, A attention, E encoder, R readout, - unused)\n");
+	if (img->mesh_x > UTIL_MAP_MAX_X) {
+		fprintf(f, "                     (a %ux%u mesh: every tile is in the JSON report, "
+			"\"tiles\")\n", img->mesh_x, img->mesh_y);
+		return;
+	}
+	fprintf(f, "      x");
+	for (uint32_t x = 0; x < img->mesh_x; x++)
+		fprintf(f, " %5u", x);
+	fputc('\n', f);
+	for (uint32_t y = 0; y < img->mesh_y; y++) {
+		fprintf(f, "  y %3u", y);
+		for (uint32_t x = 0; x < img->mesh_x; x++) {
+			uint32_t t = y * img->mesh_x + x;
+			double pc = 100 * share(s->busy[t], s);
+
+			if (!tile_used(img, t))
+				fprintf(f, "     -");
+			else if (pc > 0 && pc < 0.5)
+				fprintf(f, "  %c <1", "?CAER"[img->tiles[t].kind % 5]);
+			else
+				fprintf(f, "  %c%3.0f", "?CAER"[img->tiles[t].kind % 5], pc);
+		}
+		fputc('\n', f);
+	}
 }
 
 static void report_text(FILE *f, const struct summary *s, const struct sim_opts *o,
@@ -980,13 +1041,16 @@ static void report_text(FILE *f, const struct summary *s, const struct sim_opts 
 		pk ? (double)st->noc.latency_sum / pk : 0,
 		(unsigned long long)st->noc.latency_max, (unsigned long long)st->noc.stall_cycles);
 	if (st->noc.busiest_link_flits > 0)
-		fprintf(f, "busiest link         (%u,%u) %s: %llu flits\n", s->busy_x, s->busy_y,
-			s->busy_dir, (unsigned long long)st->noc.busiest_link_flits);
+		fprintf(f, "busiest link         (%u,%u) %s: %llu flits (%.1f %% of the simulated "
+			"time)\n", s->busy_x, s->busy_y, s->busy_dir,
+			(unsigned long long)st->noc.busiest_link_flits,
+			100 * share(st->noc.busiest_link_flits, s));
 	if (st->busiest_cycles > 0)
 		fprintf(f, "busiest unit         %s (%u,%u): input busy %llu cycles (%.1f %% of the "
 			"run)\n", s->unit_kind, s->unit_x, s->unit_y,
 			(unsigned long long)st->busiest_cycles,
 			st->cycles ? 100.0 * st->busiest_cycles / st->cycles : 0);
+	report_util_map(f, s, img);
 	fprintf(f, "simulator            %s engine, %.3f s, %.0f SOPs/s, %.0f cycles/s, %llu unit "
 		"evaluations, %u job%s\n", s->systemc ? "systemc" : "native", s->wall,
 		s->wall > 0 ? s->sim_sops / s->wall : 0,
@@ -1131,6 +1195,35 @@ static void report_json(struct spk_jsonw *j, const struct summary *s, const stru
 	spk_jsonw_uint(j, s->unit_y);
 	spk_jsonw_key(j, "busy_cycles");
 	spk_jsonw_uint(j, st->busiest_cycles);
+	spk_jsonw_end(j);
+	spk_jsonw_key(j, "tiles");
+	spk_jsonw_array(j);
+	for (uint32_t t = 0; t < img->n_tiles; t++) {
+		static const char *const out[] = { "local", "east", "west", "north", "south" };
+		const uint64_t *l = s->links + (size_t)t * 5;
+
+		spk_jsonw_object(j);
+		spk_jsonw_key(j, "x");
+		spk_jsonw_uint(j, img->tiles[t].x);
+		spk_jsonw_key(j, "y");
+		spk_jsonw_uint(j, img->tiles[t].y);
+		spk_jsonw_key(j, "kind");
+		spk_jsonw_string(j, spk_image_tile_kind_name(img->tiles[t].kind));
+		spk_jsonw_key(j, "used");
+		spk_jsonw_bool(j, tile_used(img, t));
+		spk_jsonw_key(j, "busy_cycles");
+		spk_jsonw_uint(j, s->busy[t]);
+		spk_jsonw_key(j, "utilisation");
+		spk_jsonw_real(j, share(s->busy[t], s));
+		spk_jsonw_key(j, "flits_out");
+		spk_jsonw_object(j);
+		for (unsigned p = 0; p < 5; p++) {
+			spk_jsonw_key(j, out[p]);
+			spk_jsonw_uint(j, l[p]);
+		}
+		spk_jsonw_end(j);
+		spk_jsonw_end(j);
+	}
 	spk_jsonw_end(j);
 	spk_jsonw_key(j, "graded_clamped");
 	spk_jsonw_uint(j, st->graded_clamped);

@@ -1,7 +1,8 @@
 # sim.sh — `spikechip sim` end to end: the tiny fixture model compiled for the default chip runs
 # on five Fashion-MNIST test images spike for spike like the integer reference (--check), its
 # trace equals `spikechip ref --trace` (trace diff), two runs give the same cycles, the JSON
-# report has its keys, and bad inputs (usage, corrupt or truncated image, an image for another
+# report has its keys and every tile's utilisation and flits (adding up to the NoC's counts and
+# the busiest unit; the text report's utilisation map has every row), and bad inputs (usage, corrupt or truncated image, an image for another
 # architecture, a model that is not the image's, missing data) exit 2 with no output written.
 # Skipped (77) without the fixture model or the dataset.
 . "$TOP_SRCDIR/tests/cli/lib.sh"
@@ -68,7 +69,22 @@ assert r["images"] == 5 and r["mismatches"] == 0 and r["checked"] is True
 assert r["sops_per_image"] > 0 and r["energy_uj_per_image"] > 0 and r["pj_per_sop"] > 0
 assert r["graded_clamped"] == 0 and r["counter_overflows"] == 0
 assert abs(sum(r["energy_breakdown_uj_per_image"].values()) - r["energy_uj_per_image"]) < 1e-6 * r["energy_uj_per_image"]
+# per-tile utilisation: every tile of the 12x12 default chip once; the counts add up to the NoC's
+t = r["tiles"]
+assert len(t) == 144 and sorted((x["y"], x["x"]) for x in t) == [(y, x) for y in range(12) for x in range(12)]
+assert {x["kind"] for x in t if x["used"]} == {"core", "attention", "encoder", "readout"}
+for x in t:
+    assert 0 <= x["utilisation"] <= 1 and x["utilisation"] == x["busy_cycles"] / r["cycles"], x
+    assert x["used"] or (x["busy_cycles"] == 0 and sum(x["flits_out"].values()) == 0), x
+n = r["noc"]
+assert sum(x["flits_out"][d] for x in t for d in ("east", "west", "north", "south")) == n["link_flits"]
+assert sum(x["flits_out"]["local"] for x in t) == n["flits"] > 0
+m = max(t, key=lambda x: x["busy_cycles"])
+b = r["busiest_unit"]
+assert (b["x"], b["y"], b["kind"], b["busy_cycles"]) == (m["x"], m["y"], m["kind"], m["busy_cycles"]), (b, m)
 EOF
+expect_grep out '^unit utilisation '
+expect_grep out '^  y  11( +(-|[CAER] +[0-9]+|[CAER] <1)){12}$'
 
 # --- the chip's trace is the reference's ------------------------------------------------------
 expect_status 0 "$SPIKECHIP" ref --model "$MODEL" --images 5 --trace "$T_TMP/ref.spkt"
