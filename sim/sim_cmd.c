@@ -876,6 +876,8 @@ struct summary {
 	uint32_t seg, n_segs;		/* images per segment, segments */
 	uint32_t jobs;
 	bool systemc;
+	const struct spk_chip_result *res;	/* [n] per image: class, in and out cycles */
+	const uint8_t *labels;		/* [n], or NULL */
 	const uint64_t *busy;		/* [n_tiles] input-busy cycles per unit, whole run */
 	const uint64_t *links;		/* [n_tiles·5] flits per router output, whole run */
 	/* --resume: segments taken from files; what this run simulated itself */
@@ -896,6 +898,8 @@ static void summarise(struct summary *s, const struct sim_run *r, const struct s
 	s->n_segs = r->n_segs;
 	s->jobs = r->jobs;
 	s->systemc = r->systemc;
+	s->res = res;
+	s->labels = r->labels;
 	s->busy = r->busy_sum;
 	s->links = r->link_sum;
 	s->resume = r->resume;
@@ -992,6 +996,31 @@ static void report_util_map(FILE *f, const struct summary *s, const struct spk_i
 	}
 }
 
+/* Runs up to this many images list every image in the text report (all in the JSON). */
+#define TEXT_IMAGES_MAX 20u
+
+static void report_text_images(FILE *f, const struct summary *s)
+{
+	if (s->n > TEXT_IMAGES_MAX) {
+		fprintf(f, "image results        class, label, in and out cycle and latency of "
+			"every image: the JSON report (--json), \"per_image\"\n");
+		return;
+	}
+	fprintf(f, "image results        image  class  label  correct      in cycle     out cycle"
+		"      latency\n");
+	for (uint32_t i = 0; i < s->n; i++) {
+		const struct spk_chip_result *r = &s->res[i];
+		char label[16] = "-";
+
+		if (s->labels != NULL)
+			snprintf(label, sizeof(label), "%u", s->labels[i]);
+		fprintf(f, "                     %5u  %5u  %5s  %7s  %12llu  %12llu  %11llu\n", i,
+			r->cls, label, s->labels == NULL ? "-" : s->labels[i] == r->cls ? "yes" : "no",
+			(unsigned long long)r->in_cycle, (unsigned long long)r->out_cycle,
+			(unsigned long long)(r->out_cycle - r->in_cycle));
+	}
+}
+
 static void report_text(FILE *f, const struct summary *s, const struct sim_opts *o,
 			const struct spk_image *img)
 {
@@ -1051,6 +1080,7 @@ static void report_text(FILE *f, const struct summary *s, const struct sim_opts 
 			(unsigned long long)st->busiest_cycles,
 			st->cycles ? 100.0 * st->busiest_cycles / st->cycles : 0);
 	report_util_map(f, s, img);
+	report_text_images(f, s);
 	fprintf(f, "simulator            %s engine, %.3f s, %.0f SOPs/s, %.0f cycles/s, %llu unit "
 		"evaluations, %u job%s\n", s->systemc ? "systemc" : "native", s->wall,
 		s->wall > 0 ? s->sim_sops / s->wall : 0,
@@ -1060,6 +1090,42 @@ static void report_text(FILE *f, const struct summary *s, const struct sim_opts 
 		fprintf(f, "resumed              %u of %u segments from %s (the speed above is that "
 			"of the other %u)\n", s->resumed, s->n_segs, s->resume,
 			s->n_segs - s->resumed);
+}
+
+/* One number per image, on one line. */
+static void json_image_column(struct spk_jsonw *j, const struct summary *s, const char *key,
+			      int col)
+{
+	spk_jsonw_key(j, key);
+	spk_jsonw_array_inline(j);
+	for (uint32_t i = 0; i < s->n; i++) {
+		const struct spk_chip_result *r = &s->res[i];
+
+		spk_jsonw_uint(j, col == 0 ? r->cls : col == 1 ? s->labels[i] : col == 2 ?
+			       r->in_cycle : col == 3 ? r->out_cycle : r->out_cycle - r->in_cycle);
+	}
+	spk_jsonw_end(j);
+}
+
+/*
+ * "per_image": columns of one number per image, in image order: the predicted class, the label
+ * (null without labels), the in and class-out cycles within the image's segment, the latency.
+ */
+static void report_json_images(struct spk_jsonw *j, const struct summary *s)
+{
+	spk_jsonw_key(j, "per_image");
+	spk_jsonw_object(j);
+	json_image_column(j, s, "class", 0);
+	if (s->labels != NULL) {
+		json_image_column(j, s, "label", 1);
+	} else {
+		spk_jsonw_key(j, "label");
+		spk_jsonw_null(j);
+	}
+	json_image_column(j, s, "in_cycle", 2);
+	json_image_column(j, s, "out_cycle", 3);
+	json_image_column(j, s, "latency_cycles", 4);
+	spk_jsonw_end(j);
 }
 
 static void report_json(struct spk_jsonw *j, const struct summary *s, const struct sim_opts *o,
@@ -1196,6 +1262,7 @@ static void report_json(struct spk_jsonw *j, const struct summary *s, const stru
 	spk_jsonw_key(j, "busy_cycles");
 	spk_jsonw_uint(j, st->busiest_cycles);
 	spk_jsonw_end(j);
+	report_json_images(j, s);
 	spk_jsonw_key(j, "tiles");
 	spk_jsonw_array(j);
 	for (uint32_t t = 0; t < img->n_tiles; t++) {

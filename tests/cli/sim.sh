@@ -1,9 +1,11 @@
 # sim.sh — `spikechip sim` end to end: the tiny fixture model compiled for the default chip runs
 # on five Fashion-MNIST test images spike for spike like the integer reference (--check), its
 # trace equals `spikechip ref --trace` (trace diff), two runs give the same cycles, the JSON
-# report has its keys and every tile's utilisation and flits (adding up to the NoC's counts and
-# the busiest unit; the text report's utilisation map has every row), and bad inputs (usage, corrupt or truncated image, an image for another
-# architecture, a model that is not the image's, missing data) exit 2 with no output written.
+# report has its keys, every image's class, label and cycles (giving its accuracy and latency
+# figures) and every tile's utilisation and flits (adding up to the NoC's counts and the busiest
+# unit), the text report lists the images and maps the tiles' utilisation, and bad inputs
+# (usage, corrupt or truncated image, an image for another architecture, a model that is not
+# the image's, missing data) exit 2 with no output written.
 # Skipped (77) without the fixture model or the dataset.
 . "$TOP_SRCDIR/tests/cli/lib.sh"
 
@@ -69,6 +71,13 @@ assert r["images"] == 5 and r["mismatches"] == 0 and r["checked"] is True
 assert r["sops_per_image"] > 0 and r["energy_uj_per_image"] > 0 and r["pj_per_sop"] > 0
 assert r["graded_clamped"] == 0 and r["counter_overflows"] == 0
 assert abs(sum(r["energy_breakdown_uj_per_image"].values()) - r["energy_uj_per_image"]) < 1e-6 * r["energy_uj_per_image"]
+# per image: class, label, cycles; they give the accuracy and the latency figures
+pi = r["per_image"]
+assert all(len(pi[k]) == 5 for k in ("class", "label", "in_cycle", "out_cycle", "latency_cycles")), pi
+assert pi["latency_cycles"] == [o - i for i, o in zip(pi["in_cycle"], pi["out_cycle"])]
+assert r["accuracy"] == sum(c == l for c, l in zip(pi["class"], pi["label"])) / 5
+assert r["latency_cycles_mean"] == sum(pi["latency_cycles"]) / 5
+assert (r["latency_cycles_min"], r["latency_cycles_max"]) == (min(pi["latency_cycles"]), max(pi["latency_cycles"]))
 # per-tile utilisation: every tile of the 12x12 default chip once; the counts add up to the NoC's
 t = r["tiles"]
 assert len(t) == 144 and sorted((x["y"], x["x"]) for x in t) == [(y, x) for y in range(12) for x in range(12)]
@@ -84,6 +93,8 @@ b = r["busiest_unit"]
 assert (b["x"], b["y"], b["kind"], b["busy_cycles"]) == (m["x"], m["y"], m["kind"], m["busy_cycles"]), (b, m)
 EOF
 expect_grep out '^unit utilisation '
+expect_grep out '^image results +image +class +label +correct +in cycle +out cycle +latency$'
+expect_grep out '^ +4 +[0-9] +[0-9] +(yes|no) +[0-9]+ +[0-9]+ +[0-9]+$'
 expect_grep out '^  y  11( +(-|[CAER] +[0-9]+|[CAER] <1)){12}$'
 
 # --- the chip's trace is the reference's ------------------------------------------------------
