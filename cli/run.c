@@ -10,7 +10,9 @@
  *      spikes compared with the integer reference as it goes (`spikechip sim --check`), ending
  *      in the report of accuracy, latency, throughput, energy and pJ/SOP. The images run in
  *      segments of 100 over --jobs processes (default: one per online CPU; sim caps it at
- *      the number of segments); the report is the same for every number of jobs.
+ *      the number of segments); the report is the same for every number of jobs. With
+ *      --resume DIR every finished segment is kept in DIR, and the same command run again
+ *      after an interruption simulates only the segments still missing.
  *
  * The model is the shipped one (models/fmnist_t4.spkm) once training has produced it; until
  * then, the small random-weight test fixture stands in, and the output says that its
