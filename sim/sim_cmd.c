@@ -130,7 +130,7 @@ struct sim_run {
 	const char *resume;
 	struct spk_segfile_key key;
 	struct spk_segfile **done;	/* [n_segs]; NULL: to simulate */
-	uint32_t n_done;
+	uint32_t n_done, done_images;
 	uint64_t done_sops, done_cycles;	/* theirs (not this run's simulation speed) */
 	/* merged in segment order by the parent */
 	struct spk_chip_result *res;	/* [n] */
@@ -271,24 +271,28 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 	return 0;
 }
 
-/* "\r[=====>    ] 123/10000  45.6 img/s  ETA 3m41s", at most ten times a second. */
+/*
+ * "\r[=====>    ] 123/10000  45.6 img/s  ETA 3m41s", at most ten times a second. It counts the
+ * images to simulate: those of segments taken from --resume files are not in it.
+ */
 static void progress(struct sim_run *r, uint32_t done, bool final)
 {
+	const uint32_t todo = r->n - r->done_images;
 	double t = spk_now(), el = t - r->t0, rate = el > 0 ? done / el : 0;
-	int width = 30, fill = r->n ? (int)((double)done / r->n * width) : width;
+	int width = 30, fill = todo ? (int)((double)done / todo * width) : width;
 	char eta[32] = "";
 
 	if (!final && t - r->last < 0.1)
 		return;
 	r->last = t;
-	if (rate > 0 && done < r->n) {
-		long s = (long)((r->n - done) / rate + 0.5);
+	if (rate > 0 && done < todo) {
+		long s = (long)((todo - done) / rate + 0.5);
 
 		snprintf(eta, sizeof(eta), "ETA %ldm%02lds", s / 60, s % 60);
 	}
 	fprintf(stderr, "\r[%.*s%s%*s] %u/%u  %.1f img/s  %-14s", fill,
 		"==============================", fill < width ? ">" : "",
-		fill < width ? width - fill - 1 : 0, "", done, r->n, rate, eta);
+		fill < width ? width - fill - 1 : 0, "", done, todo, rate, eta);
 	if (final)
 		fputc('\n', stderr);
 	fflush(stderr);
@@ -410,7 +414,7 @@ static void jobs_progress(void *ctx, uint64_t done)
 	struct sim_run *r = ctx;
 
 	if (r->show)
-		progress(r, (uint32_t)done, done == r->n);
+		progress(r, (uint32_t)done, done == r->n - r->done_images);
 }
 
 static void seg_range(const struct sim_run *r, uint32_t k, uint32_t *first, uint32_t *n)
@@ -435,9 +439,12 @@ static void seg_key(const struct sim_run *r, uint32_t k, struct spk_segfile_key 
 					    (uInt)(key->n * r->image_bytes));
 }
 
-/* The blob of a segment found done in the --resume directory, as run_segment() makes it. */
-static int done_blob(struct sim_run *r, struct spk_jobs_worker *w, uint32_t k, void **blobp,
-		     size_t *lenp, char *err, size_t errlen)
+/*
+ * The blob of a segment found done in the --resume directory, as run_segment() makes it. No
+ * progress ticks: the progress bar counts the images to simulate.
+ */
+static int done_blob(struct sim_run *r, uint32_t k, void **blobp, size_t *lenp, char *err,
+		     size_t errlen)
 {
 	const struct spk_segfile *s = r->done[k];
 	uint32_t n = s->key.n, n_links = s->key.n_tiles * 5;
@@ -455,7 +462,6 @@ static int done_blob(struct sim_run *r, struct spk_jobs_worker *w, uint32_t k, v
 	res = (struct spk_chip_result *)(b + 1);
 	memcpy(res, s->res, n * sizeof(*res));
 	memcpy(res + n, s->links, (n_links + s->key.n_tiles) * sizeof(uint64_t));
-	spk_jobs_tick(w, n);
 	*blobp = b;
 	*lenp = len;
 	return 0;
@@ -481,7 +487,7 @@ static int run_segment(void *ctx, struct spk_jobs_worker *w, uint32_t k, void **
 	int rc, ret = SPK_EXIT_FAIL;
 
 	if (r->done != NULL && r->done[k] != NULL)
-		return done_blob(r, w, k, blobp, lenp, err, errlen);
+		return done_blob(r, k, blobp, lenp, err, errlen);
 	seg_range(r, k, &first, &n);
 	len = sizeof(*b) + n * sizeof(*res) + (n_links + img->n_tiles) * sizeof(uint64_t);
 	b = calloc(1, len);
@@ -755,6 +761,7 @@ static int open_resume(struct sim_run *r, const struct sim_opts *o)
 			return SPK_EXIT_USAGE;
 		}
 		r->n_done++;
+		r->done_images += s->key.n;
 		r->done_sops += s->st.ev.sops;
 		r->done_cycles += s->st.cycles;
 	}

@@ -22,14 +22,11 @@ expect_grep out '--resume DIR'
 expect_status 0 "$SPIKECHIP" run --help
 expect_grep out '--resume DIR'
 
-# same_report NAME: $T_TMP/NAME.{json,txt,spkt} equal the plain run's (plain.*).
-same_report() {
+# same_json A B: $T_TMP/A.json and B.json are the same report but for the simulator's speed
+# fields and resumed_segments.
+same_json() {
 	T_CHECKS=$((T_CHECKS + 1))
-	grep -v -e '^simulator ' -e '^resumed ' "$T_TMP/$1.txt" >"$T_TMP/$1.cut"
-	cmp -s "$T_TMP/plain.cut" "$T_TMP/$1.cut" ||
-		{ diff "$T_TMP/plain.cut" "$T_TMP/$1.cut" >&2; fail "$1: text report differs"; }
-	T_CHECKS=$((T_CHECKS + 1))
-	"$PY" - "$T_TMP/plain.json" "$T_TMP/$1.json" <<'PYEOF' || fail "$1: JSON report differs"
+	"$PY" - "$T_TMP/$1.json" "$T_TMP/$2.json" <<'PYEOF' || fail "$2: JSON report differs from $1's"
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:])
 for r in (a, b):
@@ -37,6 +34,15 @@ for r in (a, b):
         del r[k]
 assert a == b, [k for k in a if a[k] != b.get(k)]
 PYEOF
+}
+
+# same_report NAME: $T_TMP/NAME.{json,txt,spkt} equal the plain run's (plain.*).
+same_report() {
+	T_CHECKS=$((T_CHECKS + 1))
+	grep -v -e '^simulator ' -e '^resumed ' "$T_TMP/$1.txt" >"$T_TMP/$1.cut"
+	cmp -s "$T_TMP/plain.cut" "$T_TMP/$1.cut" ||
+		{ diff "$T_TMP/plain.cut" "$T_TMP/$1.cut" >&2; fail "$1: text report differs"; }
+	same_json plain "$1"
 	if [ -e "$T_TMP/$1.spkt" ]; then
 		T_CHECKS=$((T_CHECKS + 1))
 		cmp -s "$T_TMP/plain.spkt" "$T_TMP/$1.spkt" || fail "$1: trace bytes differ"
@@ -92,15 +98,7 @@ expect_status 0 "$SPIKECHIP" sim "$IMG" --model "$MODEL" --images 8 --segment 2 
 expect_status 0 "$SPIKECHIP" sim "$IMG" --model "$MODEL" --images 8 --segment 2 --check \
 	--json "$T_TMP/long.json" --resume "$D"
 resumed long 3
-T_CHECKS=$((T_CHECKS + 1))
-"$PY" - "$T_TMP/plain8.json" "$T_TMP/long.json" <<'PYEOF' || fail "8 images: JSON report differs"
-import json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:])
-for r in (a, b):
-    for k in ("sim_wall_s", "sim_sops_per_s", "sim_cycles_per_s", "resumed_segments"):
-        del r[k]
-assert a == b and a["images"] == 8, [k for k in a if a[k] != b.get(k)]
-PYEOF
+same_json plain8 long
 
 # --- bad result files and directories: exit 2, the file and the problem named, no report -----
 bad() {
@@ -173,15 +171,7 @@ T_CHECKS=$((T_CHECKS + 1))
 expect_status 0 "$SPIKECHIP" sim "$IMG" --model "$MODEL" --images 40 --segment 1 --check \
 	--json "$T_TMP/int.json" --resume "$T_TMP/int"
 resumed int "$n"
-T_CHECKS=$((T_CHECKS + 1))
-"$PY" - "$T_TMP/plain40.json" "$T_TMP/int.json" <<'PYEOF' || fail "interrupted and resumed: JSON report differs"
-import json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:])
-for r in (a, b):
-    for k in ("sim_wall_s", "sim_sops_per_s", "sim_cycles_per_s", "resumed_segments"):
-        del r[k]
-assert a == b, [k for k in a if a[k] != b.get(k)]
-PYEOF
+same_json plain40 int
 
 # --- spikechip run passes --resume to sim -----------------------------------------------------
 expect_status 0 "$SPIKECHIP" run --model "$MODEL" --images 2 --jobs 1 --resume "$T_TMP/run"
