@@ -62,9 +62,13 @@ tests_unit_test_jobs_LDADD = $(SIM_TEST_LIBS)
 TESTS += tests/unit/test_jobs tests/cli/sim_jobs.sh
 EXTRA_DIST += tests/cli/sim_jobs.sh
 
-# Stopping and going on: segment result files and `spikechip sim --resume DIR` giving the report
-# and trace of an uninterrupted run (tests/cli/sim_resume.sh).
-TESTS += tests/cli/sim_resume.sh
+# Stopping and going on: segment result files (tests/unit/test_segfile.c) and `spikechip sim
+# --resume DIR` giving the report and trace of an uninterrupted run (tests/cli/sim_resume.sh).
+check_PROGRAMS += tests/unit/test_segfile
+tests_unit_test_segfile_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_segfile_LDADD = sim/libsim.la models/libmodels.la util/libutil.la \
+	$(CMOCKA_LIBS) $(ZLIB_LIBS) -lm
+TESTS += tests/unit/test_segfile tests/cli/sim_resume.sh
 EXTRA_DIST += tests/cli/sim_resume.sh
 
 
