@@ -861,6 +861,9 @@ static int load_data(struct spk_dataset *ds, struct sim_opts *o, const struct sp
 
 /* ---- the report ----------------------------------------------------------------------------- */
 
+/* A router's outputs by port number (enum spk_port), as reports name them. */
+static const char *const port_names[] = { "local", "east", "west", "north", "south" };
+
 struct summary {
 	uint32_t n;
 	double clock_mhz;
@@ -896,7 +899,6 @@ struct summary {
 static void summarise(struct summary *s, const struct sim_run *r, const struct spk_image *img,
 		      const struct spk_arch *a, const struct spk_chip_result *res, uint32_t n)
 {
-	static const char *const dirs[] = { "local", "east", "west", "north", "south" };
 	uint64_t sum = 0;
 
 	s->st = r->total;
@@ -935,7 +937,7 @@ static void summarise(struct summary *s, const struct sim_run *r, const struct s
 	s->core_sop_pj = a->energy.syn_add_pj + img->weight_bits * a->energy.weight_read_pj;
 	s->busy_x = (s->st.noc.busiest_link / 5) % img->mesh_x;
 	s->busy_y = (s->st.noc.busiest_link / 5) / img->mesh_x;
-	s->busy_dir = dirs[s->st.noc.busiest_link % 5];
+	s->busy_dir = port_names[s->st.noc.busiest_link % 5];
 	s->unit_x = img->tiles[s->st.busiest_tile].x;
 	s->unit_y = img->tiles[s->st.busiest_tile].y;
 	s->unit_kind = spk_image_tile_kind_name(img->tiles[s->st.busiest_tile].kind);
@@ -1273,7 +1275,6 @@ static void report_json(struct spk_jsonw *j, const struct summary *s, const stru
 	spk_jsonw_key(j, "tiles");
 	spk_jsonw_array(j);
 	for (uint32_t t = 0; t < img->n_tiles; t++) {
-		static const char *const out[] = { "local", "east", "west", "north", "south" };
 		const uint64_t *l = s->links + (size_t)t * 5;
 
 		spk_jsonw_object(j);
@@ -1292,7 +1293,7 @@ static void report_json(struct spk_jsonw *j, const struct summary *s, const stru
 		spk_jsonw_key(j, "flits_out");
 		spk_jsonw_object(j);
 		for (unsigned p = 0; p < 5; p++) {
-			spk_jsonw_key(j, out[p]);
+			spk_jsonw_key(j, port_names[p]);
 			spk_jsonw_uint(j, l[p]);
 		}
 		spk_jsonw_end(j);
