@@ -1026,6 +1026,11 @@ const uint64_t *spk_chip_link_counts(const struct spk_chip *c)
 	return spk_noc_link_counts(c->noc);
 }
 
+const uint64_t *spk_chip_ni_refused(const struct spk_chip *c)
+{
+	return spk_noc_ni_refused(c->noc);
+}
+
 void spk_chip_get_unit_busy(const struct spk_chip *c, uint64_t *busy)
 {
 	for (uint32_t t = 0; t < c->n_tiles; t++)

@@ -174,6 +174,7 @@ struct spk_noc {
 	/* Statistics. */
 	struct spk_noc_stats st;
 	uint64_t *link_count;		/* [n·5] */
+	uint64_t *ni_refused;		/* [n] offers each tile's NI refused (inject_refused) */
 };
 
 int spk_noc_config_from_arch(struct spk_noc_config *cfg, const struct spk_arch *a)
@@ -236,12 +237,14 @@ struct spk_noc *spk_noc_create(const struct spk_noc_config *cfg)
 	noc->deliv_cap = n;
 	noc->deliv = malloc(noc->deliv_cap * sizeof(*noc->deliv));
 	noc->link_count = calloc((size_t)n * PORTS, sizeof(*noc->link_count));
+	noc->ni_refused = calloc(n, sizeof(*noc->ni_refused));
 	if (noc->pkt == NULL || noc->pkt_inject == NULL || noc->pkt_copies == NULL ||
 	    noc->pkt_free == NULL ||
 	    noc->tile == NULL || noc->ni_ready == NULL || noc->bucket == NULL ||
 	    noc->bucket_len == NULL || noc->held_credit == NULL ||
 	    noc->peak_check == NULL ||
-	    noc->pending_tiles == NULL || noc->deliv == NULL || noc->link_count == NULL)
+	    noc->pending_tiles == NULL || noc->deliv == NULL || noc->link_count == NULL ||
+	    noc->ni_refused == NULL)
 		goto out_free_all;
 	memset(noc->tile, 0, n * sizeof(*noc->tile));
 	for (uint32_t i = 0; i < noc->pkt_cap; i++)
@@ -286,6 +289,7 @@ void spk_noc_destroy(struct spk_noc *noc)
 	free(noc->pending_tiles);
 	free(noc->deliv);
 	free(noc->link_count);
+	free(noc->ni_refused);
 	free(noc);
 }
 
@@ -464,12 +468,15 @@ int spk_noc_inject(struct spk_noc *noc, const struct spk_packet *p)
 		/* offered again after a refusal: count the offers of the cycles slept through */
 		uint64_t since = t->ni_refused_at;
 
-		if (noc->gap_refusals && noc->now > since)
+		if (noc->gap_refusals && noc->now > since) {
 			noc->st.inject_refused += noc->now - since - 1;
+			noc->ni_refused[p->src] += noc->now - since - 1;
+		}
 		t->ni_refused_at = UINT64_MAX;
 	}
 	if (t->ni_pkt_q != NO_PACKET || t->ni_credit_q <= 0) {	/* spk_noc_can_inject() */
 		noc->st.inject_refused++;
+		noc->ni_refused[p->src]++;
 		t->ni_refused_at = noc->now;
 		t->ni_waiting = 1;
 		return -EAGAIN;
@@ -918,6 +925,11 @@ void spk_noc_get_stats(const struct spk_noc *noc, struct spk_noc_stats *st)
 const uint64_t *spk_noc_link_counts(const struct spk_noc *noc)
 {
 	return noc->link_count;
+}
+
+const uint64_t *spk_noc_ni_refused(const struct spk_noc *noc)
+{
+	return noc->ni_refused;
 }
 
 double spk_noc_energy_pj(const struct spk_noc_stats *st, const struct spk_arch_energy *e)

@@ -231,6 +231,12 @@ void spk_noc_get_stats(const struct spk_noc *noc, struct spk_noc_stats *st);
  */
 const uint64_t *spk_noc_link_counts(const struct spk_noc *noc);
 
+/*
+ * Offers of a packet that each tile's NI refused (back-pressure), the per-tile parts of
+ * inject_refused. tiles entries, owned by the NoC.
+ */
+const uint64_t *spk_noc_ni_refused(const struct spk_noc *noc);
+
 /* NoC dynamic energy of the counted events, pJ: router_flits·router_pj + link_flits·link_pj. */
 double spk_noc_energy_pj(const struct spk_noc_stats *st, const struct spk_arch_energy *e);
 

@@ -77,7 +77,8 @@ static size_t stats_bytes(void)
 
 static size_t payload_bytes(uint32_t n, uint32_t n_tiles)
 {
-	return 4 * KEY_WORDS + stats_bytes() + (size_t)n * 20 + (size_t)n_tiles * 6 * 8;
+	return 4 * KEY_WORDS + stats_bytes() + (size_t)n * 20 +
+	       (size_t)n_tiles * SPK_SEGFILE_TILE_WORDS * 8;
 }
 
 static void put32(uint8_t **p, uint32_t v)
@@ -127,7 +128,7 @@ static void key_words(const struct spk_segfile_key *k, uint32_t w[KEY_WORDS])
 
 int spk_segfile_write(const char *path, const struct spk_segfile_key *key,
 		      const struct spk_chip_stats *st, const struct spk_chip_result *res,
-		      const uint64_t *links, const uint64_t *busy, char *err, size_t errlen)
+		      const uint64_t *tiles, char *err, size_t errlen)
 {
 	size_t raw_n = payload_bytes(key->n, key->n_tiles);
 	uLongf z_n = compressBound(raw_n);
@@ -161,10 +162,8 @@ int spk_segfile_write(const char *path, const struct spk_segfile_key *key,
 		put64(&p, res[i].in_cycle);
 		put64(&p, res[i].out_cycle);
 	}
-	for (uint32_t i = 0; i < key->n_tiles * 5; i++)
-		put64(&p, links[i]);
-	for (uint32_t i = 0; i < key->n_tiles; i++)
-		put64(&p, busy[i]);
+	for (uint32_t i = 0; i < key->n_tiles * SPK_SEGFILE_TILE_WORDS; i++)
+		put64(&p, tiles[i]);
 	if (compress2(file + HEADER_BYTES, &z_n, raw, raw_n, 6) != Z_OK) {
 		snprintf(err, errlen, "%s: zlib could not compress the segment's result", path);
 		rc = -EIO;
@@ -315,7 +314,8 @@ struct spk_segfile *spk_segfile_read(const char *path, char *err, size_t errlen)
 		    w[2], w[4]);
 		goto out;
 	}
-	size = sizeof(*s) + (size_t)w[2] * sizeof(*s->res) + (size_t)w[4] * 6 * sizeof(uint64_t);
+	size = sizeof(*s) + (size_t)w[2] * sizeof(*s->res) +
+	       (size_t)w[4] * SPK_SEGFILE_TILE_WORDS * sizeof(uint64_t);
 	s = calloc(1, size);
 	if (s == NULL) {
 		bad(err, errlen, path, "out of memory");
@@ -338,15 +338,14 @@ struct spk_segfile *spk_segfile_read(const char *path, char *err, size_t errlen)
 	s->res = (struct spk_chip_result *)(s + 1);
 	s->links = (uint64_t *)(s->res + w[2]);
 	s->busy = s->links + (size_t)w[4] * 5;
+	s->refused = s->busy + w[4];
 	for (uint32_t i = 0; i < w[2]; i++) {
 		s->res[i].cls = get32(&p);
 		s->res[i].in_cycle = get64(&p);
 		s->res[i].out_cycle = get64(&p);
 	}
-	for (uint32_t i = 0; i < w[4] * 5; i++)
+	for (uint32_t i = 0; i < w[4] * SPK_SEGFILE_TILE_WORDS; i++)
 		s->links[i] = get64(&p);
-	for (uint32_t i = 0; i < w[4]; i++)
-		s->busy[i] = get64(&p);
 out:
 	free(raw);
 	free(file);

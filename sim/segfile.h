@@ -6,10 +6,10 @@
  *
  * A file records what it is the result of (struct spk_segfile_key: the segment, the chip image,
  * the arch file and the images' pixels by CRC-32, and how it was run), then the segment's
- * statistics, every image's class and in/out cycles, the per-link flit counts and the per-unit
- * busy cycles — exactly what a worker hands the parent (sim/sim_cmd.c), field by field in
- * explicit little-endian, so the report merged from files is the same bytes as one merged from
- * a fresh simulation.
+ * statistics, every image's class and in/out cycles, the per-link flit counts, the per-unit
+ * busy cycles and the per-NI refused offers — exactly what a worker hands the parent
+ * (sim/sim_cmd.c), field by field in explicit little-endian, so the report merged from files is
+ * the same bytes as one merged from a fresh simulation.
  *
  * Ownership: spk_segfile_read() returns one malloc()ed struct spk_segfile (its arrays inside
  * the same allocation); free() releases it. Errors are the user's files: a negative errno (or
@@ -46,14 +46,23 @@ struct spk_segfile {
 	struct spk_segfile_key key;
 	struct spk_chip_stats st;
 	struct spk_chip_result *res;	/* [key.n] */
+	/* the per-tile counts, one array: */
 	uint64_t *links;		/* [key.n_tiles * 5] flits per router output */
-	uint64_t *busy;			/* [key.n_tiles] busy cycles per unit */
+	uint64_t *busy;			/* [key.n_tiles] busy cycles per unit (links + 5·n_tiles) */
+	uint64_t *refused;		/* [key.n_tiles] offers refused per NI (busy + n_tiles) */
 };
 
-/* Writes the file atomically (PATH.tmp.<pid>, then rename). 0 or a negative errno. */
+/* Per-tile counts per tile in a file: 5 router outputs, the unit's busy cycles, NI refusals. */
+#define SPK_SEGFILE_TILE_WORDS 7u
+
+/*
+ * Writes the file atomically (PATH.tmp.<pid>, then rename): res[key->n], and `tiles` as struct
+ * spk_segfile lays them out (links, then busy, then refused: SPK_SEGFILE_TILE_WORDS · n_tiles
+ * words). 0 or a negative errno.
+ */
 int spk_segfile_write(const char *path, const struct spk_segfile_key *key,
 		      const struct spk_chip_stats *st, const struct spk_chip_result *res,
-		      const uint64_t *links, const uint64_t *busy, char *err, size_t errlen);
+		      const uint64_t *tiles, char *err, size_t errlen);
 
 /* Reads and checks the file. The result, or NULL with a message in err. */
 struct spk_segfile *spk_segfile_read(const char *path, char *err, size_t errlen);

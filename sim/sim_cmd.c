@@ -137,16 +137,26 @@ struct sim_run {
 	struct spk_chip_stats total;
 	uint64_t *link_sum;		/* [n_tiles·5] */
 	uint64_t *busy_sum;		/* [n_tiles] */
+	uint64_t *refused_sum;		/* [n_tiles] offers the tile's NI refused */
 	uint32_t seg_span_n;		/* steady-state intervals over all segments */
 	uint64_t seg_span_cycles;
 };
 
-/* One segment's result, as a worker sends it: this, then res[n], links[n_links], busy[n_tiles]. */
+/*
+ * One segment's result, as a worker sends it: this, then res[n], links[n_links], busy[n_tiles],
+ * refused[n_tiles]: the per-tile counts as a segment result file holds them (sim/segfile.h).
+ */
 struct seg_blob {
 	uint32_t first, n;
 	uint32_t n_links, n_tiles;
 	struct spk_chip_stats st;
 };
+
+static size_t blob_len(uint32_t n, uint32_t n_tiles)
+{
+	return sizeof(struct seg_blob) + n * sizeof(struct spk_chip_result) +
+	       (size_t)n_tiles * SPK_SEGFILE_TILE_WORDS * sizeof(uint64_t);
+}
 
 static void sim_usage(FILE *f)
 {
@@ -448,8 +458,7 @@ static int done_blob(struct sim_run *r, uint32_t k, void **blobp, size_t *lenp, 
 {
 	const struct spk_segfile *s = r->done[k];
 	uint32_t n = s->key.n, n_links = s->key.n_tiles * 5;
-	size_t len = sizeof(struct seg_blob) + n * sizeof(*s->res) +
-		     (n_links + s->key.n_tiles) * sizeof(uint64_t);
+	size_t len = blob_len(n, s->key.n_tiles);
 	struct seg_blob *b = malloc(len);
 	struct spk_chip_result *res;
 
@@ -461,7 +470,7 @@ static int done_blob(struct sim_run *r, uint32_t k, void **blobp, size_t *lenp, 
 				.n_tiles = s->key.n_tiles, .st = s->st };
 	res = (struct spk_chip_result *)(b + 1);
 	memcpy(res, s->res, n * sizeof(*res));
-	memcpy(res + n, s->links, (n_links + s->key.n_tiles) * sizeof(uint64_t));
+	memcpy(res + n, s->links, (size_t)s->key.n_tiles * SPK_SEGFILE_TILE_WORDS * sizeof(uint64_t));
 	*blobp = b;
 	*lenp = len;
 	return 0;
@@ -489,7 +498,7 @@ static int run_segment(void *ctx, struct spk_jobs_worker *w, uint32_t k, void **
 	if (r->done != NULL && r->done[k] != NULL)
 		return done_blob(r, k, blobp, lenp, err, errlen);
 	seg_range(r, k, &first, &n);
-	len = sizeof(*b) + n * sizeof(*res) + (n_links + img->n_tiles) * sizeof(uint64_t);
+	len = blob_len(n, img->n_tiles);
 	b = calloc(1, len);
 	chip = spk_chip_create(img, r->arch, cerr, sizeof(cerr));
 	if (b == NULL || chip == NULL) {
@@ -531,6 +540,8 @@ static int run_segment(void *ctx, struct spk_jobs_worker *w, uint32_t k, void **
 	spk_chip_get_stats(chip, &b->st);
 	memcpy(res + n, spk_chip_link_counts(chip), n_links * sizeof(uint64_t));
 	spk_chip_get_unit_busy(chip, (uint64_t *)(res + n) + n_links);
+	memcpy((uint64_t *)(res + n) + n_links + img->n_tiles, spk_chip_ni_refused(chip),
+	       img->n_tiles * sizeof(uint64_t));
 	if (r->tw != r->trace_out) {
 		spk_trace_writer *tw = r->tw;
 
@@ -546,8 +557,8 @@ static int run_segment(void *ctx, struct spk_jobs_worker *w, uint32_t k, void **
 
 		seg_key(r, k, &key);
 		seg_path(path, sizeof(path), r->resume, k, "spkr");
-		if (spk_segfile_write(path, &key, &b->st, res, (const uint64_t *)(res + n),
-				      (const uint64_t *)(res + n) + n_links, err, errlen) < 0)
+		if (spk_segfile_write(path, &key, &b->st, res, (const uint64_t *)(res + n), err,
+				      errlen) < 0)
 			goto out;
 	}
 	*blobp = b;
@@ -651,13 +662,14 @@ static int merge_segment(void *ctx, uint32_t k, const void *blob, size_t len, ch
 	const struct seg_blob *b = blob;
 	const struct spk_chip_result *res = (const struct spk_chip_result *)(b + 1);
 	const uint64_t *links = (const uint64_t *)(res + b->n), *busy = links + b->n_links;
+	const uint64_t *refused = busy + b->n_tiles;
 	struct spk_chip_stats *t = &r->total;
 	uint32_t first, n;
 
 	seg_range(r, k, &first, &n);
 	if (len < sizeof(*b) || b->first != first || b->n != n || b->n_tiles != r->img->n_tiles ||
 	    b->n_links != r->img->n_tiles * 5 ||
-	    len != sizeof(*b) + n * sizeof(*res) + (b->n_links + b->n_tiles) * sizeof(uint64_t)) {
+	    len != blob_len(n, b->n_tiles)) {
 		snprintf(err, errlen, "internal error: segment %u's result is malformed", k);
 		return SPK_EXIT_FAIL;
 	}
@@ -684,6 +696,7 @@ static int merge_segment(void *ctx, uint32_t k, const void *blob, size_t len, ch
 	t->busiest_cycles = 0;
 	for (uint32_t i = 0; i < b->n_tiles; i++) {
 		r->busy_sum[i] += busy[i];
+		r->refused_sum[i] += refused[i];
 		if (r->busy_sum[i] > t->busiest_cycles) {
 			t->busiest_cycles = r->busy_sum[i];
 			t->busiest_tile = i;
@@ -890,6 +903,8 @@ struct summary {
 	const uint8_t *labels;		/* [n], or NULL */
 	const uint64_t *busy;		/* [n_tiles] input-busy cycles per unit, whole run */
 	const uint64_t *links;		/* [n_tiles·5] flits per router output, whole run */
+	const uint64_t *refused;	/* [n_tiles] offers each NI refused, whole run */
+	uint32_t refused_tile;		/* the NI that refused the most (refused[.] > 0) */
 	/* --resume: segments taken from files; what this run simulated itself */
 	const char *resume;
 	uint32_t resumed;
@@ -911,6 +926,11 @@ static void summarise(struct summary *s, const struct sim_run *r, const struct s
 	s->labels = r->labels;
 	s->busy = r->busy_sum;
 	s->links = r->link_sum;
+	s->refused = r->refused_sum;
+	s->refused_tile = 0;
+	for (uint32_t t = 1; t < img->n_tiles; t++)
+		if (s->refused[t] > s->refused[s->refused_tile])
+			s->refused_tile = t;
 	s->resume = r->resume;
 	s->resumed = r->n_done;
 	s->sim_sops = s->st.ev.sops - r->done_sops;
@@ -1088,6 +1108,14 @@ static void report_text(FILE *f, const struct summary *s, const struct sim_opts 
 			"run)\n", s->unit_kind, s->unit_x, s->unit_y,
 			(unsigned long long)st->busiest_cycles,
 			st->cycles ? 100.0 * st->busiest_cycles / st->cycles : 0);
+	if (s->refused[s->refused_tile] > 0) {
+		const struct spk_image_tile *tl = &img->tiles[s->refused_tile];
+
+		fprintf(f, "most held-back NI    %s (%u,%u): %llu offers refused (%.1f %% of the "
+			"simulated time)\n", spk_image_tile_kind_name(tl->kind), tl->x, tl->y,
+			(unsigned long long)s->refused[s->refused_tile],
+			100 * share(s->refused[s->refused_tile], s));
+	}
 	report_util_map(f, s, img);
 	report_text_images(f, s);
 	fprintf(f, "simulator            %s engine, %.3f s, %.0f SOPs/s, %.0f cycles/s, %llu unit "
@@ -1290,6 +1318,8 @@ static void report_json(struct spk_jsonw *j, const struct summary *s, const stru
 		spk_jsonw_uint(j, s->busy[t]);
 		spk_jsonw_key(j, "utilisation");
 		spk_jsonw_real(j, share(s->busy[t], s));
+		spk_jsonw_key(j, "ni_refused");
+		spk_jsonw_uint(j, s->refused[t]);
 		spk_jsonw_key(j, "flits_out");
 		spk_jsonw_object(j);
 		for (unsigned p = 0; p < 5; p++) {
@@ -1410,7 +1440,9 @@ int spk_sim_main(int argc, char **argv)
 	run.res = res;
 	run.link_sum = calloc((size_t)img->n_tiles * 5, sizeof(*run.link_sum));
 	run.busy_sum = calloc(img->n_tiles, sizeof(*run.busy_sum));
-	if (pixels == NULL || res == NULL || run.link_sum == NULL || run.busy_sum == NULL) {
+	run.refused_sum = calloc(img->n_tiles, sizeof(*run.refused_sum));
+	if (pixels == NULL || res == NULL || run.link_sum == NULL || run.busy_sum == NULL ||
+	    run.refused_sum == NULL) {
 		spk_error("sim: out of memory for %u images", ds.n);
 		goto out;
 	}
@@ -1536,6 +1568,7 @@ out:
 		free(run.done[k]);
 	free(run.done);
 	free(run.busy_sum);
+	free(run.refused_sum);
 	free(run.link_sum);
 	spk_outfile_abort(&json_out);
 	free(run.golden);

@@ -88,11 +88,14 @@ for x in t:
 n = r["noc"]
 assert sum(x["flits_out"][d] for x in t for d in ("east", "west", "north", "south")) == n["link_flits"]
 assert sum(x["flits_out"]["local"] for x in t) == n["flits"] > 0
+assert sum(x["ni_refused"] for x in t) == n["inject_refused"]
+assert all(x["used"] or x["ni_refused"] == 0 for x in t)
 m = max(t, key=lambda x: x["busy_cycles"])
 b = r["busiest_unit"]
 assert (b["x"], b["y"], b["kind"], b["busy_cycles"]) == (m["x"], m["y"], m["kind"], m["busy_cycles"]), (b, m)
 EOF
 expect_grep out '^unit utilisation '
+expect_grep out '^most held-back NI +core \([0-9]+,[0-9]+\): [0-9]+ offers refused \([0-9.]+ % of the simulated time\)$'
 expect_grep out '^image results +image +class +label +correct +in cycle +out cycle +latency$'
 expect_grep out '^ +4 +[0-9] +[0-9] +(yes|no) +[0-9]+ +[0-9]+ +[0-9]+$'
 expect_grep out '^  y  11( +(-|[CAER] +[0-9]+|[CAER] <1)){12}$'

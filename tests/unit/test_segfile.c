@@ -2,7 +2,8 @@
  * test_segfile.c — unit tests of segment result files (sim/segfile.c, doc/formats.md "Segment
  * result"): every field of the statistics (named one by one here, not through the writer's
  * table), every image's result and every per-link and per-unit count come back bit for bit,
- * doubles included (-0.0, a subnormal, the largest finite); the key comparison accepts what a
+ * doubles included (-0.0, a subnormal, the largest finite), and the per-tile counts (link flits,
+ * busy cycles, NI refusals) each where struct spk_segfile says; the key comparison accepts what a
  * run may take (a checked file for an unchecked run) and names each difference; a truncated,
  * corrupt, foreign or newer file is refused with the file named and no result.
  */
@@ -32,7 +33,7 @@ struct fixture {
 	struct spk_segfile_key key;
 	struct spk_chip_stats st;
 	struct spk_chip_result res[N_IMAGES];
-	uint64_t links[N_TILES * 5], busy[N_TILES];
+	uint64_t tiles[N_TILES * SPK_SEGFILE_TILE_WORDS];	/* links, busy, refused */
 };
 
 /* Every statistics field by name, each a different value (doubles: awkward ones). */
@@ -104,10 +105,8 @@ static int setup(void **state)
 	for (uint32_t i = 0; i < N_IMAGES; i++)
 		f->res[i] = (struct spk_chip_result){ .cls = 9 - i, .in_cycle = 1000 * i,
 						      .out_cycle = UINT64_C(1) << (40 + i) };
-	for (uint32_t i = 0; i < N_TILES * 5; i++)
-		f->links[i] = UINT64_C(0xa5a5a5a5a5a5a5a5) + i;
-	for (uint32_t i = 0; i < N_TILES; i++)
-		f->busy[i] = UINT64_C(1) << (63 - i);
+	for (uint32_t i = 0; i < N_TILES * SPK_SEGFILE_TILE_WORDS; i++)
+		f->tiles[i] = UINT64_C(0xa5a5a5a5a5a5a5a5) + ((uint64_t)i << 56) + i;
 	*state = f;
 	return 0;
 }
@@ -126,7 +125,7 @@ static void write_fixture(struct fixture *f)
 {
 	char err[512];
 
-	assert_int_equal(spk_segfile_write(f->path, &f->key, &f->st, f->res, f->links, f->busy, err,
+	assert_int_equal(spk_segfile_write(f->path, &f->key, &f->st, f->res, f->tiles, err,
 					   sizeof(err)), 0);
 }
 
@@ -148,8 +147,9 @@ static void test_roundtrip(void **state)
 		assert_int_equal(s->res[i].in_cycle, f->res[i].in_cycle);
 		assert_int_equal(s->res[i].out_cycle, f->res[i].out_cycle);
 	}
-	assert_memory_equal(s->links, f->links, sizeof(f->links));
-	assert_memory_equal(s->busy, f->busy, sizeof(f->busy));
+	assert_memory_equal(s->links, f->tiles, N_TILES * 5 * sizeof(uint64_t));
+	assert_memory_equal(s->busy, f->tiles + N_TILES * 5, N_TILES * sizeof(uint64_t));
+	assert_memory_equal(s->refused, f->tiles + N_TILES * 6, N_TILES * sizeof(uint64_t));
 	free(s);
 }
 
