@@ -135,8 +135,9 @@ const uint64_t *spk_chip_pop_spikes(const struct spk_chip *c);
  * cycles as spk_chip_get_stats() ranks them (busy[n_tiles], 0 for an empty tile).
  */
 const uint64_t *spk_chip_link_counts(const struct spk_chip *c);
+void spk_chip_get_unit_busy(const struct spk_chip *c, uint64_t *busy);
+
 /* Offers each tile's NI refused so far, as spk_noc_ni_refused() ([n_tiles], owned by the chip). */
 const uint64_t *spk_chip_ni_refused(const struct spk_chip *c);
-void spk_chip_get_unit_busy(const struct spk_chip *c, uint64_t *busy);
 
 #endif

@@ -954,6 +954,16 @@ static void test_hot_spot(void **state)
 	spk_noc_get_stats(noc, &st);
 	assert_int_equal(st.buffer_peak, B);
 	assert_true(st.inject_refused > 0);
+	{
+		/* the per-tile refusals add up; the hot tile never offered a packet */
+		const uint64_t *ref = spk_noc_ni_refused(noc);
+		uint64_t sum = 0;
+
+		for (uint32_t t = 0; t < n; t++)
+			sum += ref[t];
+		assert_int_equal(sum, st.inject_refused);
+		assert_int_equal(ref[hot], 0);
+	}
 	assert_true(st.stall_cycles > 0);
 	assert_int_equal(st.packets_delivered, sent);
 	assert_int_equal(st.flits_delivered, 3 * sent);
@@ -1252,6 +1262,7 @@ static void test_inject_backpressure(void **state)
 	assert_int_equal(spk_noc_pending(noc), 1);
 	spk_noc_get_stats(noc, &st);
 	assert_true(st.inject_refused > 40);
+	assert_int_equal(spk_noc_ni_refused(noc)[0], st.inject_refused);	/* the only sender */
 	assert_true(st.buffer_peak <= 2);
 	/* The unit frees each packet as it is collected: everything drains. */
 	for (int i = 0; i < 200 && !spk_noc_idle(noc); i++) {
