@@ -17,6 +17,7 @@
 #include "mapper/image.h"
 #include "arch/arch_params.h"
 #include "models/outfile.h"
+#include "util/util.h"
 
 #include <errno.h>
 #include <math.h>
@@ -1967,36 +1968,14 @@ out_free:
 
 struct spk_image *spk_image_load(const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	struct spk_image *img = NULL;
-	uint8_t *buf = NULL;
-	long len;
+	struct spk_image *img;
+	uint8_t *buf;
+	size_t len;
 
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	if (spk_read_file(path, (size_t)SPK_IMAGE_MAX_RAW + (SPK_IMAGE_MAX_RAW >> 4), "a chip image",
+			  &buf, &len, err, errlen) < 0)
 		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-		goto out_close;
-	}
-	if ((uint64_t)len > (uint64_t)SPK_IMAGE_MAX_RAW + (SPK_IMAGE_MAX_RAW >> 4)) {
-		snprintf(err, errlen, "%s: %ld bytes is too large for a chip image", path, len);
-		goto out_close;
-	}
-	buf = malloc(len ? (size_t)len : 1);
-	if (buf == NULL) {
-		snprintf(err, errlen, "%s: out of memory reading %ld bytes", path, len);
-		goto out_close;
-	}
-	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		snprintf(err, errlen, "%s: cannot read: %s", path,
-			 ferror(f) ? strerror(errno) : "short read");
-		goto out_close;
-	}
-	img = spk_image_parse(buf, (size_t)len, path, err, errlen);
-out_close:
+	img = spk_image_parse(buf, len, path, err, errlen);
 	free(buf);
-	fclose(f);
 	return img;
 }

@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include "models/model.h"
+#include "util/util.h"
 
 #include <errno.h>
 #include <math.h>
@@ -761,39 +762,14 @@ out_free_raw:
 
 struct spk_model *spk_model_load(const char *path, char *err, size_t errlen)
 {
-	struct spk_model *m = NULL;
-	uint8_t *buf = NULL;
-	long size;
-	FILE *f;
+	struct spk_model *m;
+	uint8_t *buf;
+	size_t size;
 
-	f = fopen(path, "rb");
-	if (f == NULL) {
-		ferr(err, errlen, path, "cannot open: %s", strerror(errno));
+	if (spk_read_file(path, (size_t)SPK_MODEL_MAX_RAW + SPK_MODEL_HEADER_BYTES +
+			  (SPK_MODEL_MAX_RAW >> 2), "a model file", &buf, &size, err, errlen) < 0)
 		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-		ferr(err, errlen, path, "cannot read: %s", strerror(errno));
-		goto out_close;
-	}
-	if ((unsigned long)size > (unsigned long)SPK_MODEL_MAX_RAW + SPK_MODEL_HEADER_BYTES +
-	    (SPK_MODEL_MAX_RAW >> 2)) {
-		ferr(err, errlen, path, "file is %ld bytes, too large for a model file", size);
-		goto out_close;
-	}
-	buf = malloc(size > 0 ? (size_t)size : 1);
-	if (buf == NULL) {
-		ferr(err, errlen, path, "out of memory reading %ld bytes", size);
-		goto out_close;
-	}
-	if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
-		ferr(err, errlen, path, "read error: %s", ferror(f) ? strerror(errno) :
-		     "unexpected end of file");
-		goto out_free;
-	}
-	m = spk_model_parse(buf, (size_t)size, path, err, errlen);
-out_free:
+	m = spk_model_parse(buf, size, path, err, errlen);
 	free(buf);
-out_close:
-	fclose(f);
 	return m;
 }

@@ -9,6 +9,7 @@
 
 #include "sim/segfile.h"
 #include "models/outfile.h"
+#include "util/util.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -207,50 +208,20 @@ static void bad(char *err, size_t errlen, const char *path, const char *fmt, ...
 	va_end(ap);
 }
 
-/* The whole file into memory. NULL with a message in err. */
-static uint8_t *slurp(const char *path, size_t *len, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *b = NULL;
-	long n;
-
-	if (f == NULL) {
-		bad(err, errlen, path, "cannot open: %s", strerror(errno));
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-		bad(err, errlen, path, "cannot read: %s", strerror(errno));
-		goto out;
-	}
-	b = malloc(n > 0 ? (size_t)n : 1);
-	if (b == NULL) {
-		bad(err, errlen, path, "out of memory");
-		goto out;
-	}
-	if (fread(b, 1, (size_t)n, f) != (size_t)n) {
-		bad(err, errlen, path, "read error");
-		free(b);
-		b = NULL;
-		goto out;
-	}
-	*len = (size_t)n;
-out:
-	fclose(f);
-	return b;
-}
-
 struct spk_segfile *spk_segfile_read(const char *path, char *err, size_t errlen)
 {
 	size_t len = 0;
-	uint8_t *file = slurp(path, &len, err, errlen), *raw = NULL;
-	const uint8_t *h = file, *p;
+	uint8_t *file = NULL, *raw = NULL;
+	const uint8_t *h, *p;
 	uint32_t version, flags, z_n, raw_n, crc, w[KEY_WORDS];
 	struct spk_segfile *s = NULL;
 	uLongf got;
 	size_t size;
 
-	if (file == NULL)
+	if (spk_read_file(path, HEADER_BYTES + (size_t)UINT32_MAX, "a segment result file", &file,
+			  &len, err, errlen) < 0)
 		return NULL;
+	h = file;
 	if (len < HEADER_BYTES) {
 		bad(err, errlen, path, "truncated: %zu bytes, shorter than the %u-byte header", len,
 		    HEADER_BYTES);

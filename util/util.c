@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,6 +108,51 @@ int spk_data_path(const char *rel, char *buf, size_t len)
 			return 0;
 	}
 	return -1;
+}
+
+int spk_read_file(const char *path, size_t max, const char *what, uint8_t **buf, size_t *len,
+		  char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *b = NULL;
+	long n;
+	int e = 0;
+
+	*buf = NULL;
+	*len = 0;
+	if (f == NULL) {
+		e = errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
+		return -e;
+	}
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+		e = errno;
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(e));
+		goto out;
+	}
+	if ((unsigned long)n > max) {
+		e = EFBIG;
+		snprintf(err, errlen, "%s: %ld bytes is too large for %s", path, n, what);
+		goto out;
+	}
+	b = malloc(n > 0 ? (size_t)n : 1);
+	if (b == NULL) {
+		e = ENOMEM;
+		snprintf(err, errlen, "%s: out of memory reading %ld bytes", path, n);
+		goto out;
+	}
+	if (fread(b, 1, (size_t)n, f) != (size_t)n) {
+		e = ferror(f) && errno != 0 ? errno : EIO;
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+			 ferror(f) ? strerror(e) : "unexpected end of file");
+		free(b);
+		goto out;
+	}
+	*buf = b;
+	*len = (size_t)n;
+out:
+	fclose(f);
+	return -e;
 }
 
 double spk_now(void)

@@ -52,6 +52,15 @@ int spk_opt_images(const char *cmd, const char *name, const char *arg, uint32_t 
 int spk_opt_extra(const char *cmd, const char *arg);
 int spk_opt_labels(const char *cmd, const char *data, const char *labels);
 
+/*
+ * Reads the whole file `path` into a malloc()ed buffer (*buf, *len bytes; the caller frees it),
+ * refusing a file longer than `max` bytes as too large for `what` (e.g. "a model file").
+ * Returns 0, or a negative errno with "PATH: cannot open: ...", "PATH: cannot read: ...",
+ * "PATH: N bytes is too large for WHAT" or "PATH: out of memory reading N bytes" in err.
+ */
+int spk_read_file(const char *path, size_t max, const char *what, uint8_t **buf, size_t *len,
+		  char *err, size_t errlen);
+
 /* Seconds on the monotonic clock: differences time a run (rates, ETAs, reports). */
 double spk_now(void);
 
