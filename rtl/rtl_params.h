@@ -1,0 +1,80 @@
+/*
+ * rtl_params.h — the parameters of the RTL network (rtl/, doc/rtl.md) derived from an
+ * architecture file, and the SystemVerilog package that carries them (`spk_noc_pkg`).
+ *
+ * The RTL is written once, against the names of one package; an architecture becomes RTL by
+ * writing that package (`spikechip arch rtl-params FILE`, and the build for the presets). Every
+ * width the routers and network interfaces use is derived here, in C, once, so that the C models,
+ * the co-simulation adapters and the RTL agree on the head-flit layout of doc/architecture.md §2:
+ *
+ *   unicast network (multicast = source), from the most significant bit:
+ *       kind (2) | x (XBits) | y (YBits) | tag (1) | payload (PayloadBits)
+ *   tree multicast network (multicast = tree):
+ *       kind (2) | M (1) | address (AddrBits) | tag (1) | payload (PayloadBits)
+ *     where the address of a unicast packet (M = 0) is x·2^YBits + y and of a multicast
+ *     packet (M = 1) its group number 1..MaxGroups.
+ *
+ * The RTL supports a subset of what the architecture table allows (spk_rtl_params_from_arch()
+ * names the parameter and the range when an architecture falls outside it): a mesh of 2..64
+ * tiles a side (every address field at least one bit wide), flits of 8..64 bits (the co-simulation
+ * moves a flit in one 64-bit word), buffers of 1..64 flits, 1..16 router stages, an ejection
+ * capacity ([core] input_fifo) of 1..65535 flits.
+ *
+ * Ownership: struct spk_rtl_params is a plain value.
+ */
+#ifndef SPK_RTL_PARAMS_H
+#define SPK_RTL_PARAMS_H
+
+#include "arch/arch.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct spk_rtl_params {
+	uint32_t mesh_x, mesh_y;	/* tiles */
+	uint32_t x_bits, y_bits;	/* ⌈log2 mesh_x⌉, ⌈log2 mesh_y⌉ */
+	uint32_t flit_bits;
+	uint32_t buffer_flits;		/* B */
+	uint32_t router_stages;		/* P */
+	uint32_t eject_flits;		/* each unit's input capacity ([core] input_fifo) */
+	uint32_t multicast;		/* 1: tree multicast (group tables, M bit) */
+	uint32_t max_groups;		/* group-table entries (tree only; groups 1..max_groups) */
+	uint32_t group_bits;		/* ⌈log2(max_groups + 1)⌉ (tree only, else 1) */
+	uint32_t addr_bits;		/* unicast: x_bits + y_bits; tree: max of that and group_bits */
+	uint32_t payload_bits;		/* flit_bits − 3 − addr_bits − multicast */
+	uint32_t graded_flits;		/* 1 + ⌈32 / flit_bits⌉ */
+	uint32_t credit_bits;		/* width of a credit counter: holds max(B, eject_flits) */
+	uint32_t count_bits;		/* width of a buffer's occupancy: holds B */
+};
+
+/* The RTL's supported ranges (the header comment). */
+#define SPK_RTL_MESH_MIN 2
+#define SPK_RTL_MESH_MAX 64
+#define SPK_RTL_FLIT_MIN 8
+#define SPK_RTL_FLIT_MAX 64
+#define SPK_RTL_BUFFER_MAX 64
+#define SPK_RTL_STAGES_MAX 16
+#define SPK_RTL_EJECT_MAX 65535
+#define SPK_RTL_GROUPS_MAX 65535
+
+/* ⌈log2 n⌉ for n >= 1 (0 for n = 1). */
+uint32_t spk_rtl_clog2(uint64_t n);
+
+/*
+ * The RTL parameters of a checked architecture, with max_groups group-table entries for a tree
+ * network (0: the default, 2^(x_bits + y_bits) − 1, the most groups the unicast address width
+ * holds; ignored for a source network). Returns 0, or -EINVAL with "[section] key = value: the
+ * RTL supports ..." in why when the architecture is outside the RTL's ranges or the head flit
+ * leaves no payload bit.
+ */
+int spk_rtl_params_from_arch(struct spk_rtl_params *p, const struct spk_arch *a,
+			     uint32_t max_groups, char *why, size_t len);
+
+/*
+ * Writes the SystemVerilog package spk_noc_pkg for p to f; `source` (the architecture file) is
+ * named in its header. Returns 0, or -EIO if writing failed.
+ */
+int spk_rtl_params_write_pkg(FILE *f, const struct spk_rtl_params *p, const char *source);
+
+#endif
