@@ -52,6 +52,7 @@ static void arch_usage(FILE *f)
 		"  show [FILE|PRESET]     print the resolved architecture and its derived totals\n"
 		"  check FILE|PRESET...   validate architecture files (prints \"FILE: ok\")\n"
 		"  doc                    print the parameter reference (doc/arch.md) as markdown\n"
+		"  rtl-params FILE|PRESET write the SystemVerilog package of the RTL (doc/rtl.md)\n"
 		"\n"
 		"PRESET is the name of a shipped architecture: small, default, large, loihi.\n"
 		"A bad file is reported as FILE:LINE: message, with exit status 2.\n"
@@ -441,6 +442,7 @@ int spk_arch_main(int argc, char **argv)
 		{ "show", cmd_show },
 		{ "check", cmd_check },
 		{ "doc", cmd_doc },
+		{ "rtl-params", spk_rtl_params_main },
 	};
 
 	if (argc < 2) {
@@ -459,7 +461,7 @@ int spk_arch_main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
 		if (strcmp(argv[1], subs[i].name) == 0)
 			return subs[i].run(argc - 1, argv + 1);
-	spk_error("arch: '%s' is not an arch subcommand (show, check, doc); "
+	spk_error("arch: '%s' is not an arch subcommand (show, check, doc, rtl-params); "
 		  "see 'spikechip arch --help'", argv[1]);
 	return SPK_EXIT_USAGE;
 }

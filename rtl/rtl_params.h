@@ -72,8 +72,29 @@ int spk_rtl_params_from_arch(struct spk_rtl_params *p, const struct spk_arch *a,
 			     uint32_t max_groups, char *why, size_t len);
 
 /*
+ * The FlitBits of a head flit (the layout of the header comment): kind, multicast bit (tree
+ * networks only), address (unicast: x·2^y_bits + y; multicast: the group), tag, payload.
+ */
+static inline uint64_t spk_rtl_head_data(const struct spk_rtl_params *p, unsigned kind, unsigned mc,
+					 uint64_t addr, unsigned tag, uint64_t payload)
+{
+	uint64_t pmask = p->payload_bits >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << p->payload_bits) - 1;
+	uint64_t v = (uint64_t)kind << (p->flit_bits - 2);
+
+	if (p->multicast)
+		v |= (uint64_t)mc << (p->flit_bits - 3);
+	return v | addr << (p->payload_bits + 1) | (uint64_t)tag << p->payload_bits | (payload & pmask);
+}
+
+/* The address of a unicast packet for tile (x, y). */
+static inline uint64_t spk_rtl_tile_addr(const struct spk_rtl_params *p, uint32_t x, uint32_t y)
+{
+	return (uint64_t)x << p->y_bits | y;
+}
+
+/*
  * Writes the SystemVerilog package spk_noc_pkg for p to f; `source` (the architecture file) is
- * named in its header. Returns 0, or -EIO if writing failed.
+ * named (without its directory) in its header. Returns 0, or -EIO if writing failed.
  */
 int spk_rtl_params_write_pkg(FILE *f, const struct spk_rtl_params *p, const char *source);
 
