@@ -98,4 +98,11 @@ static inline uint64_t spk_rtl_tile_addr(const struct spk_rtl_params *p, uint32_
  */
 int spk_rtl_params_write_pkg(FILE *f, const struct spk_rtl_params *p, const char *source);
 
+/*
+ * Writes the same parameters as a C header defining SPK_NOC_PKG_INIT, an initializer of struct
+ * spk_rtl_params in field order, for the C++ that drives Verilated blocks built with the
+ * package (the co-simulation checks a chip's architecture against it). 0 or -EIO.
+ */
+int spk_rtl_params_write_header(FILE *f, const struct spk_rtl_params *p, const char *source);
+
 #endif

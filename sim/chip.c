@@ -47,6 +47,12 @@ struct tile_port {
 
 struct spk_chip {
 	struct spk_arch arch;
+	/* Another engine's network ran this chip (the RTL network: chip_engine.h): its counts,
+	 * set after the run, replace the C network's in the statistics. */
+	bool ext_noc;
+	struct spk_noc_stats ext_st;
+	uint64_t *ext_link;		/* [n_tiles·5] */
+	uint64_t *ext_refused;		/* [n_tiles] */
 	uint32_t n_tiles;
 	uint32_t time_steps;
 	uint32_t classes;
@@ -761,6 +767,8 @@ void spk_chip_destroy(struct spk_chip *c)
 	free(c->slot_bits);
 	free(c->ids);
 	free(c->out);
+	free(c->ext_link);
+	free(c->ext_refused);
 	free(c);
 }
 
@@ -998,7 +1006,10 @@ void spk_chip_get_stats(const struct spk_chip *c, struct spk_chip_stats *st)
 	}
 	for (uint32_t p = 0; p < c->n_pops; p++)
 		st->spikes += c->pop_spikes[p];
-	spk_noc_get_stats(c->noc, &st->noc);
+	if (c->ext_noc)
+		st->noc = c->ext_st;
+	else
+		spk_noc_get_stats(c->noc, &st->noc);
 	st->energy.syn_add = (double)(st->ev.sops + st->ev.graded_adds) * e->syn_add_pj;
 	st->energy.weight_read = (double)st->ev.sops * c->arch.core.weight_bits *
 				 e->weight_read_pj;
@@ -1023,12 +1034,12 @@ const uint64_t *spk_chip_pop_spikes(const struct spk_chip *c)
 
 const uint64_t *spk_chip_link_counts(const struct spk_chip *c)
 {
-	return spk_noc_link_counts(c->noc);
+	return c->ext_noc ? c->ext_link : spk_noc_link_counts(c->noc);
 }
 
 const uint64_t *spk_chip_ni_refused(const struct spk_chip *c)
 {
-	return spk_noc_ni_refused(c->noc);
+	return c->ext_noc ? c->ext_refused : spk_noc_ni_refused(c->noc);
 }
 
 void spk_chip_get_unit_busy(const struct spk_chip *c, uint64_t *busy)
@@ -1062,6 +1073,29 @@ const struct spk_unit_port *spk_chip_engine_port(const struct spk_chip *c, uint3
 struct spk_noc *spk_chip_engine_noc(const struct spk_chip *c)
 {
 	return c->noc;
+}
+
+const struct spk_arch *spk_chip_engine_arch(const struct spk_chip *c)
+{
+	return &c->arch;
+}
+
+int spk_chip_engine_set_noc_counts(struct spk_chip *c, const struct spk_noc_stats *st,
+				   const uint64_t *link, const uint64_t *refused)
+{
+	size_t nl = (size_t)c->n_tiles * SPK_ROUTER_PORTS;
+
+	if (c->ext_link == NULL) {
+		c->ext_link = malloc(nl * sizeof(*c->ext_link));
+		c->ext_refused = malloc(c->n_tiles * sizeof(*c->ext_refused));
+		if (c->ext_link == NULL || c->ext_refused == NULL)
+			return -ENOMEM;
+	}
+	memcpy(c->ext_link, link, nl * sizeof(*link));
+	memcpy(c->ext_refused, refused, c->n_tiles * sizeof(*refused));
+	c->ext_st = *st;
+	c->ext_noc = true;
+	return 0;
 }
 
 double spk_chip_engine_clock_mhz(const struct spk_chip *c)

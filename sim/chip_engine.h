@@ -35,6 +35,16 @@ void *spk_chip_engine_unit(const struct spk_chip *c, uint32_t tile);
 /* The chip's port for the tile: its spike callback records and counts spikes. */
 const struct spk_unit_port *spk_chip_engine_port(const struct spk_chip *c, uint32_t tile);
 struct spk_noc *spk_chip_engine_noc(const struct spk_chip *c);
+/* The chip's architecture. */
+const struct spk_arch *spk_chip_engine_arch(const struct spk_chip *c);
+/*
+ * The run used another network than spk_chip_engine_noc()'s (the RTL network, `--rtl noc`):
+ * its statistics, flits per (tile, port) (tiles·5) and refusals per tile (tiles) replace the C
+ * network's in spk_chip_get_stats(), spk_chip_link_counts() and spk_chip_ni_refused(). 0 or
+ * -ENOMEM.
+ */
+int spk_chip_engine_set_noc_counts(struct spk_chip *c, const struct spk_noc_stats *st,
+				   const uint64_t *link, const uint64_t *refused);
 /* The arch's clock, MHz. */
 double spk_chip_engine_clock_mhz(const struct spk_chip *c);
 /* The encoder tiles, fed together; their number in *n. */

@@ -16,6 +16,7 @@
 #include "sim/systemc/sc_clock.h"
 #include "sim/systemc/sc_noc.h"
 #include "sim/systemc/sc_unit.h"
+#include "rtl/rtl_noc.h"
 
 extern "C" {
 #include "sim/chip_engine.h"
@@ -39,6 +40,11 @@ int sc_main(int, char **)
 }
 
 namespace spk_sc {
+
+// spk_chip_systemc_set_rtl()'s choice, for the runs that follow.
+unsigned rtl_blocks;
+std::string rtl_wave;
+uint64_t rtl_wave_from, rtl_wave_to;
 
 namespace {
 
@@ -155,12 +161,42 @@ public:
 		rc = spk_chip_engine_begin(c, pixels, n, res);
 		if (rc != 0)
 			return rc > 0 ? 0 : rc;
-		net_.start(spk_chip_engine_noc(c));
+		if (rtl_blocks & SPK_RTL_NOC) {
+			std::string why;
+
+			rnet_ = spk_rtl::rtl_noc::create(*spk_chip_engine_arch(c),
+							 rtl_wave.empty() ? nullptr : rtl_wave.c_str(),
+							 rtl_wave_from, rtl_wave_to, why);
+			if (!rnet_) {
+				snprintf(err, errlen, "--rtl noc: %s", why.c_str());
+				return -EINVAL;
+			}
+			net_.start(rnet_.get());
+		} else {
+			cnet_.reset(new c_network(spk_chip_engine_noc(c)));
+			net_.start(cnet_.get());
+		}
 		enc = spk_chip_engine_encoders(c, &n_enc);
 		for (uint32_t k = 0; k < n_enc; k++)
 			units_[enc[k]]->wake_at(0);
 		sc_core::sc_start();
 		spk_chip_engine_add_evals(c, evals_);
+		if (rnet_) {
+			spk_noc_stats st;
+
+			if (rnet_->failure() != nullptr) {
+				snprintf(err, errlen, "%s", rnet_->failure());
+				stop_all();
+				rnet_.reset();
+				return -EPROTO;
+			}
+			rnet_->get_stats(&st);
+			rc = spk_chip_engine_set_noc_counts(c, &st, rnet_->link_counts(),
+							    rnet_->ni_refused());
+			rnet_.reset();	// closes the waveform file
+			if (rc < 0)
+				return rc;
+		}
 		if (!finished_) {
 			stop_all();
 			return spk_chip_engine_deadlock(c, last_x_, err, errlen);
@@ -213,6 +249,8 @@ private:
 	uint32_t tiles_;
 	clock clk_;
 	noc net_;
+	std::unique_ptr<c_network> cnet_;
+	std::unique_ptr<spk_rtl::rtl_noc> rnet_;
 	std::vector<std::unique_ptr<unit>> units_;
 	std::vector<std::unique_ptr<ni>> nis_;
 	std::vector<std::unique_ptr<tile_wires>> wires_;
@@ -234,6 +272,29 @@ namespace {
 spk_sc::chip_top *the_top;
 
 } // namespace
+
+extern "C" void spk_chip_systemc_set_rtl(unsigned blocks, const char *wave, uint64_t wave_from,
+					 uint64_t wave_to)
+{
+	spk_sc::rtl_blocks = blocks;
+	spk_sc::rtl_wave = wave != nullptr ? wave : "";
+	spk_sc::rtl_wave_from = wave_from;
+	spk_sc::rtl_wave_to = wave_to;
+}
+
+extern "C" int spk_chip_systemc_rtl_check(const struct spk_arch *a, unsigned blocks, char *err,
+					  size_t errlen)
+{
+	if (blocks & SPK_RTL_NOC) {
+		std::string why;
+
+		if (!spk_rtl::rtl_noc::check(*a, why)) {
+			snprintf(err, errlen, "%s", why.c_str());
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
 
 extern "C" int spk_chip_run_systemc(struct spk_chip *c, const uint8_t *pixels, uint32_t n,
 				    struct spk_chip_result *res, char *err, size_t errlen)

@@ -28,6 +28,24 @@ extern "C" {
 int spk_chip_run_systemc(struct spk_chip *c, const uint8_t *pixels, uint32_t n,
 			 struct spk_chip_result *res, char *err, size_t errlen);
 
+/* Blocks that run as RTL (rtl/, doc/rtl.md): the network of routers and NIs. */
+#define SPK_RTL_NOC 1u
+
+/*
+ * Which blocks later spk_chip_run_systemc() calls run as Verilated RTL (SPK_RTL_*, 0: none), and
+ * an FST waveform file of those blocks over cycles [wave_from, wave_to) of each run (NULL: none;
+ * a later run overwrites it). Checked when a run starts: a chip whose architecture the RTL was
+ * not built for is refused then (-EINVAL, the parameter named in err).
+ */
+void spk_chip_systemc_set_rtl(unsigned blocks, const char *wave, uint64_t wave_from,
+			      uint64_t wave_to);
+
+/*
+ * 0 if the RTL blocks can run a chip of architecture a; else -EINVAL with "[section] key: ..."
+ * in err (the parameter and what the RTL was built for).
+ */
+int spk_chip_systemc_rtl_check(const struct spk_arch *a, unsigned blocks, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

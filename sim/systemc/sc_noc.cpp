@@ -21,7 +21,7 @@ int ni::send(const spk_packet &p)
 
 	assert(p.src == tile_);
 	net_.sync();
-	rc = spk_noc_inject(net_.net(), &p);
+	rc = net_.net().inject(p);
 	if (rc == 0)
 		net_.kick();
 	return rc;
@@ -35,7 +35,7 @@ void ni::take_credit()
 	if (v == credit_seen_)
 		return;
 	net_.sync();
-	spk_noc_eject_credit(net_.net(), tile_, (uint32_t)(v - credit_seen_));
+	net_.net().eject_credit(tile_, (uint32_t)(v - credit_seen_));
 	credit_seen_ = v;
 	net_.kick();
 }
@@ -67,7 +67,7 @@ noc::noc(sc_core::sc_module_name name, const clock &clk, uint32_t tiles)
 	dont_initialize();
 }
 
-void noc::start(spk_noc *n)
+void noc::start(network *n)
 {
 	noc_ = n;
 	running_ = true;
@@ -83,12 +83,12 @@ void noc::sync()
 {
 	uint64_t x = clk_.cycle();
 
-	if (spk_noc_now(noc_) < x) {
+	if (noc_->now() < x && noc_->failure() == nullptr) {
 		size_t nr;
 
-		spk_noc_run(noc_, x, SPK_NOC_STOP_AT_DELIVERY | SPK_NOC_STOP_AT_NI_READY);
-		assert(spk_noc_now(noc_) == x && spk_noc_pending(noc_) == 0);
-		(void)spk_noc_ni_ready(noc_, &nr);
+		noc_->run(x, SPK_NOC_STOP_AT_DELIVERY | SPK_NOC_STOP_AT_NI_READY);
+		assert(noc_->now() == x && noc_->pending() == 0);
+		(void)noc_->ni_ready(&nr);
 		assert(nr == 0);
 		(void)nr;
 	}
@@ -100,7 +100,7 @@ void noc::kick()
 
 	if (!running_)
 		return;
-	y = spk_noc_next_cycle(noc_);
+	y = noc_->next_cycle();
 	if (y != UINT64_MAX)
 		ev_.notify(clk_.until(y, true));	// an earlier pending one stays
 }
@@ -114,13 +114,18 @@ void noc::evaluate()
 
 	if (!running_)
 		return;
-	spk_noc_run(noc_, x + 1, SPK_NOC_STOP_AT_DELIVERY | SPK_NOC_STOP_AT_NI_READY);
-	assert(spk_noc_now(noc_) == x + 1);
-	rd = spk_noc_ni_ready(noc_, &nr);
+	noc_->run(x + 1, SPK_NOC_STOP_AT_DELIVERY | SPK_NOC_STOP_AT_NI_READY);
+	if (noc_->failure() != nullptr) {
+		// nothing more arrives: the units run dry and the chip top reports the failure
+		running_ = false;
+		return;
+	}
+	assert(noc_->now() == x + 1);
+	rd = noc_->ni_ready(&nr);
 	for (size_t j = 0; j < nr; j++)
 		if (ni_[rd[j]] != nullptr)
 			ni_[rd[j]]->ready(x + 1);
-	while ((k = spk_noc_collect(noc_, dl_.data(), dl_.size())) > 0)
+	while ((k = noc_->collect(dl_.data(), dl_.size())) > 0)
 		for (size_t j = 0; j < k; j++) {
 			const spk_noc_delivery &d = dl_[j];
 

@@ -17,6 +17,9 @@
 // one evaluation whether to offer the next packet (doc/simulator.md says how an RTL block
 // plugs in).
 //
+// The network behind the NoC module is the C model (c_network) or the RTL (rtl/rtl_noc.h); the
+// module and the NIs see only sc_network.h's interface.
+//
 // The NoC module evaluates the network in the middle of the cycles in which it has work: only
 // those (spk_noc_next_cycle() after every change), so an idle network costs nothing. Before a
 // unit touches the network in cycle x, the NI brings the network's clock to x (nothing happened
@@ -25,10 +28,7 @@
 #define SPK_SC_NOC_H
 
 #include "sim/systemc/sc_clock.h"
-
-extern "C" {
-#include "sim/noc.h"
-}
+#include "sim/systemc/sc_network.h"
 
 #include <systemc>
 
@@ -87,12 +87,12 @@ public:
 	SC_HAS_PROCESS(noc);
 	noc(sc_core::sc_module_name name, const clock &clk, uint32_t tiles);
 
-	// A new run on network n (the chip's), from cycle 0.
-	void start(spk_noc *n);
+	// A new run on network n (the chip's C network, or the RTL one), from cycle 0.
+	void start(network *n);
 	// The run is over: nothing more is scheduled.
 	void stop();
 	void attach(uint32_t tile, ni *x) { ni_[tile] = x; }
-	spk_noc *net() { return noc_; }
+	network &net() { return *noc_; }
 	const clock &clk() const { return clk_; }
 	// Brings the network's clock to the current cycle (see the header comment).
 	void sync();
@@ -103,7 +103,7 @@ private:
 	void evaluate();
 
 	const clock &clk_;
-	spk_noc *noc_ = nullptr;
+	network *noc_ = nullptr;
 	bool running_ = false;
 	std::vector<ni *> ni_;
 	std::vector<spk_noc_delivery> dl_;

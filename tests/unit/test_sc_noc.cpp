@@ -276,7 +276,9 @@ int sc_main(int, char **)
 		u[t]->tx(*ni[t]);
 		net.attach(t, ni[t].get());
 	}
-	net.start(noc);
+	spk_sc::c_network cn(noc);
+
+	net.start(&cn);
 	for (uint32_t t = 0; t < N; t++)
 		u[t]->wake_at(0);
 	sc_core::sc_start();
