@@ -105,9 +105,11 @@ struct rtl_noc::impl {
 	}
 	void eval_cycle();
 	void deliver(uint32_t t);
-	void dump(uint64_t time)
+	// the waveform of cycle x: at 10·x its combinational values (clock low), at 10·x + 5 the
+	// registers after its edge (time unit: 1 ps, so 10 ps a cycle: read times as cycles · 10)
+	void dump(uint64_t x, uint64_t time)
 	{
-		if (fst && now >= wave_from && now < wave_to)
+		if (fst && x >= wave_from && x < wave_to)
 			fst->dump(time);
 	}
 };
@@ -399,7 +401,7 @@ void rtl_noc::impl::eval_cycle()
 		st.stall_cycles += rt.stalls_o;
 		st.router_evals++;
 	}
-	dump(10 * x);
+	dump(x, 10 * x);
 
 	// 2. credits back upstream; a tile receiving one acts in x too
 	for (size_t i = 0; i < act.size(); i++) {
@@ -484,7 +486,7 @@ void rtl_noc::impl::eval_cycle()
 		set_busy(t, rt.busy_o || m.busy_o);
 		active[t] = 0;
 	}
-	dump(10 * x + 5);
+	dump(x, 10 * x + 5);
 	std::sort(ready.begin(), ready.end());
 	// deliveries of one cycle in tile order, as the C network gives them
 	std::sort(deliv.begin() + (long)deliv0, deliv.end(),

@@ -75,6 +75,26 @@ int spk_sim_opt_jobs(const char *cmd, const char *arg, long *jobs)
 	return 0;
 }
 
+/* --rtl BLOCKS: a comma-separated list of block names (today: noc). */
+static int parse_rtl(const char *arg, unsigned *blocks)
+{
+	const char *p = arg;
+
+	*blocks = 0;
+	do {
+		size_t n = strcspn(p, ",");
+
+		if (n == 3 && strncmp(p, "noc", 3) == 0) {
+			*blocks |= SPK_RTL_NOC;
+		} else {
+			spk_error("sim: --rtl '%s': '%.*s' is not an RTL block (noc)", arg, (int)n, p);
+			return -1;
+		}
+		p += n;
+	} while (*p++ == ',');
+	return 0;
+}
+
 int spk_sim_opt_engine(const char *cmd, const char *arg, int *systemc)
 {
 	if (strcmp(arg, "native") != 0 && strcmp(arg, "systemc") != 0) {
@@ -99,6 +119,10 @@ struct sim_opts {
 	uint32_t jobs;		/* processes (default 1) */
 	uint32_t segment;	/* images per segment (default SIM_SEGMENT_DEFAULT) */
 	bool systemc;		/* --engine systemc */
+	unsigned rtl;		/* --rtl BLOCKS: SPK_RTL_* (sim/systemc/sc_chip.h) */
+	const char *wave;	/* --wave FILE.fst */
+	uint64_t wave_from, wave_to;	/* --wave-from, --wave-to */
+	bool wave_window;	/* either given */
 };
 
 /* What the image hook needs: the reference, the trace, progress. */
@@ -124,6 +148,7 @@ struct sim_run {
 	const struct spk_arch *arch;
 	uint32_t seg, n_segs, jobs;
 	bool systemc;			/* run through the SystemC engine */
+	bool rtl;			/* with RTL blocks (--rtl) */
 	spk_trace_writer *trace_out;	/* the trace; segments write here, or to parts */
 	char *part_dir;			/* jobs > 1 with a trace: the parts' directory */
 	/* --resume: the directory, this run's key, the segments found done there */
@@ -164,7 +189,8 @@ static void sim_usage(FILE *f)
 		"usage: spikechip sim IMAGE [--arch FILE] [--model FILE] [--images N]\n"
 		"                     [--data IDX [--labels IDX]] [--check] [--trace FILE]\n"
 		"                     [--json FILE] [--segment S] [--jobs N] [--resume DIR]\n"
-		"                     [--engine native|systemc]\n"
+		"                     [--engine native|systemc] [--rtl BLOCKS]\n"
+		"                     [--wave FILE.fst [--wave-from C] [--wave-to C]]\n"
 		"\n"
 		"Runs a chip image (.spki, from 'spikechip map') cycle by cycle over a data set and\n"
 		"reports accuracy, latency, throughput, SOPs, energy per image and its breakdown,\n"
@@ -196,6 +222,14 @@ static void sim_usage(FILE *f)
 		"  --engine E         native (default), or systemc: the same chip run through the\n"
 		"                     SystemC kernel, an SC_MODULE per block (same cycles, spikes\n"
 		"                     and energy; slower)\n"
+		"  --rtl BLOCKS       with --engine systemc: run these blocks as Verilated RTL\n"
+		"                     (rtl/, doc/rtl.md); BLOCKS is a comma-separated list of: noc\n"
+		"                     (the routers and network interfaces). The report is the\n"
+		"                     native engine's\n"
+		"  --wave FILE.fst    with --rtl: write an FST waveform of the RTL blocks (GTKWave)\n"
+		"  --wave-from C      first cycle of the waveform (default 0)\n"
+		"  --wave-to C        cycle after the last one of the waveform (default: 10000 cycles\n"
+		"                     after --wave-from; an image is millions of cycles)\n"
 		"  -h, --help         show this help\n"
 		"\n"
 		"exit status: 0 done (and checked); 1 the chip diverged from the reference, or a value\n"
@@ -218,6 +252,10 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		{ "segment", required_argument, NULL, 'S' },
 		{ "engine", required_argument, NULL, 'E' },
 		{ "resume", required_argument, NULL, 'R' },
+		{ "rtl", required_argument, NULL, 'r' },
+		{ "wave", required_argument, NULL, 'w' },
+		{ "wave-from", required_argument, NULL, 'f' },
+		{ "wave-to", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -257,6 +295,25 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 				return SPK_EXIT_USAGE;
 			o->systemc = sc != 0;
 			break;
+		case 'r':
+			if (parse_rtl(optarg, &o->rtl) != 0)
+				return SPK_EXIT_USAGE;
+			break;
+		case 'w': o->wave = optarg; break;
+		case 'f':
+		case 'T':
+			if (spk_parse_long(optarg, 0, LONG_MAX, &v) < 0) {
+				spk_error("sim: %s '%s' is not a cycle number", c == 'f' ? "--wave-from" :
+					  "--wave-to", optarg);
+				return SPK_EXIT_USAGE;
+			}
+			*(c == 'f' ? &o->wave_from : &o->wave_to) = (uint64_t)v;
+			o->wave_window = true;
+			if (c == 'T' && v == 0) {
+				spk_error("sim: --wave-to 0 leaves no cycle to record");
+				return SPK_EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			sim_usage(stdout);
 			return -1;
@@ -278,6 +335,28 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 	}
 	if (spk_opt_labels("sim", o->data, o->labels))
 		return SPK_EXIT_USAGE;
+	if (o->rtl != 0 && !o->systemc) {
+		spk_error("sim: --rtl needs --engine systemc (the RTL runs inside the SystemC engine)");
+		return SPK_EXIT_USAGE;
+	}
+	if ((o->wave != NULL || o->wave_window) && o->rtl == 0) {
+		spk_error("sim: --wave%s records RTL blocks: give --rtl BLOCKS",
+			  o->wave != NULL ? "" : "-from/--wave-to");
+		return SPK_EXIT_USAGE;
+	}
+	if (o->wave_window && o->wave == NULL) {
+		spk_error("sim: --wave-from/--wave-to need --wave FILE.fst");
+		return SPK_EXIT_USAGE;
+	}
+	if (o->wave != NULL) {
+		if (o->wave_to == 0)
+			o->wave_to = o->wave_from + 10000;
+		if (o->wave_to <= o->wave_from) {
+			spk_error("sim: --wave-to %llu is not after --wave-from %llu",
+				  (unsigned long long)o->wave_to, (unsigned long long)o->wave_from);
+			return SPK_EXIT_USAGE;
+		}
+	}
 	return 0;
 }
 
@@ -899,6 +978,7 @@ struct summary {
 	uint32_t seg, n_segs;		/* images per segment, segments */
 	uint32_t jobs;
 	bool systemc;
+	bool rtl;		/* RTL blocks ran inside the SystemC engine */
 	const struct spk_chip_result *res;	/* [n] per image: class, in and out cycles */
 	const uint8_t *labels;		/* [n], or NULL */
 	const uint64_t *busy;		/* [n_tiles] input-busy cycles per unit, whole run */
@@ -922,6 +1002,7 @@ static void summarise(struct summary *s, const struct sim_run *r, const struct s
 	s->n_segs = r->n_segs;
 	s->jobs = r->jobs;
 	s->systemc = r->systemc;
+	s->rtl = r->rtl;
 	s->res = res;
 	s->labels = r->labels;
 	s->busy = r->busy_sum;
@@ -1119,7 +1200,7 @@ static void report_text(FILE *f, const struct summary *s, const struct sim_opts 
 	report_util_map(f, s, img);
 	report_text_images(f, s);
 	fprintf(f, "simulator            %s engine, %.3f s, %.0f SOPs/s, %.0f cycles/s, %llu unit "
-		"evaluations, %u job%s\n", s->systemc ? "systemc" : "native", s->wall,
+		"evaluations, %u job%s\n", s->systemc ? (s->rtl ? "systemc+RTL" : "systemc") : "native", s->wall,
 		s->wall > 0 ? s->sim_sops / s->wall : 0,
 		s->wall > 0 ? s->sim_cycles / s->wall : 0, (unsigned long long)st->unit_evals,
 		s->jobs, s->jobs == 1 ? "" : "s");
@@ -1415,6 +1496,11 @@ int spk_sim_main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (o.rtl != 0 && spk_chip_systemc_rtl_check(&arch, o.rtl, err, sizeof(err)) < 0) {
+		spk_error("sim: --rtl noc: %s: %s", o.arch != NULL ? o.arch : "the default arch", err);
+		goto out;
+	}
+	spk_chip_systemc_set_rtl(o.rtl, o.wave, o.wave_from, o.wave_to);
 	if (load_data(&ds, &o, m, img) < 0)
 		goto out;
 	/* every segment builds its own chip; this one only checks that the image can be built */
@@ -1432,6 +1518,7 @@ int spk_sim_main(int argc, char **argv)
 	run.n_segs = (uint32_t)(((uint64_t)ds.n + o.segment - 1) / o.segment);
 	run.jobs = o.jobs < run.n_segs ? o.jobs : run.n_segs;
 	run.systemc = o.systemc;
+	run.rtl = o.rtl != 0;
 	run.image_bytes = spk_dataset_image_size(&ds);
 	run.labels = ds.labels;
 	run.show = isatty(STDERR_FILENO);
