@@ -16,6 +16,7 @@
 #include "arch/arch.h"
 #include "arch/arch_params.h"
 #include "cli/commands.h"
+#include "rtl/rtl_area.h"
 #include "util/util.h"
 
 #include <limits.h>
@@ -62,7 +63,7 @@ static void arch_usage(FILE *f)
 static void show_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: spikechip arch show [FILE|PRESET]\n"
+		"usage: spikechip arch show [--area] [FILE|PRESET]\n"
 		"\n"
 		"Prints the resolved architecture (default: the shipped 'default' preset): every\n"
 		"parameter, marked with the line of the file that set it or 'default', then the\n"
@@ -70,6 +71,9 @@ static void show_usage(FILE *f)
 		"bandwidth, static power). The output is itself a valid architecture file.\n"
 		"\n"
 		"options:\n"
+		"  --area       add the network's logic area at 45 nm: the router and the network\n"
+		"               interface synthesised with yosys (doc/rtl.md \"Area\"; up to a minute\n"
+		"               the first time, then cached)\n"
 		"  -h, --help   show this help\n");
 }
 
@@ -192,12 +196,49 @@ static void print_arch(FILE *f, const char *path, const struct spk_arch *a)
 	print_totals(f, a);
 }
 
+/* `arch show --area`: the network's logic area by synthesis (rtl/rtl_area.h). */
+static int print_area(FILE *f, const struct spk_arch *a)
+{
+	struct spk_rtl_area ar;
+	char err[1024];
+	int tiles = a->chip.mesh_x * a->chip.mesh_y;
+
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "arch show: synthesising the network with yosys (up to a minute the "
+			"first time; cached)...\n");
+	if (spk_rtl_area(a, &ar, err, sizeof(err)) < 0) {
+		spk_error("arch show --area: %s", err);
+		return SPK_EXIT_USAGE;
+	}
+	fprintf(f, "\n; network area (yosys synthesis of rtl/router.sv and rtl/ni.sv, logic only,\n"
+		"; NAND2 equivalents x %.3f um^2 at 45 nm; doc/rtl.md \"Area\")\n", SPK_RTL_NAND2_UM2);
+	fprintf(f, ";   router             %.0f NAND2 eq. = %.1f um^2 (%lu cells)\n", ar.router_nand2,
+		ar.router_um2, ar.router_cells);
+	fprintf(f, ";   network interface  %.0f NAND2 eq. = %.1f um^2 (%lu cells)\n", ar.ni_nand2,
+		ar.ni_um2, ar.ni_cells);
+	fprintf(f, ";   network            %d tiles x %.1f um^2 = %.4g mm^2\n", tiles,
+		ar.router_um2 + ar.ni_um2, tiles * (ar.router_um2 + ar.ni_um2) / 1e6);
+	return SPK_EXIT_OK;
+}
+
 static int cmd_show(int argc, char **argv)
 {
 	char path[PATH_MAX];
 	struct spk_arch a;
 	int status, first;
+	bool area = false;
 
+	/* --area anywhere before the operand (the other options are parse_options()'s) */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--area") == 0) {
+			area = true;
+			memmove(argv + i, argv + i + 1, (size_t)(argc - i - 1) * sizeof(*argv));
+			argc--;
+			i--;
+		}
+	}
 	first = parse_options(argc, argv, show_usage, &status);
 	if (first < 0)
 		return status;
@@ -210,7 +251,7 @@ static int cmd_show(int argc, char **argv)
 	if (status != SPK_EXIT_OK)
 		return status;
 	print_arch(stdout, path, &a);
-	return SPK_EXIT_OK;
+	return area ? print_area(stdout, &a) : SPK_EXIT_OK;
 }
 
 static int cmd_check(int argc, char **argv)

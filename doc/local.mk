@@ -1,5 +1,5 @@
 # %D%/ — documentation, installed under $(docdir).
 dist_doc_DATA += %D%/arch.md %D%/development.md %D%/formats.md %D%/semantics.md \
-	%D%/reference.md %D%/architecture.md %D%/mapper.md %D%/simulator.md %D%/energy.md
+	%D%/reference.md %D%/architecture.md %D%/mapper.md %D%/simulator.md %D%/energy.md %D%/rtl.md
 # Measured simulator speed, what was optimised and what limits it (make bench-chip).
 dist_doc_DATA += %D%/performance.md

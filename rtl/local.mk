@@ -5,7 +5,8 @@ EXTRA_DIST += %D%/README.md
 # The parameters of an architecture as spk_noc_pkg (rtl_params.c), for `spikechip arch
 # rtl-params` (rtl_cmd.c) and the build's generator (spk-rtl-pkg, needed before spikechip).
 noinst_LTLIBRARIES += %D%/librtl.la
-%C%_librtl_la_SOURCES = %D%/rtl_params.c %D%/rtl_params.h %D%/rtl_cmd.c
+%C%_librtl_la_SOURCES = %D%/rtl_params.c %D%/rtl_params.h %D%/rtl_cmd.c %D%/rtl_area.c \
+	%D%/rtl_area.h
 noinst_PROGRAMS += %D%/spk-rtl-pkg
 %C%_spk_rtl_pkg_SOURCES = %D%/spk_rtl_pkg.c
 %C%_spk_rtl_pkg_LDADD = %D%/librtl.la arch/libarch.la util/libutil.la $(INIH_LIBS) -lm
@@ -13,7 +14,10 @@ noinst_PROGRAMS += %D%/spk-rtl-pkg
 RTL_ROUTER_SV = %D%/router_buffer.sv %D%/router_arbiter.sv %D%/router.sv
 RTL_NI_SV = %D%/ni.sv
 RTL_SV = $(RTL_ROUTER_SV) $(RTL_NI_SV)
-EXTRA_DIST += $(RTL_SV) %D%/rtl.vlt %D%/vl_bits.h
+EXTRA_DIST += %D%/rtl.vlt %D%/vl_bits.h
+# Installed for `spikechip arch show --area` (found through spk_data_path()).
+rtldir = $(pkgdatadir)/rtl
+dist_rtl_DATA = $(RTL_SV) %D%/area.sh
 
 # Verilator's runtime, compiled once; its own warnings are not ours (no -Werror here).
 VERILATOR_CPPFLAGS = -isystem $(VERILATOR_ROOT)/include -isystem $(VERILATOR_ROOT)/include/vltstd
@@ -107,11 +111,12 @@ $(tests_rtl_router_lockstep_mutant_rr_OBJECTS): rtl/obj/mutant_rr/Vrouter__ALL.a
 TESTS += tests/rtl/router_lockstep.sh tests/rtl/lint.sh tests/rtl/area.sh
 EXTRA_DIST += tests/rtl/router_lockstep.sh tests/rtl/lint.sh tests/rtl/area.sh \
 	tests/rtl/configs/c1.ini tests/rtl/configs/c2.ini tests/rtl/configs/c3.ini \
-	tests/rtl/configs/c4.ini tests/rtl/configs/c5.ini %D%/area.sh %D%/verilated_rt.cpp
+	tests/rtl/configs/c4.ini tests/rtl/configs/c5.ini %D%/verilated_rt.cpp
 
 # `make check-rtl`: the long forms (doc/rtl.md records their results).
 check-rtl: all $(check_PROGRAMS)
-	SPK_RTL_CYCLES=1000000 $(MAKE) $(AM_MAKEFLAGS) check TESTS='tests/rtl/router_lockstep.sh'
+	SPK_RTL_CYCLES=1000000 SPK_RTL_NOC_CYCLES=200000 SPK_RTL_IMAGES=20 $(MAKE) $(AM_MAKEFLAGS) \
+		check TESTS='tests/rtl/router_lockstep.sh tests/rtl/noc_lockstep.sh tests/rtl/sim_rtl_shipped.sh'
 .PHONY: check-rtl
 
 # `make area`: yosys synthesis of the router and NI of every preset (rtl/area.sh).
@@ -130,5 +135,6 @@ check_PROGRAMS += tests/rtl/noc_lockstep
 tests_rtl_noc_lockstep_SOURCES = tests/rtl/noc_lockstep.cpp
 tests_rtl_noc_lockstep_LDADD = $(RTL_NOC_LIBS) sim/libsim.la rtl/librtl.la arch/libarch.la \
 	util/libutil.la $(INIH_LIBS) $(ZLIB_LIBS) -lm -lpthread
-TESTS += tests/rtl/noc_lockstep.sh tests/rtl/sim_rtl.sh
-EXTRA_DIST += tests/rtl/noc_lockstep.sh tests/rtl/sim_rtl.sh %D%/router.gtkw
+TESTS += tests/rtl/noc_lockstep.sh tests/rtl/sim_rtl.sh tests/rtl/sim_rtl_shipped.sh
+EXTRA_DIST += tests/rtl/noc_lockstep.sh tests/rtl/sim_rtl.sh tests/rtl/sim_rtl_shipped.sh \
+	%D%/router.gtkw

@@ -1,0 +1,43 @@
+# sim_rtl_shipped.sh — the shipped model (models/fmnist_t4.spkm) on the default chip with its
+# network in RTL (`spikechip sim --engine systemc --rtl noc`): SPK_RTL_IMAGES Fashion-MNIST test
+# images (2 in make check, 20 in make check-rtl) give the native engine's report — text (all but
+# the `simulator` line) and JSON (all but the engine and speed fields) — both checked spike for
+# spike against the integer reference (--check).
+# Skipped (77) when SPIKECHIP_SKIP_SLOW is set (.ci/run sets it for the sanitizer build and
+# distcheck, where it would take many minutes; the first pass of .ci/run runs it), as
+# tests/cli/shipped.sh.
+. "$TOP_SRCDIR/tests/cli/lib.sh"
+[ -z "${SPIKECHIP_SKIP_SLOW:-}" ] || { echo "SKIP: SPIKECHIP_SKIP_SLOW is set"; exit 77; }
+
+MODEL="$TOP_SRCDIR/models/fmnist_t4.spkm"
+PY="${PYTHON:-python3}"
+n=${SPK_RTL_IMAGES:-2}
+IMG="$T_TMP/ship.spki"
+expect_status 0 "$SPIKECHIP" map --model "$MODEL" --arch default --out "$IMG"
+expect_status 0 "$SPIKECHIP" sim "$IMG" --model "$MODEL" --images "$n" --check \
+	--json "$T_TMP/native.json"
+grep -v '^simulator ' "$T_TMP/out" >"$T_TMP/native.txt"
+grep '^simulator ' "$T_TMP/out"
+expect_status 0 "$SPIKECHIP" sim "$IMG" --model "$MODEL" --images "$n" --check \
+	--json "$T_TMP/rtl.json" --engine systemc --rtl noc
+expect_grep out 'spike for spike equal to the integer reference \(0 mismatches\)'
+grep '^simulator ' "$T_TMP/out"
+grep -v '^simulator ' "$T_TMP/out" >"$T_TMP/rtl.txt"
+cp "$T_TMP/native.txt" "$T_TMP/native.cut"
+T_CHECKS=$((T_CHECKS + 1))
+cmp -s "$T_TMP/native.cut" "$T_TMP/rtl.txt" ||
+	{ diff "$T_TMP/native.cut" "$T_TMP/rtl.txt" >&2; fail "text reports differ"; }
+T_CHECKS=$((T_CHECKS + 1))
+"$PY" - "$T_TMP/native.json" "$T_TMP/rtl.json" "$n" <<'PYEOF' || fail "JSON reports differ"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+assert a["images"] == int(sys.argv[3]) and a["noc"]["packets"] > 0
+for r in (a, b):
+    for k in ("engine", "sim_wall_s", "sim_sops_per_s", "sim_cycles_per_s"):
+        del r[k]
+bad = [k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+for k in bad:
+    print(k, a.get(k), b.get(k), file=sys.stderr)
+sys.exit(1 if bad else 0)
+PYEOF
+done_checks
