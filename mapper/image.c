@@ -16,7 +16,8 @@
 
 #include "mapper/image.h"
 #include "arch/arch_params.h"
-#include "models/outfile.h"
+#include "util/container.h"
+#include "util/le.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -25,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #define MAX_STR 4096u
 #define MAX_DIM 65535u
@@ -1103,14 +1103,15 @@ static void put_u32(struct wbuf *b, uint32_t v)
 	uint8_t *p = wgrow(b, 4);
 
 	if (p != NULL)
-		for (int i = 0; i < 4; i++)
-			p[i] = (uint8_t)(v >> (8 * i));
+		spk_le32_put(p, v);
 }
 
 static void put_u64(struct wbuf *b, uint64_t v)
 {
-	put_u32(b, (uint32_t)v);
-	put_u32(b, (uint32_t)(v >> 32));
+	uint8_t *p = wgrow(b, 8);
+
+	if (p != NULL)
+		spk_le64_put(p, v);
 }
 
 static void put_i64(struct wbuf *b, int64_t v)
@@ -1143,8 +1144,7 @@ static void put_i32s(struct wbuf *b, const int32_t *v, size_t n)
 
 	if (p != NULL)
 		for (size_t i = 0; i < n; i++)
-			for (int k = 0; k < 4; k++)
-				p[4 * i + k] = (uint8_t)((uint32_t)v[i] >> (8 * k));
+			spk_le32_put(p + 4 * i, (uint32_t)v[i]);
 }
 
 static void put_i64s(struct wbuf *b, const int64_t *v, size_t n)
@@ -1332,88 +1332,44 @@ static void put_payload(struct wbuf *b, const struct spk_image *img)
 		put_tile(b, img, &img->tiles[t]);
 }
 
-static void le32_at(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
+/* The envelope (util/container.h). Level 1: weights of random-looking integers gain little
+ * from higher levels. */
+const struct spk_container spk_image_format = {
+	.magic = SPK_IMAGE_MAGIC,
+	.version = SPK_IMAGE_VERSION,
+	.what = "a chip image",
+	.max_raw = SPK_IMAGE_MAX_RAW,
+	.max_file = (size_t)SPK_IMAGE_MAX_RAW + (SPK_IMAGE_MAX_RAW >> 4),
+	.level = 1,
+};
 
 void *spk_image_serialize(const struct spk_image *img, size_t *len, char *err, size_t errlen)
 {
 	struct wbuf b = { 0 };
 	uint8_t *file = NULL;
-	uLongf clen;
-	uint32_t crc;
-	int zrc;
 
 	put_payload(&b, img);
-	if (b.oom) {
+	if (b.oom)
 		snprintf(err, errlen, "out of memory serialising the image");
-		goto out_free;
-	}
-	if (b.n > SPK_IMAGE_MAX_RAW) {
-		snprintf(err, errlen, "the image is %zu bytes uncompressed, beyond the format's "
-			 "limit of %u", b.n, SPK_IMAGE_MAX_RAW);
-		goto out_free;
-	}
-	clen = compressBound(b.n);
-	file = malloc(SPK_IMAGE_HEADER_BYTES + clen);
-	if (file == NULL) {
-		snprintf(err, errlen, "out of memory compressing the image");
-		goto out_free;
-	}
-	/* Level 1: weights of random-looking integers gain little from higher levels. */
-	zrc = compress2(file + SPK_IMAGE_HEADER_BYTES, &clen, b.p, b.n, 1);
-	if (zrc != Z_OK || clen > UINT32_MAX) {
-		snprintf(err, errlen, "zlib could not compress the image (%d)", zrc);
-		free(file);
-		file = NULL;
-		goto out_free;
-	}
-	crc = (uint32_t)crc32(0L, b.p, (uInt)0);
-	for (size_t off = 0; off < b.n;) {
-		size_t k = b.n - off > (1u << 30) ? (1u << 30) : b.n - off;
-
-		crc = (uint32_t)crc32(crc, b.p + off, (uInt)k);
-		off += k;
-	}
-	memcpy(file, SPK_IMAGE_MAGIC, 8);
-	le32_at(file + 8, SPK_IMAGE_VERSION);
-	le32_at(file + 12, 0);
-	le32_at(file + 16, (uint32_t)clen);
-	le32_at(file + 20, (uint32_t)b.n);
-	le32_at(file + 24, crc);
-	le32_at(file + 28, (uint32_t)crc32(0L, file, 28));
-	*len = SPK_IMAGE_HEADER_BYTES + clen;
-out_free:
+	else
+		file = spk_container_wrap(&spk_image_format, b.p, b.n, len, err, errlen);
 	free(b.p);
 	return file;
 }
 
 int spk_image_write(const struct spk_image *img, const char *path, char *err, size_t errlen)
 {
-	struct spk_outfile o = { 0 };
-	char msg[512];
-	size_t len;
-	void *file = spk_image_serialize(img, &len, msg, sizeof(msg));
+	struct wbuf b = { 0 };
 	int rc;
 
-	if (file == NULL) {
-		snprintf(err, errlen, "%s: %s", path, msg);
-		return -ENOMEM;
+	put_payload(&b, img);
+	if (b.oom) {
+		snprintf(err, errlen, "%s: out of memory serialising the image", path);
+		rc = -ENOMEM;
+	} else {
+		rc = spk_container_write(&spk_image_format, b.p, b.n, path, err, errlen);
 	}
-	rc = spk_outfile_open(&o, path, err, errlen);
-	if (rc < 0)
-		goto out_free;
-	if (fwrite(file, 1, len, o.f) != len) {
-		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-		spk_outfile_abort(&o);
-		rc = -EIO;
-		goto out_free;
-	}
-	rc = spk_outfile_commit(&o, err, errlen);
-out_free:
-	free(file);
+	free(b.p);
 	return rc;
 }
 
@@ -1424,11 +1380,6 @@ struct rd {
 	size_t n, off;
 	struct ectx *e;
 };
-
-static uint32_t le32(const uint8_t *b)
-{
-	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
 
 static int need(struct rd *r, uint64_t bytes, const char *what)
 {
@@ -1442,7 +1393,7 @@ static int rd_u32(struct rd *r, uint32_t *v, const char *what)
 {
 	if (need(r, 4, what) < 0)
 		return -EINVAL;
-	*v = le32(r->p + r->off);
+	*v = spk_le32_get(r->p + r->off);
 	r->off += 4;
 	return 0;
 }
@@ -1453,7 +1404,7 @@ static int rd_i64(struct rd *r, int64_t *v, const char *what)
 
 	if (need(r, 8, what) < 0)
 		return -EINVAL;
-	u = (uint64_t)le32(r->p + r->off) | (uint64_t)le32(r->p + r->off + 4) << 32;
+	u = spk_le64_get(r->p + r->off);
 	*v = (int64_t)u;
 	r->off += 8;
 	return 0;
@@ -1520,7 +1471,7 @@ static int rd_i32s(struct rd *r, int32_t **out, size_t n, const char *what)
 	if (*out == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		(*out)[i] = (int32_t)le32(r->p + r->off + 4 * i);
+		(*out)[i] = (int32_t)spk_le32_get(r->p + r->off + 4 * i);
 	r->off += 4 * n;
 	return 0;
 }
@@ -1883,74 +1834,15 @@ static int rd_payload(struct rd *r, struct spk_image *img)
 struct spk_image *spk_image_parse(const void *file, size_t len, const char *name, char *err,
 				  size_t errlen)
 {
-	const uint8_t *f = file;
 	struct ectx e = { .file = name, .err = err, .errlen = errlen };
 	struct spk_image *img = NULL;
-	uint32_t version, flags, clen, rawlen, crc, hcrc;
-	uint8_t *raw = NULL;
-	uLongf got;
+	uint8_t *raw;
+	size_t rawlen;
 	struct rd r;
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	if (len < SPK_IMAGE_HEADER_BYTES) {
-		efail(&e, "truncated: %zu bytes, shorter than the %u-byte header", len,
-		      SPK_IMAGE_HEADER_BYTES);
+	if (spk_container_unwrap(&spk_image_format, file, len, name, &raw, &rawlen, NULL, err,
+				 errlen) < 0)
 		return NULL;
-	}
-	if (memcmp(f, SPK_IMAGE_MAGIC, 8) != 0) {
-		efail(&e, "not a chip image (bad magic at byte 0)");
-		return NULL;
-	}
-	version = le32(f + 8);
-	flags = le32(f + 12);
-	clen = le32(f + 16);
-	rawlen = le32(f + 20);
-	crc = le32(f + 24);
-	hcrc = le32(f + 28);
-	if ((uint32_t)crc32(0L, f, 28) != hcrc) {
-		efail(&e, "header CRC mismatch at byte 28 (corrupt header)");
-		return NULL;
-	}
-	if (version != SPK_IMAGE_VERSION) {
-		efail(&e, "version %u at byte 8 is not supported (this spikechip reads version %u%s)",
-		      version, SPK_IMAGE_VERSION, version > SPK_IMAGE_VERSION ? "; a newer file" : "");
-		return NULL;
-	}
-	if (flags != 0) {
-		efail(&e, "flags 0x%x at byte 12 are not 0", flags);
-		return NULL;
-	}
-	if (rawlen > SPK_IMAGE_MAX_RAW) {
-		efail(&e, "payload_raw_bytes %u at byte 20 exceeds the 1 GiB limit", rawlen);
-		return NULL;
-	}
-	if ((uint64_t)len - SPK_IMAGE_HEADER_BYTES < clen) {
-		efail(&e, "truncated: the header announces %u payload bytes, the file has %zu after "
-		      "the header", clen, len - SPK_IMAGE_HEADER_BYTES);
-		return NULL;
-	}
-	if ((uint64_t)len - SPK_IMAGE_HEADER_BYTES > clen) {
-		efail(&e, "%zu trailing bytes after the payload (byte %llu)",
-		      len - SPK_IMAGE_HEADER_BYTES - clen,
-		      (unsigned long long)SPK_IMAGE_HEADER_BYTES + clen);
-		return NULL;
-	}
-	raw = malloc(rawlen ? rawlen : 1);
-	if (raw == NULL) {
-		efail(&e, "out of memory for a %u-byte payload", rawlen);
-		return NULL;
-	}
-	got = rawlen;
-	if (uncompress(raw, &got, f + SPK_IMAGE_HEADER_BYTES, clen) != Z_OK || got != rawlen) {
-		efail(&e, "payload at byte 32 does not decompress to the %u bytes the header "
-		      "announces (corrupt data)", rawlen);
-		goto out_free;
-	}
-	if ((uint32_t)crc32(0L, raw, rawlen) != crc) {
-		efail(&e, "payload CRC mismatch (corrupt data)");
-		goto out_free;
-	}
 	img = spk_image_alloc();
 	if (img == NULL) {
 		efail(&e, "out of memory");
@@ -1972,8 +1864,8 @@ struct spk_image *spk_image_load(const char *path, char *err, size_t errlen)
 	uint8_t *buf;
 	size_t len;
 
-	if (spk_read_file(path, (size_t)SPK_IMAGE_MAX_RAW + (SPK_IMAGE_MAX_RAW >> 4), "a chip image",
-			  &buf, &len, err, errlen) < 0)
+	if (spk_read_file(path, spk_image_format.max_file, spk_image_format.what, &buf, &len, err,
+			  errlen) < 0)
 		return NULL;
 	img = spk_image_parse(buf, len, path, err, errlen);
 	free(buf);

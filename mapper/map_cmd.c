@@ -16,18 +16,18 @@
 
 #include "arch/arch.h"
 #include "cli/commands.h"
+#include "data/idx.h"
 #include "mapper/emit.h"
 #include "mapper/exec.h"
 #include "mapper/image.h"
 #include "mapper/map.h"
 #include "mapper/report.h"
-#include "models/idx.h"
-#include "models/jsonw.h"
 #include "models/model.h"
-#include "models/outfile.h"
 #include "models/quant.h"
 #include "models/ref.h"
 #include "traces/trace.h"
+#include "util/jsonw.h"
+#include "util/outfile.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -246,8 +246,8 @@ static int run_verify(const struct map_opts *o, const struct spk_model *m,
 	size_t total = 0, maxpop = 1;
 	int ret = SPK_EXIT_USAGE;
 
-	if (spk_dataset_load_for_model(&ds, m, o->model, &data, &labels, o->verify, err,
-				       sizeof(err)) < 0) {
+	if (spk_dataset_load_for_model(&ds, m->in_channels, m->in_height, m->in_width, o->model,
+				       &data, &labels, o->verify, err, sizeof(err)) < 0) {
 		spk_error("%s", err);
 		goto out;
 	}

@@ -512,67 +512,40 @@ void spk_map_report_json(struct spk_jsonw *j, const struct spk_map *map,
 
 	get_totals(map, &t);
 	spk_jsonw_object(j);
-	spk_jsonw_key(j, "model");
-	spk_jsonw_string(j, info->model_path);
-	spk_jsonw_key(j, "config");
-	spk_jsonw_string(j, m->config);
-	spk_jsonw_key(j, "arch");
-	spk_jsonw_string(j, info->arch_path);
+	spk_jsonw_key_str(j, "model", info->model_path);
+	spk_jsonw_key_str(j, "config", m->config);
+	spk_jsonw_key_str(j, "arch", info->arch_path);
 	spk_jsonw_key(j, "image");
 	if (info->image_path != NULL)
 		spk_jsonw_string(j, info->image_path);
 	else
 		spk_jsonw_null(j);
-	spk_jsonw_key(j, "image_bytes");
-	spk_jsonw_uint(j, info->image_bytes);
-	spk_jsonw_key(j, "seed");
-	spk_jsonw_uint(j, map->seed);
-	spk_jsonw_key(j, "mesh_x");
-	spk_jsonw_uint(j, W);
-	spk_jsonw_key(j, "mesh_y");
-	spk_jsonw_uint(j, H);
-	spk_jsonw_key(j, "tiles_total");
-	spk_jsonw_uint(j, map->n_nodes);
-	spk_jsonw_key(j, "tiles_used");
-	spk_jsonw_uint(j, t.tiles_used);
-	spk_jsonw_key(j, "synapse_cores_total");
-	spk_jsonw_uint(j, map->n_syn);
-	spk_jsonw_key(j, "synapse_cores_used");
-	spk_jsonw_uint(j, t.cores_used);
-	spk_jsonw_key(j, "attention_units_used");
-	spk_jsonw_uint(j, t.attn_used);
-	spk_jsonw_key(j, "encoder_units_used");
-	spk_jsonw_uint(j, t.enc_used);
-	spk_jsonw_key(j, "neurons_mapped");
-	spk_jsonw_uint(j, t.neurons);
-	spk_jsonw_key(j, "neuron_slots_used");
-	spk_jsonw_uint(j, t.slots);
-	spk_jsonw_key(j, "neuron_slots_total");
-	spk_jsonw_uint(j, t.slots_total);
-	spk_jsonw_key(j, "synapse_bytes_used");
-	spk_jsonw_uint(j, t.syn);
-	spk_jsonw_key(j, "synapse_bytes_total");
-	spk_jsonw_uint(j, t.syn_total);
-	spk_jsonw_key(j, "kv_bytes_used");
-	spk_jsonw_uint(j, t.kv);
-	spk_jsonw_key(j, "route_entries_used");
-	spk_jsonw_uint(j, t.routes);
-	spk_jsonw_key(j, "route_entries_max_per_tile");
-	spk_jsonw_uint(j, t.route_max);
-	spk_jsonw_key(j, "axons_in_max_per_tile");
-	spk_jsonw_uint(j, t.axons_max);
-	spk_jsonw_key(j, "pieces");
-	spk_jsonw_uint(j, map->n_pieces);
-	spk_jsonw_key(j, "placement_cost_constructive");
-	spk_jsonw_real(j, (double)map->cost_constructive / SPK_MAP_WEIGHT_UNIT);
-	spk_jsonw_key(j, "placement_cost");
-	spk_jsonw_real(j, (double)map->cost / SPK_MAP_WEIGHT_UNIT);
-	spk_jsonw_key(j, "placement_swaps");
-	spk_jsonw_uint(j, map->place_moves);
-	spk_jsonw_key(j, "assumed_firing_rate");
-	spk_jsonw_real(j, SPK_MAP_RATE_PCT / 100.0);
-	spk_jsonw_key(j, "map_seconds");
-	spk_jsonw_real(j, info->map_seconds);
+	spk_jsonw_key_uint(j, "image_bytes", info->image_bytes);
+	spk_jsonw_key_uint(j, "seed", map->seed);
+	spk_jsonw_key_uint(j, "mesh_x", W);
+	spk_jsonw_key_uint(j, "mesh_y", H);
+	spk_jsonw_key_uint(j, "tiles_total", map->n_nodes);
+	spk_jsonw_key_uint(j, "tiles_used", t.tiles_used);
+	spk_jsonw_key_uint(j, "synapse_cores_total", map->n_syn);
+	spk_jsonw_key_uint(j, "synapse_cores_used", t.cores_used);
+	spk_jsonw_key_uint(j, "attention_units_used", t.attn_used);
+	spk_jsonw_key_uint(j, "encoder_units_used", t.enc_used);
+	spk_jsonw_key_uint(j, "neurons_mapped", t.neurons);
+	spk_jsonw_key_uint(j, "neuron_slots_used", t.slots);
+	spk_jsonw_key_uint(j, "neuron_slots_total", t.slots_total);
+	spk_jsonw_key_uint(j, "synapse_bytes_used", t.syn);
+	spk_jsonw_key_uint(j, "synapse_bytes_total", t.syn_total);
+	spk_jsonw_key_uint(j, "kv_bytes_used", t.kv);
+	spk_jsonw_key_uint(j, "route_entries_used", t.routes);
+	spk_jsonw_key_uint(j, "route_entries_max_per_tile", t.route_max);
+	spk_jsonw_key_uint(j, "axons_in_max_per_tile", t.axons_max);
+	spk_jsonw_key_uint(j, "pieces", map->n_pieces);
+	spk_jsonw_key_real(j, "placement_cost_constructive",
+			   (double)map->cost_constructive / SPK_MAP_WEIGHT_UNIT);
+	spk_jsonw_key_real(j, "placement_cost", (double)map->cost / SPK_MAP_WEIGHT_UNIT);
+	spk_jsonw_key_uint(j, "placement_swaps", map->place_moves);
+	spk_jsonw_key_real(j, "assumed_firing_rate", SPK_MAP_RATE_PCT / 100.0);
+	spk_jsonw_key_real(j, "map_seconds", info->map_seconds);
 
 	spk_jsonw_key(j, "populations");
 	spk_jsonw_array(j);
@@ -583,27 +556,17 @@ void spk_map_report_json(struct spk_jsonw *j, const struct spk_map *map,
 
 		pop_usage(map, p, &cores, &routes);
 		spk_jsonw_object(j);
-		spk_jsonw_key(j, "name");
-		spk_jsonw_string(j, m->pops[p].name);
-		spk_jsonw_key(j, "site");
-		spk_jsonw_string(j, m->sites[s].name);
-		spk_jsonw_key(j, "neurons");
-		spk_jsonw_uint(j, spk_model_pop_neurons(m, p));
-		spk_jsonw_key(j, "pieces");
-		spk_jsonw_uint(j, m->pops[p].kind == SPK_POP_MEAN ? 0 : st->n_pieces);
-		spk_jsonw_key(j, "cores");
-		spk_jsonw_uint(j, m->pops[p].kind == SPK_POP_MEAN ? 0 : cores);
-		spk_jsonw_key(j, "on_readout");
-		spk_jsonw_bool(j, m->pops[p].kind == SPK_POP_MEAN);
-		spk_jsonw_key(j, "neuron_slots");
-		spk_jsonw_uint(j, m->pops[p].kind == SPK_POP_MEAN ? 0 :
-			       (uint64_t)spk_model_site_size(m, s));
-		spk_jsonw_key(j, "synapse_bytes");
-		spk_jsonw_uint(j, site_syn_bytes(map, s));
-		spk_jsonw_key(j, "synapse_shared_by");
-		spk_jsonw_uint(j, st->n_readers + st->n_means);
-		spk_jsonw_key(j, "route_entries");
-		spk_jsonw_uint(j, routes);
+		spk_jsonw_key_str(j, "name", m->pops[p].name);
+		spk_jsonw_key_str(j, "site", m->sites[s].name);
+		spk_jsonw_key_uint(j, "neurons", spk_model_pop_neurons(m, p));
+		spk_jsonw_key_uint(j, "pieces", m->pops[p].kind == SPK_POP_MEAN ? 0 : st->n_pieces);
+		spk_jsonw_key_uint(j, "cores", m->pops[p].kind == SPK_POP_MEAN ? 0 : cores);
+		spk_jsonw_key_bool(j, "on_readout", m->pops[p].kind == SPK_POP_MEAN);
+		spk_jsonw_key_uint(j, "neuron_slots", m->pops[p].kind == SPK_POP_MEAN ? 0 :
+				   (uint64_t)spk_model_site_size(m, s));
+		spk_jsonw_key_uint(j, "synapse_bytes", site_syn_bytes(map, s));
+		spk_jsonw_key_uint(j, "synapse_shared_by", st->n_readers + st->n_means);
+		spk_jsonw_key_uint(j, "route_entries", routes);
 		spk_jsonw_key(j, "groups_x_bands");
 		spk_jsonw_array_inline(j);
 		spk_jsonw_uint(j, st->groups);
@@ -620,53 +583,38 @@ void spk_map_report_json(struct spk_jsonw *j, const struct spk_map *map,
 		uint64_t in = axons != NULL ? axons[map->tile_node[tile]] : 0;
 
 		spk_jsonw_object(j);
-		spk_jsonw_key(j, "x");
-		spk_jsonw_uint(j, tile % W);
-		spk_jsonw_key(j, "y");
-		spk_jsonw_uint(j, tile / W);
-		spk_jsonw_key(j, "kind");
-		spk_jsonw_string(j, spk_image_tile_kind_name(n->kind));
-		spk_jsonw_key(j, "used");
-		spk_jsonw_bool(j, n->used);
-		spk_jsonw_key(j, "route_entries");
-		spk_jsonw_uint(j, n->n_routes);
-		spk_jsonw_key(j, "route_utilisation");
-		spk_jsonw_real(j, (double)n->n_routes / a->core.route_entries);
-		spk_jsonw_key(j, "axons_in");
-		spk_jsonw_uint(j, in);
+		spk_jsonw_key_uint(j, "x", tile % W);
+		spk_jsonw_key_uint(j, "y", tile / W);
+		spk_jsonw_key_str(j, "kind", spk_image_tile_kind_name(n->kind));
+		spk_jsonw_key_bool(j, "used", n->used);
+		spk_jsonw_key_uint(j, "route_entries", n->n_routes);
+		spk_jsonw_key_real(j, "route_utilisation", (double)n->n_routes / a->core.route_entries);
+		spk_jsonw_key_uint(j, "axons_in", in);
 		switch (n->kind) {
 		case SPK_TILE_CORE:
-			spk_jsonw_key(j, "neuron_slots");
-			spk_jsonw_uint(j, n->slots);
-			spk_jsonw_key(j, "neuron_utilisation");
-			spk_jsonw_real(j, (double)n->slots / a->core.neurons);
-			spk_jsonw_key(j, "synapse_bytes");
-			spk_jsonw_uint(j, n->bytes);
-			spk_jsonw_key(j, "synapse_utilisation");
-			spk_jsonw_real(j, (double)n->bytes / ((double)a->core.synapse_kib * 1024));
+			spk_jsonw_key_uint(j, "neuron_slots", n->slots);
+			spk_jsonw_key_real(j, "neuron_utilisation", (double)n->slots / a->core.neurons);
+			spk_jsonw_key_uint(j, "synapse_bytes", n->bytes);
+			spk_jsonw_key_real(j, "synapse_utilisation",
+					   (double)n->bytes / ((double)a->core.synapse_kib * 1024));
 			spk_jsonw_key(j, "pieces");
 			spk_jsonw_array(j);
 			for (uint32_t k = 0; k < n->n_items; k++) {
 				const struct spk_map_piece *p = &map->pieces[n->items[k]];
 
 				spk_jsonw_object(j);
-				spk_jsonw_key(j, "site");
-				spk_jsonw_string(j, m->sites[p->site].name);
+				spk_jsonw_key_str(j, "site", m->sites[p->site].name);
 				json_block(j, "channels", p->c0, p->c1);
 				json_block(j, "rows", p->y0, p->y1);
-				spk_jsonw_key(j, "neuron_slots");
-				spk_jsonw_uint(j, p->slots);
-				spk_jsonw_key(j, "synapse_bytes");
-				spk_jsonw_uint(j, p->syn_bytes);
+				spk_jsonw_key_uint(j, "neuron_slots", p->slots);
+				spk_jsonw_key_uint(j, "synapse_bytes", p->syn_bytes);
 				spk_jsonw_end(j);
 			}
 			spk_jsonw_end(j);
 			break;
 		case SPK_TILE_ATTENTION:
-			spk_jsonw_key(j, "kv_bytes");
-			spk_jsonw_uint(j, n->bytes);
-			spk_jsonw_key(j, "kv_utilisation");
-			spk_jsonw_real(j, (double)n->bytes / ((double)a->attention.kv_kib * 1024));
+			spk_jsonw_key_uint(j, "kv_bytes", n->bytes);
+			spk_jsonw_key_real(j, "kv_utilisation", (double)n->bytes / ((double)a->attention.kv_kib * 1024));
 			spk_jsonw_key(j, "ops");
 			spk_jsonw_array(j);
 			for (uint32_t k = 0; k < n->n_items; k++)
@@ -674,14 +622,12 @@ void spk_map_report_json(struct spk_jsonw *j, const struct spk_map *map,
 			spk_jsonw_end(j);
 			break;
 		case SPK_TILE_ENCODER:
-			spk_jsonw_key(j, "weight_bytes");
-			spk_jsonw_uint(j, n->bytes);
+			spk_jsonw_key_uint(j, "weight_bytes", n->bytes);
 			if (n->used)
 				json_block(j, "channels", n->c0, n->c1);
 			break;
 		case SPK_TILE_READOUT:
-			spk_jsonw_key(j, "bytes");
-			spk_jsonw_uint(j, n->bytes);
+			spk_jsonw_key_uint(j, "bytes", n->bytes);
 			break;
 		}
 		spk_jsonw_end(j);
@@ -729,11 +675,9 @@ void spk_map_report_json(struct spk_jsonw *j, const struct spk_map *map,
 			spk_jsonw_uint(j, x2);
 			spk_jsonw_uint(j, y2);
 			spk_jsonw_end(j);
-			spk_jsonw_key(j, "expected_events_per_timestep");
-			spk_jsonw_real(j, expected[l]);
+			spk_jsonw_key_real(j, "expected_events_per_timestep", expected[l]);
 			if (meas) {
-				spk_jsonw_key(j, "measured_events_per_image");
-				spk_jsonw_real(j, measured[l]);
+				spk_jsonw_key_real(j, "measured_events_per_image", measured[l]);
 			}
 			spk_jsonw_end(j);
 		}
@@ -745,17 +689,14 @@ void spk_map_report_json(struct spk_jsonw *j, const struct spk_map *map,
 		spk_jsonw_null(j);
 	} else {
 		spk_jsonw_object(j);
-		spk_jsonw_key(j, "images");
-		spk_jsonw_uint(j, info->verify_images);
-		spk_jsonw_key(j, "passed");
-		spk_jsonw_bool(j, info->verify_passed);
+		spk_jsonw_key_uint(j, "images", info->verify_images);
+		spk_jsonw_key_bool(j, "passed", info->verify_passed);
 		spk_jsonw_key(j, "first_divergence");
 		if (info->verify_passed || info->verify_divergence == NULL)
 			spk_jsonw_null(j);
 		else
 			spk_jsonw_string(j, info->verify_divergence);
-		spk_jsonw_key(j, "seconds");
-		spk_jsonw_real(j, info->verify_seconds);
+		spk_jsonw_key_real(j, "seconds", info->verify_seconds);
 		spk_jsonw_key(j, "correct");
 		if (info->verify_labelled)
 			spk_jsonw_uint(j, info->verify_correct);

@@ -18,7 +18,7 @@
 
 #include "mapper/exec.h"
 #include "mapper/map.h"
-#include "models/jsonw.h"
+#include "util/jsonw.h"
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
 # The contract every model honours is doc/architecture.md.
 noinst_LTLIBRARIES += %D%/libsim.la
 %C%_libsim_la_SOURCES = %D%/router.c %D%/router.h %D%/noc.c %D%/noc.h \
-	%D%/sched.c %D%/sched.h %D%/rng.h \
+	%D%/sched.c %D%/sched.h \
 	%D%/core.c %D%/core.h %D%/attn.c %D%/attn.h %D%/encoder.c %D%/encoder.h \
 	%D%/readout.c %D%/readout.h %D%/chip.c %D%/chip.h %D%/jobs.c %D%/jobs.h \
 	%D%/segfile.c %D%/segfile.h \
@@ -66,8 +66,7 @@ EXTRA_DIST += tests/cli/sim_jobs.sh
 # --resume DIR` giving the report and trace of an uninterrupted run (tests/cli/sim_resume.sh).
 check_PROGRAMS += tests/unit/test_segfile
 tests_unit_test_segfile_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_segfile_LDADD = sim/libsim.la models/libmodels.la util/libutil.la \
-	$(CMOCKA_LIBS) $(ZLIB_LIBS) -lm
+tests_unit_test_segfile_LDADD = sim/libsim.la util/libutil.la $(CMOCKA_LIBS) $(ZLIB_LIBS) -lm
 TESTS += tests/unit/test_segfile tests/cli/sim_resume.sh
 EXTRA_DIST += tests/cli/sim_resume.sh
 

@@ -29,11 +29,9 @@
 
 #include "arch/arch.h"
 #include "cli/commands.h"
+#include "data/idx.h"
 #include "mapper/image.h"
-#include "models/idx.h"
-#include "models/jsonw.h"
 #include "models/model.h"
-#include "models/outfile.h"
 #include "models/quant.h"
 #include "models/ref.h"
 #include "sim/chip.h"
@@ -41,6 +39,9 @@
 #include "sim/segfile.h"
 #include "sim/systemc/sc_chip.h"
 #include "traces/trace.h"
+#include "util/jsonw.h"
+#include "util/outfile.h"
+#include "util/progress.h"
 #include "util/util.h"
 
 #include <dirent.h>
@@ -117,7 +118,9 @@ struct sim_run {
 	uint64_t mismatches;
 	char divergence[512];
 	bool show;
-	double t0, last;
+	double t0;
+	struct spk_progress bar;	/* counts the images to simulate: not those taken from
+					   --resume files */
 	/* segments: this one's first image and progress handle; the whole run's shape */
 	uint32_t base;
 	struct spk_jobs_worker *worker;
@@ -281,33 +284,6 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 	return 0;
 }
 
-/*
- * "\r[=====>    ] 123/10000  45.6 img/s  ETA 3m41s", at most ten times a second. It counts the
- * images to simulate: those of segments taken from --resume files are not in it.
- */
-static void progress(struct sim_run *r, uint32_t done, bool final)
-{
-	const uint32_t todo = r->n - r->done_images;
-	double t = spk_now(), el = t - r->t0, rate = el > 0 ? done / el : 0;
-	int width = 30, fill = todo ? (int)((double)done / todo * width) : width;
-	char eta[32] = "";
-
-	if (!final && t - r->last < 0.1)
-		return;
-	r->last = t;
-	if (rate > 0 && done < todo) {
-		long s = (long)((todo - done) / rate + 0.5);
-
-		snprintf(eta, sizeof(eta), "ETA %ldm%02lds", s / 60, s % 60);
-	}
-	fprintf(stderr, "\r[%.*s%s%*s] %u/%u  %.1f img/s  %-14s", fill,
-		"==============================", fill < width ? ">" : "",
-		fill < width ? width - fill - 1 : 0, "", done, todo, rate, eta);
-	if (final)
-		fputc('\n', stderr);
-	fflush(stderr);
-}
-
 static int ref_hook(void *ctx, uint32_t t, uint32_t pop, const uint32_t *ids, size_t n)
 {
 	struct sim_run *r = ctx;
@@ -424,7 +400,7 @@ static void jobs_progress(void *ctx, uint64_t done)
 	struct sim_run *r = ctx;
 
 	if (r->show)
-		progress(r, (uint32_t)done, done == r->n - r->done_images);
+		spk_progress_show(&r->bar, (uint32_t)done, done == r->n - r->done_images);
 }
 
 static void seg_range(const struct sim_run *r, uint32_t k, uint32_t *first, uint32_t *n)
@@ -836,8 +812,9 @@ static int load_data(struct spk_dataset *ds, struct sim_opts *o, const struct sp
 	char err[ERRLEN];
 
 	if (m != NULL) {
-		if (spk_dataset_load_for_model(ds, m, o->model, &o->data, &o->labels, o->images,
-					       err, sizeof(err)) < 0) {
+		if (spk_dataset_load_for_model(ds, m->in_channels, m->in_height, m->in_width,
+					       o->model, &o->data, &o->labels, o->images, err,
+					       sizeof(err)) < 0) {
 			spk_error("%s", err);
 			return -1;
 		}
@@ -1156,8 +1133,7 @@ static void report_json_images(struct spk_jsonw *j, const struct summary *s)
 	if (s->labels != NULL) {
 		json_image_column(j, s, "label", 1);
 	} else {
-		spk_jsonw_key(j, "label");
-		spk_jsonw_null(j);
+		spk_jsonw_key_null(j, "label");
 	}
 	json_image_column(j, s, "in_cycle", 2);
 	json_image_column(j, s, "out_cycle", 3);
@@ -1174,115 +1150,67 @@ static void report_json(struct spk_jsonw *j, const struct summary *s, const stru
 	uint64_t pk = st->noc.packets_delivered;
 
 	spk_jsonw_object(j);
-	spk_jsonw_key(j, "image_file");
-	spk_jsonw_string(j, o->image);
-	spk_jsonw_key(j, "config");
-	spk_jsonw_string(j, img->model_config);
-	spk_jsonw_key(j, "data");
-	spk_jsonw_string(j, o->data);
-	spk_jsonw_key(j, "images");
-	spk_jsonw_uint(j, s->n);
+	spk_jsonw_key_str(j, "image_file", o->image);
+	spk_jsonw_key_str(j, "config", img->model_config);
+	spk_jsonw_key_str(j, "data", o->data);
+	spk_jsonw_key_uint(j, "images", s->n);
 	spk_jsonw_key(j, "accuracy");
 	if (s->have_acc)
 		spk_jsonw_real(j, s->accuracy);
 	else
 		spk_jsonw_null(j);
-	spk_jsonw_key(j, "checked");
-	spk_jsonw_bool(j, s->checked);
-	spk_jsonw_key(j, "mismatches");
-	spk_jsonw_uint(j, s->mismatches);
-	spk_jsonw_key(j, "clock_mhz");
-	spk_jsonw_real(j, s->clock_mhz);
-	spk_jsonw_key(j, "cycles");
-	spk_jsonw_uint(j, st->cycles);
-	spk_jsonw_key(j, "segment_images");
-	spk_jsonw_uint(j, s->seg);
-	spk_jsonw_key(j, "segments");
-	spk_jsonw_uint(j, s->n_segs);
-	spk_jsonw_key(j, "latency_cycles_mean");
-	spk_jsonw_real(j, s->lat_mean);
-	spk_jsonw_key(j, "latency_cycles_min");
-	spk_jsonw_uint(j, s->lat_min);
-	spk_jsonw_key(j, "latency_cycles_max");
-	spk_jsonw_uint(j, s->lat_max);
-	spk_jsonw_key(j, "latency_us_mean");
-	spk_jsonw_real(j, s->lat_mean / s->clock_mhz);
-	spk_jsonw_key(j, "interval_cycles");
-	spk_jsonw_real(j, s->interval);
-	spk_jsonw_key(j, "throughput_images_per_s");
-	spk_jsonw_real(j, s->throughput);
-	spk_jsonw_key(j, "sops_per_image");
-	spk_jsonw_real(j, st->ev.sops / n);
-	spk_jsonw_key(j, "attention_ops_per_image");
-	spk_jsonw_real(j, st->ev.attention_ops / n);
-	spk_jsonw_key(j, "encoder_macs_per_image");
-	spk_jsonw_real(j, st->ev.encoder_macs / n);
-	spk_jsonw_key(j, "spikes_per_image");
-	spk_jsonw_real(j, st->spikes / n);
-	spk_jsonw_key(j, "energy_uj_per_image");
-	spk_jsonw_real(j, e->total / n * 1e-6);
+	spk_jsonw_key_bool(j, "checked", s->checked);
+	spk_jsonw_key_uint(j, "mismatches", s->mismatches);
+	spk_jsonw_key_real(j, "clock_mhz", s->clock_mhz);
+	spk_jsonw_key_uint(j, "cycles", st->cycles);
+	spk_jsonw_key_uint(j, "segment_images", s->seg);
+	spk_jsonw_key_uint(j, "segments", s->n_segs);
+	spk_jsonw_key_real(j, "latency_cycles_mean", s->lat_mean);
+	spk_jsonw_key_uint(j, "latency_cycles_min", s->lat_min);
+	spk_jsonw_key_uint(j, "latency_cycles_max", s->lat_max);
+	spk_jsonw_key_real(j, "latency_us_mean", s->lat_mean / s->clock_mhz);
+	spk_jsonw_key_real(j, "interval_cycles", s->interval);
+	spk_jsonw_key_real(j, "throughput_images_per_s", s->throughput);
+	spk_jsonw_key_real(j, "sops_per_image", st->ev.sops / n);
+	spk_jsonw_key_real(j, "attention_ops_per_image", st->ev.attention_ops / n);
+	spk_jsonw_key_real(j, "encoder_macs_per_image", st->ev.encoder_macs / n);
+	spk_jsonw_key_real(j, "spikes_per_image", st->spikes / n);
+	spk_jsonw_key_real(j, "energy_uj_per_image", e->total / n * 1e-6);
 	spk_jsonw_key(j, "energy_breakdown_uj_per_image");
 	spk_jsonw_object(j);
-	spk_jsonw_key(j, "synaptic_adds");
-	spk_jsonw_real(j, e->syn_add / n * 1e-6);
-	spk_jsonw_key(j, "weight_reads");
-	spk_jsonw_real(j, e->weight_read / n * 1e-6);
-	spk_jsonw_key(j, "neuron_updates");
-	spk_jsonw_real(j, e->neuron / n * 1e-6);
-	spk_jsonw_key(j, "spikes");
-	spk_jsonw_real(j, e->spike_out / n * 1e-6);
-	spk_jsonw_key(j, "router_hops");
-	spk_jsonw_real(j, e->router / n * 1e-6);
-	spk_jsonw_key(j, "links");
-	spk_jsonw_real(j, e->link / n * 1e-6);
-	spk_jsonw_key(j, "attention");
-	spk_jsonw_real(j, e->attention / n * 1e-6);
-	spk_jsonw_key(j, "encoder");
-	spk_jsonw_real(j, e->encoder / n * 1e-6);
-	spk_jsonw_key(j, "static");
-	spk_jsonw_real(j, e->static_ / n * 1e-6);
+	spk_jsonw_key_real(j, "synaptic_adds", e->syn_add / n * 1e-6);
+	spk_jsonw_key_real(j, "weight_reads", e->weight_read / n * 1e-6);
+	spk_jsonw_key_real(j, "neuron_updates", e->neuron / n * 1e-6);
+	spk_jsonw_key_real(j, "spikes", e->spike_out / n * 1e-6);
+	spk_jsonw_key_real(j, "router_hops", e->router / n * 1e-6);
+	spk_jsonw_key_real(j, "links", e->link / n * 1e-6);
+	spk_jsonw_key_real(j, "attention", e->attention / n * 1e-6);
+	spk_jsonw_key_real(j, "encoder", e->encoder / n * 1e-6);
+	spk_jsonw_key_real(j, "static", e->static_ / n * 1e-6);
 	spk_jsonw_end(j);
-	spk_jsonw_key(j, "energy_dynamic_uj_per_image");
-	spk_jsonw_real(j, e->dynamic / n * 1e-6);
-	spk_jsonw_key(j, "pj_per_sop");
-	spk_jsonw_real(j, per_sop(e->dynamic, st->ev.sops));
-	spk_jsonw_key(j, "pj_per_sop_total");
-	spk_jsonw_real(j, per_sop(e->total, st->ev.sops));
-	spk_jsonw_key(j, "pj_per_sop_core");
-	spk_jsonw_real(j, s->core_sop_pj);
-	spk_jsonw_key(j, "paper_energy_uj_per_image");
-	spk_jsonw_real(j, s->paper_pj / n * 1e-6);
+	spk_jsonw_key_real(j, "energy_dynamic_uj_per_image", e->dynamic / n * 1e-6);
+	spk_jsonw_key_real(j, "pj_per_sop", per_sop(e->dynamic, st->ev.sops));
+	spk_jsonw_key_real(j, "pj_per_sop_total", per_sop(e->total, st->ev.sops));
+	spk_jsonw_key_real(j, "pj_per_sop_core", s->core_sop_pj);
+	spk_jsonw_key_real(j, "paper_energy_uj_per_image", s->paper_pj / n * 1e-6);
 	spk_jsonw_key(j, "noc");
 	spk_jsonw_object(j);
-	spk_jsonw_key(j, "packets");
-	spk_jsonw_uint(j, pk);
-	spk_jsonw_key(j, "flits");
-	spk_jsonw_uint(j, st->noc.flits_delivered);
-	spk_jsonw_key(j, "hops");
-	spk_jsonw_uint(j, st->noc.hops);
-	spk_jsonw_key(j, "latency_mean");
-	spk_jsonw_real(j, pk ? (double)st->noc.latency_sum / pk : 0);
-	spk_jsonw_key(j, "latency_max");
-	spk_jsonw_uint(j, st->noc.latency_max);
-	spk_jsonw_key(j, "stall_cycles");
-	spk_jsonw_uint(j, st->noc.stall_cycles);
-	spk_jsonw_key(j, "inject_refused");
-	spk_jsonw_uint(j, st->noc.inject_refused);
-	spk_jsonw_key(j, "router_flits");
-	spk_jsonw_uint(j, st->noc.router_flits);
-	spk_jsonw_key(j, "link_flits");
-	spk_jsonw_uint(j, st->noc.link_flits);
+	spk_jsonw_key_uint(j, "packets", pk);
+	spk_jsonw_key_uint(j, "flits", st->noc.flits_delivered);
+	spk_jsonw_key_uint(j, "hops", st->noc.hops);
+	spk_jsonw_key_real(j, "latency_mean", pk ? (double)st->noc.latency_sum / pk : 0);
+	spk_jsonw_key_uint(j, "latency_max", st->noc.latency_max);
+	spk_jsonw_key_uint(j, "stall_cycles", st->noc.stall_cycles);
+	spk_jsonw_key_uint(j, "inject_refused", st->noc.inject_refused);
+	spk_jsonw_key_uint(j, "router_flits", st->noc.router_flits);
+	spk_jsonw_key_uint(j, "link_flits", st->noc.link_flits);
 	spk_jsonw_key(j, "busiest_link");
 	if (st->noc.busiest_link_flits > 0) {
 		spk_jsonw_object(j);
-		spk_jsonw_key(j, "x");
-		spk_jsonw_uint(j, s->busy_x);
-		spk_jsonw_key(j, "y");
-		spk_jsonw_uint(j, s->busy_y);
-		spk_jsonw_key(j, "direction");
-		spk_jsonw_string(j, s->busy_dir);
-		spk_jsonw_key(j, "flits");
-		spk_jsonw_uint(j, st->noc.busiest_link_flits);
+		spk_jsonw_key_uint(j, "x", s->busy_x);
+		spk_jsonw_key_uint(j, "y", s->busy_y);
+		spk_jsonw_key_str(j, "direction", s->busy_dir);
+		spk_jsonw_key_uint(j, "flits", st->noc.busiest_link_flits);
 		spk_jsonw_end(j);
 	} else {
 		spk_jsonw_null(j);
@@ -1290,14 +1218,10 @@ static void report_json(struct spk_jsonw *j, const struct summary *s, const stru
 	spk_jsonw_end(j);
 	spk_jsonw_key(j, "busiest_unit");
 	spk_jsonw_object(j);
-	spk_jsonw_key(j, "kind");
-	spk_jsonw_string(j, s->unit_kind);
-	spk_jsonw_key(j, "x");
-	spk_jsonw_uint(j, s->unit_x);
-	spk_jsonw_key(j, "y");
-	spk_jsonw_uint(j, s->unit_y);
-	spk_jsonw_key(j, "busy_cycles");
-	spk_jsonw_uint(j, st->busiest_cycles);
+	spk_jsonw_key_str(j, "kind", s->unit_kind);
+	spk_jsonw_key_uint(j, "x", s->unit_x);
+	spk_jsonw_key_uint(j, "y", s->unit_y);
+	spk_jsonw_key_uint(j, "busy_cycles", st->busiest_cycles);
 	spk_jsonw_end(j);
 	report_json_images(j, s);
 	spk_jsonw_key(j, "tiles");
@@ -1306,46 +1230,30 @@ static void report_json(struct spk_jsonw *j, const struct summary *s, const stru
 		const uint64_t *l = s->links + (size_t)t * 5;
 
 		spk_jsonw_object(j);
-		spk_jsonw_key(j, "x");
-		spk_jsonw_uint(j, img->tiles[t].x);
-		spk_jsonw_key(j, "y");
-		spk_jsonw_uint(j, img->tiles[t].y);
-		spk_jsonw_key(j, "kind");
-		spk_jsonw_string(j, spk_image_tile_kind_name(img->tiles[t].kind));
-		spk_jsonw_key(j, "used");
-		spk_jsonw_bool(j, tile_used(img, t));
-		spk_jsonw_key(j, "busy_cycles");
-		spk_jsonw_uint(j, s->busy[t]);
-		spk_jsonw_key(j, "utilisation");
-		spk_jsonw_real(j, share(s->busy[t], s));
-		spk_jsonw_key(j, "ni_refused");
-		spk_jsonw_uint(j, s->refused[t]);
+		spk_jsonw_key_uint(j, "x", img->tiles[t].x);
+		spk_jsonw_key_uint(j, "y", img->tiles[t].y);
+		spk_jsonw_key_str(j, "kind", spk_image_tile_kind_name(img->tiles[t].kind));
+		spk_jsonw_key_bool(j, "used", tile_used(img, t));
+		spk_jsonw_key_uint(j, "busy_cycles", s->busy[t]);
+		spk_jsonw_key_real(j, "utilisation", share(s->busy[t], s));
+		spk_jsonw_key_uint(j, "ni_refused", s->refused[t]);
 		spk_jsonw_key(j, "flits_out");
 		spk_jsonw_object(j);
 		for (unsigned p = 0; p < 5; p++) {
-			spk_jsonw_key(j, port_names[p]);
-			spk_jsonw_uint(j, l[p]);
+			spk_jsonw_key_uint(j, port_names[p], l[p]);
 		}
 		spk_jsonw_end(j);
 		spk_jsonw_end(j);
 	}
 	spk_jsonw_end(j);
-	spk_jsonw_key(j, "graded_clamped");
-	spk_jsonw_uint(j, st->graded_clamped);
-	spk_jsonw_key(j, "counter_overflows");
-	spk_jsonw_uint(j, st->counter_overflows);
-	spk_jsonw_key(j, "unit_evals");
-	spk_jsonw_uint(j, st->unit_evals);
-	spk_jsonw_key(j, "engine");
-	spk_jsonw_string(j, s->systemc ? "systemc" : "native");
-	spk_jsonw_key(j, "sim_wall_s");
-	spk_jsonw_real(j, s->wall);
-	spk_jsonw_key(j, "sim_sops_per_s");
-	spk_jsonw_real(j, s->wall > 0 ? s->sim_sops / s->wall : 0);
-	spk_jsonw_key(j, "sim_cycles_per_s");
-	spk_jsonw_real(j, s->wall > 0 ? s->sim_cycles / s->wall : 0);
-	spk_jsonw_key(j, "resumed_segments");
-	spk_jsonw_uint(j, s->resumed);
+	spk_jsonw_key_uint(j, "graded_clamped", st->graded_clamped);
+	spk_jsonw_key_uint(j, "counter_overflows", st->counter_overflows);
+	spk_jsonw_key_uint(j, "unit_evals", st->unit_evals);
+	spk_jsonw_key_str(j, "engine", s->systemc ? "systemc" : "native");
+	spk_jsonw_key_real(j, "sim_wall_s", s->wall);
+	spk_jsonw_key_real(j, "sim_sops_per_s", s->wall > 0 ? s->sim_sops / s->wall : 0);
+	spk_jsonw_key_real(j, "sim_cycles_per_s", s->wall > 0 ? s->sim_cycles / s->wall : 0);
+	spk_jsonw_key_uint(j, "resumed_segments", s->resumed);
 	spk_jsonw_end(j);
 }
 
@@ -1505,6 +1413,7 @@ int spk_sim_main(int argc, char **argv)
 		goto out;
 	}
 	run.t0 = spk_now();
+	spk_progress_init(&run.bar, run.n - run.done_images);
 	{
 		static const struct spk_jobs_ops ops = {
 			.run = run_segment, .merge = merge_segment, .progress = jobs_progress,

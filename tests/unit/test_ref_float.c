@@ -14,7 +14,7 @@
  */
 #include "config.h"
 
-#include "models/idx.h"
+#include "data/idx.h"
 #include "models/model.h"
 #include "models/ref.h"
 
