@@ -4,7 +4,7 @@
 noinst_LTLIBRARIES += %D%/libsim.la
 %C%_libsim_la_SOURCES = %D%/router.c %D%/router.h %D%/noc.c %D%/noc.h \
 	%D%/sched.c %D%/sched.h \
-	%D%/core.c %D%/core.h %D%/attn.c %D%/attn.h %D%/encoder.c %D%/encoder.h \
+	%D%/unit.c %D%/unit.h %D%/core.c %D%/core.h %D%/attn.c %D%/attn.h %D%/encoder.c %D%/encoder.h \
 	%D%/readout.c %D%/readout.h %D%/chip.c %D%/chip.h %D%/jobs.c %D%/jobs.h \
 	%D%/segfile.c %D%/segfile.h \
 	%D%/sim_cmd.c
