@@ -19,7 +19,7 @@
 #include "data/idx.h"
 #include "mapper/emit.h"
 #include "mapper/exec.h"
-#include "mapper/image.h"
+#include "image/image.h"
 #include "mapper/map.h"
 #include "mapper/report.h"
 #include "models/model.h"

@@ -1,5 +1,5 @@
 /*
- * chip.h — the chip top: one loaded chip image (mapper/image.h) on one architecture, every tile's
+ * chip.h — the chip top: one loaded chip image (image/image.h) on one architecture, every tile's
  * unit (synapse core, attention unit, encoder, readout; sim/core.h and friends, each around the
  * shell of sim/unit.h) wired to the network (sim/noc.h) and driven event by event through the
  * scheduler (sim/sched.h). It is what `spikechip sim` runs; doc/architecture.md is the contract,
@@ -43,7 +43,7 @@
 #define SPK_CHIP_H
 
 #include "arch/arch.h"
-#include "mapper/image.h"
+#include "image/image.h"
 #include "sim/core.h"
 #include "sim/noc.h"
 

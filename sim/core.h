@@ -6,7 +6,7 @@
  * energy event counts) is sim/unit.h.
  *
  * How the chip top uses a unit. A unit is created from a plain configuration struct (the top
- * fills it from the chip image, mapper/image.h) and then lives on cycles:
+ * fills it from the chip image, image/image.h) and then lives on cycles:
  *   - spk_core_deliver(c, pkt, arrival): a packet the NoC delivered; it enters the input FIFO in
  *     its arrival cycle. The NoC only delivers what the unit's credits allow, so the FIFO never
  *     overflows (an assert).
@@ -59,7 +59,7 @@
 
 /* ---- The synapse core -------------------------------------------------------------------------- */
 
-/* A block of one site hosted here: channels x rows x all columns (mapper/image.h "piece"). */
+/* A block of one site hosted here: channels x rows x all columns (image/image.h "piece"). */
 struct spk_core_piece {
 	uint32_t c0, channels;		/* site channels [c0, c0 + channels) */
 	uint32_t y0, rows;		/* site rows [y0, y0 + rows) */
@@ -70,7 +70,7 @@ struct spk_core_piece {
 	uint32_t enc_phase;		/* the ENCODER step's phase, when enc_axon is set */
 };
 
-/* The kernels of one CONV step for one piece's channels (mapper/image.h "projection"). */
+/* The kernels of one CONV step for one piece's channels (image/image.h "projection"). */
 struct spk_core_proj {
 	uint32_t piece;			/* local piece written */
 	uint32_t phase;			/* the CONV step's index */

@@ -40,9 +40,9 @@ TESTS += tests/unit/test_router tests/unit/test_noc tests/unit/test_sched tests/
 check_PROGRAMS += tests/unit/test_chip
 tests_unit_test_chip_CPPFLAGS = $(AM_CPPFLAGS) -DSPK_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_chip_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_chip_LDADD = sim/libsim.la mapper/libmapper.la models/libmodels.la \
-	traces/libtraces.la arch/libarch.la util/libutil.la $(CMOCKA_LIBS) $(INIH_LIBS) \
-	$(ZLIB_LIBS) -lm
+tests_unit_test_chip_LDADD = sim/libsim.la mapper/libmapper.la image/libimage.la \
+	models/libmodels.la traces/libtraces.la arch/libarch.la util/libutil.la $(CMOCKA_LIBS) \
+	$(INIH_LIBS) $(ZLIB_LIBS) -lm
 TESTS += tests/unit/test_chip
 
 # `spikechip sim` end to end (tests/cli/sim.sh): --check, trace diff, JSON, bad inputs.

@@ -30,7 +30,7 @@
 #include "arch/arch.h"
 #include "cli/commands.h"
 #include "data/idx.h"
-#include "mapper/image.h"
+#include "image/image.h"
 #include "models/model.h"
 #include "models/quant.h"
 #include "models/ref.h"

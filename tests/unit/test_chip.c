@@ -11,7 +11,7 @@
 
 #include "arch/arch.h"
 #include "mapper/emit.h"
-#include "mapper/image.h"
+#include "image/image.h"
 #include "mapper/map.h"
 #include "models/model.h"
 #include "models/quant.h"

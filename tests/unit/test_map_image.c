@@ -1,5 +1,5 @@
 /*
- * test_map_image.c — the chip image format (mapper/image.h): an image of the tiny fixture
+ * test_map_image.c — the chip image format (image/image.h): an image of the tiny fixture
  * serialises, reads back and serialises to the same bytes; two compilations give the same
  * bytes; the reader rejects, with a message naming the file and the place, every kind of damage:
  * bad magic, header CRC, newer version, flags, truncation (header, payload, inside a record),
@@ -16,7 +16,7 @@
 #include "arch/arch.h"
 #include "mapper/emit.h"
 #include "mapper/exec.h"
-#include "mapper/image.h"
+#include "image/image.h"
 #include "mapper/map.h"
 #include "models/model.h"
 #include "models/quant.h"
