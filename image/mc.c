@@ -1,8 +1,8 @@
 /*
- * mc.c — tree multicast over a chip image (doc/architecture.md §6, "Multicast groups"): the groups
- * of SPIKE routes one packet serves, derived the same way by the mapper (to check the head flit
- * can carry them) and by the chip top (to program the NoC's group tables), and the head-flit
- * payload check; see image.h (spk_image_mc_groups(), spk_image_check_mc_payload()).
+ * mc.c — tree multicast over a chip image (doc/architecture.md §6, "Multicast groups"): the
+ * groups of SPIKE routes one packet serves, derived the same way by the mapper (to check the head
+ * flit can carry them) and by the chip top (to program the NoC's group tables), and the
+ * head-flit payload check; see image.h (spk_image_mc_groups(), spk_image_check_mc_payload()).
  */
 #include "config.h"
 
