@@ -16,10 +16,6 @@ tests_unit_test_arch_LDADD = %D%/libarch.la util/libutil.la $(CMOCKA_LIBS) $(INI
 
 TESTS += tests/unit/test_arch tests/cli/arch.sh
 
-# The energy presets (doc/energy.md): loihi against default on the tiny fixture.
-TESTS += tests/cli/energy.sh
-EXTRA_DIST += tests/cli/energy.sh
-
 # Malformed files: each says on its first lines which line is wrong and what the message is.
 ARCH_FIXTURES = \
 	tests/data/arch/good-syntax.ini \

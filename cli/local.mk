@@ -6,3 +6,7 @@ spikechip_LDADD = sim/libsim.la sim/systemc/libsimsc.la mapper/libmapper.la imag
 # sim/systemc is C++: link with the C++ compiler (the automake manual's idiom for a program
 # whose C++ comes from a convenience library).
 nodist_EXTRA_spikechip_SOURCES = dummy.cpp
+
+# The dispatcher: help, version, unknown commands and options, the `run` stages.
+TESTS += tests/cli/cli.sh
+EXTRA_DIST += tests/cli/cli.sh

@@ -38,6 +38,11 @@ tests_unit_test_ref_report_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_ref_report_LDADD = $(MODELS_TEST_LIBS)
 TESTS += tests/unit/test_ref_report
 
+# The Python side (pytest, through tests/python/pytest.sh): the PyTorch model, idx.py,
+# training and export.
+TESTS += tests/python/pytest.sh
+EXTRA_DIST += tests/python/pytest.sh tests/python/test_model.py tests/python/test_export.py
+
 # `spikechip ref` end to end, with its golden integer-reference output.
 TESTS += tests/cli/ref.sh
 EXTRA_DIST += tests/cli/ref.sh tests/data/ref/README.md tests/data/ref/tiny-fmnist-t2-int.txt

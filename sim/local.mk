@@ -49,6 +49,11 @@ TESTS += tests/unit/test_chip
 TESTS += tests/cli/sim.sh
 EXTRA_DIST += tests/cli/sim.sh
 
+# Energy accounting with the energy presets (doc/energy.md): the tiny fixture on loihi against
+# default, same cycles and spikes, the counted events times Loihi's figures.
+TESTS += tests/cli/energy.sh
+EXTRA_DIST += tests/cli/energy.sh
+
 # Tree multicast end to end (tests/cli/sim_tree.sh): --check, the same spikes as source
 # replication from fewer packets, SystemC = native, the tree-mode payload check in map and sim.
 TESTS += tests/cli/sim_tree.sh
