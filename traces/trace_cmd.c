@@ -5,7 +5,7 @@
  *   spikechip trace stats FILE
  *   spikechip trace diff A B [--max N]
  *
- * `diff` is the tool of validation rung 3 (DESIGN.md §7): the chip simulation must reproduce
+ * `diff` is the tool of validation rung 3 (doc/validation.md): the chip simulation must reproduce
  * the integer reference spike for spike. It walks both traces image by image (matched by
  * image index), timestep by timestep, population by population (in A's order; populations are
  * matched by name), and reports the first place where the spike sets differ together with the
