@@ -10,9 +10,9 @@
  */
 #include "config.h"
 
+#include "arch/arch_params.h"
 #include "image/image.h"
 #include "image/internal.h"
-#include "arch/arch_params.h"
 
 #include <errno.h>
 #include <math.h>

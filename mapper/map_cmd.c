@@ -17,9 +17,9 @@
 #include "arch/arch.h"
 #include "cli/commands.h"
 #include "data/idx.h"
+#include "image/image.h"
 #include "mapper/emit.h"
 #include "mapper/exec.h"
-#include "image/image.h"
 #include "mapper/map.h"
 #include "mapper/report.h"
 #include "models/model.h"
@@ -365,7 +365,11 @@ static int write_report(const char *path, const struct spk_map *map,
 		return -1;
 	}
 	spk_jsonw_init(&j, f.f);
-	spk_map_report_json(&j, map, info);
+	if (spk_map_report_json(&j, map, info) < 0) {
+		spk_outfile_abort(&f);
+		spk_error("%s: out of memory writing the mapping report", path);
+		return -1;
+	}
 	spk_jsonw_finish(&j);
 	if (spk_outfile_commit(&f, err, sizeof(err)) < 0) {
 		spk_error("%s", err);
@@ -498,7 +502,15 @@ int spk_map_main(int argc, char **argv)
 	}
 	if (ret == SPK_EXIT_FAIL)
 		info.image_path = NULL;
-	spk_map_report_text(stdout, map, &info);
+	if (spk_map_report_text(stdout, map, &info) < 0) {
+		spk_error("map: out of memory writing the mapping report");
+		if (ret == SPK_EXIT_OK)
+			remove(o.out);
+		if (o.report != NULL)
+			remove(o.report);
+		ret = SPK_EXIT_USAGE;
+		goto out;
+	}
 	if (ret == SPK_EXIT_FAIL)
 		spk_error("map: %s (the image was not written)", info.verify_divergence);
 out:
