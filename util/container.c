@@ -133,8 +133,8 @@ int spk_container_unwrap(const struct spk_container *fmt, const void *file, size
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (len < H)
-		return bad(err, errlen, name, "truncated: %zu bytes, shorter than the %u-byte header",
-			   len, H);
+		return bad(err, errlen, name, "truncated: %zu bytes, shorter than the %u-byte "
+			   "header", len, H);
 	if (memcmp(b, fmt->magic, 8) != 0)
 		return bad(err, errlen, name, "not %s (magic is not '%s')", fmt->what, fmt->magic);
 	version = spk_le32_get(b + 8);
@@ -178,8 +178,8 @@ int spk_container_unwrap(const struct spk_container *fmt, const void *file, size
 			    (unsigned long)(clen - src));
 		else if (zrc == Z_BUF_ERROR && got == rawlen)
 			bad(err, errlen, name, "payload at byte %u does not decompress to the %u "
-			    "bytes the header says (more data, or a corrupt or truncated stream)", H,
-			    rawlen);
+			    "bytes the header says (more data, or a corrupt or truncated "
+			    "stream)", H, rawlen);
 		else
 			bad(err, errlen, name, "payload at byte %u does not decompress: %s", H,
 			    zrc == Z_MEM_ERROR ? "out of memory" : "not a valid zlib stream "
