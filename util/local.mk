@@ -8,3 +8,9 @@ noinst_LTLIBRARIES += %D%/libutil.la
 %C%_libutil_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DSPK_PKGDATADIR='"$(pkgdatadir)"' -DSPK_SRCDIR='"$(abs_top_srcdir)"'
 %C%_libutil_la_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS)
+
+# The binary files' envelope and byte order (cmocka).
+check_PROGRAMS += tests/unit/test_container
+tests_unit_test_container_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_container_LDADD = %D%/libutil.la $(CMOCKA_LIBS) $(ZLIB_LIBS)
+TESTS += tests/unit/test_container
