@@ -20,7 +20,6 @@
 
 /* ---- error messages ------------------------------------------------------------------------ */
 
-
 int efail(struct ectx *e, const char *fmt, ...)
 {
 	va_list ap;
@@ -95,7 +94,7 @@ size_t spk_image_piece_size(const struct spk_image *img, const struct spk_image_
 	return (size_t)(p->c1 - p->c0) * (p->y1 - p->y0) * img->sites[p->site].width;
 }
 
-/* ---- axons and tree multicast groups --------------------------------------------------------- */
+/* ---- axons ----------------------------------------------------------------------------------- */
 
 uint32_t spk_image_piece_axon(const struct spk_image *img, const struct spk_image_piece *p,
 			      bool enc)
@@ -122,8 +121,7 @@ uint32_t spk_image_mean_axon(const struct spk_image *img, const struct spk_image
 	return UINT32_MAX;
 }
 
-/* A SPIKE route of one tile as the grouping sorts it: reader (local, source), destination,
- * entry. */
+/* ---- accessors ------------------------------------------------------------------------------- */
 
 const struct spk_image_tile *spk_image_tile_at(const struct spk_image *img, uint32_t x, uint32_t y)
 {

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A SPIKE route of one tile as the grouping sorts it: reader (local, source), destination,
+ * entry. */
 struct mc_key {
 	uint32_t local, source, dst, e;
 };

@@ -327,7 +327,6 @@ out_free:
 	return w;
 }
 
-
 /* The data set: through the model when there is one, else checked against the image's input. */
 static int load_data(struct spk_dataset *ds, struct sim_opts *o, const struct spk_model *m,
 		     const struct spk_image *img)

@@ -20,7 +20,6 @@
 /* A router's outputs by port number (enum spk_port), as reports name them. */
 static const char *const port_names[] = { "local", "east", "west", "north", "south" };
 
-
 void spk_sim_summarise(struct sim_summary *s, const struct sim_run *r, const struct spk_image *img,
 		       const struct spk_arch *a, const struct spk_chip_result *res, uint32_t n)
 {
