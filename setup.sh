@@ -5,8 +5,9 @@
 #   ./setup.sh run [...]  ... then run the main job: build/spikechip run [...]
 #   ./setup.sh test       ... then run the whole test suite (make check)
 #
-# Environment: SPIKECHIP_CONFIGURE_FLAGS adds configure options (CI: --enable-werror);
-# JOBS sets make's parallelism (default: number of CPUs).
+# Environment: SPIKECHIP_CONFIGURE_FLAGS adds configure options (CI: --enable-werror); when
+# they differ from the last configure's, build/ is configured again. JOBS sets make's
+# parallelism (default: number of CPUs).
 set -eu
 
 PACKAGES="build-essential autoconf automake libtool pkg-config libsystemc-dev verilator
@@ -60,10 +61,16 @@ if [ ! -x configure ]; then
 	autoreconf -fi
 fi
 mkdir -p build
-if [ ! -f build/Makefile ]; then
-	echo "setup.sh: configure ${SPIKECHIP_CONFIGURE_FLAGS:-}"
+# Configure when build/ has never been configured, or was configured with other flags than
+# SPIKECHIP_CONFIGURE_FLAGS now says (build/.configure-flags records the last ones).
+flags=${SPIKECHIP_CONFIGURE_FLAGS:-}
+if [ ! -f build/Makefile ] || [ ! -f build/.configure-flags ] ||
+   [ "$(cat build/.configure-flags)" != "$flags" ]; then
+	echo "setup.sh: configure $flags"
+	rm -f build/.configure-flags
 	# shellcheck disable=SC2086
-	(cd build && ../configure ${SPIKECHIP_CONFIGURE_FLAGS:-})
+	(cd build && ../configure $flags)
+	printf '%s\n' "$flags" >build/.configure-flags
 fi
 echo "setup.sh: make -j$jobs"
 make -C build -j"$jobs"

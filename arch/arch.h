@@ -1,12 +1,13 @@
 /*
  * arch.h — the resolved chip architecture: every size, speed and per-event energy that the mapper
- * and the simulator read, as one plain struct with typed fields (DESIGN.md §4–5).
+ * and the simulator read, as one plain struct with typed fields (doc/architecture.md,
+ * doc/energy.md).
  *
  * Where values come from: spk_arch_init_defaults() fills in the built-in defaults, and
  * spk_arch_load() reads an INI architecture file over them, so a file names only what it changes.
  * The one table of parameters (name, section, unit, default, range, meaning, field) lives in
- * arch_params.c and is the single source of the loader, `spikechip arch show` and doc/arch.md; a
- * field added here without a row there is never set from a file.
+ * arch_params.c and is the single source of the loader, `spikechip arch show` and
+ * doc/arch-file.md; a field added here without a row there is never set from a file.
  *
  * Ownership: the caller allocates struct spk_arch (it holds no pointers, copy it freely) and there
  * is nothing to free. A loaded struct has passed every range and consistency check; a struct the

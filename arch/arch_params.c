@@ -7,8 +7,8 @@
  * 45 nm tiles sized for the Fashion-MNIST Meta-SpikeFormer. The energies are 45 nm figures after
  * Horowitz, "Computing's energy problem", ISSCC 2014 (8-bit add 0.03 pJ, 32-bit add 0.1 pJ,
  * 8-bit multiply 0.2 pJ, 64-bit read from an 8 KB SRAM 10 pJ), the same source as the paper's
- * E_AC = 0.9 pJ and E_MAC = 4.6 pJ (32-bit float). doc/arch.md is generated from this file: run
- * `spikechip arch doc > doc/arch.md` after changing it.
+ * E_AC = 0.9 pJ and E_MAC = 4.6 pJ (32-bit float). doc/arch-file.md is generated from this
+ * file: run `spikechip arch doc > doc/arch-file.md` after changing it.
  */
 #include "config.h"
 
@@ -63,7 +63,7 @@ static const char *const multicast_choices[] = { "source", "tree", NULL };
 _Static_assert(sizeof(enum spk_routing) == sizeof(int), "enum fields are stored as int");
 _Static_assert(sizeof(enum spk_multicast) == sizeof(int), "enum fields are stored as int");
 
-/* Rows appear in this order in files written by `arch show` and in doc/arch.md. */
+/* Rows appear in this order in files written by `arch show` and in doc/arch-file.md. */
 const struct spk_arch_param spk_arch_params[] = {
 	/* [chip] */
 	INT(chip, mesh_x, "tiles", 12, 1, 256, "tiles along x (columns of the mesh)"),

@@ -4,8 +4,8 @@
  *
  * This table is the single source of truth (STYLE.md: parameters are data). The loader reads
  * values through it, `spikechip arch show` prints through it and `spikechip arch doc` generates
- * doc/arch.md from it, so a parameter is added by adding a field to struct spk_arch and one row
- * to spk_arch_params[] in arch_params.c. The rules that tie parameters together are a table too.
+ * doc/arch-file.md from it, so a parameter is added by adding a field to struct spk_arch and one
+ * row to spk_arch_params[] in arch_params.c. The rules that tie parameters together are a table too.
  *
  * Everything here is constant; no function allocates.
  */
@@ -26,7 +26,7 @@ enum spk_param_type {
 
 struct spk_arch_section {
 	const char *name;	/* as written between [ ] */
-	const char *meaning;	/* one line, for doc/arch.md */
+	const char *meaning;	/* one line, for doc/arch-file.md */
 };
 
 struct spk_arch_param {
@@ -41,7 +41,7 @@ struct spk_arch_param {
 	double def_real, min_real, max_real;	/* REAL */
 	const char *const *choices;	/* ENUM: NULL-terminated; index = enum value */
 	const char *def_text;		/* TEXT */
-	const char *meaning;		/* one line, for `arch show` and doc/arch.md */
+	const char *meaning;		/* one line, for `arch show` and doc/arch-file.md */
 };
 
 /*
@@ -49,7 +49,7 @@ struct spk_arch_param {
  * among params[] that the file set last (the line where the file became inconsistent).
  */
 struct spk_arch_rule {
-	const char *text;		/* the rule in words, for doc/arch.md */
+	const char *text;		/* the rule in words, for doc/arch-file.md */
 	const char *params[6];		/* "section.key" of each parameter involved, NULL-terminated */
 	/* true if the rule holds; otherwise writes the problem into why. */
 	bool (*holds)(const struct spk_arch *a, char *why, size_t len);

@@ -2,7 +2,7 @@
  * run.c — `spikechip run`, the main job: the shipped model on the default chip over the
  * Fashion-MNIST test images, ending in a report of accuracy, cycles, energy and pJ/SOP.
  *
- * It chains the stages of the pipeline (DESIGN.md §1), each through its own subcommand:
+ * It chains the stages of the pipeline (doc/development.md), each through its own subcommand:
  *
  *   1. the architecture is resolved and validated (`spikechip arch check`);
  *   2. the model is compiled onto it (`spikechip map`);

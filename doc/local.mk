@@ -1,5 +1,6 @@
 # %D%/ — documentation, installed under $(docdir).
-dist_doc_DATA += %D%/arch.md %D%/development.md %D%/formats.md %D%/semantics.md \
-	%D%/reference.md %D%/architecture.md %D%/mapper.md %D%/simulator.md %D%/energy.md %D%/rtl.md
+dist_doc_DATA += %D%/arch-file.md %D%/development.md %D%/formats.md %D%/semantics.md \
+	%D%/reference.md %D%/architecture.md %D%/mapper.md %D%/simulator.md %D%/energy.md \
+	%D%/validation.md %D%/rtl.md
 # Measured simulator speed, what was optimised and what limits it (make bench-chip).
 dist_doc_DATA += %D%/performance.md

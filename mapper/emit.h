@@ -15,7 +15,7 @@
 #ifndef SPK_EMIT_H
 #define SPK_EMIT_H
 
-#include "mapper/image.h"
+#include "image/image.h"
 #include "mapper/map.h"
 
 struct spk_image *spk_emit_image(const struct spk_map *map, uint32_t model_crc32, char *err,

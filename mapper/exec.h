@@ -27,7 +27,7 @@
 #ifndef SPK_EXEC_H
 #define SPK_EXEC_H
 
-#include "mapper/image.h"
+#include "image/image.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,23 +1,23 @@
 # %D%/ — the compiler: quantized network + arch file -> partition, assign, route, place ->
-# chip image (.spki) and mapping report; the image reader the simulator uses; the functional
-# executor behind `spikechip map --verify` (doc/mapper.md).
+# chip image (.spki, image/) and mapping report; the functional executor behind
+# `spikechip map --verify` (doc/mapper.md).
 EXTRA_DIST += %D%/README.md
 noinst_LTLIBRARIES += %D%/libmapper.la
-%C%_libmapper_la_SOURCES = %D%/image.c %D%/image.h %D%/map.c %D%/map.h \
+%C%_libmapper_la_SOURCES = %D%/map.c %D%/map.h \
 	%D%/partition.c %D%/partition.h %D%/assign.c %D%/assign.h %D%/route.c %D%/route.h \
 	%D%/place.c %D%/place.h %D%/emit.c %D%/emit.h %D%/exec.c %D%/exec.h \
 	%D%/report.c %D%/report.h %D%/map_cmd.c
 %C%_libmapper_la_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS)
 
-# Unit tests (cmocka): one per pass, the image format, the executor; they share the fixture
-# model and arch_with() of map_fixture.h.
+# Unit tests (cmocka): one per pass and the executor (the image's own is in image/); they
+# share the fixture model and arch_with() of map_fixture.h.
 EXTRA_DIST += tests/unit/map_fixture.h
-MAPPER_TEST_LIBS = mapper/libmapper.la models/libmodels.la traces/libtraces.la arch/libarch.la \
-	util/libutil.la $(CMOCKA_LIBS) $(INIH_LIBS) $(ZLIB_LIBS) -lm
+MAPPER_TEST_LIBS = mapper/libmapper.la image/libimage.la models/libmodels.la \
+	traces/libtraces.la arch/libarch.la util/libutil.la $(CMOCKA_LIBS) $(INIH_LIBS) \
+	$(ZLIB_LIBS) -lm
 MAPPER_TEST_CPPFLAGS = $(AM_CPPFLAGS) -DSPK_SRCDIR='"$(abs_top_srcdir)"'
 MAPPER_TESTS = tests/unit/test_map_partition tests/unit/test_map_assign \
-	tests/unit/test_map_route tests/unit/test_map_place tests/unit/test_map_image \
-	tests/unit/test_map_exec
+	tests/unit/test_map_route tests/unit/test_map_place tests/unit/test_map_exec
 check_PROGRAMS += $(MAPPER_TESTS)
 TESTS += $(MAPPER_TESTS)
 tests_unit_test_map_partition_CPPFLAGS = $(MAPPER_TEST_CPPFLAGS)
@@ -32,9 +32,6 @@ tests_unit_test_map_route_LDADD = $(MAPPER_TEST_LIBS)
 tests_unit_test_map_place_CPPFLAGS = $(MAPPER_TEST_CPPFLAGS)
 tests_unit_test_map_place_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_map_place_LDADD = $(MAPPER_TEST_LIBS)
-tests_unit_test_map_image_CPPFLAGS = $(MAPPER_TEST_CPPFLAGS)
-tests_unit_test_map_image_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(ZLIB_CFLAGS)
-tests_unit_test_map_image_LDADD = $(MAPPER_TEST_LIBS)
 tests_unit_test_map_exec_CPPFLAGS = $(MAPPER_TEST_CPPFLAGS)
 tests_unit_test_map_exec_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_map_exec_LDADD = $(MAPPER_TEST_LIBS)

@@ -25,7 +25,7 @@
 #define SPK_MAP_H
 
 #include "arch/arch.h"
-#include "mapper/image.h"
+#include "image/image.h"
 #include "models/model.h"
 #include "models/quant.h"
 

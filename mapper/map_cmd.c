@@ -16,18 +16,18 @@
 
 #include "arch/arch.h"
 #include "cli/commands.h"
+#include "data/idx.h"
+#include "image/image.h"
 #include "mapper/emit.h"
 #include "mapper/exec.h"
-#include "mapper/image.h"
 #include "mapper/map.h"
 #include "mapper/report.h"
-#include "models/idx.h"
-#include "models/jsonw.h"
 #include "models/model.h"
-#include "models/outfile.h"
 #include "models/quant.h"
 #include "models/ref.h"
 #include "traces/trace.h"
+#include "util/jsonw.h"
+#include "util/outfile.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -246,8 +246,8 @@ static int run_verify(const struct map_opts *o, const struct spk_model *m,
 	size_t total = 0, maxpop = 1;
 	int ret = SPK_EXIT_USAGE;
 
-	if (spk_dataset_load_for_model(&ds, m, o->model, &data, &labels, o->verify, err,
-				       sizeof(err)) < 0) {
+	if (spk_dataset_load_for_model(&ds, m->in_channels, m->in_height, m->in_width, o->model,
+				       &data, &labels, o->verify, err, sizeof(err)) < 0) {
 		spk_error("%s", err);
 		goto out;
 	}
@@ -365,7 +365,11 @@ static int write_report(const char *path, const struct spk_map *map,
 		return -1;
 	}
 	spk_jsonw_init(&j, f.f);
-	spk_map_report_json(&j, map, info);
+	if (spk_map_report_json(&j, map, info) < 0) {
+		spk_outfile_abort(&f);
+		spk_error("%s: out of memory writing the mapping report", path);
+		return -1;
+	}
 	spk_jsonw_finish(&j);
 	if (spk_outfile_commit(&f, err, sizeof(err)) < 0) {
 		spk_error("%s", err);
@@ -498,7 +502,15 @@ int spk_map_main(int argc, char **argv)
 	}
 	if (ret == SPK_EXIT_FAIL)
 		info.image_path = NULL;
-	spk_map_report_text(stdout, map, &info);
+	if (spk_map_report_text(stdout, map, &info) < 0) {
+		spk_error("map: out of memory writing the mapping report");
+		if (ret == SPK_EXIT_OK)
+			remove(o.out);
+		if (o.report != NULL)
+			remove(o.report);
+		ret = SPK_EXIT_USAGE;
+		goto out;
+	}
 	if (ret == SPK_EXIT_FAIL)
 		spk_error("map: %s (the image was not written)", info.verify_divergence);
 out:

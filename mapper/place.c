@@ -3,11 +3,13 @@
  *
  * The routes become an undirected weighted graph over nodes (compressed adjacency lists, a
  * pair's weights in both directions summed), so the cost change of moving or swapping nodes is
- * a walk over their neighbours. The RNG is splitmix64, seeded with --seed.
+ * a walk over their neighbours. The random draws are the splitmix64 stream of util/rng.h
+ * (spk_rng_splitmix), seeded with --seed: same seed, same placement, on every machine.
  */
 #include "config.h"
 
 #include "mapper/place.h"
+#include "util/rng.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -27,7 +29,7 @@ struct pctx {
 	uint64_t *w;		/* their weights */
 	uint32_t *pos;		/* node -> tile (UINT32_MAX: not placed) */
 	uint32_t *occ;		/* tile -> node (UINT32_MAX: free) */
-	uint64_t rng;
+	uint64_t rng;		/* splitmix64 state */
 };
 
 uint32_t spk_place_hops(const struct spk_map *map, uint32_t t1, uint32_t t2)
@@ -53,15 +55,6 @@ uint64_t spk_place_cost(const struct spk_map *map)
 		}
 	}
 	return c;
-}
-
-static uint64_t next_rand(struct pctx *c)
-{
-	uint64_t z = (c->rng += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
 }
 
 static int cmp_edge(const void *x, const void *y)
@@ -234,8 +227,8 @@ static void improve(struct pctx *c, const uint32_t *used, uint32_t n_used)
 	if (trials * 2 * avg > budget)
 		trials = budget / (2 * avg);
 	for (uint64_t it = 0; it < trials; it++) {
-		uint32_t a = used[next_rand(c) % n_used], pa = c->pos[a], pb, b;
-		uint64_t r = next_rand(c);
+		uint32_t a = used[spk_rng_splitmix(&c->rng) % n_used], pa = c->pos[a], pb, b;
+		uint64_t r = spk_rng_splitmix(&c->rng);
 		int64_t delta;
 
 		if (c->off[a + 1] > c->off[a] && (r & 3) != 0) {

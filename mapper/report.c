@@ -13,6 +13,7 @@
 #include "mapper/report.h"
 #include "mapper/place.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,14 +28,10 @@ struct totals {
 	uint64_t axons_max;		/* the most source neurons whose spikes reach one tile */
 };
 
-/* Source neurons whose spikes can reach each node ([n_nodes]): Σ over SPIKE entries into it of
- * the sending piece's block. A destination-indexed axon needs that many ids. */
-static uint64_t *axons_in(const struct spk_map *map)
+/* Source neurons whose spikes can reach each node (a[n_nodes], zeroed): Σ over SPIKE entries
+ * into it of the sending piece's block. A destination-indexed axon needs that many ids. */
+static void axons_in(const struct spk_map *map, uint64_t *a)
 {
-	uint64_t *a = calloc(map->n_nodes, sizeof(*a));
-
-	if (a == NULL)
-		return NULL;
 	for (uint32_t i = 0; i < map->n_nodes; i++) {
 		const struct spk_map_node *n = &map->nodes[i];
 
@@ -45,10 +42,10 @@ static uint64_t *axons_in(const struct spk_map *map)
 				a[r->dst] += spk_map_piece_elems(map, &map->pieces[n->items[r->local]]);
 		}
 	}
-	return a;
 }
 
-static void get_totals(const struct spk_map *map, struct totals *t)
+/* The totals; axons is axons_in()'s. */
+static void get_totals(const struct spk_map *map, const uint64_t *axons, struct totals *t)
 {
 	memset(t, 0, sizeof(*t));
 	for (uint32_t i = 0; i < map->n_nodes; i++) {
@@ -82,14 +79,9 @@ static void get_totals(const struct spk_map *map, struct totals *t)
 	t->kv_total = (uint64_t)map->n_attn * map->arch.attention.kv_kib * 1024;
 	for (uint32_t p = 0; p < map->m->n_pops; p++)
 		t->neurons += spk_model_pop_neurons(map->m, p);
-	{
-		uint64_t *a = axons_in(map);
-
-		for (uint32_t i = 0; a != NULL && i < map->n_nodes; i++)
-			if (a[i] > t->axons_max)
-				t->axons_max = a[i];
-		free(a);
-	}
+	for (uint32_t i = 0; i < map->n_nodes; i++)
+		if (axons[i] > t->axons_max)
+			t->axons_max = axons[i];
 }
 
 /* Length of a site name's group prefix. */
@@ -138,18 +130,12 @@ static uint32_t core_groups(const struct spk_map *map, uint32_t *group, const ch
 	return n;
 }
 
-void spk_map_report_mesh(const struct spk_map *map, char **rows)
+/* The ASCII map: mesh_y rows of mesh_x symbols, row y at rows + y·(mesh_x + 1), each ended by
+ * a NUL; group is core_groups()'s. */
+static void mesh_rows(const struct spk_map *map, const uint32_t *group, char *rows)
 {
 	const uint32_t W = (uint32_t)map->arch.chip.mesh_x, H = (uint32_t)map->arch.chip.mesh_y;
-	uint32_t *group = malloc(map->n_nodes * sizeof(*group));
-	const char **names = malloc(map->n_nodes * sizeof(*names));
 
-	if (group == NULL || names == NULL) {
-		for (uint32_t y = 0; y < H; y++)
-			rows[y][0] = '\0';
-		goto out_free;
-	}
-	core_groups(map, group, names, map->n_nodes);
 	for (uint32_t y = 0; y < H; y++) {
 		for (uint32_t x = 0; x < W; x++) {
 			uint32_t node = map->tile_node[y * W + x];
@@ -170,13 +156,10 @@ void spk_map_report_mesh(const struct spk_map *map, char **rows)
 				c = n->used ? 'R' : ':';
 				break;
 			}
-			rows[y][x] = c;
+			rows[(size_t)y * (W + 1) + x] = c;
 		}
-		rows[y][W] = '\0';
+		rows[(size_t)y * (W + 1) + W] = '\0';
 	}
-out_free:
-	free(group);
-	free(names);
 }
 
 /* Adds `v` to every directed link of the XY path from tile a to tile b. */
@@ -218,6 +201,54 @@ static void link_loads(const struct spk_map *map, const struct spk_map_report_in
 					 info->verify_images);
 		}
 	}
+}
+
+/*
+ * What a report computes before it writes a byte. Everything is allocated here, up front, so a
+ * report is written whole or not at all: an allocation that fails is an error the caller
+ * reports (no section is silently left out).
+ */
+struct scratch {
+	double *expected, *measured;	/* [4·n_nodes] link loads (link_loads()) */
+	uint32_t *group;		/* [n_nodes] core_groups() */
+	const char **names;		/* [n_nodes] */
+	uint32_t n_groups;
+	char *mesh;			/* mesh_rows() */
+	uint64_t *axons;		/* [n_nodes] axons_in() */
+};
+
+static void scratch_fini(struct scratch *sc)
+{
+	free(sc->expected);
+	free(sc->measured);
+	free(sc->group);
+	free(sc->names);
+	free(sc->mesh);
+	free(sc->axons);
+}
+
+static int scratch_init(struct scratch *sc, const struct spk_map *map,
+			const struct spk_map_report_info *info)
+{
+	const size_t n = map->n_nodes;
+	const size_t W = (size_t)map->arch.chip.mesh_x, H = (size_t)map->arch.chip.mesh_y;
+
+	sc->expected = calloc(4 * n, sizeof(*sc->expected));
+	sc->measured = calloc(4 * n, sizeof(*sc->measured));
+	sc->group = malloc(n * sizeof(*sc->group));
+	sc->names = malloc(n * sizeof(*sc->names));
+	sc->mesh = malloc(H * (W + 1));
+	sc->axons = calloc(n, sizeof(*sc->axons));
+	if (sc->expected == NULL || sc->measured == NULL || sc->group == NULL ||
+	    sc->names == NULL || sc->mesh == NULL || sc->axons == NULL) {
+		scratch_fini(sc);
+		return -ENOMEM;
+	}
+	link_loads(map, info, sc->expected, sc->measured);
+	sc->n_groups = core_groups(map, sc->group, sc->names, map->n_nodes);
+	mesh_rows(map, sc->group, sc->mesh);
+	axons_in(map, sc->axons);
+	return 0;
 }
 
 static void link_end(uint32_t W, uint32_t t, int dir, uint32_t *x, uint32_t *y)
@@ -352,21 +383,19 @@ static void describe_node(FILE *f, const struct spk_map *map, const struct spk_m
 	}
 }
 
-void spk_map_report_text(FILE *f, const struct spk_map *map,
-			 const struct spk_map_report_info *info)
+int spk_map_report_text(FILE *f, const struct spk_map *map,
+			const struct spk_map_report_info *info)
 {
 	const struct spk_model *m = map->m;
 	const struct spk_arch *a = &map->arch;
 	const uint32_t W = (uint32_t)a->chip.mesh_x, H = (uint32_t)a->chip.mesh_y;
 	struct totals t;
+	struct scratch sc;
 	char b1[32], b2[32];
-	double *expected = calloc(4 * (size_t)map->n_nodes, sizeof(double));
-	double *measured = calloc(4 * (size_t)map->n_nodes, sizeof(double));
-	char **rows = malloc(H * sizeof(*rows));
-	uint32_t *group = malloc(map->n_nodes * sizeof(*group));
-	const char **names = malloc(map->n_nodes * sizeof(*names));
 
-	get_totals(map, &t);
+	if (scratch_init(&sc, map, info) < 0)
+		return -ENOMEM;
+	get_totals(map, sc.axons, &t);
 	fprintf(f, "spikechip map: %s onto %s -> %s (seed %u)\n", info->model_path,
 		info->arch_path, info->image_path != NULL ? info->image_path : "(no image)",
 		map->seed);
@@ -441,36 +470,20 @@ void spk_map_report_text(FILE *f, const struct spk_map *map,
 		}
 	}
 
-	if (rows != NULL && group != NULL && names != NULL) {
-		uint32_t ok = 0, n_groups;
+	fprintf(f, "\nmesh (x right, y down)\n");
+	for (uint32_t y = 0; y < H; y++)
+		fprintf(f, "  %s\n", sc.mesh + (size_t)y * (W + 1));
+	fprintf(f, "legend: A attention unit, E encoder, R readout, . idle core, : idle "
+		"unit; cores by layer group:\n");
+	for (uint32_t g = 0; g < sc.n_groups; g++)
+		fprintf(f, "  %c %.*s\n", symbols[g % (sizeof(symbols) - 1)],
+			(int)group_len(sc.names[g]), sc.names[g]);
 
-		for (uint32_t y = 0; y < H; y++)
-			if ((rows[y] = malloc(W + 1)) != NULL)
-				ok++;
-		if (ok == H) {
-			spk_map_report_mesh(map, rows);
-			fprintf(f, "\nmesh (x right, y down)\n");
-			for (uint32_t y = 0; y < H; y++)
-				fprintf(f, "  %s\n", rows[y]);
-			n_groups = core_groups(map, group, names, map->n_nodes);
-			fprintf(f, "legend: A attention unit, E encoder, R readout, . idle core, : idle "
-				"unit; cores by layer group:\n");
-			for (uint32_t g = 0; g < n_groups; g++)
-				fprintf(f, "  %c %.*s\n", symbols[g % (sizeof(symbols) - 1)],
-					(int)group_len(names[g]), names[g]);
-		}
-		for (uint32_t y = 0; y < ok; y++)
-			free(rows[y]);
-	}
-
-	if (expected != NULL && measured != NULL) {
-		fputc('\n', f);
-		link_loads(map, info, expected, measured);
-		print_links(f, map, expected, "expected link traffic (events per timestep, firing "
-			    "rate 15 %)");
-		if (info->exec != NULL && info->verify_images > 0)
-			print_links(f, map, measured, "measured link traffic (events per image)");
-	}
+	fputc('\n', f);
+	print_links(f, map, sc.expected, "expected link traffic (events per timestep, firing "
+		    "rate 15 %)");
+	if (info->exec != NULL && info->verify_images > 0)
+		print_links(f, map, sc.measured, "measured link traffic (events per image)");
 	if (info->verify_images > 0) {
 		fprintf(f, "\nverify     %u images in %.2f s: %s\n", info->verify_images,
 			info->verify_seconds, info->verify_passed ?
@@ -482,11 +495,8 @@ void spk_map_report_text(FILE *f, const struct spk_map *map,
 				pct(info->verify_correct, info->verify_images), info->verify_correct,
 				info->verify_images);
 	}
-	free(expected);
-	free(measured);
-	free(rows);
-	free(group);
-	free(names);
+	scratch_fini(&sc);
+	return 0;
 }
 
 static void json_block(struct spk_jsonw *j, const char *key, uint32_t a, uint32_t b)
@@ -498,81 +508,54 @@ static void json_block(struct spk_jsonw *j, const char *key, uint32_t a, uint32_
 	spk_jsonw_end(j);
 }
 
-void spk_map_report_json(struct spk_jsonw *j, const struct spk_map *map,
-			 const struct spk_map_report_info *info)
+int spk_map_report_json(struct spk_jsonw *j, const struct spk_map *map,
+			const struct spk_map_report_info *info)
 {
 	const struct spk_model *m = map->m;
 	const struct spk_arch *a = &map->arch;
 	const uint32_t W = (uint32_t)a->chip.mesh_x, H = (uint32_t)a->chip.mesh_y;
+	const bool meas = info->exec != NULL && info->verify_images > 0;
 	struct totals t;
-	double *expected = calloc(4 * (size_t)map->n_nodes, sizeof(double));
-	double *measured = calloc(4 * (size_t)map->n_nodes, sizeof(double));
-	char **rows = calloc(H, sizeof(*rows));
-	uint64_t *axons = axons_in(map);
+	struct scratch sc;
 
-	get_totals(map, &t);
+	if (scratch_init(&sc, map, info) < 0)
+		return -ENOMEM;
+	get_totals(map, sc.axons, &t);
 	spk_jsonw_object(j);
-	spk_jsonw_key(j, "model");
-	spk_jsonw_string(j, info->model_path);
-	spk_jsonw_key(j, "config");
-	spk_jsonw_string(j, m->config);
-	spk_jsonw_key(j, "arch");
-	spk_jsonw_string(j, info->arch_path);
+	spk_jsonw_key_str(j, "model", info->model_path);
+	spk_jsonw_key_str(j, "config", m->config);
+	spk_jsonw_key_str(j, "arch", info->arch_path);
 	spk_jsonw_key(j, "image");
 	if (info->image_path != NULL)
 		spk_jsonw_string(j, info->image_path);
 	else
 		spk_jsonw_null(j);
-	spk_jsonw_key(j, "image_bytes");
-	spk_jsonw_uint(j, info->image_bytes);
-	spk_jsonw_key(j, "seed");
-	spk_jsonw_uint(j, map->seed);
-	spk_jsonw_key(j, "mesh_x");
-	spk_jsonw_uint(j, W);
-	spk_jsonw_key(j, "mesh_y");
-	spk_jsonw_uint(j, H);
-	spk_jsonw_key(j, "tiles_total");
-	spk_jsonw_uint(j, map->n_nodes);
-	spk_jsonw_key(j, "tiles_used");
-	spk_jsonw_uint(j, t.tiles_used);
-	spk_jsonw_key(j, "synapse_cores_total");
-	spk_jsonw_uint(j, map->n_syn);
-	spk_jsonw_key(j, "synapse_cores_used");
-	spk_jsonw_uint(j, t.cores_used);
-	spk_jsonw_key(j, "attention_units_used");
-	spk_jsonw_uint(j, t.attn_used);
-	spk_jsonw_key(j, "encoder_units_used");
-	spk_jsonw_uint(j, t.enc_used);
-	spk_jsonw_key(j, "neurons_mapped");
-	spk_jsonw_uint(j, t.neurons);
-	spk_jsonw_key(j, "neuron_slots_used");
-	spk_jsonw_uint(j, t.slots);
-	spk_jsonw_key(j, "neuron_slots_total");
-	spk_jsonw_uint(j, t.slots_total);
-	spk_jsonw_key(j, "synapse_bytes_used");
-	spk_jsonw_uint(j, t.syn);
-	spk_jsonw_key(j, "synapse_bytes_total");
-	spk_jsonw_uint(j, t.syn_total);
-	spk_jsonw_key(j, "kv_bytes_used");
-	spk_jsonw_uint(j, t.kv);
-	spk_jsonw_key(j, "route_entries_used");
-	spk_jsonw_uint(j, t.routes);
-	spk_jsonw_key(j, "route_entries_max_per_tile");
-	spk_jsonw_uint(j, t.route_max);
-	spk_jsonw_key(j, "axons_in_max_per_tile");
-	spk_jsonw_uint(j, t.axons_max);
-	spk_jsonw_key(j, "pieces");
-	spk_jsonw_uint(j, map->n_pieces);
-	spk_jsonw_key(j, "placement_cost_constructive");
-	spk_jsonw_real(j, (double)map->cost_constructive / SPK_MAP_WEIGHT_UNIT);
-	spk_jsonw_key(j, "placement_cost");
-	spk_jsonw_real(j, (double)map->cost / SPK_MAP_WEIGHT_UNIT);
-	spk_jsonw_key(j, "placement_swaps");
-	spk_jsonw_uint(j, map->place_moves);
-	spk_jsonw_key(j, "assumed_firing_rate");
-	spk_jsonw_real(j, SPK_MAP_RATE_PCT / 100.0);
-	spk_jsonw_key(j, "map_seconds");
-	spk_jsonw_real(j, info->map_seconds);
+	spk_jsonw_key_uint(j, "image_bytes", info->image_bytes);
+	spk_jsonw_key_uint(j, "seed", map->seed);
+	spk_jsonw_key_uint(j, "mesh_x", W);
+	spk_jsonw_key_uint(j, "mesh_y", H);
+	spk_jsonw_key_uint(j, "tiles_total", map->n_nodes);
+	spk_jsonw_key_uint(j, "tiles_used", t.tiles_used);
+	spk_jsonw_key_uint(j, "synapse_cores_total", map->n_syn);
+	spk_jsonw_key_uint(j, "synapse_cores_used", t.cores_used);
+	spk_jsonw_key_uint(j, "attention_units_used", t.attn_used);
+	spk_jsonw_key_uint(j, "encoder_units_used", t.enc_used);
+	spk_jsonw_key_uint(j, "neurons_mapped", t.neurons);
+	spk_jsonw_key_uint(j, "neuron_slots_used", t.slots);
+	spk_jsonw_key_uint(j, "neuron_slots_total", t.slots_total);
+	spk_jsonw_key_uint(j, "synapse_bytes_used", t.syn);
+	spk_jsonw_key_uint(j, "synapse_bytes_total", t.syn_total);
+	spk_jsonw_key_uint(j, "kv_bytes_used", t.kv);
+	spk_jsonw_key_uint(j, "route_entries_used", t.routes);
+	spk_jsonw_key_uint(j, "route_entries_max_per_tile", t.route_max);
+	spk_jsonw_key_uint(j, "axons_in_max_per_tile", t.axons_max);
+	spk_jsonw_key_uint(j, "pieces", map->n_pieces);
+	spk_jsonw_key_real(j, "placement_cost_constructive",
+			   (double)map->cost_constructive / SPK_MAP_WEIGHT_UNIT);
+	spk_jsonw_key_real(j, "placement_cost", (double)map->cost / SPK_MAP_WEIGHT_UNIT);
+	spk_jsonw_key_uint(j, "placement_swaps", map->place_moves);
+	spk_jsonw_key_real(j, "assumed_firing_rate", SPK_MAP_RATE_PCT / 100.0);
+	spk_jsonw_key_real(j, "map_seconds", info->map_seconds);
 
 	spk_jsonw_key(j, "populations");
 	spk_jsonw_array(j);
@@ -583,27 +566,17 @@ void spk_map_report_json(struct spk_jsonw *j, const struct spk_map *map,
 
 		pop_usage(map, p, &cores, &routes);
 		spk_jsonw_object(j);
-		spk_jsonw_key(j, "name");
-		spk_jsonw_string(j, m->pops[p].name);
-		spk_jsonw_key(j, "site");
-		spk_jsonw_string(j, m->sites[s].name);
-		spk_jsonw_key(j, "neurons");
-		spk_jsonw_uint(j, spk_model_pop_neurons(m, p));
-		spk_jsonw_key(j, "pieces");
-		spk_jsonw_uint(j, m->pops[p].kind == SPK_POP_MEAN ? 0 : st->n_pieces);
-		spk_jsonw_key(j, "cores");
-		spk_jsonw_uint(j, m->pops[p].kind == SPK_POP_MEAN ? 0 : cores);
-		spk_jsonw_key(j, "on_readout");
-		spk_jsonw_bool(j, m->pops[p].kind == SPK_POP_MEAN);
-		spk_jsonw_key(j, "neuron_slots");
-		spk_jsonw_uint(j, m->pops[p].kind == SPK_POP_MEAN ? 0 :
-			       (uint64_t)spk_model_site_size(m, s));
-		spk_jsonw_key(j, "synapse_bytes");
-		spk_jsonw_uint(j, site_syn_bytes(map, s));
-		spk_jsonw_key(j, "synapse_shared_by");
-		spk_jsonw_uint(j, st->n_readers + st->n_means);
-		spk_jsonw_key(j, "route_entries");
-		spk_jsonw_uint(j, routes);
+		spk_jsonw_key_str(j, "name", m->pops[p].name);
+		spk_jsonw_key_str(j, "site", m->sites[s].name);
+		spk_jsonw_key_uint(j, "neurons", spk_model_pop_neurons(m, p));
+		spk_jsonw_key_uint(j, "pieces", m->pops[p].kind == SPK_POP_MEAN ? 0 : st->n_pieces);
+		spk_jsonw_key_uint(j, "cores", m->pops[p].kind == SPK_POP_MEAN ? 0 : cores);
+		spk_jsonw_key_bool(j, "on_readout", m->pops[p].kind == SPK_POP_MEAN);
+		spk_jsonw_key_uint(j, "neuron_slots", m->pops[p].kind == SPK_POP_MEAN ? 0 :
+				   (uint64_t)spk_model_site_size(m, s));
+		spk_jsonw_key_uint(j, "synapse_bytes", site_syn_bytes(map, s));
+		spk_jsonw_key_uint(j, "synapse_shared_by", st->n_readers + st->n_means);
+		spk_jsonw_key_uint(j, "route_entries", routes);
 		spk_jsonw_key(j, "groups_x_bands");
 		spk_jsonw_array_inline(j);
 		spk_jsonw_uint(j, st->groups);
@@ -617,56 +590,42 @@ void spk_map_report_json(struct spk_jsonw *j, const struct spk_map *map,
 	spk_jsonw_array(j);
 	for (uint32_t tile = 0; tile < map->n_nodes; tile++) {
 		const struct spk_map_node *n = &map->nodes[map->tile_node[tile]];
-		uint64_t in = axons != NULL ? axons[map->tile_node[tile]] : 0;
+		uint64_t in = sc.axons[map->tile_node[tile]];
 
 		spk_jsonw_object(j);
-		spk_jsonw_key(j, "x");
-		spk_jsonw_uint(j, tile % W);
-		spk_jsonw_key(j, "y");
-		spk_jsonw_uint(j, tile / W);
-		spk_jsonw_key(j, "kind");
-		spk_jsonw_string(j, spk_image_tile_kind_name(n->kind));
-		spk_jsonw_key(j, "used");
-		spk_jsonw_bool(j, n->used);
-		spk_jsonw_key(j, "route_entries");
-		spk_jsonw_uint(j, n->n_routes);
-		spk_jsonw_key(j, "route_utilisation");
-		spk_jsonw_real(j, (double)n->n_routes / a->core.route_entries);
-		spk_jsonw_key(j, "axons_in");
-		spk_jsonw_uint(j, in);
+		spk_jsonw_key_uint(j, "x", tile % W);
+		spk_jsonw_key_uint(j, "y", tile / W);
+		spk_jsonw_key_str(j, "kind", spk_image_tile_kind_name(n->kind));
+		spk_jsonw_key_bool(j, "used", n->used);
+		spk_jsonw_key_uint(j, "route_entries", n->n_routes);
+		spk_jsonw_key_real(j, "route_utilisation", (double)n->n_routes / a->core.route_entries);
+		spk_jsonw_key_uint(j, "axons_in", in);
 		switch (n->kind) {
 		case SPK_TILE_CORE:
-			spk_jsonw_key(j, "neuron_slots");
-			spk_jsonw_uint(j, n->slots);
-			spk_jsonw_key(j, "neuron_utilisation");
-			spk_jsonw_real(j, (double)n->slots / a->core.neurons);
-			spk_jsonw_key(j, "synapse_bytes");
-			spk_jsonw_uint(j, n->bytes);
-			spk_jsonw_key(j, "synapse_utilisation");
-			spk_jsonw_real(j, (double)n->bytes / ((double)a->core.synapse_kib * 1024));
+			spk_jsonw_key_uint(j, "neuron_slots", n->slots);
+			spk_jsonw_key_real(j, "neuron_utilisation", (double)n->slots / a->core.neurons);
+			spk_jsonw_key_uint(j, "synapse_bytes", n->bytes);
+			spk_jsonw_key_real(j, "synapse_utilisation",
+					   (double)n->bytes / ((double)a->core.synapse_kib * 1024));
 			spk_jsonw_key(j, "pieces");
 			spk_jsonw_array(j);
 			for (uint32_t k = 0; k < n->n_items; k++) {
 				const struct spk_map_piece *p = &map->pieces[n->items[k]];
 
 				spk_jsonw_object(j);
-				spk_jsonw_key(j, "site");
-				spk_jsonw_string(j, m->sites[p->site].name);
+				spk_jsonw_key_str(j, "site", m->sites[p->site].name);
 				json_block(j, "channels", p->c0, p->c1);
 				json_block(j, "rows", p->y0, p->y1);
-				spk_jsonw_key(j, "neuron_slots");
-				spk_jsonw_uint(j, p->slots);
-				spk_jsonw_key(j, "synapse_bytes");
-				spk_jsonw_uint(j, p->syn_bytes);
+				spk_jsonw_key_uint(j, "neuron_slots", p->slots);
+				spk_jsonw_key_uint(j, "synapse_bytes", p->syn_bytes);
 				spk_jsonw_end(j);
 			}
 			spk_jsonw_end(j);
 			break;
 		case SPK_TILE_ATTENTION:
-			spk_jsonw_key(j, "kv_bytes");
-			spk_jsonw_uint(j, n->bytes);
-			spk_jsonw_key(j, "kv_utilisation");
-			spk_jsonw_real(j, (double)n->bytes / ((double)a->attention.kv_kib * 1024));
+			spk_jsonw_key_uint(j, "kv_bytes", n->bytes);
+			spk_jsonw_key_real(j, "kv_utilisation",
+					   (double)n->bytes / ((double)a->attention.kv_kib * 1024));
 			spk_jsonw_key(j, "ops");
 			spk_jsonw_array(j);
 			for (uint32_t k = 0; k < n->n_items; k++)
@@ -674,88 +633,63 @@ void spk_map_report_json(struct spk_jsonw *j, const struct spk_map *map,
 			spk_jsonw_end(j);
 			break;
 		case SPK_TILE_ENCODER:
-			spk_jsonw_key(j, "weight_bytes");
-			spk_jsonw_uint(j, n->bytes);
+			spk_jsonw_key_uint(j, "weight_bytes", n->bytes);
 			if (n->used)
 				json_block(j, "channels", n->c0, n->c1);
 			break;
 		case SPK_TILE_READOUT:
-			spk_jsonw_key(j, "bytes");
-			spk_jsonw_uint(j, n->bytes);
+			spk_jsonw_key_uint(j, "bytes", n->bytes);
 			break;
 		}
 		spk_jsonw_end(j);
 	}
 	spk_jsonw_end(j);
 
-	if (rows != NULL) {
-		uint32_t ok = 0;
+	spk_jsonw_key(j, "mesh");
+	spk_jsonw_array(j);
+	for (uint32_t y = 0; y < H; y++)
+		spk_jsonw_string(j, sc.mesh + (size_t)y * (W + 1));
+	spk_jsonw_end(j);
 
-		for (uint32_t y = 0; y < H; y++)
-			if ((rows[y] = malloc(W + 1)) != NULL)
-				ok++;
-		if (ok == H) {
-			spk_map_report_mesh(map, rows);
-			spk_jsonw_key(j, "mesh");
-			spk_jsonw_array(j);
-			for (uint32_t y = 0; y < H; y++)
-				spk_jsonw_string(j, rows[y]);
-			spk_jsonw_end(j);
-		}
-		for (uint32_t y = 0; y < H; y++)
-			free(rows[y]);
-	}
+	spk_jsonw_key(j, "links");
+	spk_jsonw_array(j);
+	for (uint32_t l = 0; l < 4 * map->n_nodes; l++) {
+		uint32_t x2, y2;
 
-	if (expected != NULL && measured != NULL) {
-		bool meas = info->exec != NULL && info->verify_images > 0;
-
-		link_loads(map, info, expected, measured);
-		spk_jsonw_key(j, "links");
-		spk_jsonw_array(j);
-		for (uint32_t l = 0; l < 4 * map->n_nodes; l++) {
-			uint32_t x2, y2;
-
-			if (expected[l] <= 0 && measured[l] <= 0)
-				continue;
-			link_end(W, l / 4, (int)(l % 4), &x2, &y2);
-			spk_jsonw_object(j);
-			spk_jsonw_key(j, "from");
-			spk_jsonw_array_inline(j);
-			spk_jsonw_uint(j, (l / 4) % W);
-			spk_jsonw_uint(j, (l / 4) / W);
-			spk_jsonw_end(j);
-			spk_jsonw_key(j, "to");
-			spk_jsonw_array_inline(j);
-			spk_jsonw_uint(j, x2);
-			spk_jsonw_uint(j, y2);
-			spk_jsonw_end(j);
-			spk_jsonw_key(j, "expected_events_per_timestep");
-			spk_jsonw_real(j, expected[l]);
-			if (meas) {
-				spk_jsonw_key(j, "measured_events_per_image");
-				spk_jsonw_real(j, measured[l]);
-			}
-			spk_jsonw_end(j);
-		}
+		if (sc.expected[l] <= 0 && sc.measured[l] <= 0)
+			continue;
+		link_end(W, l / 4, (int)(l % 4), &x2, &y2);
+		spk_jsonw_object(j);
+		spk_jsonw_key(j, "from");
+		spk_jsonw_array_inline(j);
+		spk_jsonw_uint(j, (l / 4) % W);
+		spk_jsonw_uint(j, (l / 4) / W);
+		spk_jsonw_end(j);
+		spk_jsonw_key(j, "to");
+		spk_jsonw_array_inline(j);
+		spk_jsonw_uint(j, x2);
+		spk_jsonw_uint(j, y2);
+		spk_jsonw_end(j);
+		spk_jsonw_key_real(j, "expected_events_per_timestep", sc.expected[l]);
+		if (meas)
+			spk_jsonw_key_real(j, "measured_events_per_image", sc.measured[l]);
 		spk_jsonw_end(j);
 	}
+	spk_jsonw_end(j);
 
 	spk_jsonw_key(j, "verify");
 	if (info->verify_images == 0) {
 		spk_jsonw_null(j);
 	} else {
 		spk_jsonw_object(j);
-		spk_jsonw_key(j, "images");
-		spk_jsonw_uint(j, info->verify_images);
-		spk_jsonw_key(j, "passed");
-		spk_jsonw_bool(j, info->verify_passed);
+		spk_jsonw_key_uint(j, "images", info->verify_images);
+		spk_jsonw_key_bool(j, "passed", info->verify_passed);
 		spk_jsonw_key(j, "first_divergence");
 		if (info->verify_passed || info->verify_divergence == NULL)
 			spk_jsonw_null(j);
 		else
 			spk_jsonw_string(j, info->verify_divergence);
-		spk_jsonw_key(j, "seconds");
-		spk_jsonw_real(j, info->verify_seconds);
+		spk_jsonw_key_real(j, "seconds", info->verify_seconds);
 		spk_jsonw_key(j, "correct");
 		if (info->verify_labelled)
 			spk_jsonw_uint(j, info->verify_correct);
@@ -764,8 +698,6 @@ void spk_map_report_json(struct spk_jsonw *j, const struct spk_map *map,
 		spk_jsonw_end(j);
 	}
 	spk_jsonw_end(j);
-	free(expected);
-	free(measured);
-	free(rows);
-	free(axons);
+	scratch_fini(&sc);
+	return 0;
 }

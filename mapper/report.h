@@ -11,14 +11,16 @@
  *     rate) and, after --verify, measured by the executor (events per image);
  *   - the verification's outcome.
  *
- * Nothing here allocates anything the caller sees; the writers only print.
+ * Errors: each writer allocates what it needs before it writes anything, so a report is
+ * written whole or not at all; it returns 0, or -ENOMEM (nothing written) for the caller to
+ * report. Write errors are left on the FILE (the JSON goes through util/outfile.h).
  */
 #ifndef SPK_MAP_REPORT_H
 #define SPK_MAP_REPORT_H
 
 #include "mapper/exec.h"
 #include "mapper/map.h"
-#include "models/jsonw.h"
+#include "util/jsonw.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -37,12 +39,9 @@ struct spk_map_report_info {
 	const struct spk_exec *exec;	/* measured traffic, or NULL */
 };
 
-void spk_map_report_text(FILE *f, const struct spk_map *map,
-			 const struct spk_map_report_info *info);
-void spk_map_report_json(struct spk_jsonw *j, const struct spk_map *map,
-			 const struct spk_map_report_info *info);
-
-/* The ASCII map: mesh_y lines of mesh_x symbols into rows[y] (each mesh_x + 1 bytes). */
-void spk_map_report_mesh(const struct spk_map *map, char **rows);
+int spk_map_report_text(FILE *f, const struct spk_map *map,
+			const struct spk_map_report_info *info);
+int spk_map_report_json(struct spk_jsonw *j, const struct spk_map *map,
+			const struct spk_map_report_info *info);
 
 #endif

@@ -12,7 +12,7 @@
  */
 #include "config.h"
 
-#include "models/idx.h"
+#include "data/idx.h"
 #include "models/model.h"
 #include "models/model_build.h"
 #include "models/quant.h"

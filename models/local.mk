@@ -6,26 +6,22 @@ dist_shippedmodel_DATA = %D%/fmnist_t4.spkm
 EXTRA_DIST += %D%/README.md %D%/spikeformer.py %D%/idx.py %D%/train.py %D%/average.py %D%/export.py \
 	%D%/spkm.py %D%/fixtures.py %D%/bench_torch.py %D%/weight_bits.sh %D%/compare_engines.py %D%/deps.py
 
-# The C side of models/: model-file reader and writer, IDX datasets, quantizer, reference
-# inference (integer and float64) and `spikechip ref`.
+# The C side of models/: model-file reader and writer, quantizer, reference inference (integer
+# and float64) and `spikechip ref`.
 noinst_LTLIBRARIES += %D%/libmodels.la
 %C%_libmodels_la_SOURCES = %D%/model.c %D%/model.h %D%/model_build.c %D%/model_build.h \
-	%D%/idx.c %D%/idx.h %D%/quant.c %D%/quant.h %D%/ref.c %D%/ref.h \
-	%D%/outfile.c %D%/outfile.h %D%/jsonw.c %D%/jsonw.h %D%/ref_report.c %D%/ref_report.h \
+	%D%/quant.c %D%/quant.h %D%/ref.c %D%/ref.h %D%/ref_report.c %D%/ref_report.h \
 	%D%/ref_cmd.c %D%/rowadd.h %D%/semantics.h
 %C%_libmodels_la_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS)
 
 # Unit tests (cmocka).
-MODELS_TEST_LIBS = models/libmodels.la traces/libtraces.la arch/libarch.la util/libutil.la \
+MODELS_TEST_LIBS = models/libmodels.la data/libdata.la traces/libtraces.la arch/libarch.la \
+	util/libutil.la \
 	$(CMOCKA_LIBS) $(INIH_LIBS) $(ZLIB_LIBS) -lm
 check_PROGRAMS += tests/unit/test_model
 tests_unit_test_model_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(ZLIB_CFLAGS)
 tests_unit_test_model_LDADD = $(MODELS_TEST_LIBS)
 TESTS += tests/unit/test_model
-check_PROGRAMS += tests/unit/test_idx
-tests_unit_test_idx_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(ZLIB_CFLAGS)
-tests_unit_test_idx_LDADD = $(MODELS_TEST_LIBS)
-TESTS += tests/unit/test_idx
 check_PROGRAMS += tests/unit/test_quant tests/unit/test_ref
 tests_unit_test_quant_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_quant_LDADD = $(MODELS_TEST_LIBS)
@@ -42,14 +38,19 @@ tests_unit_test_ref_report_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_ref_report_LDADD = $(MODELS_TEST_LIBS)
 TESTS += tests/unit/test_ref_report
 
+# The Python side (pytest, through tests/python/pytest.sh): the PyTorch model, idx.py,
+# training and export.
+TESTS += tests/python/pytest.sh
+EXTRA_DIST += tests/python/pytest.sh tests/python/test_model.py tests/python/test_export.py
+
 # `spikechip ref` end to end, with its golden integer-reference output.
 TESTS += tests/cli/ref.sh
 EXTRA_DIST += tests/cli/ref.sh tests/data/ref/README.md tests/data/ref/tiny-fmnist-t2-int.txt
 
 # `make bench`: SOP/s of the reference inference, synthetic wide layers and the fixture model.
 EXTRA_PROGRAMS = models/bench_ref
-models_bench_ref_LDADD = models/libmodels.la traces/libtraces.la arch/libarch.la \
-	util/libutil.la $(INIH_LIBS) $(ZLIB_LIBS) -lm
+models_bench_ref_LDADD = models/libmodels.la data/libdata.la traces/libtraces.la \
+	arch/libarch.la util/libutil.la $(INIH_LIBS) $(ZLIB_LIBS) -lm
 CLEANFILES += models/bench_ref$(EXEEXT)
 # (the top Makefile.am sets BENCH_TARGETS after the fragments: add a prerequisite instead)
 bench: bench-ref

@@ -16,6 +16,8 @@
 #include "config.h"
 
 #include "models/model.h"
+#include "util/container.h"
+#include "util/le.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -42,15 +44,15 @@ struct rd {
 	char where[320];	/* the record being read, "" in the preamble */
 };
 
-static uint32_t le32(const uint8_t *b)
-{
-	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *b)
-{
-	return (uint64_t)le32(b) | (uint64_t)le32(b + 4) << 32;
-}
+/* The envelope (util/container.h); the writer is models/model_build.c. */
+const struct spk_container spk_model_format = {
+	.magic = SPK_MODEL_MAGIC,
+	.version = SPK_MODEL_VERSION,
+	.what = "a model file",
+	.max_raw = SPK_MODEL_MAX_RAW,
+	.max_file = (size_t)SPK_MODEL_MAX_RAW + SPK_MODEL_HEADER_BYTES + (SPK_MODEL_MAX_RAW >> 2),
+	.level = Z_BEST_COMPRESSION,
+};
 
 static void set_err(char *err, size_t errlen, const char *file, const char *where,
 		    const char *fmt, va_list ap)
@@ -101,7 +103,7 @@ static int rd_u32(struct rd *r, uint32_t *v, const char *what)
 {
 	if (need(r, 4, what) < 0)
 		return -EINVAL;
-	*v = le32(r->p + r->off);
+	*v = spk_le32_get(r->p + r->off);
 	r->off += 4;
 	return 0;
 }
@@ -112,7 +114,7 @@ static int rd_f64(struct rd *r, double *v, const char *what)
 
 	if (need(r, 8, what) < 0)
 		return -EINVAL;
-	u = le64(r->p + r->off);
+	u = spk_le64_get(r->p + r->off);
 	memcpy(v, &u, sizeof(*v));
 	r->off += 8;
 	return 0;
@@ -120,7 +122,7 @@ static int rd_f64(struct rd *r, double *v, const char *what)
 
 static float f32_at(const uint8_t *b)
 {
-	uint32_t u = le32(b);
+	uint32_t u = spk_le32_get(b);
 	float f;
 
 	memcpy(&f, &u, sizeof(f));
@@ -657,99 +659,23 @@ out_free:
 struct spk_model *spk_model_parse(const void *file, size_t len, const char *name,
 				  char *err, size_t errlen)
 {
-	const uint8_t *b = file;
-	uint32_t version, flags, payload_bytes, raw_bytes, payload_crc, header_crc;
 	struct rd r = { .file = name, .err = err, .errlen = errlen };
 	struct spk_model *m = NULL;
-	uint8_t *raw = NULL;
-	uLongf raw_len;
-	uLong src_len;
-	int zrc;
+	uint8_t *raw;
+	size_t raw_len;
+	uint32_t crc;
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	if (len < SPK_MODEL_HEADER_BYTES) {
-		ferr(err, errlen, name, "truncated header: %zu bytes (a model file starts with a "
-		     "%u-byte header)", len, SPK_MODEL_HEADER_BYTES);
+	if (spk_container_unwrap(&spk_model_format, file, len, name, &raw, &raw_len, &crc, err,
+				 errlen) < 0)
 		return NULL;
-	}
-	if (memcmp(b, SPK_MODEL_MAGIC, 8) != 0) {
-		ferr(err, errlen, name, "not a model file (magic is not '%s')", SPK_MODEL_MAGIC);
-		return NULL;
-	}
-	header_crc = le32(b + 28);
-	if ((uint32_t)crc32(0L, b, 28) != header_crc) {
-		ferr(err, errlen, name, "header CRC mismatch (stored 0x%08x, computed 0x%08x): "
-		     "the header is corrupt", header_crc, (uint32_t)crc32(0L, b, 28));
-		return NULL;
-	}
-	version = le32(b + 8);
-	flags = le32(b + 12);
-	payload_bytes = le32(b + 16);
-	raw_bytes = le32(b + 20);
-	payload_crc = le32(b + 24);
-	if (version != SPK_MODEL_VERSION) {
-		ferr(err, errlen, name, "header: version %u is not supported (this spikechip reads "
-		     "version %u)", version, SPK_MODEL_VERSION);
-		return NULL;
-	}
-	if (flags != 0) {
-		ferr(err, errlen, name, "header: flags 0x%08x (must be 0)", flags);
-		return NULL;
-	}
-	if (raw_bytes > SPK_MODEL_MAX_RAW) {
-		ferr(err, errlen, name, "header: payload_raw_bytes %u is above the 1 GiB limit",
-		     raw_bytes);
-		return NULL;
-	}
-	if (len - SPK_MODEL_HEADER_BYTES < payload_bytes) {
-		ferr(err, errlen, name, "truncated: the header announces %u payload bytes, the "
-		     "file holds %zu after the header", payload_bytes,
-		     len - SPK_MODEL_HEADER_BYTES);
-		return NULL;
-	}
-	if (len - SPK_MODEL_HEADER_BYTES > payload_bytes) {
-		ferr(err, errlen, name, "%zu trailing bytes after the payload (at byte %llu)",
-		     len - SPK_MODEL_HEADER_BYTES - payload_bytes,
-		     (unsigned long long)SPK_MODEL_HEADER_BYTES + payload_bytes);
-		return NULL;
-	}
-	raw = malloc(raw_bytes > 0 ? raw_bytes : 1);
-	if (raw == NULL) {
-		ferr(err, errlen, name, "out of memory for a %u-byte payload", raw_bytes);
-		return NULL;
-	}
-	raw_len = raw_bytes;
-	src_len = payload_bytes;
-	zrc = uncompress2(raw, &raw_len, b + SPK_MODEL_HEADER_BYTES, &src_len);
-	if (zrc != Z_OK || raw_len != raw_bytes || src_len != payload_bytes) {
-		if (zrc == Z_OK && raw_len != raw_bytes)
-			ferr(err, errlen, name, "payload decompresses to %lu bytes, the header says "
-			     "%u", (unsigned long)raw_len, raw_bytes);
-		else if (zrc == Z_OK)
-			ferr(err, errlen, name, "%lu bytes after the end of the compressed stream",
-			     (unsigned long)(payload_bytes - src_len));
-		else if (zrc == Z_BUF_ERROR && raw_len == raw_bytes)
-			ferr(err, errlen, name, "payload decompresses to more than the %u bytes the "
-			     "header says (or the compressed stream is truncated)", raw_bytes);
-		else
-			ferr(err, errlen, name, "payload is not a valid zlib stream (%s)",
-			     zrc == Z_MEM_ERROR ? "out of memory" : "corrupt or truncated data");
-		goto out_free_raw;
-	}
-	if ((uint32_t)crc32(0L, raw, raw_bytes) != payload_crc) {
-		ferr(err, errlen, name, "payload CRC mismatch (stored 0x%08x, computed 0x%08x)",
-		     payload_crc, (uint32_t)crc32(0L, raw, raw_bytes));
-		goto out_free_raw;
-	}
 	m = calloc(1, sizeof(*m));
 	if (m == NULL) {
 		ferr(err, errlen, name, "out of memory");
 		goto out_free_raw;
 	}
-	m->payload_crc32 = payload_crc;
+	m->payload_crc32 = crc;
 	r.p = raw;
-	r.n = raw_bytes;
+	r.n = raw_len;
 	if (parse_payload(&r, m) < 0) {
 		/* n_* may count records never read: destroy walks only what was allocated. */
 		spk_model_destroy(m);
@@ -766,8 +692,8 @@ struct spk_model *spk_model_load(const char *path, char *err, size_t errlen)
 	uint8_t *buf;
 	size_t size;
 
-	if (spk_read_file(path, (size_t)SPK_MODEL_MAX_RAW + SPK_MODEL_HEADER_BYTES +
-			  (SPK_MODEL_MAX_RAW >> 2), "a model file", &buf, &size, err, errlen) < 0)
+	if (spk_read_file(path, spk_model_format.max_file, spk_model_format.what, &buf, &size,
+			  err, errlen) < 0)
 		return NULL;
 	m = spk_model_parse(buf, size, path, err, errlen);
 	free(buf);

@@ -30,7 +30,7 @@
 
 #define SPK_MODEL_MAGIC "SPKMODEL"
 #define SPK_MODEL_VERSION 1u
-#define SPK_MODEL_HEADER_BYTES 32u
+#define SPK_MODEL_HEADER_BYTES 32u	/* SPK_CONTAINER_HEADER_BYTES */
 #define SPK_MODEL_MAX_RAW (1u << 30)	/* payload_raw_bytes limit */
 #define SPK_MODEL_MAX_STR 4096u		/* bytes of a str field */
 #define SPK_MODEL_MAX_DIM 65535u	/* a site's height or width, a kernel */
@@ -102,6 +102,10 @@ struct spk_model {
  * (err may be NULL).
  */
 struct spk_model *spk_model_load(const char *path, char *err, size_t errlen);
+
+/* The file's envelope (util/container.h): magic, version, limits, zlib level. */
+struct spk_container;
+extern const struct spk_container spk_model_format;
 
 /* As spk_model_load, from the bytes of a whole file in memory; name stands for the file. */
 struct spk_model *spk_model_parse(const void *file, size_t len, const char *name,

@@ -9,14 +9,14 @@
 
 #include "models/model_build.h"
 #include "models/model.h"
-#include "models/outfile.h"
+#include "util/container.h"
+#include "util/le.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 struct buf {
 	uint8_t *p;
@@ -55,18 +55,18 @@ static void put(struct spk_model_build *b, struct buf *x, const void *bytes, siz
 
 static void put_u32(struct spk_model_build *b, struct buf *x, uint32_t v)
 {
-	uint8_t e[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+	uint8_t e[4];
 
+	spk_le32_put(e, v);
 	put(b, x, e, 4);
 }
 
 static void put_f64(struct spk_model_build *b, struct buf *x, double v)
 {
-	uint64_t u;
+	uint8_t e[8];
 
-	memcpy(&u, &v, sizeof(u));
-	put_u32(b, x, (uint32_t)u);
-	put_u32(b, x, (uint32_t)(u >> 32));
+	spk_le64_put_f64(e, v);
+	put(b, x, e, 8);
 }
 
 static void put_f32s(struct spk_model_build *b, struct buf *x, const float *v, size_t n)
@@ -248,32 +248,11 @@ void *spk_model_build_payload(const struct spk_model_build *b, size_t *len)
 	return p;
 }
 
-static void le32_at(uint8_t *p, uint32_t v)
-{
-	for (int k = 0; k < 4; k++)
-		p[k] = (uint8_t)(v >> (8 * k));
-}
-
 void *spk_model_file_wrap(const void *payload, size_t n, size_t *len)
 {
-	uLongf clen = compressBound(n);
-	uint8_t *f = malloc(SPK_MODEL_HEADER_BYTES + clen);
+	char err[256];
 
-	if (f == NULL)
-		return NULL;
-	if (compress2(f + SPK_MODEL_HEADER_BYTES, &clen, payload, n, Z_BEST_COMPRESSION) != Z_OK) {
-		free(f);
-		return NULL;
-	}
-	memcpy(f, SPK_MODEL_MAGIC, 8);
-	le32_at(f + 8, SPK_MODEL_VERSION);
-	le32_at(f + 12, 0);
-	le32_at(f + 16, (uint32_t)clen);
-	le32_at(f + 20, (uint32_t)n);
-	le32_at(f + 24, (uint32_t)crc32(0L, payload, n));
-	le32_at(f + 28, (uint32_t)crc32(0L, f, 28));
-	*len = SPK_MODEL_HEADER_BYTES + clen;
-	return f;
+	return spk_container_wrap(&spk_model_format, payload, n, len, err, sizeof(err));
 }
 
 void *spk_model_build_file(const struct spk_model_build *b, size_t *len)
@@ -308,26 +287,15 @@ struct spk_model *spk_model_build_model(const struct spk_model_build *b, const c
 int spk_model_build_write(const struct spk_model_build *b, const char *path, char *err,
 			  size_t errlen)
 {
-	struct spk_outfile o;
 	size_t n;
-	void *f = spk_model_build_file(b, &n);
+	void *payload = spk_model_build_payload(b, &n);
 	int rc;
 
-	if (f == NULL) {
+	if (payload == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -ENOMEM;
 	}
-	rc = spk_outfile_open(&o, path, err, errlen);
-	if (rc < 0)
-		goto out_free;
-	if (fwrite(f, 1, n, o.f) != n) {
-		rc = -EIO;
-		snprintf(err, errlen, "%s: write error", path);
-		spk_outfile_abort(&o);
-		goto out_free;
-	}
-	rc = spk_outfile_commit(&o, err, errlen);
-out_free:
-	free(f);
+	rc = spk_container_write(&spk_model_format, payload, n, path, err, errlen);
+	free(payload);
 	return rc;
 }

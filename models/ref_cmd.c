@@ -16,14 +16,15 @@
 
 #include "arch/arch.h"
 #include "cli/commands.h"
-#include "models/idx.h"
-#include "models/jsonw.h"
+#include "data/idx.h"
 #include "models/model.h"
-#include "models/outfile.h"
 #include "models/quant.h"
 #include "models/ref.h"
 #include "models/ref_report.h"
 #include "traces/trace.h"
+#include "util/jsonw.h"
+#include "util/outfile.h"
+#include "util/progress.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -140,29 +141,6 @@ static int parse_opts(int argc, char **argv, struct ref_opts *o)
 	return 0;
 }
 
-/* "\r[=====>    ] 123/10000  45.6 img/s  ETA 3m41s", at most ten times a second. */
-static void progress(uint32_t done, uint32_t total, double t0, double *last, bool final)
-{
-	double t = spk_now(), el = t - t0, rate = el > 0 ? done / el : 0;
-	int width = 30, fill = total ? (int)((double)done / total * width) : width;
-	char eta[32] = "";
-
-	if (!final && t - *last < 0.1)
-		return;
-	*last = t;
-	if (rate > 0 && done < total) {
-		long s = (long)((total - done) / rate + 0.5);
-
-		snprintf(eta, sizeof(eta), "ETA %ldm%02lds", s / 60, s % 60);
-	}
-	fprintf(stderr, "\r[%.*s%s%*s] %u/%u  %.1f img/s  %-14s", fill,
-		"==============================", fill < width ? ">" : "",
-		fill < width ? width - fill - 1 : 0, "", done, total, rate, eta);
-	if (final)
-		fputc('\n', stderr);
-	fflush(stderr);
-}
-
 static int trace_hook(void *ctx, uint32_t t, uint32_t pop, const uint32_t *ids, size_t n)
 {
 	return spk_trace_writer_add(ctx, t, pop, ids, n);
@@ -239,7 +217,8 @@ int spk_ref_main(int argc, char **argv)
 	struct spk_jsonw lj;
 	struct spk_ref_run_info info = { 0 };
 	uint8_t *img8 = NULL;
-	double *imgf = NULL, *logits = NULL, t0, last = 0;
+	double *imgf = NULL, *logits = NULL, t0;
+	struct spk_progress bar;
 	bool show = isatty(STDERR_FILENO);
 	uint32_t T;
 	int rc, ret = SPK_EXIT_USAGE;
@@ -276,8 +255,8 @@ int spk_ref_main(int argc, char **argv)
 		}
 	}
 
-	if (spk_dataset_load_for_model(&ds, m, o.model, &o.data, &o.labels, o.images, err,
-				       sizeof(err)) < 0) {
+	if (spk_dataset_load_for_model(&ds, m->in_channels, m->in_height, m->in_width, o.model,
+				       &o.data, &o.labels, o.images, err, sizeof(err)) < 0) {
 		spk_error("%s", err);
 		goto out;
 	}
@@ -313,6 +292,7 @@ int spk_ref_main(int argc, char **argv)
 	}
 
 	t0 = spk_now();
+	spk_progress_init(&bar, ds.n);
 	for (uint32_t i = 0; i < ds.n; i++) {
 		int pred;
 
@@ -334,7 +314,7 @@ int spk_ref_main(int argc, char **argv)
 			spk_jsonw_end(&lj);
 		}
 		if (show)
-			progress(i + 1, ds.n, t0, &last, i + 1 == ds.n);
+			spk_progress_show(&bar, i + 1, i + 1 == ds.n);
 	}
 	info.seconds = spk_now() - t0;
 	info.model_path = o.model;

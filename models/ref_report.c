@@ -136,27 +136,6 @@ void spk_ref_report_text(FILE *f, const struct spk_model *m, const struct spk_re
 	}
 }
 
-static void key_real(struct spk_jsonw *j, const char *k, double v)
-{
-	spk_jsonw_key(j, k);
-	spk_jsonw_real(j, v);
-}
-
-static void key_uint(struct spk_jsonw *j, const char *k, uint64_t v)
-{
-	spk_jsonw_key(j, k);
-	spk_jsonw_uint(j, v);
-}
-
-static void key_str(struct spk_jsonw *j, const char *k, const char *v)
-{
-	spk_jsonw_key(j, k);
-	if (v != NULL)
-		spk_jsonw_string(j, v);
-	else
-		spk_jsonw_null(j);
-}
-
 void spk_ref_report_json(struct spk_jsonw *j, const struct spk_model *m,
 			 const struct spk_ref_stats *st, const struct spk_ref_run_info *info)
 {
@@ -165,12 +144,12 @@ void spk_ref_report_json(struct spk_jsonw *j, const struct spk_model *m,
 
 	spk_ref_get_totals(m, st, &t);
 	spk_jsonw_object(j);
-	key_str(j, "tool", "spikechip ref");
-	key_str(j, "version", PACKAGE_VERSION);
-	key_str(j, "mode", info->integer ? "integer" : "float");
-	key_str(j, "model", info->model_path);
-	key_str(j, "model_config", m->config);
-	key_str(j, "arch", info->integer ? info->arch_path : NULL);
+	spk_jsonw_key_str(j, "tool", "spikechip ref");
+	spk_jsonw_key_str(j, "version", PACKAGE_VERSION);
+	spk_jsonw_key_str(j, "mode", info->integer ? "integer" : "float");
+	spk_jsonw_key_str(j, "model", info->model_path);
+	spk_jsonw_key_str(j, "model_config", m->config);
+	spk_jsonw_key_str(j, "arch", info->integer ? info->arch_path : NULL);
 	spk_jsonw_key(j, "weight_bits");
 	if (info->integer)
 		spk_jsonw_int(j, info->weight_bits);
@@ -181,80 +160,80 @@ void spk_ref_report_json(struct spk_jsonw *j, const struct spk_model *m,
 		spk_jsonw_int(j, info->membrane_bits);
 	else
 		spk_jsonw_null(j);
-	key_str(j, "data", info->data_path);
-	key_uint(j, "time_steps", st->time_steps);
-	key_uint(j, "images", st->images);
+	spk_jsonw_key_str(j, "data", info->data_path);
+	spk_jsonw_key_uint(j, "time_steps", st->time_steps);
+	spk_jsonw_key_uint(j, "images", st->images);
 	spk_jsonw_key(j, "correct");
 	if (info->labelled)
 		spk_jsonw_uint(j, info->correct);
 	else
 		spk_jsonw_null(j);
-	key_real(j, "accuracy", info->labelled ? (double)info->correct / images : NAN);
-	key_real(j, "float_accuracy_at_export", m->float_accuracy);
-	key_real(j, "seconds", info->seconds);
-	key_real(j, "images_per_second", info->seconds > 0 ? (double)st->images / info->seconds
+	spk_jsonw_key_real(j, "accuracy", info->labelled ? (double)info->correct / images : NAN);
+	spk_jsonw_key_real(j, "float_accuracy_at_export", m->float_accuracy);
+	spk_jsonw_key_real(j, "seconds", info->seconds);
+	spk_jsonw_key_real(j, "images_per_second", info->seconds > 0 ? (double)st->images / info->seconds
 							    : NAN);
-	key_real(j, "sops_per_second", info->seconds > 0 ?
+	spk_jsonw_key_real(j, "sops_per_second", info->seconds > 0 ?
 		 t.sops_per_image * (double)st->images / info->seconds : NAN);
-	key_uint(j, "neurons", t.neurons);
-	key_real(j, "spikes_per_image", t.spikes_per_image);
-	key_real(j, "firing_rate", t.firing_rate);
-	key_real(j, "sops_per_image", t.sops_per_image);
-	key_real(j, "attention_ops_per_image", t.attention_ops_per_image);
-	key_real(j, "dense_ops_per_image", t.dense_ops_per_image);
-	key_real(j, "encoder_macs_per_image", t.encoder_macs_per_image);
-	key_real(j, "e_mac_pj", SPK_E_MAC_PJ);
-	key_real(j, "e_ac_pj", SPK_E_AC_PJ);
-	key_real(j, "energy_paper_uj_per_image", t.energy_paper_uj_per_image);
+	spk_jsonw_key_uint(j, "neurons", t.neurons);
+	spk_jsonw_key_real(j, "spikes_per_image", t.spikes_per_image);
+	spk_jsonw_key_real(j, "firing_rate", t.firing_rate);
+	spk_jsonw_key_real(j, "sops_per_image", t.sops_per_image);
+	spk_jsonw_key_real(j, "attention_ops_per_image", t.attention_ops_per_image);
+	spk_jsonw_key_real(j, "dense_ops_per_image", t.dense_ops_per_image);
+	spk_jsonw_key_real(j, "encoder_macs_per_image", t.encoder_macs_per_image);
+	spk_jsonw_key_real(j, "e_mac_pj", SPK_E_MAC_PJ);
+	spk_jsonw_key_real(j, "e_ac_pj", SPK_E_AC_PJ);
+	spk_jsonw_key_real(j, "energy_paper_uj_per_image", t.energy_paper_uj_per_image);
 	spk_jsonw_key(j, "layers");
 	spk_jsonw_array(j);
 	for (uint32_t i = 0; i < m->n_ops; i++) {
 		const struct spk_op *op = &m->ops[i];
 
 		spk_jsonw_object(j);
-		key_uint(j, "index", i);
-		key_str(j, "op", spk_op_type_name(op->type));
-		key_str(j, "name", op->name);
+		spk_jsonw_key_uint(j, "index", i);
+		spk_jsonw_key_str(j, "op", spk_op_type_name(op->type));
+		spk_jsonw_key_str(j, "name", op->name);
 		switch (op->type) {
 		case SPK_OP_FIRE: {
 			const struct spk_pop *p = &m->pops[op->pop];
 			uint64_t n = pop_neurons(m, op->pop);
 			double spk = (double)st->pop_spikes[op->pop];
 
-			key_uint(j, "pop", op->pop);
-			key_str(j, "population", p->name);
-			key_str(j, "site", m->sites[p->site].name);
-			key_str(j, "kind", p->kind == SPK_POP_MEAN ? "spatial-mean" : "neuron");
-			key_uint(j, "neurons", n);
-			key_real(j, "spikes_per_image", spk / images);
-			key_real(j, "firing_rate", spk / ((double)n * st->time_steps * images));
+			spk_jsonw_key_uint(j, "pop", op->pop);
+			spk_jsonw_key_str(j, "population", p->name);
+			spk_jsonw_key_str(j, "site", m->sites[p->site].name);
+			spk_jsonw_key_str(j, "kind", p->kind == SPK_POP_MEAN ? "spatial-mean" : "neuron");
+			spk_jsonw_key_uint(j, "neurons", n);
+			spk_jsonw_key_real(j, "spikes_per_image", spk / images);
+			spk_jsonw_key_real(j, "firing_rate", spk / ((double)n * st->time_steps * images));
 			break;
 		}
 		case SPK_OP_ENCODER:
-			key_str(j, "dst_site", m->sites[op->dst_site].name);
-			key_real(j, "encoder_macs_per_image", (double)st->enc_macs);
-			key_real(j, "energy_paper_uj_per_image",
+			spk_jsonw_key_str(j, "dst_site", m->sites[op->dst_site].name);
+			spk_jsonw_key_real(j, "encoder_macs_per_image", (double)st->enc_macs);
+			spk_jsonw_key_real(j, "energy_paper_uj_per_image",
 				 SPK_E_MAC_PJ * (double)st->enc_macs * 1e-6);
 			break;
 		case SPK_OP_CONV:
 		case SPK_OP_LINEAR: {
 			double sops = (double)st->op_sops[i] / images;
 
-			key_str(j, "src_population", m->pops[op->src_pop].name);
-			key_str(j, "dst_site", op->type == SPK_OP_CONV ?
+			spk_jsonw_key_str(j, "src_population", m->pops[op->src_pop].name);
+			spk_jsonw_key_str(j, "dst_site", op->type == SPK_OP_CONV ?
 				m->sites[op->dst_site].name : NULL);
-			key_real(j, "sops_per_image", sops);
-			key_real(j, "dense_ops_per_image", (double)st->op_dense[i] * st->time_steps);
-			key_real(j, "energy_paper_uj_per_image", SPK_E_AC_PJ * sops * 1e-6);
+			spk_jsonw_key_real(j, "sops_per_image", sops);
+			spk_jsonw_key_real(j, "dense_ops_per_image", (double)st->op_dense[i] * st->time_steps);
+			spk_jsonw_key_real(j, "energy_paper_uj_per_image", SPK_E_AC_PJ * sops * 1e-6);
 			break;
 		}
 		case SPK_OP_ATTN: {
 			double ops = (double)st->op_attn[i] / images;
 
-			key_str(j, "dst_site", m->sites[op->dst_site].name);
-			key_real(j, "attention_ops_per_image", ops);
-			key_real(j, "dense_ops_per_image", (double)st->op_dense[i] * st->time_steps);
-			key_real(j, "energy_paper_uj_per_image", SPK_E_AC_PJ * ops * 1e-6);
+			spk_jsonw_key_str(j, "dst_site", m->sites[op->dst_site].name);
+			spk_jsonw_key_real(j, "attention_ops_per_image", ops);
+			spk_jsonw_key_real(j, "dense_ops_per_image", (double)st->op_dense[i] * st->time_steps);
+			spk_jsonw_key_real(j, "energy_paper_uj_per_image", SPK_E_AC_PJ * ops * 1e-6);
 			break;
 		}
 		}

@@ -12,9 +12,9 @@
 #ifndef SPK_REF_REPORT_H
 #define SPK_REF_REPORT_H
 
-#include "models/jsonw.h"
 #include "models/model.h"
 #include "models/ref.h"
+#include "util/jsonw.h"
 
 #include <stdbool.h>
 #include <stdint.h>

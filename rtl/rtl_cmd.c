@@ -10,7 +10,7 @@
 #include "config.h"
 
 #include "arch/arch.h"
-#include "models/outfile.h"
+#include "util/outfile.h"
 #include "rtl/rtl_params.h"
 #include "util/util.h"
 

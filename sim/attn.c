@@ -683,13 +683,7 @@ static void update_next(struct spk_attn *a, uint64_t x)
 void spk_attn_deliver(struct spk_attn *a, const struct spk_packet *p, uint64_t arrival)
 {
 	assert(!a->started || arrival > a->last_x);
-	spk_unit_fifo_push(&a->fifo, p, arrival);
-	if (a->fifo.len == 1) {
-		uint64_t t = arrival > a->busy_until_q ? arrival : a->busy_until_q;
-
-		if (t < a->next_q)
-			a->next_q = t;
-	}
+	spk_unit_fifo_deliver(&a->fifo, p, arrival, a->busy_until_q, &a->next_q);
 }
 
 void spk_attn_eval(struct spk_attn *a, uint64_t x, const struct spk_unit_port *port)
@@ -702,12 +696,8 @@ void spk_attn_eval(struct spk_attn *a, uint64_t x, const struct spk_unit_port *p
 	a->last_x = x;
 	if (a->blocked_q != UINT64_MAX) {
 		/* woken: it offered and was refused in every cycle it slept through */
-		a->st.send_refused += x - a->blocked_q - 1;
-		a->blocked_q = UINT64_MAX;
-		if (a->stalled_q != UINT64_MAX) {
-			a->st.emit_stalls += x - a->stalled_q - 1;
-			a->stalled_q = UINT64_MAX;
-		}
+		spk_unit_woken(x, &a->blocked_q, &a->stalled_q, &a->st.send_refused,
+			       &a->st.emit_stalls);
 	} else if (x < a->next_q) {
 		return;
 	}

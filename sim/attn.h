@@ -34,12 +34,13 @@
  * value), so the results stay those of doc/semantics.md.
  *
  * How the chip top drives it, and the ownership rules, are the synapse core's (core.h):
- * create / deliver / eval / next_cycle, plain configuration copied at create.
+ * create / deliver / eval / next_cycle, plain configuration copied at create. What the units
+ * share (port, input FIFO, releases, routes, energy events) is sim/unit.h.
  */
 #ifndef SPK_ATTN_H
 #define SPK_ATTN_H
 
-#include "sim/core.h"
+#include "sim/unit.h"
 
 #include <stdbool.h>
 #include <stddef.h>

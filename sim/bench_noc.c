@@ -33,8 +33,8 @@
 #include "config.h"
 
 #include "sim/noc.h"
-#include "sim/rng.h"
 #include "sim/sched.h"
+#include "util/rng.h"
 
 #include <math.h>
 #include <stdio.h>

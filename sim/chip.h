@@ -1,8 +1,9 @@
 /*
- * chip.h — the chip top: one loaded chip image (mapper/image.h) on one architecture, every tile's
- * unit (synapse core, attention unit, encoder, readout; sim/core.h and friends) wired to the
- * network (sim/noc.h) and driven event by event through the scheduler (sim/sched.h). It is what
- * `spikechip sim` runs; doc/architecture.md is the contract, doc/simulator.md the user's view.
+ * chip.h — the chip top: one loaded chip image (image/image.h) on one architecture, every tile's
+ * unit (synapse core, attention unit, encoder, readout; sim/core.h and friends, each around the
+ * shell of sim/unit.h) wired to the network (sim/noc.h) and driven event by event through the
+ * scheduler (sim/sched.h). It is what `spikechip sim` runs; doc/architecture.md is the contract,
+ * doc/simulator.md the user's view.
  *
  * What the top does (the unit models do the rest):
  *   - builds every unit's configuration from the image: pieces with their graded axons (the
@@ -42,7 +43,7 @@
 #define SPK_CHIP_H
 
 #include "arch/arch.h"
-#include "mapper/image.h"
+#include "image/image.h"
 #include "sim/core.h"
 #include "sim/noc.h"
 

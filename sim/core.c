@@ -71,84 +71,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- shared by the units ---------------------------------------------------------------------- */
-
-double spk_unit_energy_pj(const struct spk_unit_events *ev, const struct spk_arch_energy *e,
-			  int weight_bits)
-{
-	return (double)ev->sops * (e->syn_add_pj + weight_bits * e->weight_read_pj) +
-	       (double)ev->graded_adds * e->syn_add_pj +
-	       (double)ev->neuron_updates * e->neuron_update_pj +
-	       (double)ev->packets_out * e->spike_out_pj +
-	       (double)ev->attention_ops * e->attention_op_pj +
-	       (double)ev->encoder_macs * e->encoder_mac_pj;
-}
-
-void spk_unit_events_add(struct spk_unit_events *sum, const struct spk_unit_events *ev)
-{
-	sum->sops += ev->sops;
-	sum->graded_adds += ev->graded_adds;
-	sum->neuron_updates += ev->neuron_updates;
-	sum->packets_out += ev->packets_out;
-	sum->attention_ops += ev->attention_ops;
-	sum->encoder_macs += ev->encoder_macs;
-}
-
-int spk_unit_fifo_init(struct spk_unit_fifo *f, uint32_t cap_flits)
-{
-	memset(f, 0, sizeof(*f));
-	f->cap = cap_flits;
-	f->slot = calloc(cap_flits + 1, sizeof(*f->slot));
-	return f->slot == NULL ? -ENOMEM : 0;
-}
-
-void spk_unit_fifo_fini(struct spk_unit_fifo *f)
-{
-	free(f->slot);
-	f->slot = NULL;
-}
-
-int spk_unit_releases_init(struct spk_unit_releases *rl, uint32_t routes)
-{
-	memset(rl, 0, sizeof(*rl));
-	rl->cap = routes;
-	rl->r = calloc(routes + 1, sizeof(*rl->r));
-	return rl->r == NULL ? -ENOMEM : 0;
-}
-
-void spk_unit_releases_fini(struct spk_unit_releases *rl)
-{
-	free(rl->r);
-	rl->r = NULL;
-}
-
-void spk_unit_releases_push(struct spk_unit_releases *rl, uint32_t route, uint64_t step)
-{
-	assert(rl->len < rl->cap);	/* one pending release per route at most */
-	rl->r[spk_ring_wrap(rl->head + rl->len++, rl->cap)] = (struct spk_unit_release){ route, step };
-}
-
-int spk_unit_releases_send(struct spk_unit_releases *rl, const struct spk_unit_in_route *in,
-			   uint32_t tile, const struct spk_unit_port *port,
-			   struct spk_unit_events *ev)
-{
-	const struct spk_unit_release *r;
-	struct spk_packet pk = { .src = tile, .flits = 1, .kind = SPK_PACKET_RELEASE };
-
-	if (rl->len == 0)
-		return 0;
-	r = &rl->r[rl->head];
-	pk.dst = in[r->route].src_tile;
-	pk.tag = (uint8_t)(r->step & 1);
-	pk.axon = in[r->route].src_route;
-	if (port->send(port->ctx, &pk) != 0)
-		return -EAGAIN;
-	ev->packets_out++;
-	rl->head = spk_ring_wrap(rl->head + 1, rl->cap);
-	rl->len--;
-	return 1;
-}
-
 /* ---- state ------------------------------------------------------------------------------------- */
 
 enum qkind { Q_SPIKE = 0, Q_GRADED = 1, Q_MARKER = 2 };
@@ -1590,13 +1512,7 @@ static void update_next(struct spk_core *c, uint64_t x)
 void spk_core_deliver(struct spk_core *c, const struct spk_packet *p, uint64_t arrival)
 {
 	assert(arrival >= c->last_x + 1);	/* last_x + 1 wraps to 0 before cycle 0 */
-	spk_unit_fifo_push(&c->fifo, p, arrival);
-	if (c->fifo.len == 1) {
-		uint64_t t = arrival > c->busy_until_q ? arrival : c->busy_until_q;
-
-		if (t < c->next_q)
-			c->next_q = t;
-	}
+	spk_unit_fifo_deliver(&c->fifo, p, arrival, c->busy_until_q, &c->next_q);
 }
 
 void spk_core_eval(struct spk_core *c, uint64_t x, const struct spk_unit_port *port)
@@ -1608,12 +1524,8 @@ void spk_core_eval(struct spk_core *c, uint64_t x, const struct spk_unit_port *p
 	if (c->blocked_q != UINT64_MAX) {
 		/* woken (its NI may take a packet, or other work): it would have offered its
 		 * packet in every cycle it slept through, and been refused */
-		c->st.send_refused += x - c->blocked_q - 1;
-		c->blocked_q = UINT64_MAX;
-		if (c->stalled_q != UINT64_MAX) {
-			c->st.fire_stalls += x - c->stalled_q - 1;
-			c->stalled_q = UINT64_MAX;
-		}
+		spk_unit_woken(x, &c->blocked_q, &c->stalled_q, &c->st.send_refused,
+			       &c->st.fire_stalls);
 	} else if (x < c->next_q) {	/* nothing to do */
 		c->last_x = x;
 		return;

@@ -1,13 +1,12 @@
 /*
  * core.h — the synapse core: the C model of the tile that holds pieces of sites, integrates
  * incoming spikes through shared conv kernels, fires its populations and sends their spikes
- * (doc/architecture.md §6 and §9 are the contract, doc/semantics.md §3 the arithmetic). This
- * header also declares what every unit model shares (the attention unit, encoder and readout
- * include it): the port to the tile's network interface, the incoming-route table, the energy
- * event counts.
+ * (doc/architecture.md §6 and §9 are the contract, doc/semantics.md §3 the arithmetic). What
+ * it shares with the other units (the port to the NI, input FIFO, releases, route tables,
+ * energy event counts) is sim/unit.h.
  *
  * How the chip top uses a unit. A unit is created from a plain configuration struct (the top
- * fills it from the chip image, mapper/image.h) and then lives on cycles:
+ * fills it from the chip image, image/image.h) and then lives on cycles:
  *   - spk_core_deliver(c, pkt, arrival): a packet the NoC delivered; it enters the input FIFO in
  *     its arrival cycle. The NoC only delivers what the unit's credits allow, so the FIFO never
  *     overflows (an assert).
@@ -51,193 +50,16 @@
 
 #include "arch/arch.h"
 #include "sim/noc.h"
+#include "sim/unit.h"
 
 #include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- What every unit shares ------------------------------------------------------------------ */
-
-/*
- * A unit's side of its tile's network interface, for one evaluated cycle (doc/architecture.md
- * §4). send offers a packet in the current cycle: 0 if the NI took it, -EAGAIN if it refused
- * (the unit offers it again in a later cycle). credit returns input-FIFO space freed in the
- * current cycle (usable by the network from the next). spike, if not NULL, observes every
- * spike fired (population, global step, neuron id (c·H + y)·W + x of the population).
- */
-struct spk_unit_port {
-	int (*send)(void *ctx, const struct spk_packet *p);
-	void (*credit)(void *ctx, uint32_t flits);
-	void (*spike)(void *ctx, uint32_t pop, uint64_t step, uint32_t neuron);
-	void *ctx;
-};
-
-/* Energy events of doc/architecture.md §10 that the units count (the NoC counts flits). */
-struct spk_unit_events {
-	uint64_t sops;			/* weights added because a spike arrived (head rows too) */
-	uint64_t graded_adds;		/* graded values added into an element */
-	uint64_t neuron_updates;	/* neurons updated in a fire phase (a mean's elements too) */
-	uint64_t packets_out;		/* packets built and accepted by the NI */
-	uint64_t attention_ops;		/* KV and Q·KV additions */
-	uint64_t encoder_macs;		/* encoder multiply-accumulates (dense count) */
-};
-
-/* Dynamic energy of the counted events, pJ (doc/architecture.md §10). */
-double spk_unit_energy_pj(const struct spk_unit_events *ev, const struct spk_arch_energy *e,
-			  int weight_bits);
-
-/* sum += ev, field by field. */
-void spk_unit_events_add(struct spk_unit_events *sum, const struct spk_unit_events *ev);
-
-/* What an incoming route brings (the kind of the source's routing-table entry). */
-enum spk_in_kind {
-	SPK_IN_SPIKE = 1,		/* spikes of a population, from one source block */
-	SPK_IN_ATTN = 2,		/* graded attention outputs added into one piece */
-	SPK_IN_ENCODER = 3,		/* graded encoder outputs for one piece's register, per image */
-	SPK_IN_MEAN = 4,		/* partial sums of a spatial-mean population (readout) */
-};
-
-/*
- * An incoming route: a routing-table entry of some tile (this one included) whose destination is
- * this tile. Its index in the unit's table is what tokens on it carry; src_tile and src_route
- * (the entry's index at its source) are where and what its releases go.
- */
-struct spk_unit_in_route {
-	enum spk_in_kind kind;
-	uint32_t src_tile;
-	uint32_t src_route;
-	uint32_t pop;			/* SPIKE, MEAN: the population (image index) */
-	/* SPIKE: axon of the source block's element 0, and the block: channels [c0, c0 +
-	 * channels) x rows [y0, y0 + rows) x all `width` columns of the population; its element
-	 * e is ((c − c0)·rows + (y − y0))·width + x. */
-	uint32_t axon_base;
-	uint32_t c0, channels, y0, rows, width;
-	uint32_t piece;			/* ATTN, ENCODER: the local piece it writes */
-	uint32_t phase;			/* ATTN: the phase (step index) of its ATTN step */
-};
-
-/*
- * An outgoing route (a routing-table entry), in table order. What `source` names and how a
- * packet's axon is formed depend on the unit:
- *   core (SPIKE / MEAN)  source = local reader; spike axon = axon_base + element index in the
- *                        reader's piece; partial-sum axon = axon_base + channel (site channel)
- *   attention (ATTN)     source = local op;  \  the block [c0, c1) x [y0, y1) of the output it
- *   encoder (ENCODER)    source = 0;         /  carries; value (c, y, x) goes to axon_base +
- *                        ((c − pc0)·prows + (y − py0))·width + x of the destination piece
- * dst_route is the route's index among the destination's incoming routes (token payload).
- */
-struct spk_unit_route {
-	uint32_t source;
-	uint32_t dst_tile;
-	uint32_t dst_route;
-	uint32_t axon_base;
-	uint32_t c0, c1, y0, y1;	/* ATTN, ENCODER */
-	uint32_t pc0, py0, prows;	/* ATTN, ENCODER: the destination piece's first channel,
-					   first row and rows */
-};
-
-/*
- * The input FIFO every unit has: [core] input_fifo flits of packets, each with its arrival
- * cycle. Pushing more than the credits allow is a broken invariant (asserted); popping gives
- * the packet's flits back through the port.
- */
-struct spk_unit_fifo_slot {
-	struct spk_packet pkt;
-	uint64_t arrival;
-};
-
-struct spk_unit_fifo {
-	struct spk_unit_fifo_slot *slot;	/* [cap] ring: every packet is at least one flit */
-	uint32_t cap;			/* flits */
-	uint32_t head, len, flits;
-	uint32_t peak;			/* most flits held */
-};
-
-int spk_unit_fifo_init(struct spk_unit_fifo *f, uint32_t cap_flits);	/* 0 or -ENOMEM */
-void spk_unit_fifo_fini(struct spk_unit_fifo *f);
-
-/* Ring index i (< 2·cap) wrapped into [0, cap): no division on the hot paths. */
-static inline uint32_t spk_ring_wrap(uint32_t i, uint32_t cap)
-{
-	return i >= cap ? i - cap : i;
-}
-
-/* Appends a packet arriving in cycle arrival (not before the last one's). Inline: once per
- * packet delivered. */
-static inline void spk_unit_fifo_push(struct spk_unit_fifo *f, const struct spk_packet *p,
-				      uint64_t arrival)
-{
-	assert(p->flits >= 1 && f->flits + p->flits <= f->cap);
-	assert(f->len == 0 ||
-	       f->slot[spk_ring_wrap(f->head + f->len - 1, f->cap)].arrival <= arrival);
-	struct spk_unit_fifo_slot *sl = &f->slot[spk_ring_wrap(f->head + f->len++, f->cap)];
-
-	sl->pkt = *p;
-	sl->arrival = arrival;
-	f->flits += p->flits;
-	if (f->flits > f->peak)
-		f->peak = f->flits;
-}
-
-/* Removes the head packet and returns its credits through port (in the current cycle). */
-static inline void spk_unit_fifo_pop(struct spk_unit_fifo *f, const struct spk_unit_port *port)
-{
-	uint32_t flits = f->slot[f->head].pkt.flits;
-
-	assert(f->len > 0);
-	f->head = spk_ring_wrap(f->head + 1, f->cap);
-	f->len--;
-	f->flits -= flits;
-	if (port->credit != NULL)
-		port->credit(port->ctx, flits);
-}
-
-/* The head packet if it has arrived by cycle x, else NULL. */
-static inline const struct spk_unit_fifo_slot *spk_unit_fifo_ready(const struct spk_unit_fifo *f,
-								   uint64_t x)
-{
-	if (f->len == 0 || f->slot[f->head].arrival > x)
-		return NULL;
-	return &f->slot[f->head];
-}
-
-/* The cycle the head packet arrives, UINT64_MAX when empty. */
-static inline uint64_t spk_unit_fifo_next(const struct spk_unit_fifo *f)
-{
-	return f->len == 0 ? UINT64_MAX : f->slot[f->head].arrival;
-}
-
-/*
- * Pending releases of a unit's incoming routes, sent in the order they became due, one per
- * cycle, before anything else the unit sends. A route has at most one release pending (it
- * cannot close another step before it is released), so the ring holds one per route.
- */
-struct spk_unit_release {
-	uint32_t route;			/* incoming route */
-	uint64_t step;			/* step (image, for ENCODER routes) released */
-};
-
-struct spk_unit_releases {
-	struct spk_unit_release *r;	/* [cap] ring */
-	uint32_t cap, head, len;
-};
-
-int spk_unit_releases_init(struct spk_unit_releases *rl, uint32_t routes);	/* 0 / -ENOMEM */
-void spk_unit_releases_fini(struct spk_unit_releases *rl);
-void spk_unit_releases_push(struct spk_unit_releases *rl, uint32_t route, uint64_t step);
-
-/*
- * Offers the oldest pending release of the incoming routes `in` to the NI of `tile`. Returns 1 if
- * it went, 0 if none is pending, -EAGAIN if the NI refused it; counts packets_out.
- */
-int spk_unit_releases_send(struct spk_unit_releases *rl, const struct spk_unit_in_route *in,
-			   uint32_t tile, const struct spk_unit_port *port,
-			   struct spk_unit_events *ev);
-
 /* ---- The synapse core -------------------------------------------------------------------------- */
 
-/* A block of one site hosted here: channels x rows x all columns (mapper/image.h "piece"). */
+/* A block of one site hosted here: channels x rows x all columns (image/image.h "piece"). */
 struct spk_core_piece {
 	uint32_t c0, channels;		/* site channels [c0, c0 + channels) */
 	uint32_t y0, rows;		/* site rows [y0, y0 + rows) */
@@ -248,7 +70,7 @@ struct spk_core_piece {
 	uint32_t enc_phase;		/* the ENCODER step's phase, when enc_axon is set */
 };
 
-/* The kernels of one CONV step for one piece's channels (mapper/image.h "projection"). */
+/* The kernels of one CONV step for one piece's channels (image/image.h "projection"). */
 struct spk_core_proj {
 	uint32_t piece;			/* local piece written */
 	uint32_t phase;			/* the CONV step's index */

@@ -427,13 +427,7 @@ int spk_encoder_image_in(struct spk_encoder *e, const uint8_t *pixels, uint64_t 
 void spk_encoder_deliver(struct spk_encoder *e, const struct spk_packet *p, uint64_t arrival)
 {
 	assert(!e->started || arrival > e->last_x);
-	spk_unit_fifo_push(&e->fifo, p, arrival);
-	if (e->fifo.len == 1) {
-		uint64_t t = arrival > e->busy_until_q ? arrival : e->busy_until_q;
-
-		if (t < e->next_q)
-			e->next_q = t;
-	}
+	spk_unit_fifo_deliver(&e->fifo, p, arrival, e->busy_until_q, &e->next_q);
 }
 
 void spk_encoder_eval(struct spk_encoder *e, uint64_t x, const struct spk_unit_port *port)

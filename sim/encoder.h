@@ -27,12 +27,13 @@
  * marker) completes, something waits for queue room, or the send engine has a packet; the MACs
  * of the cycles in between are accounted when it wakes.
  *
- * How the chip top drives it otherwise, and the ownership rules, are the synapse core's (core.h).
+ * How the chip top drives it otherwise, and the ownership rules, are the synapse core's (core.h);
+ * what the units share is sim/unit.h.
  */
 #ifndef SPK_ENCODER_H
 #define SPK_ENCODER_H
 
-#include "sim/core.h"
+#include "sim/unit.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -3,11 +3,11 @@
 # The contract every model honours is doc/architecture.md.
 noinst_LTLIBRARIES += %D%/libsim.la
 %C%_libsim_la_SOURCES = %D%/router.c %D%/router.h %D%/noc.c %D%/noc.h \
-	%D%/sched.c %D%/sched.h %D%/rng.h \
-	%D%/core.c %D%/core.h %D%/attn.c %D%/attn.h %D%/encoder.c %D%/encoder.h \
+	%D%/sched.c %D%/sched.h \
+	%D%/unit.c %D%/unit.h %D%/core.c %D%/core.h %D%/attn.c %D%/attn.h %D%/encoder.c %D%/encoder.h \
 	%D%/readout.c %D%/readout.h %D%/chip.c %D%/chip.h %D%/jobs.c %D%/jobs.h \
 	%D%/segfile.c %D%/segfile.h \
-	%D%/sim_cmd.c
+	%D%/sim_cmd.c %D%/sim_cmd.h %D%/sim_segments.c %D%/sim_report.c
 EXTRA_DIST += %D%/README.md
 include %D%/systemc/local.mk
 
@@ -40,14 +40,19 @@ TESTS += tests/unit/test_router tests/unit/test_noc tests/unit/test_sched tests/
 check_PROGRAMS += tests/unit/test_chip
 tests_unit_test_chip_CPPFLAGS = $(AM_CPPFLAGS) -DSPK_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_chip_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_chip_LDADD = sim/libsim.la mapper/libmapper.la models/libmodels.la \
-	traces/libtraces.la arch/libarch.la util/libutil.la $(CMOCKA_LIBS) $(INIH_LIBS) \
-	$(ZLIB_LIBS) -lm
+tests_unit_test_chip_LDADD = sim/libsim.la mapper/libmapper.la image/libimage.la \
+	models/libmodels.la traces/libtraces.la arch/libarch.la util/libutil.la $(CMOCKA_LIBS) \
+	$(INIH_LIBS) $(ZLIB_LIBS) -lm
 TESTS += tests/unit/test_chip
 
 # `spikechip sim` end to end (tests/cli/sim.sh): --check, trace diff, JSON, bad inputs.
 TESTS += tests/cli/sim.sh
 EXTRA_DIST += tests/cli/sim.sh
+
+# Energy accounting with the energy presets (doc/energy.md): the tiny fixture on loihi against
+# default, same cycles and spikes, the counted events times Loihi's figures.
+TESTS += tests/cli/energy.sh
+EXTRA_DIST += tests/cli/energy.sh
 
 # Tree multicast end to end (tests/cli/sim_tree.sh): --check, the same spikes as source
 # replication from fewer packets, SystemC = native, the tree-mode payload check in map and sim.
@@ -66,8 +71,7 @@ EXTRA_DIST += tests/cli/sim_jobs.sh
 # --resume DIR` giving the report and trace of an uninterrupted run (tests/cli/sim_resume.sh).
 check_PROGRAMS += tests/unit/test_segfile
 tests_unit_test_segfile_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_segfile_LDADD = sim/libsim.la models/libmodels.la util/libutil.la \
-	$(CMOCKA_LIBS) $(ZLIB_LIBS) -lm
+tests_unit_test_segfile_LDADD = sim/libsim.la util/libutil.la $(CMOCKA_LIBS) $(ZLIB_LIBS) -lm
 TESTS += tests/unit/test_segfile tests/cli/sim_resume.sh
 EXTRA_DIST += tests/cli/sim_resume.sh
 

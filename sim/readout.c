@@ -385,13 +385,7 @@ static void update_next(struct spk_readout *r, uint64_t x)
 void spk_readout_deliver(struct spk_readout *r, const struct spk_packet *p, uint64_t arrival)
 {
 	assert(!r->started || arrival > r->last_x);
-	spk_unit_fifo_push(&r->fifo, p, arrival);
-	if (r->fifo.len == 1) {
-		uint64_t t = arrival > r->busy_until_q ? arrival : r->busy_until_q;
-
-		if (t < r->next_q)
-			r->next_q = t;
-	}
+	spk_unit_fifo_deliver(&r->fifo, p, arrival, r->busy_until_q, &r->next_q);
 }
 
 void spk_readout_eval(struct spk_readout *r, uint64_t x, const struct spk_unit_port *port)

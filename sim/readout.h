@@ -22,12 +22,13 @@
  * engine does one at a time. Releases go out one per cycle through the NI; the readout sends
  * nothing else.
  *
- * How the chip top drives it and the ownership rules are the synapse core's (core.h).
+ * How the chip top drives it and the ownership rules are the synapse core's (core.h); what the
+ * units share is sim/unit.h.
  */
 #ifndef SPK_READOUT_H
 #define SPK_READOUT_H
 
-#include "sim/core.h"
+#include "sim/unit.h"
 
 #include <stdbool.h>
 #include <stddef.h>

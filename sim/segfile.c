@@ -8,19 +8,16 @@
 #include "config.h"
 
 #include "sim/segfile.h"
-#include "models/outfile.h"
-#include "util/util.h"
+#include "util/container.h"
+#include "util/le.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
-#define HEADER_BYTES 32u
 #define KEY_WORDS 9u
 /* A segment holds at most this many images, a chip this many tiles (sanity, not a limit). */
 #define MAX_IMAGES (1u << 24)
@@ -82,36 +79,42 @@ static size_t payload_bytes(uint32_t n, uint32_t n_tiles)
 	       (size_t)n_tiles * SPK_SEGFILE_TILE_WORDS * 8;
 }
 
+/* Cursor forms of util/le.h: each moves *p past the field. */
 static void put32(uint8_t **p, uint32_t v)
 {
-	for (int i = 0; i < 4; i++)
-		*(*p)++ = (uint8_t)(v >> (8 * i));
+	spk_le32_put(*p, v);
+	*p += 4;
 }
 
 static void put64(uint8_t **p, uint64_t v)
 {
-	for (int i = 0; i < 8; i++)
-		*(*p)++ = (uint8_t)(v >> (8 * i));
+	spk_le64_put(*p, v);
+	*p += 8;
 }
 
 static uint32_t get32(const uint8_t **p)
 {
-	uint32_t v = 0;
-
-	for (int i = 0; i < 4; i++)
-		v |= (uint32_t)(*p)[i] << (8 * i);
 	*p += 4;
-	return v;
+	return spk_le32_get(*p - 4);
 }
 
 static uint64_t get64(const uint8_t **p)
 {
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v |= (uint64_t)(*p)[i] << (8 * i);
 	*p += 8;
-	return v;
+	return spk_le64_get(*p - 8);
+}
+
+/* The envelope (util/container.h); max_raw bounds a payload of MAX_IMAGES on MAX_TILES. */
+static struct spk_container format(void)
+{
+	return (struct spk_container){
+		.magic = SPK_SEGFILE_MAGIC,
+		.version = SPK_SEGFILE_VERSION,
+		.what = "a segment result file",
+		.max_raw = (uint32_t)payload_bytes(MAX_IMAGES, MAX_TILES),
+		.max_file = SPK_CONTAINER_HEADER_BYTES + (size_t)UINT32_MAX,
+		.level = 6,
+	};
 }
 
 static void key_words(const struct spk_segfile_key *k, uint32_t w[KEY_WORDS])
@@ -131,16 +134,15 @@ int spk_segfile_write(const char *path, const struct spk_segfile_key *key,
 		      const struct spk_chip_stats *st, const struct spk_chip_result *res,
 		      const uint64_t *tiles, char *err, size_t errlen)
 {
+	const struct spk_container fmt = format();
 	size_t raw_n = payload_bytes(key->n, key->n_tiles);
-	uLongf z_n = compressBound(raw_n);
-	uint8_t *raw = malloc(raw_n), *file = malloc(HEADER_BYTES + z_n), *p = raw, *h = file;
+	uint8_t *raw = malloc(raw_n), *p = raw;
 	uint32_t w[KEY_WORDS];
-	struct spk_outfile out = { 0 };
-	int rc = -ENOMEM;
+	int rc;
 
-	if (raw == NULL || file == NULL) {
+	if (raw == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
-		goto out_free;
+		return -ENOMEM;
 	}
 	key_words(key, w);
 	for (uint32_t i = 0; i < KEY_WORDS; i++)
@@ -165,131 +167,42 @@ int spk_segfile_write(const char *path, const struct spk_segfile_key *key,
 	}
 	for (uint32_t i = 0; i < key->n_tiles * SPK_SEGFILE_TILE_WORDS; i++)
 		put64(&p, tiles[i]);
-	if (compress2(file + HEADER_BYTES, &z_n, raw, raw_n, 6) != Z_OK) {
-		snprintf(err, errlen, "%s: zlib could not compress the segment's result", path);
-		rc = -EIO;
-		goto out_free;
-	}
-	memcpy(h, SPK_SEGFILE_MAGIC, 8);
-	h += 8;
-	put32(&h, SPK_SEGFILE_VERSION);
-	put32(&h, 0);
-	put32(&h, (uint32_t)z_n);
-	put32(&h, (uint32_t)raw_n);
-	put32(&h, (uint32_t)crc32(0L, raw, (uInt)raw_n));
-	put32(&h, (uint32_t)crc32(0L, file, 28));
-	rc = spk_outfile_open(&out, path, err, errlen);
-	if (rc < 0)
-		goto out_free;
-	if (fwrite(file, 1, HEADER_BYTES + z_n, out.f) != HEADER_BYTES + z_n) {
-		spk_outfile_abort(&out);
-		snprintf(err, errlen, "%s: write error", path);
-		rc = -EIO;
-		goto out_free;
-	}
-	rc = spk_outfile_commit(&out, err, errlen);
-out_free:
-	free(file);
+	rc = spk_container_write(&fmt, raw, raw_n, path, err, errlen);
 	free(raw);
 	return rc;
 }
 
-static void bad(char *err, size_t errlen, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void bad(char *err, size_t errlen, const char *path, const char *fmt, ...)
-{
-	va_list ap;
-	int n = snprintf(err, errlen, "%s: ", path);
-
-	va_start(ap, fmt);
-	if (n >= 0 && (size_t)n < errlen)
-		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-	va_end(ap);
-}
-
 struct spk_segfile *spk_segfile_read(const char *path, char *err, size_t errlen)
 {
-	size_t len = 0;
-	uint8_t *file = NULL, *raw = NULL;
-	const uint8_t *h, *p;
-	uint32_t version, flags, z_n, raw_n, crc, w[KEY_WORDS];
+	const struct spk_container fmt = format();
+	uint8_t *raw = NULL;
+	const uint8_t *p;
+	size_t raw_n;
+	uint32_t w[KEY_WORDS];
 	struct spk_segfile *s = NULL;
-	uLongf got;
 	size_t size;
 
-	if (spk_read_file(path, HEADER_BYTES + (size_t)UINT32_MAX, "a segment result file", &file,
-			  &len, err, errlen) < 0)
+	if (spk_container_read(&fmt, path, &raw, &raw_n, NULL, err, errlen) < 0)
 		return NULL;
-	h = file;
-	if (len < HEADER_BYTES) {
-		bad(err, errlen, path, "truncated: %zu bytes, shorter than the %u-byte header", len,
-		    HEADER_BYTES);
-		goto out;
-	}
-	if (memcmp(file, SPK_SEGFILE_MAGIC, 8) != 0) {
-		bad(err, errlen, path, "not a segment result file (magic is not '%s')",
-		    SPK_SEGFILE_MAGIC);
-		goto out;
-	}
-	h += 8;
-	version = get32(&h);
-	flags = get32(&h);
-	z_n = get32(&h);
-	raw_n = get32(&h);
-	crc = get32(&h);
-	if (get32(&h) != (uint32_t)crc32(0L, file, 28)) {
-		bad(err, errlen, path, "header CRC mismatch at byte 28 (corrupt header)");
-		goto out;
-	}
-	if (version != SPK_SEGFILE_VERSION) {
-		bad(err, errlen, path, "version %u is not supported (this spikechip reads version "
-		    "%u)", version, SPK_SEGFILE_VERSION);
-		goto out;
-	}
-	if (flags != 0) {
-		bad(err, errlen, path, "header: flags 0x%08x (must be 0)", flags);
-		goto out;
-	}
-	if (len - HEADER_BYTES != z_n) {
-		bad(err, errlen, path, "%s: the header announces %u payload bytes, the file has "
-		    "%zu after the header", len - HEADER_BYTES < z_n ? "truncated" : "trailing bytes",
-		    z_n, len - HEADER_BYTES);
-		goto out;
-	}
-	if (raw_n < 4 * KEY_WORDS || raw_n > payload_bytes(MAX_IMAGES, MAX_TILES)) {
-		bad(err, errlen, path, "header: payload_raw_bytes %u is impossible", raw_n);
-		goto out;
-	}
-	raw = malloc(raw_n);
-	got = raw_n;
-	if (raw == NULL) {
-		bad(err, errlen, path, "out of memory");
-		goto out;
-	}
-	if (uncompress(raw, &got, file + HEADER_BYTES, z_n) != Z_OK || got != raw_n) {
-		bad(err, errlen, path, "payload at byte %u does not decompress to the %u bytes the "
-		    "header says (corrupt)", HEADER_BYTES, raw_n);
-		goto out;
-	}
-	if ((uint32_t)crc32(0L, raw, raw_n) != crc) {
-		bad(err, errlen, path, "payload CRC mismatch (corrupt)");
-		goto out;
-	}
 	p = raw;
+	if (raw_n < 4 * KEY_WORDS) {
+		snprintf(err, errlen, "%s: payload: %zu bytes are too few for the run's key", path,
+			 raw_n);
+		goto out;
+	}
 	for (uint32_t i = 0; i < KEY_WORDS; i++)
 		w[i] = get32(&p);
 	if (w[2] > MAX_IMAGES || w[4] == 0 || w[4] > MAX_TILES ||
 	    raw_n != payload_bytes(w[2], w[4])) {
-		bad(err, errlen, path, "payload: %u bytes do not hold %u images on %u tiles", raw_n,
-		    w[2], w[4]);
+		snprintf(err, errlen, "%s: payload: %zu bytes do not hold %u images on %u tiles",
+			 path, raw_n, w[2], w[4]);
 		goto out;
 	}
 	size = sizeof(*s) + (size_t)w[2] * sizeof(*s->res) +
 	       (size_t)w[4] * SPK_SEGFILE_TILE_WORDS * sizeof(uint64_t);
 	s = calloc(1, size);
 	if (s == NULL) {
-		bad(err, errlen, path, "out of memory");
+		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
 	s->key = (struct spk_segfile_key){ w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8] };
@@ -319,7 +232,6 @@ struct spk_segfile *spk_segfile_read(const char *path, char *err, size_t errlen)
 		s->links[i] = get64(&p);
 out:
 	free(raw);
-	free(file);
 	return s;
 }
 

@@ -16,11 +16,13 @@
  * and id. A malformed file is reported as "<file>: [image I, ]byte B: <what>", where B is
  * the offset of the record at fault (the chunk header for a payload problem).
  *
- * Assumes nothing about host byte order: every field goes through get_le32/put_le32.
+ * Assumes nothing about host byte order: every field goes through util/le.h.
  */
 #include "config.h"
 
 #include "traces/trace.h"
+#include "util/container.h"
+#include "util/le.h"
 #include "util/tmpfiles.h"
 
 #include <assert.h>
@@ -50,35 +52,6 @@ static const char end_tag[4] = { 'S', 'P', 'K', 'E' };
 /* The largest description a valid file can have: producer, three u32, the population table. */
 #define MAX_DESCRIPTION ((uint64_t)4 + SPK_TRACE_MAX_PRODUCER + 12 + \
 			 (uint64_t)SPK_TRACE_MAX_POPS * (4 + SPK_TRACE_MAX_NAME + 4))
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	put_le32(p, (uint32_t)v);
-	put_le32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
-
-static uint32_t crc_of(const void *buf, size_t len)
-{
-	return (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, (uInt)len);
-}
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -200,19 +173,19 @@ static int write_description(spk_trace_writer *w, const char *producer, uint32_t
 		goto out_free;
 	}
 	p = raw;
-	put_le32(p, (uint32_t)strlen(producer));
+	spk_le32_put(p, (uint32_t)strlen(producer));
 	memcpy(p + 4, producer, strlen(producer));
 	p += 4 + strlen(producer);
-	put_le32(p, model_crc);
-	put_le32(p + 4, w->time_steps);
-	put_le32(p + 8, w->n_pops);
+	spk_le32_put(p, model_crc);
+	spk_le32_put(p + 4, w->time_steps);
+	spk_le32_put(p + 8, w->n_pops);
 	p += 12;
 	for (uint32_t i = 0; i < w->n_pops; i++) {
 		size_t len = strlen(names[i]);
 
-		put_le32(p, (uint32_t)len);
+		spk_le32_put(p, (uint32_t)len);
 		memcpy(p + 4, names[i], len);
-		put_le32(p + 4 + len, w->sizes[i]);
+		spk_le32_put(p + 4 + len, w->sizes[i]);
 		p += 4 + len + 4;
 	}
 	assert((size_t)(p - raw) == raw_len);
@@ -221,12 +194,12 @@ static int write_description(spk_trace_writer *w, const char *producer, uint32_t
 		goto out_free;
 	}
 	memcpy(header, trace_magic, 8);
-	put_le32(header + 8, TRACE_VERSION);
-	put_le32(header + 12, 0);
-	put_le32(header + 16, (uint32_t)z_len);
-	put_le32(header + 20, (uint32_t)raw_len);
-	put_le32(header + 24, crc_of(raw, raw_len));
-	put_le32(header + 28, crc_of(header, 28));
+	spk_le32_put(header + 8, TRACE_VERSION);
+	spk_le32_put(header + 12, 0);
+	spk_le32_put(header + 16, (uint32_t)z_len);
+	spk_le32_put(header + 20, (uint32_t)raw_len);
+	spk_le32_put(header + 24, spk_crc32(raw, raw_len));
+	spk_le32_put(header + 28, spk_crc32(header, 28));
 	ret = write_all(w, header, sizeof(header));
 	if (ret == 0)
 		ret = write_all(w, z, z_len);
@@ -415,10 +388,10 @@ int spk_trace_writer_end_image(spk_trace_writer *w)
 		const struct slot *sl = &w->slots[s];
 		uint32_t n = sl->added ? sl->n : 0;
 
-		put_le32(p, n);
+		spk_le32_put(p, n);
 		p += 4;
 		for (uint32_t i = 0; i < n; i++, p += 4)
-			put_le32(p, w->ids[sl->off + i]);
+			spk_le32_put(p, w->ids[sl->off + i]);
 	}
 	assert((size_t)(p - w->raw) == raw_len);
 	z_len = w->zbuf_cap;
@@ -426,11 +399,11 @@ int spk_trace_writer_end_image(spk_trace_writer *w)
 		return writer_fail(w, -ENOMEM, "image %u: zlib cannot compress the chunk",
 				   w->image);
 	memcpy(header, chunk_tag, 4);
-	put_le32(header + 4, w->image);
-	put_le32(header + 8, (uint32_t)w->n_ids);
-	put_le32(header + 12, (uint32_t)z_len);
-	put_le32(header + 16, crc_of(w->raw, raw_len));
-	put_le32(header + 20, crc_of(header, 20));
+	spk_le32_put(header + 4, w->image);
+	spk_le32_put(header + 8, (uint32_t)w->n_ids);
+	spk_le32_put(header + 12, (uint32_t)z_len);
+	spk_le32_put(header + 16, spk_crc32(w->raw, raw_len));
+	spk_le32_put(header + 20, spk_crc32(header, 20));
 	ret = write_all(w, header, sizeof(header));
 	if (ret == 0)
 		ret = write_all(w, w->zbuf, z_len);
@@ -464,10 +437,10 @@ int spk_trace_writer_close(spk_trace_writer *w, char *err, size_t errlen)
 		ret = writer_fail(w, -EINVAL, "closed while image %u is open", w->image);
 	if (ret == 0) {
 		memcpy(end, end_tag, 4);
-		put_le32(end + 4, w->n_images);
-		put_le64(end + 8, w->total_spikes);
-		put_le32(end + 16, 0);
-		put_le32(end + 20, crc_of(end, 20));
+		spk_le32_put(end + 4, w->n_images);
+		spk_le64_put(end + 8, w->total_spikes);
+		spk_le32_put(end + 16, 0);
+		spk_le32_put(end + 20, spk_crc32(end, 20));
 		ret = write_all(w, end, sizeof(end));
 	}
 	if (ret == 0 && fflush(f) != 0)
@@ -570,7 +543,7 @@ static bool cur_u32(struct cursor *c, uint32_t *v)
 {
 	if (c->len - c->pos < 4)
 		return false;
-	*v = get_le32(c->p + c->pos);
+	*v = spk_le32_get(c->p + c->pos);
 	c->pos += 4;
 	return true;
 }
@@ -698,19 +671,19 @@ static int read_header(spk_trace_reader *r, uint64_t *next)
 	if (n < HEADER_BYTES)
 		return reader_fail(r, -EINVAL, "byte 0: truncated header: the file has %zu "
 				   "bytes, a trace header needs %d", n, HEADER_BYTES);
-	version = get_le32(h + 8);
+	version = spk_le32_get(h + 8);
 	if (version != TRACE_VERSION)
 		return reader_fail(r, -EINVAL, "byte 8: trace format version %u; this spikechip "
 				   "reads version %d%s", version, TRACE_VERSION,
 				   version > TRACE_VERSION ? " (the file is newer)" : "");
-	if (get_le32(h + 28) != crc_of(h, 28))
+	if (spk_le32_get(h + 28) != spk_crc32(h, 28))
 		return reader_fail(r, -EINVAL, "byte 28: header CRC mismatch (corrupt header)");
-	flags = get_le32(h + 12);
+	flags = spk_le32_get(h + 12);
 	if (flags != 0)
 		return reader_fail(r, -EINVAL, "byte 12: unknown flags 0x%x", flags);
-	z_len = get_le32(h + 16);
-	raw_len = get_le32(h + 20);
-	crc = get_le32(h + 24);
+	z_len = spk_le32_get(h + 16);
+	raw_len = spk_le32_get(h + 20);
+	crc = spk_le32_get(h + 24);
 	if (z_len > r->file_bytes - HEADER_BYTES)
 		return reader_fail(r, -EINVAL, "byte %d: truncated description: %u compressed "
 				   "bytes, the file has %llu after the header", HEADER_BYTES, z_len,
@@ -730,7 +703,7 @@ static int read_header(spk_trace_reader *r, uint64_t *next)
 	ret = inflate_exact(r, z, z_len, raw, raw_len, "description at ", HEADER_BYTES);
 	if (ret < 0)
 		goto out_free;
-	if (crc_of(raw, raw_len) != crc) {
+	if (spk_crc32(raw, raw_len) != crc) {
 		ret = reader_fail(r, -EINVAL, "byte %d: description CRC mismatch (corrupt "
 				  "payload)", HEADER_BYTES);
 		goto out_free;
@@ -772,11 +745,11 @@ static int scan_chunks(spk_trace_reader *r, uint64_t at)
 					   "end record (tag is not SPKI or SPKE)",
 					   (unsigned long long)at);
 		c.offset = at;
-		c.image = get_le32(h + 4);
-		c.spikes = get_le32(h + 8);
-		c.z_bytes = get_le32(h + 12);
-		c.crc = get_le32(h + 16);
-		if (get_le32(h + 20) != crc_of(h, 20))
+		c.image = spk_le32_get(h + 4);
+		c.spikes = spk_le32_get(h + 8);
+		c.z_bytes = spk_le32_get(h + 12);
+		c.crc = spk_le32_get(h + 16);
+		if (spk_le32_get(h + 20) != spk_crc32(h, 20))
 			return reader_fail(r, -EINVAL, "chunk %zu, byte %llu: chunk header CRC "
 					   "mismatch (corrupt header; it claims image %u)",
 					   r->n_chunks, (unsigned long long)at, c.image);
@@ -800,15 +773,15 @@ static int scan_chunks(spk_trace_reader *r, uint64_t at)
 		r->total_spikes += c.spikes;
 		at += RECORD_BYTES + (uint64_t)c.z_bytes;
 	}
-	if (get_le32(h + 20) != crc_of(h, 20))
+	if (spk_le32_get(h + 20) != spk_crc32(h, 20))
 		return reader_fail(r, -EINVAL, "byte %llu: end record CRC mismatch",
 				   (unsigned long long)at);
-	if (get_le32(h + 4) != r->n_chunks || get_le64(h + 8) != r->total_spikes ||
-	    get_le32(h + 16) != 0)
+	if (spk_le32_get(h + 4) != r->n_chunks || spk_le64_get(h + 8) != r->total_spikes ||
+	    spk_le32_get(h + 16) != 0)
 		return reader_fail(r, -EINVAL, "byte %llu: end record says %u images and %llu "
 				   "spikes, the chunks hold %zu and %llu",
-				   (unsigned long long)at, get_le32(h + 4),
-				   (unsigned long long)get_le64(h + 8), r->n_chunks,
+				   (unsigned long long)at, spk_le32_get(h + 4),
+				   (unsigned long long)spk_le64_get(h + 8), r->n_chunks,
 				   (unsigned long long)r->total_spikes);
 	at += RECORD_BYTES;
 	if (at != r->file_bytes)
@@ -1004,11 +977,11 @@ int spk_trace_reader_load(spk_trace_reader *r, size_t k)
 	ret = inflate_exact(r, r->zbuf, c->z_bytes, raw, raw_len, what, c->offset);
 	if (ret < 0)
 		return ret;
-	if (crc_of(raw, raw_len) != c->crc)
+	if (spk_crc32(raw, raw_len) != c->crc)
 		return reader_fail(r, -EINVAL, "image %u, byte %llu: chunk CRC mismatch (corrupt "
 				   "payload)", c->image, (unsigned long long)c->offset);
 	for (size_t i = 0; i < n_words; i++)
-		r->words[i] = get_le32(raw + 4 * i);
+		r->words[i] = spk_le32_get(raw + 4 * i);
 	ret = check_chunk(r, c, n_words);
 	if (ret < 0)
 		return ret;

@@ -3,7 +3,7 @@
  * population.
  *
  * A trace is what the reference inference (integer or float) and the chip simulator produce so
- * that `spikechip trace diff` can compare them spike for spike (DESIGN.md §7, rung 3). The file
+ * that `spikechip trace diff` can compare them spike for spike (doc/validation.md, rung 3). The file
  * format is specified in doc/formats.md ("Spike trace"); in short: a common header whose payload
  * describes the trace (producer, model CRC, T, the population table), then one independently
  * zlib-compressed chunk per image, then an end record. A trace of thousands of images is

@@ -5,7 +5,7 @@
  *   spikechip trace stats FILE
  *   spikechip trace diff A B [--max N]
  *
- * `diff` is the tool of validation rung 3 (DESIGN.md §7): the chip simulation must reproduce
+ * `diff` is the tool of validation rung 3 (doc/validation.md): the chip simulation must reproduce
  * the integer reference spike for spike. It walks both traces image by image (matched by
  * image index), timestep by timestep, population by population (in A's order; populations are
  * matched by name), and reports the first place where the spike sets differ together with the
@@ -23,6 +23,8 @@
 #include "traces/trace.h"
 #include "util/util.h"
 
+#include <assert.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -95,56 +97,48 @@ static void diff_usage(FILE *f)
 }
 
 /*
- * Splits argv (after the command name) into positional arguments and the options in
- * `names` (each takes a value: --opt V or --opt=V). Returns 1 for --help, 0 on success,
- * -1 after printing an error.
+ * Parses argv (after the command name: argv[0] is "dump", "stats" or "diff") with getopt_long:
+ * the options `opts` (each takes a value: --opt V or --opt=V), -h/--help, and the positional
+ * arguments, at most max_pos, into pos; "--" ends the options. Returns 1 for --help, 0 on
+ * success, -1 after printing an error.
  */
 struct opt {
-	const char *name;
+	const char *name;	/* without the leading "--" */
 	const char *value;
 };
+
+#define MAX_OPTS 4
 
 static int parse_args(const char *cmd, int argc, char **argv, struct opt *opts, size_t n_opts,
 		      const char **pos, int max_pos, int *n_pos)
 {
-	*n_pos = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		size_t k;
+	struct option lo[MAX_OPTS + 2] = { { "help", no_argument, NULL, 'h' } };
+	char who[32];
+	int c;
 
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+	assert(n_opts <= MAX_OPTS);
+	for (size_t k = 0; k < n_opts; k++)
+		lo[k + 1] = (struct option){ opts[k].name, required_argument, NULL, 'a' + (int)k };
+	snprintf(who, sizeof(who), "trace %s", cmd);
+	*n_pos = 0;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+		if (c == 'h')
 			return 1;
-		if (a[0] != '-' || strcmp(a, "-") == 0) {
-			if (*n_pos == max_pos) {
-				spk_error("trace %s: unexpected argument '%s'", cmd, a);
-				return -1;
-			}
-			pos[(*n_pos)++] = a;
+		if (c >= 'a' && c < 'a' + (int)n_opts) {
+			opts[c - 'a'].value = optarg;
 			continue;
 		}
-		for (k = 0; k < n_opts; k++) {
-			size_t len = strlen(opts[k].name);
-
-			if (strncmp(a, opts[k].name, len) != 0)
-				continue;
-			if (a[len] == '=') {
-				opts[k].value = a + len + 1;
-				break;
-			}
-			if (a[len] == '\0') {
-				if (i + 1 >= argc) {
-					spk_error("trace %s: option '%s' needs a value", cmd, a);
-					return -1;
-				}
-				opts[k].value = argv[++i];
-				break;
-			}
-		}
-		if (k == n_opts) {
-			spk_error("trace %s: unknown option '%s'; see 'spikechip trace %s --help'",
-				  cmd, a, cmd);
+		spk_opt_fail(who, c, argv[optind - 1]);
+		return -1;
+	}
+	for (; optind < argc; optind++) {
+		if (*n_pos == max_pos) {
+			spk_error("trace %s: unexpected argument '%s'", cmd, argv[optind]);
 			return -1;
 		}
+		pos[(*n_pos)++] = argv[optind];
 	}
 	return 0;
 }
@@ -204,7 +198,7 @@ static int dump_image(spk_trace_reader *r, size_t k, bool one_pop, uint32_t only
 
 static int trace_dump(int argc, char **argv)
 {
-	struct opt opts[] = { { "--image", NULL }, { "--pop", NULL } };
+	struct opt opts[] = { { "image", NULL }, { "pop", NULL } };
 	const char *pos[1];
 	spk_trace_reader *r;
 	uint32_t pop = 0;
@@ -451,7 +445,7 @@ static void print_side(const char *label, const char *path, const spk_trace_read
 
 static int trace_diff(int argc, char **argv)
 {
-	struct opt opts[] = { { "--max", NULL } };
+	struct opt opts[] = { { "max", NULL } };
 	struct diff d = { .max_report = 1 };
 	size_t ka = 0, kb = 0, na, nb;
 	uint64_t compared = 0, differing = 0, only_a = 0, only_b = 0;

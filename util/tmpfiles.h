@@ -1,7 +1,7 @@
 /*
  * tmpfiles.h — temporary output files removed when a signal ends the program.
  *
- * Every output file is written to a temporary name and renamed when complete (models/outfile.h,
+ * Every output file is written to a temporary name and renamed when complete (util/outfile.h,
  * traces/trace.c). A command stopped by Ctrl-C, SIGTERM or SIGHUP would leave that temporary
  * file behind; registering it here makes the first such signal unlink every registered file
  * of this process, then end the program as the signal would have (default action, re-raised).

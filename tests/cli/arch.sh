@@ -1,7 +1,7 @@
 #!/bin/sh
 # arch.sh — `spikechip arch`: presets pass `check`, every malformed fixture is rejected with
 # exit status 2 and a FILE:LINE: message at the line the fixture names, `show` prints the derived
-# totals and reads back, `doc` equals the committed doc/arch.md, help and usage errors.
+# totals and reads back, `doc` equals the committed doc/arch-file.md, help and usage errors.
 . "$TOP_SRCDIR/tests/cli/lib.sh"
 
 DATA="$TOP_SRCDIR/tests/data/arch"
@@ -80,12 +80,12 @@ expect_grep out '^;   tiles +144 = 12 x 12'
 expect_status 0 "$SPIKECHIP" arch show large
 expect_grep out '^;   neurons +[0-9]{8,} '
 
-# doc: the committed doc/arch.md is the generated output.
+# doc: the committed doc/arch-file.md is the generated output.
 expect_status 0 "$SPIKECHIP" arch doc
 T_CHECKS=$((T_CHECKS + 1))
-cmp -s "$T_TMP/out" "$TOP_SRCDIR/doc/arch.md" || {
-	diff -u "$TOP_SRCDIR/doc/arch.md" "$T_TMP/out" >&2
-	fail "doc/arch.md is stale: regenerate it with 'spikechip arch doc > doc/arch.md'"
+cmp -s "$T_TMP/out" "$TOP_SRCDIR/doc/arch-file.md" || {
+	diff -u "$TOP_SRCDIR/doc/arch-file.md" "$T_TMP/out" >&2
+	fail "doc/arch-file.md is stale: regenerate it with 'spikechip arch doc > doc/arch-file.md'"
 }
 
 # Help.

@@ -51,6 +51,9 @@ expect_status 0 "$SPIKECHIP" trace dump small.spkt
 expect_golden "$DATA/small.dump"
 expect_status 0 "$SPIKECHIP" trace stats small.spkt
 expect_golden "$DATA/small.stats"
+# "--" ends the options (getopt_long): what follows is a file, even if it looks like one
+expect_status 0 "$SPIKECHIP" trace stats -- small.spkt
+expect_golden "$DATA/small.stats"
 cd "$T_TMP" || fail "cannot cd to $T_TMP"
 
 expect_status 0 "$SPIKECHIP" trace dump "$DATA/small.spkt" --image 3 --pop head

@@ -75,8 +75,8 @@ static inline void arch_with(struct spk_arch *a, ...)
 }
 
 #ifdef MAP_FIXTURE_IMAGES
+#include "image/image.h"
 #include "mapper/emit.h"
-#include "mapper/image.h"
 #include "mapper/map.h"
 
 #include <stdlib.h>

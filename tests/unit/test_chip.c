@@ -10,8 +10,8 @@
 #include "config.h"
 
 #include "arch/arch.h"
+#include "image/image.h"
 #include "mapper/emit.h"
-#include "mapper/image.h"
 #include "mapper/map.h"
 #include "models/model.h"
 #include "models/quant.h"

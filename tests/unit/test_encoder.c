@@ -8,8 +8,8 @@
 #include "config.h"
 
 #include "sim/encoder.h"
-#include "sim/rng.h"
 #include "test_core_harness.h"
+#include "util/rng.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

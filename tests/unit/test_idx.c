@@ -1,5 +1,5 @@
 /*
- * test_idx.c — the IDX dataset reader (models/idx.h).
+ * test_idx.c — the IDX dataset reader (data/idx.h).
  *
  * Files are written here, byte by byte from the IDX definition (big-endian sizes and
  * elements), plain and gzip-compressed, into a mkdtemp() directory: uint8 N×H×W and float32
@@ -9,7 +9,7 @@
  */
 #include "config.h"
 
-#include "models/idx.h"
+#include "data/idx.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -8,9 +8,9 @@
 #include "config.h"
 
 #include "arch/arch.h"
+#include "image/image.h"
 #include "mapper/emit.h"
 #include "mapper/exec.h"
-#include "mapper/image.h"
 #include "mapper/map.h"
 #include "models/model.h"
 #include "models/quant.h"

@@ -1,5 +1,5 @@
 /*
- * test_map_image.c — the chip image format (mapper/image.h): an image of the tiny fixture
+ * test_map_image.c — the chip image format (image/image.h): an image of the tiny fixture
  * serialises, reads back and serialises to the same bytes; two compilations give the same
  * bytes; the reader rejects, with a message naming the file and the place, every kind of damage:
  * bad magic, header CRC, newer version, flags, truncation (header, payload, inside a record),
@@ -14,9 +14,9 @@
 #include "config.h"
 
 #include "arch/arch.h"
+#include "image/image.h"
 #include "mapper/emit.h"
 #include "mapper/exec.h"
-#include "mapper/image.h"
 #include "mapper/map.h"
 #include "models/model.h"
 #include "models/quant.h"
@@ -391,7 +391,7 @@ static void test_header_damage(void **state)
 	expect_reject(f, 20, "truncated: 20 bytes, shorter than the 32-byte header");
 	memcpy(g, f, n);
 	g[0] = 'X';
-	expect_reject(g, n, "not a chip image (bad magic at byte 0)");
+	expect_reject(g, n, "not a chip image (magic is not 'SPKIMAGE')");
 	memcpy(g, f, n);
 	g[17] ^= 1;
 	expect_reject(g, n, "header CRC mismatch at byte 28");
@@ -403,7 +403,7 @@ static void test_header_damage(void **state)
 	memcpy(g, f, n);
 	put32(g + 12, 1);
 	fix_header_crc(g);
-	expect_reject(g, n, "flags 0x1 at byte 12");
+	expect_reject(g, n, "flags 0x00000001 at byte 12");
 	expect_reject(f, n - 1, "truncated: the header announces");
 	expect_reject(f, 40, "truncated: the header announces");
 	memcpy(g, f, n);
@@ -411,11 +411,11 @@ static void test_header_damage(void **state)
 	expect_reject(g, n + 8, "8 trailing bytes after the payload");
 	memcpy(g, f, n);
 	g[n / 2] ^= 0x5a;
-	expect_reject(g, n, "corrupt data");
+	expect_reject(g, n, "payload at byte 32 does not decompress");
 	memcpy(g, f, n);
 	put32(g + 20, (1u << 30) + 1);
 	fix_header_crc(g);
-	expect_reject(g, n, "exceeds the 1 GiB limit");
+	expect_reject(g, n, "at byte 20 is above the 1 GiB limit");
 	free(g);
 	free(f);
 	spk_image_destroy(img);

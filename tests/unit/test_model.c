@@ -303,12 +303,12 @@ static void test_header_damage(void **state)
 	memcpy(g, f, len);
 	put32(g + 8, 2);
 	fix_header_crc(g);
-	expect_error(g, len, "header: version 2 is not supported (this spikechip reads version 1)");
+	expect_error(g, len, "version 2 at byte 8 is not supported (this spikechip reads version 1; ");
 
 	memcpy(g, f, len);
 	put32(g + 12, 1);
 	fix_header_crc(g);
-	expect_error(g, len, "header: flags 0x00000001 (must be 0)");
+	expect_error(g, len, "flags 0x00000001 at byte 12 (must be 0)");
 
 	memcpy(g, f, len);
 	g[17] ^= 0x40;		/* payload_bytes, CRC not fixed */
@@ -322,20 +322,20 @@ static void test_header_damage(void **state)
 	memcpy(g, f, len);
 	put32(g + 20, (1u << 30) + 1);
 	fix_header_crc(g);
-	expect_error(g, len, "payload_raw_bytes 1073741825 is above the 1 GiB limit");
+	expect_error(g, len, "payload_raw_bytes 1073741825 at byte 20 is above the 1 GiB limit");
 
 	memcpy(g, f, len);
 	put32(g + 20, 500);	/* raw size smaller than the real payload */
 	fix_header_crc(g);
-	expect_error(g, len, "payload decompresses to more than the 500 bytes");
+	expect_error(g, len, "does not decompress to the 500 bytes");
 
 	memcpy(g, f, len);
 	put32(g + 20, 100000);	/* larger */
 	fix_header_crc(g);
 	expect_error(g, len, "payload decompresses to");
 
-	expect_error(f, 31, "truncated header: 31 bytes");
-	expect_error(f, 0, "truncated header: 0 bytes");
+	expect_error(f, 31, "truncated: 31 bytes, shorter than the 32-byte header");
+	expect_error(f, 0, "truncated: 0 bytes, shorter than the 32-byte header");
 	expect_error(f, len - 1, "truncated: the header announces");
 	expect_error(f, 40, "truncated: the header announces");
 

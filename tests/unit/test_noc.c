@@ -15,7 +15,7 @@
 #include "config.h"
 
 #include "sim/noc.h"
-#include "sim/rng.h"
+#include "util/rng.h"
 
 #include <errno.h>
 #include <setjmp.h>

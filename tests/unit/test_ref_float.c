@@ -1,5 +1,5 @@
 /*
- * test_ref_float.c — rung 1 of the validation ladder (DESIGN.md §7): the C float64 reference
+ * test_ref_float.c — rung 1 of the validation ladder (doc/validation.md): the C float64 reference
  * reproduces what the Python float64 executor (models/spkm.py, through models/fixtures.py)
  * computed for a model file on Fashion-MNIST test images.
  *
@@ -14,7 +14,7 @@
  */
 #include "config.h"
 
-#include "models/idx.h"
+#include "data/idx.h"
 #include "models/model.h"
 #include "models/ref.h"
 

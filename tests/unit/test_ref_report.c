@@ -1,14 +1,14 @@
 /*
- * test_ref_report.c — the JSON writer (models/jsonw.h) byte for byte, and the report's totals
+ * test_ref_report.c — the JSON writer (util/jsonw.h) byte for byte, and the report's totals
  * (models/ref_report.h) on statistics made up by hand: per-image averages, the firing rate
  * over all neurons and timesteps, dense ops times T, and the paper's energy formula.
  */
 #include "config.h"
 
-#include "models/jsonw.h"
 #include "models/model.h"
 #include "models/model_build.h"
 #include "models/ref_report.h"
+#include "util/jsonw.h"
 
 #include <math.h>
 #include <setjmp.h>

@@ -8,8 +8,8 @@
  */
 #include "config.h"
 
-#include "sim/rng.h"
 #include "sim/sched.h"
+#include "util/rng.h"
 
 #include <errno.h>
 #include <setjmp.h>

@@ -218,14 +218,14 @@ static void test_bad_files(void **state)
 	memcpy(c, b, len);
 	put32(c + 8, 2);			/* a newer version, with a valid header CRC */
 	put32(c + 28, (uint32_t)crc32(0L, c, 28));
-	expect_refused(f, c, len, "version 2 is not supported");
+	expect_refused(f, c, len, "version 2 at byte 8 is not supported");
 	memcpy(c, b, len);
 	put32(c + 12, 1);
 	put32(c + 28, (uint32_t)crc32(0L, c, 28));
 	expect_refused(f, c, len, "flags 0x00000001");
 	memcpy(c, b, len);
 	c[len - 3] ^= 0x40;			/* inside the compressed payload */
-	expect_refused(f, c, len, "(corrupt)");
+	expect_refused(f, c, len, "corrupt data");
 
 	/* a payload whose size does not match its image and tile counts */
 	{

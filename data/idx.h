@@ -1,6 +1,8 @@
 /*
  * idx.h — image datasets in the IDX format (the MNIST / Fashion-MNIST format), plain or
- * gzip-compressed, read through zlib (gzread reads both transparently).
+ * gzip-compressed, read through zlib (gzread reads both transparently). It lives in data/, the
+ * home of what reads data sets, below every command that runs images (ref, map --verify, sim):
+ * it knows pixels and labels, not models (a model's input shape is passed in).
  *
  * IDX: two zero bytes, an element-type byte, a dimension count, the big-endian u32 sizes, then
  * the big-endian elements in C order. Images are N×H×W (one channel) or N×C×H×W with uint8
@@ -55,18 +57,16 @@ void spk_dataset_fini(struct spk_dataset *ds);
 #define SPK_DATASET_DEFAULT_IMAGES SPK_FMNIST_DIR "/t10k-images-idx3-ubyte.gz"
 #define SPK_DATASET_DEFAULT_LABELS SPK_FMNIST_DIR "/t10k-labels-idx1-ubyte.gz"
 
-struct spk_model;
-
 /*
- * The data set a command runs model m on: the first `limit` images of *images, with the labels
+ * The data set a command runs a model on: the first `limit` images of *images, with the labels
  * of *labels (may be NULL); or, when *images is NULL, the default set, whose two files are then
- * stored in *images and *labels. The images must have m's input shape (the message names the
- * image file and model_path). Returns 0, or a negative errno with the message in err and ds
- * empty.
+ * stored in *images and *labels. The images must have the model's input shape, channels x
+ * height x width (the message names the image file and model_path). Returns 0, or a negative
+ * errno with the message in err and ds empty.
  */
-int spk_dataset_load_for_model(struct spk_dataset *ds, const struct spk_model *m,
-			       const char *model_path, const char **images, const char **labels,
-			       uint32_t limit, char *err, size_t errlen);
+int spk_dataset_load_for_model(struct spk_dataset *ds, uint32_t channels, uint32_t height,
+			       uint32_t width, const char *model_path, const char **images,
+			       const char **labels, uint32_t limit, char *err, size_t errlen);
 
 /* channels·height·width */
 size_t spk_dataset_image_size(const struct spk_dataset *ds);

@@ -6,7 +6,7 @@
  */
 #include "config.h"
 
-#include "models/jsonw.h"
+#include "util/jsonw.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -173,6 +173,45 @@ void spk_jsonw_null(struct spk_jsonw *j)
 {
 	before_value(j);
 	fputs("null", j->f);
+}
+
+void spk_jsonw_key_str(struct spk_jsonw *j, const char *key, const char *v)
+{
+	spk_jsonw_key(j, key);
+	if (v != NULL)
+		spk_jsonw_string(j, v);
+	else
+		spk_jsonw_null(j);
+}
+
+void spk_jsonw_key_int(struct spk_jsonw *j, const char *key, int64_t v)
+{
+	spk_jsonw_key(j, key);
+	spk_jsonw_int(j, v);
+}
+
+void spk_jsonw_key_uint(struct spk_jsonw *j, const char *key, uint64_t v)
+{
+	spk_jsonw_key(j, key);
+	spk_jsonw_uint(j, v);
+}
+
+void spk_jsonw_key_real(struct spk_jsonw *j, const char *key, double v)
+{
+	spk_jsonw_key(j, key);
+	spk_jsonw_real(j, v);
+}
+
+void spk_jsonw_key_bool(struct spk_jsonw *j, const char *key, bool v)
+{
+	spk_jsonw_key(j, key);
+	spk_jsonw_bool(j, v);
+}
+
+void spk_jsonw_key_null(struct spk_jsonw *j, const char *key)
+{
+	spk_jsonw_key(j, key);
+	spk_jsonw_null(j);
 }
 
 void spk_jsonw_finish(struct spk_jsonw *j)

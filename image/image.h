@@ -46,7 +46,7 @@
 
 #define SPK_IMAGE_MAGIC "SPKIMAGE"
 #define SPK_IMAGE_VERSION 1u
-#define SPK_IMAGE_HEADER_BYTES 32u
+#define SPK_IMAGE_HEADER_BYTES 32u	/* SPK_CONTAINER_HEADER_BYTES */
 #define SPK_IMAGE_MAX_RAW (1u << 30)	/* payload_raw_bytes limit */
 #define SPK_IMAGE_MAX_ARCH 64u		/* arch parameters recorded */
 
@@ -218,6 +218,10 @@ struct spk_image {
 
 /* Reads and validates a chip image. NULL with "FILE: ..." in err on failure (err may be NULL). */
 struct spk_image *spk_image_load(const char *path, char *err, size_t errlen);
+
+/* The file's envelope (util/container.h): magic, version, limits, zlib level. */
+struct spk_container;
+extern const struct spk_container spk_image_format;
 
 /* As spk_image_load, from the bytes of a whole file in memory; name stands for the file. */
 struct spk_image *spk_image_parse(const void *file, size_t len, const char *name, char *err,

@@ -1,8 +1,9 @@
 /*
- * rng.h — the simulator's own seeded random number generator (BookSim carries its own `rng.c`
- * for the same reason): synthetic traffic, randomized tests and benchmarks draw from it, so the
- * same seed gives the same run on every machine and C library. xoshiro256** (Blackman and
- * Vigna), seeded through splitmix64. Header-only; the caller owns the state.
+ * rng.h — spikechip's own seeded random number generator (BookSim carries its own `rng.c` for
+ * the same reason): synthetic traffic, randomized tests and benchmarks draw from it, and the
+ * mapper's placement (mapper/place.c) draws from its splitmix64 stream, so the same seed gives
+ * the same run and the same chip image on every machine and C library. xoshiro256** (Blackman
+ * and Vigna), seeded through splitmix64. Header-only; the caller owns the state.
  */
 #ifndef SPK_RNG_H
 #define SPK_RNG_H

@@ -3,6 +3,10 @@
  * strings (escaped), integers, reals (shortest "%.17g" form that reads back exactly; NaN and
  * infinities become null), booleans and null, pretty-printed with two-space indentation.
  * An array opened with spk_jsonw_array_inline() stays on one line (lists of numbers).
+ * Every report of spikechip (ref, map, sim) writes through it, so they share one layout.
+ *
+ * Inside an object, the spk_jsonw_key_*() helpers write a key and its value in one call
+ * ("key": value): spk_jsonw_key_str() writes null for a NULL string.
  *
  * Ownership: the caller allocates struct spk_jsonw over a FILE it owns; the writer keeps no
  * other resource. Misuse (a key outside an object, unbalanced ends, nesting beyond
@@ -39,6 +43,14 @@ void spk_jsonw_uint(struct spk_jsonw *j, uint64_t v);
 void spk_jsonw_real(struct spk_jsonw *j, double v);
 void spk_jsonw_bool(struct spk_jsonw *j, bool v);
 void spk_jsonw_null(struct spk_jsonw *j);
+
+/* A key and its value, in one call (inside an object). */
+void spk_jsonw_key_str(struct spk_jsonw *j, const char *key, const char *v);	/* NULL: null */
+void spk_jsonw_key_int(struct spk_jsonw *j, const char *key, int64_t v);
+void spk_jsonw_key_uint(struct spk_jsonw *j, const char *key, uint64_t v);
+void spk_jsonw_key_real(struct spk_jsonw *j, const char *key, double v);
+void spk_jsonw_key_bool(struct spk_jsonw *j, const char *key, bool v);
+void spk_jsonw_key_null(struct spk_jsonw *j, const char *key);
 
 /* Ends the document with a newline; asserts that every container was closed. */
 void spk_jsonw_finish(struct spk_jsonw *j);

@@ -31,4 +31,8 @@ int spk_outfile_commit(struct spk_outfile *o, char *err, size_t errlen);
 /* Closes and removes the temporary file. */
 void spk_outfile_abort(struct spk_outfile *o);
 
+/* The whole of buf[0..len) to path, atomically: open, one write, commit. 0 or a negative
+ * errno with "PATH: what" in err. */
+int spk_outfile_write(const char *path, const void *buf, size_t len, char *err, size_t errlen);
+
 #endif

@@ -8,8 +8,7 @@
  */
 #include "config.h"
 
-#include "models/idx.h"
-#include "models/model.h"
+#include "data/idx.h"
 
 #include <errno.h>
 #include <math.h>
@@ -289,9 +288,9 @@ void spk_dataset_fini(struct spk_dataset *ds)
 	memset(ds, 0, sizeof(*ds));
 }
 
-int spk_dataset_load_for_model(struct spk_dataset *ds, const struct spk_model *m,
-			       const char *model_path, const char **images, const char **labels,
-			       uint32_t limit, char *err, size_t errlen)
+int spk_dataset_load_for_model(struct spk_dataset *ds, uint32_t channels, uint32_t height,
+			       uint32_t width, const char *model_path, const char **images,
+			       const char **labels, uint32_t limit, char *err, size_t errlen)
 {
 	int rc;
 
@@ -302,11 +301,10 @@ int spk_dataset_load_for_model(struct spk_dataset *ds, const struct spk_model *m
 	rc = spk_dataset_load(ds, *images, *labels, limit, err, errlen);
 	if (rc < 0)
 		return rc;
-	if (ds->channels != m->in_channels || ds->height != m->in_height ||
-	    ds->width != m->in_width) {
+	if (ds->channels != channels || ds->height != height || ds->width != width) {
 		snprintf(err, errlen, "%s: images are %ux%ux%u, model '%s' expects %ux%ux%u",
-			 *images, ds->channels, ds->height, ds->width, model_path, m->in_channels,
-			 m->in_height, m->in_width);
+			 *images, ds->channels, ds->height, ds->width, model_path, channels, height,
+			 width);
 		spk_dataset_fini(ds);
 		return -EINVAL;
 	}

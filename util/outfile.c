@@ -3,7 +3,7 @@
  */
 #include "config.h"
 
-#include "models/outfile.h"
+#include "util/outfile.h"
 #include "util/tmpfiles.h"
 
 #include <errno.h>
@@ -83,4 +83,20 @@ void spk_outfile_abort(struct spk_outfile *o)
 	if (o->tmp != NULL)
 		remove(o->tmp);
 	clear(o);
+}
+
+int spk_outfile_write(const char *path, const void *buf, size_t len, char *err, size_t errlen)
+{
+	struct spk_outfile o = { 0 };
+	int rc = spk_outfile_open(&o, path, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	if (fwrite(buf, 1, len, o.f) != len) {
+		rc = errno ? -errno : -EIO;
+		snprintf(err, errlen, "%s: write error: %s", path, strerror(-rc));
+		spk_outfile_abort(&o);
+		return rc;
+	}
+	return spk_outfile_commit(&o, err, errlen);
 }
