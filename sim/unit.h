@@ -1,9 +1,9 @@
 /*
  * unit.h — the shell every unit of a tile shares (synapse core sim/core.h, attention unit
  * sim/attn.h, encoder sim/encoder.h, readout sim/readout.h): what sits between a unit's own
- * engines and the tile's network interface (doc/architecture.md §4 and §6–9). The RTL mirrors
- * it as one module that each unit instantiates (rtl/, issue 19); here it is one module the four
- * C models call:
+ * engines and the tile's network interface (doc/architecture.md §4 and §6–9). The RTL is to
+ * mirror it as one module that each unit instantiates; here it is one module the four C models
+ * call:
  *
  *   - the port to the NI (struct spk_unit_port): a unit offers packets (accepted or refused in
  *     the same cycle: back-pressure), gives back input-FIFO credits and reports spikes;
@@ -13,7 +13,9 @@
  *     before anything else the unit sends (flow control, §9);
  *   - the route tables: incoming (struct spk_unit_in_route) and outgoing (struct spk_unit_route)
  *     as the chip top fills them from the chip image;
- *   - the energy events the units count (struct spk_unit_events) and their energy.
+ *   - the energy events the units count (struct spk_unit_events) and their energy;
+ *   - what a unit that slept behind a refused packet owes its counters when it wakes
+ *     (spk_unit_woken(); NI wake-ups, doc/performance.md).
  *
  * Cycle contract: as the units' (two-phase): a packet pushed in cycle x is visible from its
  * arrival cycle; credits popped in x are usable by the network from x + 1; a release queued in x

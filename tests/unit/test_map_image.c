@@ -20,6 +20,7 @@
 #include "mapper/map.h"
 #include "models/model.h"
 #include "models/quant.h"
+#include "util/le.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -60,30 +61,19 @@ static void *serialize(const struct spk_image *img, size_t *len)
 	return f;
 }
 
-static uint32_t le32(const uint8_t *b)
-{
-	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
-static void put32(uint8_t *b, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
-}
-
 static void fix_header_crc(uint8_t *f)
 {
-	put32(f + 28, (uint32_t)crc32(0L, f, 28));
+	spk_le32_put(f + 28, (uint32_t)crc32(0L, f, 28));
 }
 
 /* The uncompressed payload of a file. */
 static uint8_t *payload(const uint8_t *f, size_t *n)
 {
-	uLongf raw = le32(f + 20);
+	uLongf raw = spk_le32_get(f + 20);
 	uint8_t *p = malloc(raw);
 
 	assert_non_null(p);
-	assert_int_equal(uncompress(p, &raw, f + 32, le32(f + 16)), Z_OK);
+	assert_int_equal(uncompress(p, &raw, f + 32, spk_le32_get(f + 16)), Z_OK);
 	*n = raw;
 	return p;
 }
@@ -97,11 +87,11 @@ static uint8_t *wrap(const uint8_t *p, size_t n, size_t *len)
 	assert_non_null(f);
 	assert_int_equal(compress2(f + 32, &c, p, n, 1), Z_OK);
 	memcpy(f, SPK_IMAGE_MAGIC, 8);
-	put32(f + 8, SPK_IMAGE_VERSION);
-	put32(f + 12, 0);
-	put32(f + 16, (uint32_t)c);
-	put32(f + 20, (uint32_t)n);
-	put32(f + 24, (uint32_t)crc32(0L, p, (uInt)n));
+	spk_le32_put(f + 8, SPK_IMAGE_VERSION);
+	spk_le32_put(f + 12, 0);
+	spk_le32_put(f + 16, (uint32_t)c);
+	spk_le32_put(f + 20, (uint32_t)n);
+	spk_le32_put(f + 24, (uint32_t)crc32(0L, p, (uInt)n));
 	fix_header_crc(f);
 	*len = 32 + c;
 	return f;
@@ -396,12 +386,12 @@ static void test_header_damage(void **state)
 	g[17] ^= 1;
 	expect_reject(g, n, "header CRC mismatch at byte 28");
 	memcpy(g, f, n);
-	put32(g + 8, 2);
+	spk_le32_put(g + 8, 2);
 	fix_header_crc(g);
 	expect_reject(g, n, "version 2 at byte 8 is not supported (this spikechip reads version 1; "
 		      "a newer file)");
 	memcpy(g, f, n);
-	put32(g + 12, 1);
+	spk_le32_put(g + 12, 1);
 	fix_header_crc(g);
 	expect_reject(g, n, "flags 0x00000001 at byte 12");
 	expect_reject(f, n - 1, "truncated: the header announces");
@@ -413,7 +403,7 @@ static void test_header_damage(void **state)
 	g[n / 2] ^= 0x5a;
 	expect_reject(g, n, "payload at byte 32 does not decompress");
 	memcpy(g, f, n);
-	put32(g + 20, (1u << 30) + 1);
+	spk_le32_put(g + 20, (1u << 30) + 1);
 	fix_header_crc(g);
 	expect_reject(g, n, "at byte 20 is above the 1 GiB limit");
 	free(g);

@@ -13,6 +13,7 @@
 
 #include "models/model.h"
 #include "models/model_build.h"
+#include "util/le.h"
 
 #include <math.h>
 #include <setjmp.h>
@@ -179,15 +180,9 @@ static void expect_defect(enum defect d, const char *want)
 	free(f);
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int k = 0; k < 4; k++)
-		p[k] = (uint8_t)(v >> (8 * k));
-}
-
 static void fix_header_crc(uint8_t *f)
 {
-	put32(f + 28, (uint32_t)crc32(0L, f, 28));
+	spk_le32_put(f + 28, (uint32_t)crc32(0L, f, 28));
 }
 
 static void test_valid_model(void **state)
@@ -301,12 +296,12 @@ static void test_header_damage(void **state)
 	expect_error(g, len, "not a model file (magic is not 'SPKMODEL')");
 
 	memcpy(g, f, len);
-	put32(g + 8, 2);
+	spk_le32_put(g + 8, 2);
 	fix_header_crc(g);
 	expect_error(g, len, "version 2 at byte 8 is not supported (this spikechip reads version 1; ");
 
 	memcpy(g, f, len);
-	put32(g + 12, 1);
+	spk_le32_put(g + 12, 1);
 	fix_header_crc(g);
 	expect_error(g, len, "flags 0x00000001 at byte 12 (must be 0)");
 
@@ -320,17 +315,17 @@ static void test_header_damage(void **state)
 	expect_error(g, len, "payload CRC mismatch");
 
 	memcpy(g, f, len);
-	put32(g + 20, (1u << 30) + 1);
+	spk_le32_put(g + 20, (1u << 30) + 1);
 	fix_header_crc(g);
 	expect_error(g, len, "payload_raw_bytes 1073741825 at byte 20 is above the 1 GiB limit");
 
 	memcpy(g, f, len);
-	put32(g + 20, 500);	/* raw size smaller than the real payload */
+	spk_le32_put(g + 20, 500);	/* raw size smaller than the real payload */
 	fix_header_crc(g);
 	expect_error(g, len, "does not decompress to the 500 bytes");
 
 	memcpy(g, f, len);
-	put32(g + 20, 100000);	/* larger */
+	spk_le32_put(g + 20, 100000);	/* larger */
 	fix_header_crc(g);
 	expect_error(g, len, "payload decompresses to");
 
@@ -394,7 +389,7 @@ static void test_huge_counts(void **state)
 	(void)state;
 	/* config "tiny" (4+4), dataset (4+13), 5 u32, mean, std, accuracy: n_sites follows. */
 	off = 8 + 17 + 20 + 8 + 8 + 8;
-	put32(p + off + 8, 0xffffffffu);	/* n_ops */
+	spk_le32_put(p + off + 8, 0xffffffffu);	/* n_ops */
 	f = spk_model_file_wrap(p, n, &flen);
 	expect_error(f, flen, "n_sites 4, n_pops 4, n_ops 4294967295 need more than");
 	free(f);

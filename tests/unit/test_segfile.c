@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "sim/segfile.h"
+#include "util/le.h"
 
 #include <float.h>
 #include <math.h>
@@ -186,12 +187,6 @@ static void expect_refused(struct fixture *f, const uint8_t *b, size_t len, cons
 		fail_msg("message '%s' lacks the file name or '%s'", err, want);
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static void test_bad_files(void **state)
 {
 	struct fixture *f = *state;
@@ -216,12 +211,12 @@ static void test_bad_files(void **state)
 	c[20] ^= 1;				/* payload_raw_bytes, header CRC now wrong */
 	expect_refused(f, c, len, "header CRC mismatch");
 	memcpy(c, b, len);
-	put32(c + 8, 2);			/* a newer version, with a valid header CRC */
-	put32(c + 28, (uint32_t)crc32(0L, c, 28));
+	spk_le32_put(c + 8, 2);			/* a newer version, with a valid header CRC */
+	spk_le32_put(c + 28, (uint32_t)crc32(0L, c, 28));
 	expect_refused(f, c, len, "version 2 at byte 8 is not supported");
 	memcpy(c, b, len);
-	put32(c + 12, 1);
-	put32(c + 28, (uint32_t)crc32(0L, c, 28));
+	spk_le32_put(c + 12, 1);
+	spk_le32_put(c + 28, (uint32_t)crc32(0L, c, 28));
 	expect_refused(f, c, len, "flags 0x00000001");
 	memcpy(c, b, len);
 	c[len - 3] ^= 0x40;			/* inside the compressed payload */
@@ -235,12 +230,12 @@ static void test_bad_files(void **state)
 
 		assert_non_null(z);
 		assert_int_equal(uncompress(raw, &raw_n, b + 32, len - 32), Z_OK);
-		put32(raw + 8, N_IMAGES + 1);	/* n */
+		spk_le32_put(raw + 8, N_IMAGES + 1);	/* n */
 		assert_int_equal(compress2(z + 32, &z_n, raw, raw_n, 6), Z_OK);
 		memcpy(z, b, 32);
-		put32(z + 16, (uint32_t)z_n);
-		put32(z + 24, (uint32_t)crc32(0L, raw, (uInt)raw_n));
-		put32(z + 28, (uint32_t)crc32(0L, z, 28));
+		spk_le32_put(z + 16, (uint32_t)z_n);
+		spk_le32_put(z + 24, (uint32_t)crc32(0L, raw, (uInt)raw_n));
+		spk_le32_put(z + 28, (uint32_t)crc32(0L, z, 28));
 		expect_refused(f, z, 32 + z_n, "do not hold 4 images on 2 tiles");
 		free(z);
 	}

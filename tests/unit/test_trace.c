@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include "traces/trace.h"
+#include "util/le.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -93,8 +94,9 @@ static void put(struct buf *b, const void *data, size_t n)
 
 static void put32(struct buf *b, uint32_t v)
 {
-	uint8_t le[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+	uint8_t le[4];
 
+	spk_le32_put(le, v);
 	put(b, le, 4);
 }
 
@@ -102,14 +104,6 @@ static void put_str(struct buf *b, const char *s)
 {
 	put32(b, (uint32_t)strlen(s));
 	put(b, s, strlen(s));
-}
-
-static void set32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
 }
 
 static uint32_t crc(const void *p, size_t n)
@@ -120,7 +114,7 @@ static uint32_t crc(const void *p, size_t n)
 /* Rewrites the CRC at p[n] to cover p[0..n). */
 static void fix_crc(uint8_t *p, size_t n)
 {
-	set32(p + n, crc(p, n));
+	spk_le32_put(p + n, crc(p, n));
 }
 
 static void put_compressed(struct buf *b, const uint8_t *raw, size_t len, uint32_t *z_len)
@@ -150,7 +144,7 @@ static void enc_header_raw(struct buf *b, const struct buf *desc, uint32_t versi
 	put32(b, 0);		/* header_crc32, patched */
 	at = b->len;
 	put_compressed(b, desc->p, desc->len, &z_len);
-	set32(b->p + 16, z_len);
+	spk_le32_put(b->p + 16, z_len);
 	fix_crc(b->p, 28);
 	(void)at;
 }
@@ -185,7 +179,7 @@ static size_t enc_chunk(struct buf *b, uint32_t image, uint32_t spikes, const ui
 	put32(b, crc(raw.p, raw.len));
 	put32(b, 0);
 	put_compressed(b, raw.p, raw.len, &z_len);
-	set32(b->p + at + 12, z_len);
+	spk_le32_put(b->p + at + 12, z_len);
 	fix_crc(b->p + at, 20);
 	free(raw.p);
 	return at;
@@ -673,16 +667,16 @@ static void test_reader_header_errors(void **state)
 	b.p[3] = 'X';
 	expect_open_error(&b, b.len, "byte 0", "not a spike trace", NULL);
 	b.p[3] = 'T';
-	set32(b.p + 8, 2);
+	spk_le32_put(b.p + 8, 2);
 	expect_open_error(&b, b.len, "byte 8", "version 2", "newer", NULL);
-	set32(b.p + 8, 1);
+	spk_le32_put(b.p + 8, 1);
 	b.p[20] ^= 1;
 	expect_open_error(&b, b.len, "byte 28", "header CRC", NULL);
 	b.p[20] ^= 1;
-	set32(b.p + 12, 4);
+	spk_le32_put(b.p + 12, 4);
 	fix_crc(b.p, 28);
 	expect_open_error(&b, b.len, "byte 12", "flags", NULL);
-	set32(b.p + 12, 0);
+	spk_le32_put(b.p + 12, 0);
 	b.p[24] ^= 1;		/* description CRC */
 	fix_crc(b.p, 28);
 	expect_open_error(&b, b.len, "byte 32", "description CRC", NULL);
@@ -770,23 +764,23 @@ static void test_reader_structure_errors(void **state)
 	memcpy(b.p + s.chunk1, "SPKX", 4);
 	expect_open_error(&b, b.len, "neither an image chunk", NULL);
 	memcpy(b.p + s.chunk1, "SPKI", 4);
-	set32(b.p + s.end + 4, 3);
+	spk_le32_put(b.p + s.end + 4, 3);
 	fix_crc(b.p + s.end, 20);
 	expect_open_error(&b, b.len, at_end, "end record says 3 images", NULL);
-	set32(b.p + s.end + 4, 2);
+	spk_le32_put(b.p + s.end + 4, 2);
 	b.p[s.end + 10] ^= 1;
 	expect_open_error(&b, b.len, at_end, "end record CRC", NULL);
 	b.p[s.end + 10] ^= 1;
 
 	/* Image indices must increase. */
-	set32(b.p + s.chunk1 + 4, 0);
+	spk_le32_put(b.p + s.chunk1 + 4, 0);
 	fix_crc(b.p + s.chunk1, 20);
 	expect_open_error(&b, b.len, "image 0", "not above", NULL);
-	set32(b.p + s.chunk1 + 4, 5);
+	spk_le32_put(b.p + s.chunk1 + 4, 5);
 	fix_crc(b.p + s.chunk1, 20);
 
 	/* More spikes than the populations can fire: (4 + 3) x 2 = 14. */
-	set32(b.p + s.chunk1 + 8, 15);
+	spk_le32_put(b.p + s.chunk1 + 8, 15);
 	fix_crc(b.p + s.chunk1, 20);
 	expect_open_error(&b, b.len, at1, "15 spikes", NULL);
 	free(b.p);
@@ -878,7 +872,7 @@ static void test_reader_payload_errors(void **state)
 		at0 = enc_chunk(&e, 0, 3, img0_words, 7);
 		put(&e, "", 1);
 		z_len = e.len - at0 - 24;
-		set32(e.p + at0 + 12, (uint32_t)z_len);
+		spk_le32_put(e.p + at0 + 12, (uint32_t)z_len);
 		fix_crc(e.p + at0, 20);
 		enc_end(&e, 1, 3);
 		snprintf(at, sizeof(at), "image 0, byte %zu", at0);
