@@ -37,7 +37,8 @@ rtl/pkg/%/spk_noc_pkg.sv: $(srcdir)/arch/%.ini %D%/spk-rtl-pkg$(EXEEXT)
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && %D%/spk-rtl-pkg $< >$@.tmp && mv $@.tmp $@
 rtl/obj/%/spk_noc_pkg.sv: $(srcdir)/tests/rtl/configs/%.ini %D%/spk-rtl-pkg$(EXEEXT)
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && %D%/spk-rtl-pkg $< >$@.tmp && mv $@.tmp $@
-rtl/obj/mutant_rr/spk_noc_pkg.sv: rtl/obj/c2/spk_noc_pkg.sv
+rtl/obj/mutant_rr/spk_noc_pkg.sv rtl/obj/c2_ni/spk_noc_pkg.sv rtl/obj/mutant_ni/spk_noc_pkg.sv: \
+		rtl/obj/c2/spk_noc_pkg.sv
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && cp rtl/obj/c2/spk_noc_pkg.sv $@
 # The co-simulated network (rtl_noc.cpp): the default preset's router and NI, with waveforms.
 RTL_NOC_PRESET = default
@@ -61,6 +62,7 @@ rtl/obj/%/Vni__ALL.a: rtl/obj/%/spk_noc_pkg.sv $(RTL_NI_SV) %D%/rtl.vlt
 		$(srcdir)/%D%/rtl.vlt rtl/obj/$*/spk_noc_pkg.sv $(addprefix $(srcdir)/,$(RTL_NI_SV)) \
 		--top-module ni && cd rtl/obj/$* && $(MAKE) -f Vni.mk Vni__ALL.a $(RTL_VMAKE)
 RTL_EXTRA_mutant_rr = +define+SPK_MUTANT_RR_STUCK
+RTL_EXTRA_mutant_ni = +define+SPK_MUTANT_NI_NO_INDEX
 RTL_EXTRA_noc_router = --trace-fst
 RTL_EXTRA_noc_ni = --trace-fst
 
@@ -138,3 +140,24 @@ tests_rtl_noc_lockstep_LDADD = $(RTL_NOC_LIBS) sim/libsim.la rtl/librtl.la arch/
 TESTS += tests/rtl/noc_lockstep.sh tests/rtl/sim_rtl.sh tests/rtl/sim_rtl_shipped.sh
 EXTRA_DIST += tests/rtl/noc_lockstep.sh tests/rtl/sim_rtl.sh tests/rtl/sim_rtl_shipped.sh \
 	%D%/router.gtkw
+
+# rtl/vl_bits.h (field access on Verilated ports) against a bit-by-bit reference.
+check_PROGRAMS += tests/rtl/test_vl_bits
+tests_rtl_test_vl_bits_SOURCES = tests/rtl/test_vl_bits.cpp
+tests_rtl_test_vl_bits_CPPFLAGS = $(AM_CPPFLAGS) $(VERILATOR_CPPFLAGS)
+TESTS += tests/rtl/test_vl_bits
+
+# Directed tests of the NI of a tree-multicast network (c2): multicast injection and
+# translation, graded packets, credits (tests/rtl/test_ni.cpp).
+check_PROGRAMS += tests/rtl/test_ni
+tests_rtl_test_ni_SOURCES = tests/rtl/test_ni.cpp
+tests_rtl_test_ni_CPPFLAGS = -Irtl/obj/c2_ni $(RTL_LOCKSTEP_CPPFLAGS)
+tests_rtl_test_ni_LDADD = rtl/obj/c2_ni/Vni__ALL.a $(RTL_LOCKSTEP_LIBS)
+$(tests_rtl_test_ni_OBJECTS): rtl/obj/c2_ni/Vni__ALL.a
+check_PROGRAMS += tests/rtl/test_ni_mutant
+tests_rtl_test_ni_mutant_SOURCES = tests/rtl/test_ni.cpp
+tests_rtl_test_ni_mutant_CPPFLAGS = -Irtl/obj/mutant_ni $(RTL_LOCKSTEP_CPPFLAGS)
+tests_rtl_test_ni_mutant_LDADD = rtl/obj/mutant_ni/Vni__ALL.a $(RTL_LOCKSTEP_LIBS)
+$(tests_rtl_test_ni_mutant_OBJECTS): rtl/obj/mutant_ni/Vni__ALL.a
+TESTS += tests/rtl/test_ni.sh
+EXTRA_DIST += tests/rtl/test_ni.sh

@@ -20,6 +20,9 @@
 // so on rx_credit_i, which the NI passes on to the router (usable from the next cycle).
 //
 // Load port: cfg_we_i writes group cfg_group_i's entry (axon base, route) of the group table.
+//
+// A compile-time mutation for tests/rtl/test_ni's self-check (SPK_MUTANT_NI_NO_INDEX): a
+// multicast spike's axon forgets the element index (the member's axon base alone).
 module ni (
   input  logic                                   clk_i,          // the chip clock
   input  logic                                   rst_ni,         // asynchronous reset, active low
@@ -224,7 +227,11 @@ module ni (
     always_comb begin
       rx_axon_o = hd[PB-1:0];
       if (hd[FB-3]) begin
+`ifndef SPK_MUTANT_NI_NO_INDEX
         rx_axon_o = (hd[FB-1 -: 2] == spk_noc_pkg::KindSpike) ? base_q[g] + hd[PB-1:0] : route_q[g];
+`else
+        rx_axon_o = (hd[FB-1 -: 2] == spk_noc_pkg::KindSpike) ? base_q[g] : route_q[g];
+`endif
       end
     end
   end else begin : g_no_mc

@@ -31,31 +31,46 @@ put(T &port, unsigned lsb, unsigned w, uint64_t v)
 	port = (T)(((uint64_t)port & ~mask) | ((v << lsb) & mask));
 }
 
-// the same on a VlWide port, bit by 32-bit word
+// the same on a VlWide port: the field spans at most three 32-bit words
 template <std::size_t N>
 inline uint64_t get(const VlWide<N> &port, unsigned lsb, unsigned w)
 {
-	uint64_t v = 0;
+	unsigned wd = lsb / 32, sh = lsb % 32;
+	uint64_t lo = port.at(wd);
+	uint64_t v = lo >> sh;
 
-	for (unsigned i = 0; i < w; i++) {
-		unsigned b = lsb + i;
-
-		v |= (uint64_t)(port.at(b / 32) >> (b % 32) & 1u) << i;
-	}
-	return v;
+	if (wd + 1 < N)
+		v |= (uint64_t)port.at(wd + 1) << (32 - sh);
+	if (sh != 0 && wd + 2 < N)
+		v |= (uint64_t)port.at(wd + 2) << (64 - sh);
+	return w >= 64 ? v : v & ((UINT64_C(1) << w) - 1);
 }
 
 template <std::size_t N>
 inline void put(VlWide<N> &port, unsigned lsb, unsigned w, uint64_t v)
 {
-	for (unsigned i = 0; i < w; i++) {
-		unsigned b = lsb + i;
-		uint32_t bit = 1u << (b % 32);
+	unsigned wd = lsb / 32, sh = lsb % 32;
+	uint64_t m = w >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << w) - 1;
 
-		if (v >> i & 1u)
-			port.at(b / 32) |= bit;
-		else
-			port.at(b / 32) &= ~bit;
+	v &= m;
+	// word k of the field covers bits [32k - sh, 32k + 32 - sh) of v (and of m)
+	for (unsigned k = 0; k < 3 && wd + k < N; k++) {
+		uint32_t mk, vk;
+
+		if (k == 0) {
+			mk = (uint32_t)(m << sh);
+			vk = (uint32_t)(v << sh);
+		} else {
+			unsigned s0 = 32 * k - sh;	/* >= 1 */
+
+			if (s0 >= 64)
+				break;
+			mk = (uint32_t)(m >> s0);
+			vk = (uint32_t)(v >> s0);
+		}
+		if (mk == 0)
+			break;
+		port.at(wd + k) = (port.at(wd + k) & ~mk) | vk;
 	}
 }
 

@@ -67,4 +67,22 @@ use_tiny_fixture() {
 	[ -r "$FM/t10k-images-idx3-ubyte.gz" ] || { echo "SKIP: no Fashion-MNIST in $FM"; exit 77; }
 }
 
+# same_sim_json A B: two `spikechip sim --json` reports of the same run on different engines are
+# equal in every field but the engine's name and the simulator's own speed (one check).
+same_sim_json() {
+	T_CHECKS=$((T_CHECKS + 1))
+	"${PYTHON:-python3}" - "$1" "$2" <<'PYEOF' || fail "JSON reports $1 and $2 differ"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+assert a["images"] > 0 and a["noc"]["packets"] > 0, "an empty run"
+for r in (a, b):
+    for k in ("engine", "sim_wall_s", "sim_sops_per_s", "sim_cycles_per_s"):
+        del r[k]
+bad = [k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+for k in bad:
+    print(k, a.get(k), b.get(k), file=sys.stderr)
+sys.exit(1 if bad else 0)
+PYEOF
+}
+
 done_checks() { echo "ok: $T_CHECKS checks"; }

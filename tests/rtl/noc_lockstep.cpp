@@ -20,6 +20,7 @@
 
 extern "C" {
 #include "arch/arch.h"
+#include "util/rng.h"
 #include "sim/noc.h"
 }
 
@@ -33,16 +34,10 @@ extern "C" {
 
 namespace {
 
+// the project's seeded generator (util/rng.h), with the two draws the traffic needs
 struct rng {
 	uint64_t s;
-	uint64_t next()
-	{
-		uint64_t z = (s += UINT64_C(0x9e3779b97f4a7c15));
-
-		z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-		z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-		return z ^ (z >> 31);
-	}
+	uint64_t next() { return spk_rng_splitmix(&s); }
 	uint32_t below(uint32_t n) { return (uint32_t)(next() % n); }
 	bool chance(unsigned pct) { return below(100) < pct; }
 };

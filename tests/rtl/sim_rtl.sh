@@ -21,19 +21,10 @@ grep -v '^simulator ' "$T_TMP/out" >"$T_TMP/rtl.txt"
 T_CHECKS=$((T_CHECKS + 1))
 cmp -s "$T_TMP/native.txt" "$T_TMP/rtl.txt" ||
 	{ diff "$T_TMP/native.txt" "$T_TMP/rtl.txt" >&2; fail "text reports differ"; }
+same_sim_json "$T_TMP/native.json" "$T_TMP/rtl.json"
 T_CHECKS=$((T_CHECKS + 1))
-"$PY" - "$T_TMP/native.json" "$T_TMP/rtl.json" <<'PYEOF' || fail "JSON reports differ"
-import json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:3])
-assert a["images"] == 2 and a["noc"]["packets"] > 0 and a["noc"]["stall_cycles"] > 0
-for r in (a, b):
-    for k in ("engine", "sim_wall_s", "sim_sops_per_s", "sim_cycles_per_s"):
-        del r[k]
-bad = [k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
-for k in bad:
-    print(k, a.get(k), b.get(k), file=sys.stderr)
-sys.exit(1 if bad else 0)
-PYEOF
+"$PY" -c 'import json,sys; a=json.load(open(sys.argv[1])); sys.exit(not (a["images"] == 2 and a["noc"]["stall_cycles"] > 0))' \
+	"$T_TMP/rtl.json" || fail "the run did not stall the network"
 expect_status 0 "$SPIKECHIP" trace diff "$T_TMP/native.spkt" "$T_TMP/rtl.spkt"
 expect_grep out 'traces are identical'
 expect_status 0 "$SPIKECHIP" sim "$IMG" --model "$MODEL" --images 2 --check --engine systemc \
