@@ -391,7 +391,7 @@ int spk_map_main(int argc, char **argv)
 	struct spk_map_report_info info = { 0 };
 	void *file = NULL;
 	size_t len = 0;
-	uint32_t crc;
+	uint32_t crc = 0;
 	double t0;
 	int rc, ret = SPK_EXIT_USAGE;
 
@@ -408,7 +408,7 @@ int spk_map_main(int argc, char **argv)
 		spk_error("%s", err);
 		goto out;
 	}
-	if (spk_trace_file_crc32(o.model, &crc, err, sizeof(err)) < 0) {
+	if (spk_file_crc32(o.model, &crc, err, sizeof(err)) < 0) {
 		spk_error("%s", err);
 		goto out;
 	}

@@ -153,13 +153,13 @@ static spk_trace_writer *open_trace(const struct ref_opts *o, const struct spk_m
 	const char **names = malloc(m->n_pops * sizeof(*names));
 	uint32_t *sizes = malloc(m->n_pops * sizeof(*sizes));
 	spk_trace_writer *w = NULL;
-	uint32_t crc;
+	uint32_t crc = 0;
 
 	if (names == NULL || sizes == NULL) {
 		spk_error("ref: out of memory");
 		goto out_free;
 	}
-	if (spk_trace_file_crc32(o->model, &crc, err, sizeof(err)) < 0) {
+	if (spk_file_crc32(o->model, &crc, err, sizeof(err)) < 0) {
 		spk_error("%s", err);
 		goto out_free;
 	}

@@ -9,7 +9,7 @@ noinst_LTLIBRARIES += %D%/librtl.la
 	%D%/rtl_area.h
 noinst_PROGRAMS += %D%/spk-rtl-pkg
 %C%_spk_rtl_pkg_SOURCES = %D%/spk_rtl_pkg.c
-%C%_spk_rtl_pkg_LDADD = %D%/librtl.la arch/libarch.la util/libutil.la $(INIH_LIBS) -lm
+%C%_spk_rtl_pkg_LDADD = %D%/librtl.la arch/libarch.la util/libutil.la $(INIH_LIBS) $(ZLIB_LIBS) -lm
 
 RTL_ROUTER_SV = %D%/router_buffer.sv %D%/router_arbiter.sv %D%/router.sv
 RTL_NI_SV = %D%/ni.sv

@@ -24,37 +24,24 @@ static const char *const sources[] = {
 };
 #define N_SOURCES (sizeof(sources) / sizeof(sources[0]))
 
-/* CRC-32 of a file's bytes, continuing crc; -1 if it cannot be read. */
-static int crc_file(const char *path, uLong *crc)
-{
-	unsigned char buf[65536];
-	FILE *f = fopen(path, "rb");
-	size_t n;
-
-	if (f == NULL)
-		return -1;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		*crc = crc32(*crc, buf, (uInt)n);
-	fclose(f);
-	return 0;
-}
-
 /* The cache directory, created if missing; -1 without HOME and XDG_CACHE_HOME. */
 static int cache_dir(char *buf, size_t len)
 {
 	const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
 	char base[PATH_MAX];
 
+	int n;
+
 	if (x != NULL && *x != '\0')
-		snprintf(base, sizeof(base), "%s", x);
+		n = snprintf(base, sizeof(base), "%s", x);
 	else if (h != NULL && *h != '\0')
-		snprintf(base, sizeof(base), "%s/.cache", h);
+		n = snprintf(base, sizeof(base), "%s/.cache", h);
 	else
 		return -1;
-	if (mkdir(base, 0755) < 0 && errno != EEXIST)
+	if (n < 0 || (size_t)n >= sizeof(base) || (mkdir(base, 0755) < 0 && errno != EEXIST))
 		return -1;
-	snprintf(buf, len, "%s/spikechip", base);
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+	n = snprintf(buf, len, "%s/spikechip", base);
+	if (n < 0 || (size_t)n >= len || (mkdir(buf, 0755) < 0 && errno != EEXIST))
 		return -1;
 	return 0;
 }
@@ -90,7 +77,7 @@ int spk_rtl_area(const struct spk_arch *a, struct spk_rtl_area *out, char *err, 
 	char why[512], src[N_SOURCES][PATH_MAX], cache[PATH_MAX], cfile[PATH_MAX + 32];
 	char tmp[] = "/tmp/spikechip-area.XXXXXX", pkgdir[PATH_MAX], pkg[PATH_MAX + 32];
 	char cmd[4 * PATH_MAX], rtldir[PATH_MAX], *slash;
-	uLong crc = crc32(0L, Z_NULL, 0);
+	uint32_t crc = 0;
 	char *text = NULL;
 	size_t tlen = 0;
 	FILE *f, *mem;
@@ -103,7 +90,7 @@ int spk_rtl_area(const struct spk_arch *a, struct spk_rtl_area *out, char *err, 
 	}
 	for (size_t i = 0; i < N_SOURCES; i++)
 		if (spk_data_path(sources[i], src[i], sizeof(src[i])) < 0 ||
-		    crc_file(src[i], &crc) < 0) {
+		    spk_file_crc32(src[i], &crc, why, sizeof(why)) < 0) {
 			snprintf(err, errlen, "%s: cannot read the RTL source", src[i]);
 			return -ENOENT;
 		}
@@ -116,7 +103,7 @@ int spk_rtl_area(const struct spk_arch *a, struct spk_rtl_area *out, char *err, 
 		return -ENOMEM;
 	}
 	fclose(mem);
-	crc = crc32(crc, (const Bytef *)text, (uInt)tlen);
+	crc = (uint32_t)crc32(crc, (const Bytef *)text, (uInt)tlen);
 	have_cache = cache_dir(cache, sizeof(cache)) == 0;
 	if (have_cache) {
 		snprintf(cfile, sizeof(cfile), "%s/area-%08lx.txt", cache, (unsigned long)crc);

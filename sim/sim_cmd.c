@@ -490,14 +490,14 @@ int spk_sim_main(int argc, char **argv)
 		goto out;
 	}
 	if (o.model != NULL) {
-		uint32_t crc;
+		uint32_t crc = 0;
 
 		m = spk_model_load(o.model, err, sizeof(err));
 		if (m == NULL) {
 			spk_error("%s", err);
 			goto out;
 		}
-		if (spk_trace_file_crc32(o.model, &crc, err, sizeof(err)) < 0) {
+		if (spk_file_crc32(o.model, &crc, err, sizeof(err)) < 0) {
 			spk_error("%s", err);
 			goto out;
 		}

@@ -342,8 +342,9 @@ int spk_sim_open_resume(struct sim_run *r, const struct sim_opts *o)
 	r->key.n_tiles = r->img->n_tiles;
 	r->key.flags = (o->check ? SPK_SEGFILE_CHECKED : 0) | (o->trace ? SPK_SEGFILE_TRACED : 0) |
 		       (o->systemc ? SPK_SEGFILE_SYSTEMC : 0);
-	if (spk_trace_file_crc32(o->image, &r->key.image_crc32, err, sizeof(err)) < 0 ||
-	    spk_trace_file_crc32(o->arch, &r->key.arch_crc32, err, sizeof(err)) < 0) {
+	r->key.image_crc32 = r->key.arch_crc32 = 0;
+	if (spk_file_crc32(o->image, &r->key.image_crc32, err, sizeof(err)) < 0 ||
+	    spk_file_crc32(o->arch, &r->key.arch_crc32, err, sizeof(err)) < 0) {
 		spk_error("%s", err);
 		return SPK_EXIT_USAGE;
 	}

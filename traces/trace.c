@@ -1000,27 +1000,3 @@ const uint32_t *spk_trace_reader_spikes(const spk_trace_reader *r, uint32_t t, u
 	return r->words + at + 1;
 }
 
-/* ==== model identity ==================================================================== */
-
-int spk_trace_file_crc32(const char *path, uint32_t *crc, char *err, size_t errlen)
-{
-	unsigned char buf[65536];
-	uLong c = crc32(0L, Z_NULL, 0);
-	FILE *f = fopen(path, "rb");
-	size_t n;
-	int ret = 0;
-
-	if (f == NULL) {
-		set_err(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		return -EIO;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		c = crc32(c, buf, (uInt)n);
-	if (ferror(f)) {
-		set_err(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		ret = -EIO;
-	}
-	fclose(f);
-	*crc = (uint32_t)c;
-	return ret;
-}

@@ -69,7 +69,7 @@ typedef struct spk_trace_reader spk_trace_reader;
 
 /*
  * Starts a trace. `producer` says what made it ("ref-int", "ref-float", "sim", "rtl": 1 to 64
- * printable ASCII bytes); `model_crc` identifies the model (spk_trace_file_crc32() of the model
+ * printable ASCII bytes); `model_crc` identifies the model (spk_file_crc32() of the model
  * file; 0 = not recorded). Population names are 1..256 printable bytes without spaces, unique;
  * sizes are at least 1. The arrays are copied. Returns NULL with a message in err on a bad
  * argument or when the temporary file cannot be created.
@@ -153,10 +153,5 @@ const uint32_t *spk_trace_reader_spikes(const spk_trace_reader *r, uint32_t t, u
 
 /* The message of the last failed call on r ("" if none). */
 const char *spk_trace_reader_error(const spk_trace_reader *r);
-
-/* ---- model identity -------------------------------------------------------------------- */
-
-/* CRC-32 (zlib's) of a whole file, for the model_crc field. 0 or negative errno + message. */
-int spk_trace_file_crc32(const char *path, uint32_t *crc, char *err, size_t errlen);
 
 #endif

@@ -2,7 +2,7 @@
 # temporary and atomic output files, the JSON writer, the progress bar, the RNG, byte order and
 # the header + zlib envelope of the binary files.
 noinst_LTLIBRARIES += %D%/libutil.la
-%C%_libutil_la_SOURCES = %D%/util.c %D%/util.h %D%/tmpfiles.c %D%/tmpfiles.h \
+%C%_libutil_la_SOURCES = %D%/util.c %D%/util.h %D%/filecrc.c %D%/tmpfiles.c %D%/tmpfiles.h \
 	%D%/outfile.c %D%/outfile.h %D%/jsonw.c %D%/jsonw.h %D%/progress.c %D%/progress.h \
 	%D%/container.c %D%/container.h %D%/le.h %D%/rng.h
 %C%_libutil_la_CPPFLAGS = $(AM_CPPFLAGS) \

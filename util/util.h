@@ -58,6 +58,14 @@ int spk_opt_labels(const char *cmd, const char *data, const char *labels);
  * Returns 0, or a negative errno with "PATH: cannot open: ...", "PATH: cannot read: ...",
  * "PATH: N bytes is too large for WHAT" or "PATH: out of memory reading N bytes" in err.
  */
+/*
+ * The CRC-32 (zlib's) of the file `path`'s bytes, continuing *crc: pass 0 for a file's own CRC,
+ * or the CRC of what came before to cover several files as one stream. Returns 0, or -EIO with
+ * "cannot open PATH: ..." or "cannot read PATH: ..." in err (*crc then unspecified). Identifies
+ * a model, a chip image or an architecture in the files that refer to them.
+ */
+int spk_file_crc32(const char *path, uint32_t *crc, char *err, size_t errlen);
+
 int spk_read_file(const char *path, size_t max, const char *what, uint8_t **buf, size_t *len,
 		  char *err, size_t errlen);
 

@@ -14,6 +14,7 @@
 
 #include "traces/trace.h"
 #include "util/le.h"
+#include "util/util.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -972,10 +973,18 @@ static void test_file_crc32(void **state)
 	(void)state;
 	put(&b, "123456789", 9);
 	save(&b, b.len, path);
-	assert_int_equal(spk_trace_file_crc32(path, &c, err, sizeof(err)), 0);
+	assert_int_equal(spk_file_crc32(path, &c, err, sizeof(err)), 0);
 	assert_int_equal(c, 0xcbf43926);	/* the CRC-32 check value */
+	/* continued over a second file: the CRC of both as one stream */
+	save(&b, 5, path);
+	c = 0;
+	assert_int_equal(spk_file_crc32(path, &c, err, sizeof(err)), 0);
+	memmove(b.p, b.p + 5, 4);
+	save(&b, 4, path);
+	assert_int_equal(spk_file_crc32(path, &c, err, sizeof(err)), 0);
+	assert_int_equal(c, 0xcbf43926);
 	assert_int_equal(unlink(path), 0);
-	assert_int_equal(spk_trace_file_crc32(path, &c, err, sizeof(err)), -EIO);
+	assert_int_equal(spk_file_crc32(path, &c, err, sizeof(err)), -EIO);
 	assert_contains(err, "model.bin");
 	free(b.p);
 }
