@@ -3,7 +3,7 @@
 # SystemC engine"). C++17 (Debian's libsystemc is built for it); linked into spikechip only.
 noinst_LTLIBRARIES += %D%/libsimsc.la
 %C%_libsimsc_la_SOURCES = %D%/sc_chip.cpp %D%/sc_chip.h %D%/sc_clock.h \
-	%D%/sc_noc.cpp %D%/sc_noc.h %D%/sc_unit.cpp %D%/sc_unit.h sim/chip_engine.h
+	%D%/sc_noc.cpp %D%/sc_noc.h %D%/sc_network.h %D%/sc_unit.cpp %D%/sc_unit.h sim/chip_engine.h
 %C%_libsimsc_la_CXXFLAGS = $(AM_CXXFLAGS) $(SYSTEMC_CFLAGS)
 
 # Both engines give the same report and trace (tests/cli/sim_systemc.sh).
