@@ -86,7 +86,8 @@ struct spk_attn {
 
 	/* Output queue, send engine. */
 	struct qentry *q;
-	uint32_t q_head, q_len, send_pos_q;
+	struct spk_unit_queue oq;	/* its ring (unit.h); cap = output_queue */
+	uint32_t send_pos_q;
 	struct spk_unit_releases rel;
 
 	bool started;
@@ -186,6 +187,7 @@ struct spk_attn *spk_attn_create(const struct spk_attn_config *cfg, char *err, s
 	a->released_q = calloc(cfg->n_routes + 1, sizeof(*a->released_q));
 	a->ranges = calloc(cfg->n_in + 1, sizeof(*a->ranges));
 	a->q = calloc(cfg->output_queue, sizeof(*a->q));
+	a->oq.cap = cfg->output_queue;
 	if (a->ops == NULL || a->in == NULL || a->in_cfg == NULL || a->routes == NULL ||
 	    a->released_q == NULL || a->ranges == NULL || a->q == NULL ||
 	    spk_unit_fifo_init(&a->fifo, cfg->input_fifo) < 0 ||
@@ -328,11 +330,8 @@ static int32_t pick(const struct spk_attn *a)
 static void queue_push(struct spk_attn *a, uint8_t kind, uint32_t route, uint32_t axon,
 		       int32_t value, uint64_t step)
 {
-	assert(a->q_len < a->cfg.output_queue);
-	a->q[spk_ring_wrap(a->q_head + a->q_len++, a->cfg.output_queue)] =
+	a->q[spk_unit_queue_push(&a->oq, &a->st.queue_peak)] =
 		(struct qentry){ kind, route, axon, value, step };
-	if (a->q_len > a->st.queue_peak)
-		a->st.queue_peak = a->q_len;
 }
 
 /* The next token of op o at or after n with a Q spike (N if none). */
@@ -501,9 +500,9 @@ static void send(struct spk_attn *a, uint64_t x, const struct spk_unit_port *por
 			refused(a, x);
 		return;
 	}
-	if (a->q_len == 0)
+	if (a->oq.len == 0)
 		return;
-	e = &a->q[a->q_head];
+	e = &a->q[a->oq.head];
 	pk.tag = (uint8_t)(e->step & 1);
 	if (e->kind == Q_GRADED) {
 		r = &a->routes[e->route];
@@ -530,8 +529,7 @@ static void send(struct spk_attn *a, uint64_t x, const struct spk_unit_port *por
 		return;
 	}
 	a->send_pos_q = 0;
-	a->q_head = spk_ring_wrap(a->q_head + 1, a->cfg.output_queue);
-	a->q_len--;
+	spk_unit_queue_pop(&a->oq);
 }
 
 /* ---- receive engine ---------------------------------------------------------------------------- */
@@ -663,7 +661,7 @@ static void update_next(struct spk_attn *a, uint64_t x)
 	 * the queue if the send was refused in x and nothing was taken in x. */
 	if (a->op_q >= 0 && a->blocked_q == x && a->stall_x == x && a->took_x != x)
 		a->stalled_q = x;
-	if (((a->q_len > 0 || a->rel.len > 0) && a->blocked_q == UINT64_MAX) || a->pick_q >= 0)
+	if (((a->oq.len > 0 || a->rel.len > 0) && a->blocked_q == UINT64_MAX) || a->pick_q >= 0)
 		next = nx;
 	else if (a->op_q >= 0 && a->stalled_q == UINT64_MAX)
 		next = a->emit_from_q > nx ? a->emit_from_q : nx;
@@ -688,7 +686,7 @@ void spk_attn_deliver(struct spk_attn *a, const struct spk_packet *p, uint64_t a
 
 void spk_attn_eval(struct spk_attn *a, uint64_t x, const struct spk_unit_port *port)
 {
-	uint32_t qfree = a->cfg.output_queue - a->q_len;
+	uint32_t qfree = a->cfg.output_queue - a->oq.len;
 
 	assert(!a->started || x > a->last_x);
 	assert(x <= a->next_q);		/* the caller skipped a cycle with work */
@@ -719,7 +717,7 @@ void spk_attn_set_ni_wake(struct spk_attn *a, bool on)
 
 bool spk_attn_quiet(const struct spk_attn *a)
 {
-	return a->fifo.len == 0 && a->q_len == 0 && a->rel.len == 0 && a->op_q < 0;
+	return a->fifo.len == 0 && a->oq.len == 0 && a->rel.len == 0 && a->op_q < 0;
 }
 
 void spk_attn_get_stats(const struct spk_attn *a, struct spk_attn_stats *st)

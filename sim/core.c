@@ -229,8 +229,7 @@ struct spk_core {
 	/* hot: the queues */
 	_Alignas(LINE) struct spk_unit_fifo fifo;	/* the input FIFO */
 	struct qentry *q;		/* [output_queue] ring */
-	uint32_t q_head, q_len;
-	uint32_t q_cap;			/* output_queue */
+	struct spk_unit_queue oq;	/* its ring (unit.h); cap = output_queue */
 	uint32_t send_pos_q;		/* next send (route or group) of the head entry */
 	bool dirty;			/* fire-relevant state changed: recompute pick_q */
 	bool ni_wake;			/* spk_core_set_ni_wake() */
@@ -901,7 +900,7 @@ struct spk_core *spk_core_create(const struct spk_core_config *cfg, char *err, s
 		    cfg->neuron_updates);
 	c->T = cfg->time_steps;
 	c->tile = cfg->tile;
-	c->q_cap = cfg->output_queue;
+	c->oq.cap = cfg->output_queue;
 	divisor_init(&c->adders, cfg->adders);
 	c->vmax = spk_sem_vmax(cfg->membrane_bits);
 	c->vmin = -c->vmax - 1;
@@ -998,17 +997,13 @@ static int32_t pick(const struct spk_core *c)
 static void queue_push(struct spk_core *c, uint8_t kind, uint32_t reader, uint32_t off,
 		       int32_t value, uint64_t step)
 {
-	struct qentry *e;
+	struct qentry *e = &c->q[spk_unit_queue_push(&c->oq, &c->st.queue_peak)];
 
-	assert(c->q_len < c->q_cap);
-	e = &c->q[spk_ring_wrap(c->q_head + c->q_len++, c->q_cap)];
 	e->kind = kind;
 	e->reader = reader;
 	e->off = off;
 	e->value = value;
 	e->step = step;
-	if (c->q_len > c->st.queue_peak)
-		c->st.queue_peak = c->q_len;
 }
 
 /* Reader r has fired step s (its last group went out in this cycle). */
@@ -1238,11 +1233,11 @@ static void send(struct spk_core *c, uint64_t x, const struct spk_unit_port *por
 			refused(c, x, port);
 		return;
 	}
-	if (c->q_len == 0)
+	if (c->oq.len == 0)
 		return;
 
 	struct spk_packet pk = { .src = c->tile, .flits = 1 };
-	const struct qentry *e = &c->q[c->q_head];
+	const struct qentry *e = &c->q[c->oq.head];
 	const struct reader *r = &c->readers[e->reader];
 	const struct rsend *sd = &r->sends[c->send_pos_q];
 	const struct spk_unit_route *rt = &c->routes[sd->route];
@@ -1274,8 +1269,7 @@ static void send(struct spk_core *c, uint64_t x, const struct spk_unit_port *por
 	c->st.ev.packets_out++;
 	if (++c->send_pos_q == r->n_sends) {
 		c->send_pos_q = 0;
-		c->q_head = spk_ring_wrap(c->q_head + 1, c->q_cap);
-		c->q_len--;
+		spk_unit_queue_pop(&c->oq);
 	}
 }
 
@@ -1494,7 +1488,7 @@ static void update_next(struct spk_core *c, uint64_t x)
 	 */
 	if (c->fire_q >= 0 && c->blocked_q == x && c->stall_x == x && c->took_x != x)
 		c->stalled_q = x;
-	if (((c->q_len > 0 || c->rel.len > 0) && c->blocked_q == UINT64_MAX) ||
+	if (((c->oq.len > 0 || c->rel.len > 0) && c->blocked_q == UINT64_MAX) ||
 	    (c->fire_q >= 0 && c->stalled_q == UINT64_MAX) || c->pick_q >= 0)
 		next = nx;
 	if (c->fifo.len > 0) {
@@ -1517,7 +1511,7 @@ void spk_core_deliver(struct spk_core *c, const struct spk_packet *p, uint64_t a
 
 void spk_core_eval(struct spk_core *c, uint64_t x, const struct spk_unit_port *port)
 {
-	uint32_t qfree = c->q_cap - c->q_len;
+	uint32_t qfree = c->oq.cap - c->oq.len;
 
 	assert(x >= c->last_x + 1);
 	assert(x <= c->next_q);		/* the caller skipped a cycle with work */
@@ -1549,7 +1543,7 @@ void spk_core_set_ni_wake(struct spk_core *c, bool on)
 
 bool spk_core_quiet(const struct spk_core *c)
 {
-	return c->fifo.len == 0 && c->q_len == 0 && c->rel.len == 0 && c->fire_q < 0;
+	return c->fifo.len == 0 && c->oq.len == 0 && c->rel.len == 0 && c->fire_q < 0;
 }
 
 void spk_core_get_stats(const struct spk_core *c, struct spk_core_stats *st)

@@ -62,7 +62,8 @@ struct spk_encoder {
 	uint64_t busy_until_q;
 
 	struct qentry *q;
-	uint32_t q_head, q_len, send_pos_q;
+	struct spk_unit_queue oq;	/* its ring (unit.h); cap = output_queue */
+	uint32_t send_pos_q;
 
 	bool started;
 	uint64_t last_x, next_q;
@@ -134,6 +135,7 @@ struct spk_encoder *spk_encoder_create(const struct spk_encoder_config *cfg, cha
 	e->val = malloc((size_t)e->E * sizeof(*e->val));
 	e->nz = malloc(((size_t)e->E + 1) * sizeof(*e->nz));
 	e->q = calloc(cfg->output_queue, sizeof(*e->q));
+	e->oq.cap = cfg->output_queue;
 	if (e->w == NULL || e->zero == NULL || e->mult == NULL || e->bias == NULL ||
 	    e->routes == NULL || e->route_of == NULL || e->released_q == NULL ||
 	    e->port_px == NULL || e->val == NULL || e->nz == NULL || e->q == NULL ||
@@ -238,11 +240,8 @@ static bool released(const struct spk_encoder *e)
 static void queue_push(struct spk_encoder *e, uint8_t kind, uint32_t route, uint32_t axon,
 		       int32_t value, uint64_t image)
 {
-	assert(e->q_len < e->cfg.output_queue);
-	e->q[spk_ring_wrap(e->q_head + e->q_len++, e->cfg.output_queue)] =
+	e->q[spk_unit_queue_push(&e->oq, &e->st.queue_peak)] =
 		(struct qentry){ kind, route, axon, value, image };
-	if (e->q_len > e->st.queue_peak)
-		e->st.queue_peak = e->q_len;
 }
 
 /* Pushes complete items while the queue has room; returns how many. */
@@ -326,9 +325,9 @@ static void send(struct spk_encoder *e, const struct spk_unit_port *port)
 	const struct spk_unit_route *r;
 	bool last = true;
 
-	if (e->q_len == 0)
+	if (e->oq.len == 0)
 		return;
-	q = &e->q[e->q_head];
+	q = &e->q[e->oq.head];
 	pk.tag = (uint8_t)(q->image & 1);
 	if (q->kind == Q_GRADED) {
 		r = &e->routes[q->route];
@@ -356,8 +355,7 @@ static void send(struct spk_encoder *e, const struct spk_unit_port *port)
 		return;
 	}
 	e->send_pos_q = 0;
-	e->q_head = spk_ring_wrap(e->q_head + 1, e->cfg.output_queue);
-	e->q_len--;
+	spk_unit_queue_pop(&e->oq);
 }
 
 static void receive(struct spk_encoder *e, uint64_t x, const struct spk_unit_port *port)
@@ -383,7 +381,7 @@ static void update_next(struct spk_encoder *e, uint64_t x)
 	const uint64_t nx = x + 1;	/* 0 for the state before cycle 0 */
 	uint64_t next = UINT64_MAX;
 
-	if (e->q_len > 0 || item_waiting(e))
+	if (e->oq.len > 0 || item_waiting(e))
 		next = nx;
 	else if (e->computing) {
 		/* the cycle in which the next item completes */
@@ -432,7 +430,7 @@ void spk_encoder_deliver(struct spk_encoder *e, const struct spk_packet *p, uint
 
 void spk_encoder_eval(struct spk_encoder *e, uint64_t x, const struct spk_unit_port *port)
 {
-	uint32_t qfree = e->cfg.output_queue - e->q_len;
+	uint32_t qfree = e->cfg.output_queue - e->oq.len;
 
 	assert(!e->started || x > e->last_x);
 	assert(x <= e->next_q);		/* the caller skipped a cycle with work */
@@ -453,7 +451,7 @@ uint64_t spk_encoder_next_cycle(const struct spk_encoder *e)
 
 bool spk_encoder_quiet(const struct spk_encoder *e)
 {
-	return e->fifo.len == 0 && e->q_len == 0 && !e->computing && !e->port_full;
+	return e->fifo.len == 0 && e->oq.len == 0 && !e->computing && !e->port_full;
 }
 
 void spk_encoder_get_stats(const struct spk_encoder *e, struct spk_encoder_stats *st)

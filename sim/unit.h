@@ -139,6 +139,36 @@ static inline uint32_t spk_ring_wrap(uint32_t i, uint32_t cap)
 	return i >= cap ? i - cap : i;
 }
 
+/*
+ * The output queue's ring: which slot of a unit's own array of queue entries a push fills and
+ * which one is the head (the entries themselves stay the unit's type: a core's names a reader
+ * and a neuron, the attention unit's and the encoder's a route). The caller allocates the
+ * entries, cap of them, and sets cap; head and len start at 0.
+ */
+struct spk_unit_queue {
+	uint32_t head, len, cap;
+};
+
+/* The slot of a new last entry (asserts room); *peak keeps the most entries ever held. */
+static inline uint32_t spk_unit_queue_push(struct spk_unit_queue *q, uint32_t *peak)
+{
+	uint32_t i;
+
+	assert(q->len < q->cap);
+	i = spk_ring_wrap(q->head + q->len++, q->cap);
+	if (q->len > *peak)
+		*peak = q->len;
+	return i;
+}
+
+/* Removes the head entry. */
+static inline void spk_unit_queue_pop(struct spk_unit_queue *q)
+{
+	assert(q->len > 0);
+	q->head = spk_ring_wrap(q->head + 1, q->cap);
+	q->len--;
+}
+
 /* Appends a packet arriving in cycle arrival (not before the last one's). Inline: once per
  * packet delivered. */
 static inline void spk_unit_fifo_push(struct spk_unit_fifo *f, const struct spk_packet *p,
