@@ -16,7 +16,7 @@
 // --cycles cycles without divergence, with a summary of what was exercised (flits per output,
 // multicast copies, stall cycles) so that a run that exercised nothing is visible.
 //
-// usage: router_lockstep --arch FILE [--cycles N] [--seed S] [--quiet]
+// usage: router_lockstep --arch FILE [--cycles N] [--seed S]
 #include "Vrouter.h"
 #include "rtl/vl_bits.h"
 
@@ -69,7 +69,6 @@ struct harness {
 	std::deque<std::string> history;
 	uint64_t flits_out[5] = { 0 }, mc_copies = 0, stalls = 0, packets = 0;
 	uint64_t cycle = 0;
-	bool quiet = false;
 
 	void clock()
 	{
@@ -100,7 +99,7 @@ struct harness {
 		spk_vl::put(port, q * L + FB + 2, 32, f ? f->pkt : 0);
 	}
 
-	void start(const spk_arch &a)
+	void start()
 	{
 		L = 32 + 2 + p.flit_bits;
 		FB = p.flit_bits;
@@ -110,7 +109,6 @@ struct harness {
 		if (spk_router_init(&rt, p.mesh_x, p.mesh_y, p.buffer_flits, p.router_stages) < 0)
 			std::abort();
 		spk_router_set_local_credit(&rt, r, p.eject_flits);
-		(void)a;
 		for (auto &u : up)
 			u = sender{ (int)p.buffer_flits, 0 };
 		top->x_i = rx;
@@ -272,7 +270,7 @@ struct harness {
 
 int usage(FILE *f, int status)
 {
-	std::fprintf(f, "usage: router_lockstep --arch FILE [--cycles N] [--seed S] [--quiet]\n"
+	std::fprintf(f, "usage: router_lockstep --arch FILE [--cycles N] [--seed S]\n"
 			"Runs the Verilated router and spk_router_eval() in lock step on random\n"
 			"traffic; FILE is the architecture whose spk_noc_pkg the RTL was built with.\n");
 	return status;
@@ -284,7 +282,6 @@ int main(int argc, char **argv)
 {
 	const char *arch = nullptr;
 	uint64_t cycles = 100000, seed = 1;
-	bool quiet = false;
 	spk_arch a;
 	char err[1024];
 	harness h;
@@ -293,10 +290,6 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!std::strcmp(argv[i], "--help"))
 			return usage(stdout, 0);
-		if (!std::strcmp(argv[i], "--quiet")) {
-			quiet = true;
-			continue;
-		}
 		if (i + 1 >= argc)
 			return usage(stderr, 2);
 		if (!std::strcmp(argv[i], "--arch"))
@@ -318,8 +311,7 @@ int main(int argc, char **argv)
 	Verilated::debug(0);
 	h.top = new Vrouter;
 	h.g.s = seed;
-	h.quiet = quiet;
-	h.start(a);
+	h.start();
 	while (h.cycle < cycles && rc == 0)
 		rc = h.step();
 	if (rc == 0) {
