@@ -116,9 +116,12 @@ EXTRA_DIST += tests/rtl/router_lockstep.sh tests/rtl/lint.sh tests/rtl/area.sh \
 	tests/rtl/configs/c4.ini tests/rtl/configs/c5.ini %D%/verilated_rt.cpp
 
 # `make check-rtl`: the long forms (doc/rtl.md records their results).
+# Each unit's fragment (rtl/core.mk, ...) adds its long test to CHECK_RTL_TESTS; SPK_RTL_UNIT_CYCLES
+# is the cycles per unit lock-step test.
+CHECK_RTL_TESTS = tests/rtl/router_lockstep.sh tests/rtl/noc_lockstep.sh tests/rtl/sim_rtl_shipped.sh
 check-rtl: all $(check_PROGRAMS)
-	SPK_RTL_CYCLES=1000000 SPK_RTL_NOC_CYCLES=200000 SPK_RTL_IMAGES=20 $(MAKE) $(AM_MAKEFLAGS) \
-		check TESTS='tests/rtl/router_lockstep.sh tests/rtl/noc_lockstep.sh tests/rtl/sim_rtl_shipped.sh'
+	SPK_RTL_CYCLES=1000000 SPK_RTL_NOC_CYCLES=200000 SPK_RTL_IMAGES=20 \
+	SPK_RTL_UNIT_CYCLES=10000000 $(MAKE) $(AM_MAKEFLAGS) check TESTS='$(CHECK_RTL_TESTS)'
 .PHONY: check-rtl
 
 # `make area`: yosys synthesis of the router and NI of every preset (rtl/area.sh).
