@@ -15,8 +15,13 @@ for c in c1 c2; do
 			"$R/router_buffer.sv" "$R/router_arbiter.sv" "$R/router.sv" --top-module router
 		expect_status 0 "$V" --lint-only -Wall $def "$R/rtl.vlt" "$T_TMP/$c/spk_noc_pkg.sv" \
 			"$R/ni.sv" --top-module ni
+		expect_status 0 "$V" --lint-only -Wall $def "$R/rtl.vlt" "$T_TMP/$c/spk_noc_pkg.sv" \
+			"$R/unit_shell.sv" --top-module unit_shell
+		expect_status 0 "$V" --lint-only -Wall $def "$R/rtl.vlt" "$T_TMP/$c/spk_noc_pkg.sv" \
+			"$R/unit_shell.sv" --top-module unit_shell -GInRoutes=1 -GFifoFlits=1
 	done
 done
+expect_status 0 "$V" --lint-only -Wall "$R/sram_1p.sv" --top-module sram_1p -GWords=100 -GBits=48
 grep -q 'Multicast = 1' "$T_TMP/c2/spk_noc_pkg.sv" || fail "c2 is not a tree network"
 T_CHECKS=$((T_CHECKS + 1))
 
