@@ -16,7 +16,8 @@ RTL_RO_G_ro2 = -GFifoFlits=4 -GInRoutes=12 -GMaxMeans=3 -GMaxChannels=24 -GMaxCl
 RTL_RO_D_ro2 = -DRO_FIFO=4 -DRO_ROUTES=12 -DRO_MEANS=3 -DRO_CHANNELS=24 -DRO_CLASSES=10 \
 	-DRO_NU=3 -DRO_ADDERS=4 -DRO_MB=8
 RTL_RO_G_ro_mutant = $(RTL_RO_G_ro2) +define+SPK_MUTANT_READOUT_TIE
-rtl/obj/ro1/spk_noc_pkg.sv rtl/obj/ro2/spk_noc_pkg.sv rtl/obj/ro_mutant/spk_noc_pkg.sv: \
+rtl/obj/ro1/spk_noc_pkg.sv rtl/obj/ro2/spk_noc_pkg.sv rtl/obj/ro_mutant/spk_noc_pkg.sv \
+		rtl/obj/ro_chip/spk_noc_pkg.sv: \
 		rtl/pkg/default/spk_noc_pkg.sv
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && cp rtl/pkg/default/spk_noc_pkg.sv $@
 rtl/obj/ro%/Vreadout__ALL.a: rtl/obj/ro%/spk_noc_pkg.sv $(RTL_READOUT_SV) %D%/unit_shell.sv \
@@ -40,6 +41,22 @@ tests_rtl_readout_lockstep_mutant_CPPFLAGS = -Irtl/obj/ro_mutant $(RTL_LOCKSTEP_
 	$(RTL_RO_D_ro2)
 tests_rtl_readout_lockstep_mutant_LDADD = rtl/obj/ro_mutant/Vreadout__ALL.a $(RTL_LOCKSTEP_LIBS)
 $(tests_rtl_readout_lockstep_mutant_OBJECTS): rtl/obj/ro_mutant/Vreadout__ALL.a
-TESTS += tests/rtl/readout_lockstep.sh
-EXTRA_DIST += tests/rtl/readout_lockstep.sh
+TESTS += tests/rtl/readout_lockstep.sh tests/rtl/sim_rtl_units.sh
+EXTRA_DIST += tests/rtl/readout_lockstep.sh tests/rtl/sim_rtl_units.sh
 CHECK_RTL_TESTS += tests/rtl/readout_lockstep.sh
+
+# The chip's readout (`spikechip sim --rtl readout`, rtl/rtl_units.cpp): the default preset's
+# sizes, room for the shipped model's readout (rtl_units.cpp refuses an architecture or a chip
+# image it cannot hold, naming what does not fit).
+RTL_RO_G_ro_chip = -GFifoFlits=64 -GInRoutes=128 -GMaxMeans=2 -GMaxChannels=512 \
+	-GMaxClasses=16 -GNeuronUpdates=8 -GAdders=16 -GMembraneBits=16
+RTL_RO_D_ro_chip = -DRO_FIFO=64 -DRO_ROUTES=128 -DRO_MEANS=2 -DRO_CHANNELS=512 \
+	-DRO_CLASSES=16 -DRO_NU=8 -DRO_ADDERS=16 -DRO_MB=16
+noinst_LTLIBRARIES += %D%/librtlunits.la
+%C%_librtlunits_la_SOURCES = %D%/rtl_units.cpp %D%/rtl_units.h
+%C%_librtlunits_la_CPPFLAGS = $(AM_CPPFLAGS) -Irtl/obj/ro_chip -Irtl/pkg/$(RTL_NOC_PRESET) \
+	$(VERILATOR_CPPFLAGS) $(RTL_RO_D_ro_chip)
+%C%_librtlunits_la_CXXFLAGS = $(AM_CXXFLAGS) $(SYSTEMC_CFLAGS)
+$(%C%_librtlunits_la_OBJECTS): rtl/obj/ro_chip/Vreadout__ALL.a \
+	rtl/pkg/$(RTL_NOC_PRESET)/spk_noc_pkg.h
+RTL_UNIT_LIBS = rtl/librtlunits.la rtl/obj/ro_chip/Vreadout__ALL.a

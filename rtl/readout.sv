@@ -99,7 +99,9 @@ module readout #(
   output logic [63:0]                         neuron_updates_o,// channels updated
   output logic [63:0]                         packets_out_o,   // packets sent (releases)
   output logic [63:0]                         send_refused_o,  // offers the NI refused
-  output logic [31:0]                         fifo_peak_o      // most flits in the input FIFO
+  output logic [31:0]                         fifo_peak_o,     // most flits in the input FIFO
+  output logic                                busy_o           // work in this cycle (with rx_valid_i low:
+                                                               // cycles with busy_o low change nothing)
 );
 
   localparam int unsigned PB = spk_noc_pkg::PayloadBits;
@@ -178,7 +180,7 @@ module readout #(
   logic                 rel_push;
   logic [InRoutes-1:0]  rel_mask;
   logic                 rel_tag;
-  logic                 unused_pkt_taken, unused_rel_due, unused_head_tag;
+  logic                 unused_pkt_taken, rel_due, unused_head_tag;
 
   unit_shell #(
     .FifoFlits (FifoFlits),
@@ -212,7 +214,7 @@ module readout #(
     .pkt_payload_i    ('0),
     .pkt_value_i      (32'd0),
     .pkt_taken_o      (unused_pkt_taken),
-    .rel_due_o        (unused_rel_due),
+    .rel_due_o        (rel_due),
     .tx_valid_o       (tx_valid_o),
     .tx_kind_o        (tx_kind_o),
     .tx_mc_o          (tx_mc_o),
@@ -388,6 +390,7 @@ module readout #(
   end
   assign class_o = 32'(best);
   assign class_valid_o = class_out;
+  assign busy_o = head_valid || rel_due || firing_q || head_q || class_due_q || pick_valid;
   assign class_image_o = class_image_q;
   assign score_o = score_q[score_sel_i];
 

@@ -45,6 +45,14 @@ struct tile_port {
 	uint32_t tile;
 };
 
+/* The statistics of one unit, of its tile's kind. */
+union unit_stats {
+	struct spk_core_stats core;
+	struct spk_attn_stats attn;
+	struct spk_encoder_stats enc;
+	struct spk_readout_stats ro;
+};
+
 struct spk_chip {
 	struct spk_arch arch;
 	/* Another engine's network ran this chip (the RTL network: chip_engine.h): its counts,
@@ -53,6 +61,9 @@ struct spk_chip {
 	struct spk_noc_stats ext_st;
 	uint64_t *ext_link;		/* [n_tiles·5] */
 	uint64_t *ext_refused;		/* [n_tiles] */
+	/* Units another engine ran (RTL units, chip_engine.h): their counts replace the C models'. */
+	union unit_stats *ext_unit;	/* [n_tiles], NULL until one is set */
+	bool *ext_unit_set;		/* [n_tiles] */
 	uint32_t n_tiles;
 	uint32_t time_steps;
 	uint32_t classes;
@@ -769,6 +780,8 @@ void spk_chip_destroy(struct spk_chip *c)
 	free(c->out);
 	free(c->ext_link);
 	free(c->ext_refused);
+	free(c->ext_unit);
+	free(c->ext_unit_set);
 	free(c);
 }
 
@@ -914,39 +927,35 @@ out:
 	return rc;
 }
 
+/* The counts of tile t's unit: its C model's, or those another engine set. */
+static void unit_stats(const struct spk_chip *c, uint32_t t, union unit_stats *u)
+{
+	if (c->ext_unit_set != NULL && c->ext_unit_set[t]) {
+		*u = c->ext_unit[t];
+		return;
+	}
+	switch (c->kind[t]) {
+	case SPK_TILE_CORE: spk_core_get_stats(c->unit[t], &u->core); break;
+	case SPK_TILE_ATTENTION: spk_attn_get_stats(c->unit[t], &u->attn); break;
+	case SPK_TILE_ENCODER: spk_encoder_get_stats(c->unit[t], &u->enc); break;
+	case SPK_TILE_READOUT: spk_readout_get_stats(c->unit[t], &u->ro); break;
+	}
+}
+
 /* How many cycles tile t's unit worked on its input side (the "busiest unit" of the report):
  * a core's or attention unit's receive engine, the encoder's MAC array, the readout's packets. */
 static uint64_t tile_busy(const struct spk_chip *c, uint32_t t)
 {
-	const void *u = c->unit[t];
+	union unit_stats u;
 
-	if (u == NULL)
+	if (c->unit[t] == NULL)
 		return 0;
+	unit_stats(c, t, &u);
 	switch (c->kind[t]) {
-	case SPK_TILE_CORE: {
-		struct spk_core_stats s;
-
-		spk_core_get_stats(u, &s);
-		return s.receive_busy;
-	}
-	case SPK_TILE_ATTENTION: {
-		struct spk_attn_stats s;
-
-		spk_attn_get_stats(u, &s);
-		return s.receive_busy;
-	}
-	case SPK_TILE_ENCODER: {
-		struct spk_encoder_stats s;
-
-		spk_encoder_get_stats(u, &s);
-		return s.compute_cycles;
-	}
-	case SPK_TILE_READOUT: {
-		struct spk_readout_stats s;
-
-		spk_readout_get_stats(u, &s);
-		return s.packets_in;
-	}
+	case SPK_TILE_CORE: return u.core.receive_busy;
+	case SPK_TILE_ATTENTION: return u.attn.receive_busy;
+	case SPK_TILE_ENCODER: return u.enc.compute_cycles;
+	case SPK_TILE_READOUT: return u.ro.packets_in;
 	}
 	return 0;
 }
@@ -960,43 +969,28 @@ void spk_chip_get_stats(const struct spk_chip *c, struct spk_chip_stats *st)
 	st->cycles = c->done > 0 ? c->last_out + 1 : 0;
 	st->unit_evals = c->unit_evals;
 	for (uint32_t t = 0; t < c->n_tiles; t++) {
-		const void *u = c->unit[t];
+		union unit_stats u;
 		uint64_t busy;
 
-		if (u == NULL)
+		if (c->unit[t] == NULL)
 			continue;
+		unit_stats(c, t, &u);
 		switch (c->kind[t]) {
-		case SPK_TILE_CORE: {
-			struct spk_core_stats s;
-
-			spk_core_get_stats(u, &s);
-			spk_unit_events_add(&st->ev, &s.ev);
-			st->graded_clamped += s.graded_clamped;
+		case SPK_TILE_CORE:
+			spk_unit_events_add(&st->ev, &u.core.ev);
+			st->graded_clamped += u.core.graded_clamped;
 			break;
-		}
-		case SPK_TILE_ATTENTION: {
-			struct spk_attn_stats s;
-
-			spk_attn_get_stats(u, &s);
-			spk_unit_events_add(&st->ev, &s.ev);
-			st->counter_overflows += s.counter_overflows;
+		case SPK_TILE_ATTENTION:
+			spk_unit_events_add(&st->ev, &u.attn.ev);
+			st->counter_overflows += u.attn.counter_overflows;
 			break;
-		}
-		case SPK_TILE_ENCODER: {
-			struct spk_encoder_stats s;
-
-			spk_encoder_get_stats(u, &s);
-			spk_unit_events_add(&st->ev, &s.ev);
-			st->graded_clamped += s.graded_clamped;
+		case SPK_TILE_ENCODER:
+			spk_unit_events_add(&st->ev, &u.enc.ev);
+			st->graded_clamped += u.enc.graded_clamped;
 			break;
-		}
-		case SPK_TILE_READOUT: {
-			struct spk_readout_stats s;
-
-			spk_readout_get_stats(u, &s);
-			spk_unit_events_add(&st->ev, &s.ev);
+		case SPK_TILE_READOUT:
+			spk_unit_events_add(&st->ev, &u.ro.ev);
 			break;
-		}
 		}
 		busy = tile_busy(c, t);
 		if (busy > st->busiest_cycles) {
@@ -1095,6 +1089,25 @@ int spk_chip_engine_set_noc_counts(struct spk_chip *c, const struct spk_noc_stat
 	memcpy(c->ext_refused, refused, c->n_tiles * sizeof(*refused));
 	c->ext_st = *st;
 	c->ext_noc = true;
+	return 0;
+}
+
+int spk_chip_engine_set_unit_stats(struct spk_chip *c, uint32_t tile, const void *st)
+{
+	assert(tile < c->n_tiles && c->unit[tile] != NULL);
+	if (c->ext_unit == NULL) {
+		c->ext_unit = calloc(c->n_tiles, sizeof(*c->ext_unit));
+		c->ext_unit_set = calloc(c->n_tiles, sizeof(*c->ext_unit_set));
+		if (c->ext_unit == NULL || c->ext_unit_set == NULL)
+			return -ENOMEM;
+	}
+	switch (c->kind[tile]) {
+	case SPK_TILE_CORE: c->ext_unit[tile].core = *(const struct spk_core_stats *)st; break;
+	case SPK_TILE_ATTENTION: c->ext_unit[tile].attn = *(const struct spk_attn_stats *)st; break;
+	case SPK_TILE_ENCODER: c->ext_unit[tile].enc = *(const struct spk_encoder_stats *)st; break;
+	case SPK_TILE_READOUT: c->ext_unit[tile].ro = *(const struct spk_readout_stats *)st; break;
+	}
+	c->ext_unit_set[tile] = true;
 	return 0;
 }
 

@@ -45,6 +45,13 @@ const struct spk_arch *spk_chip_engine_arch(const struct spk_chip *c);
  */
 int spk_chip_engine_set_noc_counts(struct spk_chip *c, const struct spk_noc_stats *st,
 				   const uint64_t *link, const uint64_t *refused);
+/*
+ * The run's unit on tile `tile` was another engine's (an RTL unit, `--rtl readout`): its counts,
+ * st a struct spk_core_stats, spk_attn_stats, spk_encoder_stats or spk_readout_stats as the
+ * tile's kind says, replace the C model's in spk_chip_get_stats() and the unit utilisation.
+ * 0 or -ENOMEM.
+ */
+int spk_chip_engine_set_unit_stats(struct spk_chip *c, uint32_t tile, const void *st);
 /* The arch's clock, MHz. */
 double spk_chip_engine_clock_mhz(const struct spk_chip *c);
 /* The encoder tiles, fed together; their number in *n. */

@@ -20,7 +20,8 @@
 #include <string.h>
 
 struct mean {
-	struct spk_readout_mean cfg;
+	struct spk_readout_mean cfg;	/* theta: the copy below */
+	int64_t *theta;			/* [C] θ */
 	int64_t *theta2;		/* [C] 2·θ */
 	int64_t *v;			/* [C] membranes */
 	int64_t *x;			/* [C] sum of the partial sums of the step */
@@ -42,6 +43,8 @@ struct spk_readout {
 	int32_t head_mean;		/* the mean the head reads, -1 without a head */
 	uint32_t classes;
 	int64_t *hb;			/* [classes] */
+	struct spk_readout_head head;	/* the configuration's head, on hw and hb */
+	struct spk_readout_mean *mcfg;	/* [n_means] the configuration's means (spk_readout_get_config) */
 	int64_t *scores;		/* [classes] of the image in flight */
 	uint32_t *spk;			/* [max C] spikes of the fire in progress */
 	uint32_t n_spk;
@@ -70,12 +73,14 @@ void spk_readout_destroy(struct spk_readout *r)
 		return;
 	if (r->means != NULL)
 		for (uint32_t i = 0; i < r->cfg.n_means; i++) {
+			free(r->means[i].theta);
 			free(r->means[i].theta2);
 			free(r->means[i].v);
 			free(r->means[i].x);
 			free(r->means[i].ins);
 		}
 	free(r->means);
+	free(r->mcfg);
 	free(r->in);
 	free(r->in_mean);
 	free(r->in_tokens_q);
@@ -139,13 +144,17 @@ struct spk_readout *spk_readout_create(const struct spk_readout_config *cfg, cha
 			    cfg->means[j].axon_base < cm->axon_base + cm->channels)
 				BAD("means %u and %u: overlapping axon ranges", j, i);
 		m->cfg = *cm;
+		m->theta = malloc(cm->channels * sizeof(*m->theta));
 		m->theta2 = malloc(cm->channels * sizeof(*m->theta2));
 		m->v = calloc(cm->channels, sizeof(*m->v));
 		m->x = calloc(cm->channels, sizeof(*m->x));
-		if (m->theta2 == NULL || m->v == NULL || m->x == NULL)
+		if (m->theta == NULL || m->theta2 == NULL || m->v == NULL || m->x == NULL)
 			NOMEM();
-		for (uint32_t c = 0; c < cm->channels; c++)
+		for (uint32_t c = 0; c < cm->channels; c++) {
+			m->theta[c] = cm->theta[c];
 			m->theta2[c] = 2 * cm->theta[c];
+		}
+		m->cfg.theta = m->theta;
 		if (cm->channels > max_c)
 			max_c = cm->channels;
 	}
@@ -183,10 +192,16 @@ struct spk_readout *spk_readout_create(const struct spk_readout_config *cfg, cha
 		memcpy(r->hb, h->bias, h->classes * sizeof(*r->hb));
 		r->head_mean = (int32_t)h->mean;
 		r->classes = h->classes;
+		r->head = *h;
+		r->head.w = r->hw;
+		r->head.bias = r->hb;
 	}
 	r->spk = malloc(max_c * sizeof(*r->spk));
-	if (r->spk == NULL)
+	r->mcfg = calloc(cfg->n_means + 1, sizeof(*r->mcfg));
+	if (r->spk == NULL || r->mcfg == NULL)
 		NOMEM();
+	for (uint32_t i = 0; i < cfg->n_means; i++)
+		r->mcfg[i] = r->means[i].cfg;
 	r->cfg.means = NULL;
 	r->cfg.in = NULL;
 	r->cfg.head = NULL;
@@ -420,6 +435,14 @@ void spk_readout_get_stats(const struct spk_readout *r, struct spk_readout_stats
 {
 	*st = r->st;
 	st->fifo_peak = r->fifo.peak;
+}
+
+void spk_readout_get_config(const struct spk_readout *r, struct spk_readout_config *cfg)
+{
+	*cfg = r->cfg;
+	cfg->means = r->mcfg;
+	cfg->in = r->in;
+	cfg->head = r->head_mean >= 0 ? &r->head : NULL;
 }
 
 uint64_t spk_readout_mean_steps(const struct spk_readout *r, uint32_t m)

@@ -94,6 +94,12 @@ uint64_t spk_readout_next_cycle(const struct spk_readout *r);
 bool spk_readout_quiet(const struct spk_readout *r);
 void spk_readout_get_stats(const struct spk_readout *r, struct spk_readout_stats *st);
 
+/*
+ * The configuration the readout was created with, its arrays the readout's own copies (valid
+ * while it lives): what the RTL readout is loaded with (rtl/readout_load.h).
+ */
+void spk_readout_get_config(const struct spk_readout *r, struct spk_readout_config *cfg);
+
 /* Steps mean population m has fired. */
 uint64_t spk_readout_mean_steps(const struct spk_readout *r, uint32_t m);
 

@@ -63,19 +63,80 @@ int spk_sim_opt_jobs(const char *cmd, const char *arg, long *jobs)
 	return 0;
 }
 
-/* --rtl BLOCKS: a comma-separated list of block names (today: noc). */
+/*
+ * --rtl-tiles LIST: tile numbers and ranges (0-11,40) of a chip of n tiles, into a sorted list
+ * without repeats (*out, *n_out; the caller frees *out).
+ */
+static int parse_tiles(const char *arg, uint32_t n, uint32_t **out, uint32_t *n_out)
+{
+	uint8_t *on = calloc(n + 1, 1);
+	const char *p = arg;
+	uint32_t k = 0;
+
+	if (on == NULL)
+		return -ENOMEM;
+	do {
+		size_t len = strcspn(p, ",");
+		char part[32], *dash;
+		long lo, hi;
+
+		if (len == 0 || len >= sizeof(part))
+			goto bad;
+		memcpy(part, p, len);
+		part[len] = '\0';
+		dash = strchr(part, '-');
+		if (dash != NULL)
+			*dash = '\0';
+		if (spk_parse_long(part, 0, (long)n - 1, &lo) < 0 ||
+		    spk_parse_long(dash != NULL ? dash + 1 : part, lo, (long)n - 1, &hi) < 0)
+			goto bad;
+		for (long t = lo; t <= hi; t++)
+			on[t] = 1;
+		p += len;
+	} while (*p++ == ',');
+	*out = malloc((n + 1) * sizeof(**out));
+	if (*out == NULL) {
+		free(on);
+		return -ENOMEM;
+	}
+	for (uint32_t t = 0; t < n; t++)
+		if (on[t])
+			(*out)[k++] = t;
+	*n_out = k;
+	free(on);
+	return 0;
+bad:
+	spk_error("sim: --rtl-tiles '%s': not a list of tiles 0..%u (numbers and ranges a-b, "
+		  "comma-separated)", arg, n - 1);
+	free(on);
+	return -EINVAL;
+}
+
+/* --rtl BLOCKS: a comma-separated list of block names (noc, readout) or all. */
 static int parse_rtl(const char *arg, unsigned *blocks)
 {
+	static const struct {
+		const char *name;
+		unsigned bits;
+	} names[] = {
+		{ "noc", SPK_RTL_NOC },
+		{ "readout", SPK_RTL_READOUT },
+		{ "all", SPK_RTL_NOC | SPK_RTL_UNITS },
+	};
 	const char *p = arg;
 
 	*blocks = 0;
 	do {
-		size_t n = strcspn(p, ",");
+		size_t n = strcspn(p, ","), i;
 
-		if (n == 3 && strncmp(p, "noc", 3) == 0) {
-			*blocks |= SPK_RTL_NOC;
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i].name) == n && strncmp(p, names[i].name, n) == 0)
+				break;
+		if (i < sizeof(names) / sizeof(names[0])) {
+			*blocks |= names[i].bits;
 		} else {
-			spk_error("sim: --rtl '%s': '%.*s' is not an RTL block (noc)", arg, (int)n, p);
+			spk_error("sim: --rtl '%s': '%.*s' is not an RTL block (noc, readout, all)",
+				  arg, (int)n, p);
 			return -1;
 		}
 		p += n;
@@ -99,7 +160,7 @@ static void sim_usage(FILE *f)
 		"usage: spikechip sim IMAGE [--arch FILE] [--model FILE] [--images N]\n"
 		"                     [--data IDX [--labels IDX]] [--check] [--trace FILE]\n"
 		"                     [--json FILE] [--segment S] [--jobs N] [--resume DIR]\n"
-		"                     [--engine native|systemc] [--rtl BLOCKS]\n"
+		"                     [--engine native|systemc] [--rtl BLOCKS [--rtl-tiles LIST]]\n"
 		"                     [--wave FILE.fst [--wave-from C] [--wave-to C]]\n"
 		"\n"
 		"Runs a chip image (.spki, from 'spikechip map') cycle by cycle over a data set and\n"
@@ -134,8 +195,10 @@ static void sim_usage(FILE *f)
 		"                     and energy; slower)\n"
 		"  --rtl BLOCKS       with --engine systemc: run these blocks as Verilated RTL\n"
 		"                     (rtl/, doc/rtl.md); BLOCKS is a comma-separated list of: noc\n"
-		"                     (the routers and network interfaces). The report is the\n"
-		"                     native engine's\n"
+		"                     (the routers and network interfaces), readout, or all.\n"
+		"                     The report is the native engine's\n"
+		"  --rtl-tiles LIST   with --rtl: only the units of these tiles run in RTL (tile\n"
+		"                     numbers and ranges, e.g. 0-11,40; default: every tile)\n"
 		"  --wave FILE.fst    with --rtl: write an FST waveform of the RTL blocks (GTKWave)\n"
 		"  --wave-from C      first cycle of the waveform (default 0)\n"
 		"  --wave-to C        cycle after the last one of the waveform (default: 10000 cycles\n"
@@ -163,6 +226,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		{ "engine", required_argument, NULL, 'E' },
 		{ "resume", required_argument, NULL, 'R' },
 		{ "rtl", required_argument, NULL, 'r' },
+		{ "rtl-tiles", required_argument, NULL, 'L' },
 		{ "wave", required_argument, NULL, 'w' },
 		{ "wave-from", required_argument, NULL, 'f' },
 		{ "wave-to", required_argument, NULL, 'T' },
@@ -209,6 +273,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 			if (parse_rtl(optarg, &o->rtl) != 0)
 				return SPK_EXIT_USAGE;
 			break;
+		case 'L': o->rtl_tiles = optarg; break;
 		case 'w': o->wave = optarg; break;
 		case 'f':
 		case 'T':
@@ -247,6 +312,11 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		return SPK_EXIT_USAGE;
 	if (o->rtl != 0 && !o->systemc) {
 		spk_error("sim: --rtl needs --engine systemc (the RTL runs inside the SystemC engine)");
+		return SPK_EXIT_USAGE;
+	}
+	if (o->rtl_tiles != NULL && (o->rtl & SPK_RTL_UNITS) == 0) {
+		spk_error("sim: --rtl-tiles chooses the tiles whose units run in RTL: give --rtl "
+			  "with a unit (readout, all)");
 		return SPK_EXIT_USAGE;
 	}
 	if ((o->wave != NULL || o->wave_window) && o->rtl == 0) {
@@ -445,6 +515,27 @@ static int load_data(struct spk_dataset *ds, struct sim_opts *o, const struct sp
 	return 0;
 }
 
+/* Which blocks run in RTL, for the report: "network, 1 readout". */
+static void rtl_describe(struct sim_run *run, const struct sim_opts *o,
+			 const struct spk_image *img)
+{
+	uint32_t readouts = 0;
+	size_t n = 0;
+
+	for (uint32_t t = 0; t < img->n_tiles; t++)
+		if (img->tiles[t].kind == SPK_TILE_READOUT && (o->rtl & SPK_RTL_READOUT) &&
+		    spk_chip_systemc_rtl_tile(t))
+			readouts++;
+	run->rtl_desc[0] = '\0';
+	if (o->rtl & SPK_RTL_NOC)
+		n += (size_t)snprintf(run->rtl_desc + n, sizeof(run->rtl_desc) - n, "network");
+	if (readouts > 0)
+		snprintf(run->rtl_desc + n, sizeof(run->rtl_desc) - n, "%s%u readout%s",
+			 n > 0 ? ", " : "", readouts, readouts == 1 ? "" : "s");
+	if (run->rtl_desc[0] == '\0')
+		snprintf(run->rtl_desc, sizeof(run->rtl_desc), "no block of this chip");
+}
+
 int spk_sim_main(int argc, char **argv)
 {
 	struct sim_opts o = { 0 };
@@ -512,10 +603,18 @@ int spk_sim_main(int argc, char **argv)
 		}
 	}
 	if (o.rtl != 0 && spk_chip_systemc_rtl_check(&arch, o.rtl, err, sizeof(err)) < 0) {
-		spk_error("sim: --rtl noc: %s: %s", o.arch != NULL ? o.arch : "the default arch", err);
+		spk_error("sim: --rtl: %s: %s", o.arch != NULL ? o.arch : "the default arch", err);
 		goto out;
 	}
 	spk_chip_systemc_set_rtl(o.rtl, o.wave, o.wave_from, o.wave_to);
+	if (o.rtl_tiles != NULL) {
+		uint32_t *tiles, n_tiles;
+
+		if (parse_tiles(o.rtl_tiles, img->n_tiles, &tiles, &n_tiles) < 0)
+			goto out;
+		spk_chip_systemc_set_rtl_tiles(tiles, n_tiles);
+		free(tiles);
+	}
 	if (load_data(&ds, &o, m, img) < 0)
 		goto out;
 	/* every segment builds its own chip; this one only checks that the image can be built */
@@ -534,6 +633,7 @@ int spk_sim_main(int argc, char **argv)
 	run.jobs = o.jobs < run.n_segs ? o.jobs : run.n_segs;
 	run.systemc = o.systemc;
 	run.rtl = o.rtl != 0;
+	rtl_describe(&run, &o, img);
 	run.image_bytes = spk_dataset_image_size(&ds);
 	run.labels = ds.labels;
 	run.show = isatty(STDERR_FILENO);

@@ -45,6 +45,7 @@ struct sim_opts {
 	uint32_t segment;	/* images per segment (default SIM_SEGMENT_DEFAULT) */
 	bool systemc;		/* --engine systemc */
 	unsigned rtl;		/* --rtl BLOCKS: SPK_RTL_* (sim/systemc/sc_chip.h) */
+	const char *rtl_tiles;	/* --rtl-tiles LIST */
 	const char *wave;	/* --wave FILE.fst */
 	uint64_t wave_from, wave_to;	/* --wave-from, --wave-to */
 	bool wave_window;	/* either given */
@@ -76,6 +77,7 @@ struct sim_run {
 	uint32_t seg, n_segs, jobs;
 	bool systemc;			/* run through the SystemC engine */
 	bool rtl;			/* with RTL blocks (--rtl) */
+	char rtl_desc[96];		/* which: "network, 1 readout" */
 	spk_trace_writer *trace_out;	/* the trace; segments write here, or to parts */
 	char *part_dir;			/* jobs > 1 with a trace: the parts' directory */
 	/* --resume: the directory, this run's key, the segments found done there */
@@ -150,6 +152,7 @@ struct sim_summary {
 	uint32_t jobs;
 	bool systemc;
 	bool rtl;		/* RTL blocks ran inside the SystemC engine */
+	const char *rtl_desc;	/* which (sim_run.rtl_desc) */
 	const struct spk_chip_result *res;	/* [n] per image: class, in and out cycles */
 	const uint8_t *labels;		/* [n], or NULL */
 	const uint64_t *busy;		/* [n_tiles] input-busy cycles per unit, whole run */

@@ -32,6 +32,7 @@ void spk_sim_summarise(struct sim_summary *s, const struct sim_run *r, const str
 	s->jobs = r->jobs;
 	s->systemc = r->systemc;
 	s->rtl = r->rtl;
+	s->rtl_desc = r->rtl_desc;
 	s->res = res;
 	s->labels = r->labels;
 	s->busy = r->busy_sum;
@@ -228,8 +229,9 @@ void spk_sim_report_text(FILE *f, const struct sim_summary *s, const struct sim_
 	}
 	report_util_map(f, s, img);
 	report_text_images(f, s);
-	fprintf(f, "simulator            %s engine, %.3f s, %.0f SOPs/s, %.0f cycles/s, %llu unit "
+	fprintf(f, "simulator            %s engine%s%s%s, %.3f s, %.0f SOPs/s, %.0f cycles/s, %llu unit "
 		"evaluations, %u job%s\n", s->systemc ? (s->rtl ? "systemc+RTL" : "systemc") : "native",
+		s->rtl ? " (RTL: " : "", s->rtl ? s->rtl_desc : "", s->rtl ? ")" : "",
 		s->wall,
 		s->wall > 0 ? s->sim_sops / s->wall : 0,
 		s->wall > 0 ? s->sim_cycles / s->wall : 0, (unsigned long long)st->unit_evals,
@@ -384,6 +386,8 @@ void spk_sim_report_json(struct spk_jsonw *j, const struct sim_summary *s, const
 	spk_jsonw_key_uint(j, "counter_overflows", st->counter_overflows);
 	spk_jsonw_key_uint(j, "unit_evals", st->unit_evals);
 	spk_jsonw_key_str(j, "engine", s->systemc ? "systemc" : "native");
+	if (s->rtl)
+		spk_jsonw_key_str(j, "rtl", s->rtl_desc);
 	spk_jsonw_key_real(j, "sim_wall_s", s->wall);
 	spk_jsonw_key_real(j, "sim_sops_per_s", s->wall > 0 ? s->sim_sops / s->wall : 0);
 	spk_jsonw_key_real(j, "sim_cycles_per_s", s->wall > 0 ? s->sim_cycles / s->wall : 0);

@@ -17,6 +17,7 @@
 #include "sim/systemc/sc_noc.h"
 #include "sim/systemc/sc_unit.h"
 #include "rtl/rtl_noc.h"
+#include "rtl/rtl_units.h"
 
 extern "C" {
 #include "sim/chip_engine.h"
@@ -24,6 +25,7 @@ extern "C" {
 
 #include <systemc>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -45,6 +47,7 @@ namespace spk_sc {
 unsigned rtl_blocks;
 std::string rtl_wave;
 uint64_t rtl_wave_from, rtl_wave_to;
+std::vector<uint32_t> rtl_tiles;	// ascending; empty: every tile
 
 namespace {
 
@@ -67,7 +70,8 @@ public:
 
 	chip_top(sc_core::sc_module_name name, spk_chip *c, double clock_mhz)
 		: sc_core::sc_module(name), tiles_(spk_chip_engine_tiles(c)),
-		  net_("noc", clk_, tiles_), units_(tiles_), nis_(tiles_), wires_(tiles_)
+		  net_("noc", clk_, tiles_), units_(tiles_), nis_(tiles_), wires_(tiles_),
+		  rtl_units_(rtl_blocks & SPK_RTL_UNITS), rtl_tiles_(rtl_tiles)
 	{
 		double half = std::llround(5e5 / clock_mhz);	// ps (resolution 1 ps)
 
@@ -83,19 +87,26 @@ public:
 			kinds_.push_back(m == nullptr ? -1 : (int)k);
 			if (m == nullptr)
 				continue;
-			switch (k) {
-			case SPK_TILE_CORE:
-				u = new core(n.c_str(), clk_, *this, m, cp, false);
-				break;
-			case SPK_TILE_ATTENTION:
-				u = new attn(n.c_str(), clk_, *this, m, cp, false);
-				break;
-			case SPK_TILE_ENCODER:
-				u = new encoder(n.c_str(), clk_, *this, m, cp, true);
-				break;
-			case SPK_TILE_READOUT:
-				u = new readout(n.c_str(), clk_, *this, m, cp, true);
-				break;
+			// a unit in RTL (--rtl), else the C model's wrapper
+			u = spk_rtl::make_unit(in_rtl(t) ? rtl_units_ : 0, k, n.c_str(), clk_, *this,
+					       m, cp,
+					       k == SPK_TILE_ENCODER || k == SPK_TILE_READOUT, t,
+					       *spk_chip_engine_arch(c));
+			if (u == nullptr) {
+				switch (k) {
+				case SPK_TILE_CORE:
+					u = new core(n.c_str(), clk_, *this, m, cp, false);
+					break;
+				case SPK_TILE_ATTENTION:
+					u = new attn(n.c_str(), clk_, *this, m, cp, false);
+					break;
+				case SPK_TILE_ENCODER:
+					u = new encoder(n.c_str(), clk_, *this, m, cp, true);
+					break;
+				case SPK_TILE_READOUT:
+					u = new readout(n.c_str(), clk_, *this, m, cp, true);
+					break;
+				}
 			}
 			units_[t].reset(u);
 			nis_[t].reset(new ni(tile_name(t, "ni").c_str(), net_, t));
@@ -125,7 +136,8 @@ public:
 	// Whether chip c has the layout these modules were built for.
 	bool fits(spk_chip *c) const
 	{
-		if (spk_chip_engine_tiles(c) != tiles_)
+		if (spk_chip_engine_tiles(c) != tiles_ ||
+		    (rtl_blocks & SPK_RTL_UNITS) != rtl_units_ || rtl_tiles != rtl_tiles_)
 			return false;
 		for (uint32_t t = 0; t < tiles_; t++) {
 			int k = spk_chip_engine_unit(c, t) == nullptr ? -1 :
@@ -157,6 +169,10 @@ public:
 				units_[t]->restart(spk_chip_engine_unit(c, t),
 						   spk_chip_engine_port(c, t));
 				nis_[t]->restart();
+				if (units_[t]->failure() != nullptr) {
+					snprintf(err, errlen, "%s", units_[t]->failure());
+					return -EINVAL;
+				}
 			}
 		rc = spk_chip_engine_begin(c, pixels, n, res);
 		if (rc != 0)
@@ -181,6 +197,9 @@ public:
 			units_[enc[k]]->wake_at(0);
 		sc_core::sc_start();
 		spk_chip_engine_add_evals(c, evals_);
+		for (uint32_t t = 0; t < tiles_; t++)
+			if (units_[t] && (rc = units_[t]->finish(c, t)) < 0)
+				return rc;
 		if (rnet_) {
 			spk_noc_stats st;
 
@@ -255,6 +274,14 @@ private:
 	std::vector<std::unique_ptr<ni>> nis_;
 	std::vector<std::unique_ptr<tile_wires>> wires_;
 	std::vector<int> kinds_;	// per tile: kind, or -1 unused
+	unsigned rtl_units_;		// the unit kinds built in RTL (SPK_RTL_*)
+	std::vector<uint32_t> rtl_tiles_;	// on these tiles (empty: all)
+
+	bool in_rtl(uint32_t t) const
+	{
+		return rtl_tiles_.empty() ||
+		       std::binary_search(rtl_tiles_.begin(), rtl_tiles_.end(), t);
+	}
 	sc_core::sc_event control_;
 	spk_chip *chip_ = nullptr;
 	const uint8_t *pixels_ = nullptr;
@@ -282,16 +309,29 @@ extern "C" void spk_chip_systemc_set_rtl(unsigned blocks, const char *wave, uint
 	spk_sc::rtl_wave_to = wave_to;
 }
 
+extern "C" void spk_chip_systemc_set_rtl_tiles(const uint32_t *tiles, uint32_t n)
+{
+	spk_sc::rtl_tiles.assign(tiles, tiles + n);
+}
+
+extern "C" bool spk_chip_systemc_rtl_tile(uint32_t t)
+{
+	return spk_sc::rtl_tiles.empty() ||
+	       std::binary_search(spk_sc::rtl_tiles.begin(), spk_sc::rtl_tiles.end(), t);
+}
+
 extern "C" int spk_chip_systemc_rtl_check(const struct spk_arch *a, unsigned blocks, char *err,
 					  size_t errlen)
 {
-	if (blocks & SPK_RTL_NOC) {
-		std::string why;
+	std::string why;
 
-		if (!spk_rtl::rtl_noc::check(*a, why)) {
-			snprintf(err, errlen, "%s", why.c_str());
-			return -EINVAL;
-		}
+	if ((blocks & SPK_RTL_NOC) && !spk_rtl::rtl_noc::check(*a, why)) {
+		snprintf(err, errlen, "%s", why.c_str());
+		return -EINVAL;
+	}
+	if (!spk_rtl::units_check(*a, blocks, why)) {
+		snprintf(err, errlen, "%s", why.c_str());
+		return -EINVAL;
 	}
 	return 0;
 }

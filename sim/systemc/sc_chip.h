@@ -28,8 +28,10 @@ extern "C" {
 int spk_chip_run_systemc(struct spk_chip *c, const uint8_t *pixels, uint32_t n,
 			 struct spk_chip_result *res, char *err, size_t errlen);
 
-/* Blocks that run as RTL (rtl/, doc/rtl.md): the network of routers and NIs. */
+/* Blocks that run as RTL (rtl/, doc/rtl.md): the network of routers and NIs, the readout. */
 #define SPK_RTL_NOC 1u
+#define SPK_RTL_READOUT 2u
+#define SPK_RTL_UNITS SPK_RTL_READOUT	/* the unit kinds that have RTL */
 
 /*
  * Which blocks later spk_chip_run_systemc() calls run as Verilated RTL (SPK_RTL_*, 0: none), and
@@ -39,6 +41,15 @@ int spk_chip_run_systemc(struct spk_chip *c, const uint8_t *pixels, uint32_t n,
  */
 void spk_chip_systemc_set_rtl(unsigned blocks, const char *wave, uint64_t wave_from,
 			      uint64_t wave_to);
+
+/*
+ * The tiles whose units later runs put in RTL (with a unit kind in the blocks of
+ * spk_chip_systemc_set_rtl()): tiles[0..n), ascending; n = 0: every tile (the default).
+ */
+void spk_chip_systemc_set_rtl_tiles(const uint32_t *tiles, uint32_t n);
+
+/* Whether tile t's unit runs in RTL when its kind does (spk_chip_systemc_set_rtl_tiles()). */
+bool spk_chip_systemc_rtl_tile(uint32_t t);
 
 /*
  * 0 if the RTL blocks can run a chip of architecture a; else -EINVAL with "[section] key: ..."

@@ -26,6 +26,8 @@ extern "C" {
 
 #include <cstdint>
 
+struct spk_chip;	// sim/chip.h
+
 namespace spk_sc {
 
 // What a unit tells the chip top after each evaluation.
@@ -53,10 +55,21 @@ public:
 	unit(sc_core::sc_module_name name, const clock &clk, unit_observer &obs, void *model,
 	     const spk_unit_port *chip_port, bool feeds_control);
 
-	// A new run with the model `model` (same kind), from cycle 0.
-	void restart(void *model, const spk_unit_port *chip_port);
+	virtual ~unit() = default;
+	// A new run with the model `model` (same kind), from cycle 0. A unit in RTL loads the
+	// model's configuration into its RTL here; failure() says if it could not.
+	virtual void restart(void *model, const spk_unit_port *chip_port);
+	virtual const char *failure() const { return nullptr; }
 	// The run is over: nothing more is scheduled.
 	void stop();
+	// After the run: a unit in RTL gives the chip its counts (spk_chip_engine_set_unit_stats).
+	// 0 or a negative error code.
+	virtual int finish(struct spk_chip *c, uint32_t tile)
+	{
+		(void)c;
+		(void)tile;
+		return 0;
+	}
 	// Evaluate in cycle y (≥ the next cycle).
 	void wake_at(uint64_t y) { wake.notify(clk_.until(y, false)); }
 

@@ -112,7 +112,7 @@ struct harness {
 	std::vector<int64_t> c_scores;
 	// totals over the run
 	uint64_t n_cfg = 0, n_fires = 0, n_images = 0, n_rel = 0, n_refused = 0, n_spikes = 0;
-	uint64_t n_delivered = 0;
+	uint64_t n_delivered = 0, n_idle = 0;
 
 	static int c_send(void *ctx, const spk_packet *p)
 	{
@@ -265,7 +265,10 @@ struct harness {
 		// loading happens with the readout held in reset
 		top->rst_ni = 0;
 		top->eval();
-		if (spk_rtl_readout_load(&c.cfg, &kRp, &np, load_write, this, err, sizeof(err)) != 0) {
+		// loaded from the model's own copy of its configuration, as the co-simulation does
+		spk_readout_config own;
+		spk_readout_get_config(r, &own);
+		if (spk_rtl_readout_load(&own, &kRp, &np, load_write, this, err, sizeof(err)) != 0) {
 			fprintf(stderr, "readout_lockstep: the loader refused a configuration: %s\n", err);
 			exit(2);
 		}
@@ -410,6 +413,14 @@ struct harness {
 		check("send_refused_o", st.send_refused, top->send_refused_o);
 		check("fifo_peak_o", st.fifo_peak, top->fifo_peak_o);
 
+		// busy_o low (nothing arriving) means the C model has nothing to do either: the
+		// co-simulation skips those cycles
+		top->rx_valid_i = 0;
+		top->eval();
+		if (!top->busy_o && (!spk_readout_quiet(r) || spk_readout_next_cycle(r) != UINT64_MAX))
+			diverge("busy_o (low while the C model has work)", 1, 0);
+		n_idle += !top->busy_o;
+
 		// the NI took a release: its source may send the next step
 		if (c_offer.valid && ready && c_offer.kind == SPK_PACKET_RELEASE) {
 			uint32_t i = (c_offer.payload - 3) / 7;
@@ -499,12 +510,12 @@ int main(int argc, char **argv)
 	       "neuron_updates %u, adders %u, membrane_bits %u, seed %" PRIu64 "): %" PRIu64
 	       " cycles in lock step over %" PRIu64 " configurations; %" PRIu64 " packets delivered, %"
 	       PRIu64 " fires, %" PRIu64 " spikes, %" PRIu64 " classes out, %" PRIu64
-	       " releases sent, %" PRIu64 " refused\n",
+	       " releases sent, %" PRIu64 " refused, %" PRIu64 " idle cycles\n",
 	       kRp.fifo_flits, kRp.in_routes, kRp.max_means, kRp.max_channels, kRp.max_classes,
 	       kRp.neuron_updates, kRp.adders, kRp.membrane_bits, seed, cycles, h.n_cfg,
-	       h.n_delivered, fires, h.n_spikes, h.n_images, h.n_rel, h.n_refused);
+	       h.n_delivered, fires, h.n_spikes, h.n_images, h.n_rel, h.n_refused, h.n_idle);
 	if (fires < cycles / 1000 || h.n_images < cycles / 5000 || h.n_spikes == 0 ||
-	    h.n_refused == 0) {
+	    h.n_refused == 0 || h.n_idle == 0) {
 		fprintf(stderr, "readout_lockstep: the stimulus exercised too little\n");
 		return 1;
 	}

@@ -1,0 +1,67 @@
+# sim_rtl_units.sh — `spikechip sim --engine systemc --rtl readout|all`: the chip with units in RTL
+# (Verilated units behind the SystemC engine's unit modules, rtl/rtl_units.cpp) gives the native
+# engine's report. The tiny fixture model on the default chip, two Fashion-MNIST test images:
+# the text report (all but the `simulator` line), the JSON report (all but the engine, RTL and
+# speed fields) and the spike trace are identical with the readout in RTL, and with the network
+# and every unit kind that has RTL (`all`); --check passes; --rtl-tiles keeps the readout in C
+# when its tile is not listed; bad uses exit 2 and write nothing.
+# (`make check-rtl` runs 20 images of the shipped model with --rtl all: sim_rtl_shipped.sh.)
+. "$TOP_SRCDIR/tests/cli/lib.sh"
+
+use_tiny_fixture
+IMG="$T_TMP/tiny.spki"
+expect_status 0 "$SPIKECHIP" map --model "$MODEL" --arch default --out "$IMG"
+
+expect_status 0 "$SPIKECHIP" sim "$IMG" --images 2 --json "$T_TMP/native.json" \
+	--trace "$T_TMP/native.spkt"
+grep -v '^simulator ' "$T_TMP/out" >"$T_TMP/native.txt"
+
+for blocks in readout all; do
+	expect_status 0 "$SPIKECHIP" sim "$IMG" --images 2 --json "$T_TMP/$blocks.json" \
+		--trace "$T_TMP/$blocks.spkt" --engine systemc --rtl "$blocks"
+	grep '^simulator ' "$T_TMP/out"
+	grep -v '^simulator ' "$T_TMP/out" >"$T_TMP/$blocks.txt"
+	T_CHECKS=$((T_CHECKS + 1))
+	cmp -s "$T_TMP/native.txt" "$T_TMP/$blocks.txt" ||
+		{ diff "$T_TMP/native.txt" "$T_TMP/$blocks.txt" >&2; fail "--rtl $blocks: text reports differ"; }
+	same_sim_json "$T_TMP/native.json" "$T_TMP/$blocks.json"
+	expect_status 0 "$SPIKECHIP" trace diff "$T_TMP/native.spkt" "$T_TMP/$blocks.spkt"
+	expect_grep out 'traces are identical'
+done
+expect_status 0 "$SPIKECHIP" sim "$IMG" --images 1 --engine systemc --rtl readout
+expect_grep out '^simulator +systemc\+RTL engine \(RTL: 1 readout\)'
+expect_status 0 "$SPIKECHIP" sim "$IMG" --images 1 --engine systemc --rtl all
+expect_grep out '^simulator +systemc\+RTL engine \(RTL: network, 1 readout\)'
+T_CHECKS=$((T_CHECKS + 1))
+"$PY" -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["rtl"] != "network, 1 readout")' \
+	"$T_TMP/all.json" || fail "the JSON report does not name the RTL blocks"
+expect_status 0 "$SPIKECHIP" sim "$IMG" --model "$MODEL" --images 2 --check --engine systemc \
+	--rtl all
+expect_grep out 'spike for spike equal to the integer reference \(0 mismatches\)'
+
+# --rtl-tiles: only the listed tiles' units in RTL (tile 0 holds no readout here)
+ro=$("$PY" -c 'import json,sys; print([i for i, t in enumerate(json.load(open(sys.argv[1]))["tiles"]) if t["kind"] == "readout"][0])' "$T_TMP/native.json" 2>/dev/null) ||
+	fail "no readout tile in the JSON report"
+expect_status 0 "$SPIKECHIP" sim "$IMG" --images 1 --engine systemc --rtl readout --rtl-tiles "$ro"
+expect_grep out '\(RTL: 1 readout\)'
+expect_status 0 "$SPIKECHIP" sim "$IMG" --images 1 --engine systemc --rtl readout --rtl-tiles 0
+expect_grep out '\(RTL: no block of this chip\)'
+
+# --- bad uses: exit 2, the option named, nothing written ---------------------------------
+expect_status 2 "$SPIKECHIP" sim "$IMG" --images 1 --engine systemc --rtl readout,bogus \
+	--json "$T_TMP/x.json"
+expect_grep err "sim: --rtl 'readout,bogus': 'bogus' is not an RTL block \(noc, readout, all\)"
+expect_status 2 "$SPIKECHIP" sim "$IMG" --images 1 --engine systemc --rtl readout \
+	--rtl-tiles 3-x --json "$T_TMP/x.json"
+expect_grep err "sim: --rtl-tiles '3-x': not a list of tiles 0\.\.143"
+expect_status 2 "$SPIKECHIP" sim "$IMG" --images 1 --engine systemc --rtl noc --rtl-tiles 1 \
+	--json "$T_TMP/x.json"
+expect_grep err 'sim: --rtl-tiles chooses the tiles whose units run in RTL'
+arch_variant "$TOP_SRCDIR/arch/default.ini" nu.ini core.neuron_updates=4
+expect_status 0 "$SPIKECHIP" map --model "$MODEL" --arch "$T_TMP/nu.ini" --out "$T_TMP/nu.spki"
+expect_status 2 "$SPIKECHIP" sim "$T_TMP/nu.spki" --arch "$T_TMP/nu.ini" --images 1 \
+	--engine systemc --rtl readout --json "$T_TMP/x.json"
+expect_grep err 'sim: --rtl: .*nu\.ini: \[core\] neuron_updates = 4: the RTL readout was built for 8'
+[ ! -e "$T_TMP/x.json" ] || fail "a refused run wrote its report"
+T_CHECKS=$((T_CHECKS + 1))
+done_checks
