@@ -129,6 +129,7 @@ module encoder #(
   localparam int unsigned LaneCountBits = $clog2(Macs + 1);
   localparam int unsigned Items = Macs + 1;  // most items a cycle completes: an element per lane, the marker
   localparam int unsigned ItemCountBits = $clog2(Items + 1);
+  localparam int unsigned ItemIdxBits = $clog2(Items);
   localparam int unsigned PixBits = $clog2(MaxPixels > 1 ? MaxPixels : 2);
   localparam int unsigned WBits = $clog2(MaxWeights > 1 ? MaxWeights : 2);
   localparam int unsigned AccBits = 32 + $clog2(MaxWeights > 1 ? MaxWeights : 2);
@@ -407,6 +408,7 @@ module encoder #(
     logic [AccBits-1:0]   prod;
     logic [ProdBits-1:0]  rq;
     logic [63:0]          e;
+    item_t                it;
 
     tap_last = 1'b0;
     elem_last = 1'b0;
@@ -421,6 +423,7 @@ module encoder #(
     prod = '0;
     rq = '0;
     e = '0;
+    it = '0;
     p = start ? '0 : pos_q;
     acc = start ? '0 : acc_q;
     bank = start ? (port_full_q ? !img_wbank_q : img_wbank_q) : bank_q;
@@ -463,22 +466,22 @@ module encoder #(
           rq = rq + (ProdBits'(1) << 23);
           e = 64'($signed(rq) >>> 24) + bias_q[p.o];
           if (e != 64'd0) begin
-            items[n_items].clamped = (e[63:31] != '0) && (e[63:31] != '1);
-            items[n_items].e.marker = 1'b0;
-            items[n_items].e.tag = start ? !par_q : par_q;
-            items[n_items].e.o = p.o;
-            items[n_items].e.oy = p.oy;
-            items[n_items].e.ox = p.ox;
-            items[n_items].e.value = items[n_items].clamped ?
-                                     (e[63] ? 32'h8000_0000 : 32'h7fff_ffff) : e[31:0];
+            it.clamped = (e[63:31] != '0) && (e[63:31] != '1);
+            it.e.marker = 1'b0;
+            it.e.tag = start ? !par_q : par_q;
+            it.e.o = p.o;
+            it.e.oy = p.oy;
+            it.e.ox = p.ox;
+            it.e.value = it.clamped ? (e[63] ? 32'h8000_0000 : 32'h7fff_ffff) : e[31:0];
+            items[ItemIdxBits'(n_items)] = it;
             n_items = n_items + 1'b1;
           end
           acc = '0;
           if (elem_last) begin
-            items[n_items].clamped = 1'b0;
-            items[n_items].e = '0;
-            items[n_items].e.marker = 1'b1;
-            items[n_items].e.tag = start ? !par_q : par_q;
+            it = '0;
+            it.e.marker = 1'b1;
+            it.e.tag = start ? !par_q : par_q;
+            items[ItemIdxBits'(n_items)] = it;
             n_items = n_items + 1'b1;
             live = 1'b0;
           end
@@ -548,7 +551,7 @@ module encoder #(
           clamped_d = clamped_d + 64'(it.clamped);
         end
       end else if (ItemCountBits'(i) < n_src) begin
-        pend_d[32'(i) - 32'(n_push)] = it;
+        pend_d[ItemIdxBits'(ItemCountBits'(i) - n_push)] = it;
       end
     end
     pend_cnt_d = n_src - n_push;
