@@ -6,10 +6,11 @@
 // the image port's ready are compared, and every counter of struct spk_encoder_stats every
 // 1024 cycles and at the end of each configuration (doc/rtl.md "encoder").
 //
-// A run is a series of random configurations (the first the default preset's stem: 28x28,
-// 7x7 stride 2, 16 channels, 64 MACs per cycle; then random sizes, MACs per cycle, queue sizes
-// down to one entry, several ENCODER routes), each for an equal share of --cycles, the RTL reset
-// between them. The stimulus keeps the protocol: an image's pixels are written through the
+// A run is a series of random configurations (eight, or one per 50000 cycles from 400000 on;
+// the first the default preset's stem: 28x28, 7x7 stride 2, 16 channels, 64 MACs per cycle;
+// the second back-pressure: one queue entry, 64 lanes, a slow NI; then random sizes, MACs per
+// cycle, queue sizes down to one entry, several ENCODER routes), each for an equal share of
+// --cycles, the RTL reset between them. The stimulus keeps the protocol: an image's pixels are written through the
 // load port while the input port is free, then the image is put in (C: image_in) in a later
 // cycle; the destinations are small models that take the encoder's packets when the NI does
 // (a random ready per cycle, at a per-configuration load level) and, once a route's token of
@@ -533,7 +534,6 @@ int main(int argc, char **argv)
 {
 	const char *arch = nullptr;
 	uint64_t cycles = 100000, seed = 1;
-	const unsigned configs = 8;
 	spk_arch a;
 	char err[1024];
 	harness h;
@@ -560,14 +560,17 @@ int main(int argc, char **argv)
 		std::fprintf(stderr, "encoder_lockstep: %s\n", err);
 		return 2;
 	}
+	// eight configurations, or one per 50000 cycles in long runs
+	const uint64_t configs = cycles >= 400000 ? cycles / 50000 : 8;
+
 	spk_rtl_encoder_params_default(&h.rp, &h.noc);
 	Verilated::debug(0);
 	h.top = new Vencoder;
 	h.g.s = seed;
-	for (unsigned k = 0; k < configs && rc == 0; k++) {
+	for (uint64_t k = 0; k < configs && rc == 0; k++) {
 		uint64_t n = cycles / configs + (k < cycles % configs ? 1 : 0);
 
-		rc = h.start(k);
+		rc = h.start((unsigned)k);
 		while (rc == 0 && h.x < n)
 			rc = h.step();
 		if (rc == 0)
