@@ -3,12 +3,14 @@
 // doc/architecture.md §8 "Encoder" and §9 are the contract, doc/semantics.md §4 the arithmetic,
 // doc/rtl.md "encoder" the port contract and the load-port map.
 //
-// Image port. The chip top writes the next image's pixels through the load port (region 6,
-// below) while img_ready_o is high (the input port is free), in cycles before it puts the image
-// in with img_valid_i; the image is in from that cycle (spk_encoder_image_in(px, x)). The pixels
-// live in two banks: image n in bank n mod 2, so the next image is written while the previous
-// one is computed. img_ready_o is spk_encoder_can_take_image(): low from the cycle after an
-// image is put in until the cycle after the encoder takes it.
+// Image port. Image n (counted from 0 after reset) lives in pixel bank n mod PixBanks. The chip
+// top writes its pixels through the load port (region 6, below) in cycles before it puts the
+// image in with img_valid_i, at any time after image n − PixBanks is done (its marker queued:
+// images_o > n − PixBanks): with three banks, image n + 1 can be written while image n − 1 is
+// computed and image n waits in the port, so that the image is put in exactly when the C model
+// is given it. The image is in from the cycle of img_valid_i (spk_encoder_image_in(px, x)).
+// img_ready_o is spk_encoder_can_take_image(): low from the cycle after an image is put in until
+// the cycle after the encoder takes it.
 //
 // Start. The encoder takes the image in the first cycle in which it is in, the previous image
 // is done (its end-of-image marker queued) and every ENCODER route has been released for the
@@ -61,8 +63,8 @@
 //      (c − c0); 1 row range data[15:0] y0, data[31:16] y1; 2 axon term A (uint32:
 //      axon_base + ((c0 − pc0)·prows − py0)·w_out mod 2^32, so axon = A + (o·prows + y)·w_out
 //      + x); 3 prows (uint32); 4 destination NoC address; 5 destination route index
-//   6  pixel word i of the next image: pixels 8i..8i+7 of [c_in][h_in][w_in], pixel 8i in
-//      data[7:0]
+//   6  bank b = i[27:24], pixel word w = i[23:0]: pixels 8w..8w+7 of [c_in][h_in][w_in] of the
+//      image in bank b, pixel 8w in data[7:0]
 //
 // Limits: the weights and pixels sit in flops with a read port per lane (Macs lanes read any
 // tap in a cycle), not behind rtl/sram_1p.sv; each lane has its own requantizer.
@@ -71,6 +73,7 @@ module encoder #(
   parameter int unsigned OutQueue    = 64,    // [core] output_queue: most output-queue entries
   parameter int unsigned Macs        = 64,    // [encoder] macs: MAC lanes
   parameter int unsigned MaxPixels   = 4096,  // most pixels of an image (c_in·h_in·w_in), a multiple of 8
+  parameter int unsigned PixBanks    = 3,     // pixel banks (images written ahead), 2..16
   parameter int unsigned MaxWeights  = 4096,  // most weights (c_in·kernel²·channels): 8 KiB at 16 bits
   parameter int unsigned MaxCin      = 4,     // most input channels
   parameter int unsigned MaxChannels = 64,    // most output channels computed here
@@ -153,14 +156,18 @@ module encoder #(
   logic [31:0]             r_axon_q [Routes], r_prows_q [Routes];
   logic [AB-1:0]           r_addr_q [Routes];
   logic [PB-1:0]           r_dst_q [Routes];
-  logic [7:0]              px_q [2][MaxPixels];
+  logic [7:0]              px_q [PixBanks][MaxPixels];
 
   logic [3:0]  ld_region;
   logic [27:0] ld_idx;
   assign ld_region = load_addr_i[31:28];
   assign ld_idx = load_addr_i[27:0];
 
-  logic img_wbank_q, img_wbank_d;  // the bank the next image is written to
+  localparam int unsigned BankBits = $clog2(PixBanks);
+  logic [BankBits-1:0] ld_bank;
+  logic [23:0]         ld_word;
+  assign ld_bank = BankBits'(ld_idx[27:24]);
+  assign ld_word = ld_idx[23:0];
 
   // Written in place (register files, like the shell's tables), never reset: the load port
   // fills them before use.
@@ -198,10 +205,10 @@ module encoder #(
         if (ld_idx[2:0] == 3'd4) r_addr_q[RouteBits'(ld_idx[27:3])] <= AB'(load_data_i);
         if (ld_idx[2:0] == 3'd5) r_dst_q[RouteBits'(ld_idx[27:3])] <= PB'(load_data_i);
       end
-      if (ld_region == 4'd6 && ld_idx < 28'(PixWords)) begin
+      if (ld_region == 4'd6 && 32'(ld_idx[27:24]) < PixBanks && 32'(ld_word) < PixWords) begin
         for (int j = 0; j < 8; j++) begin
-          if ({ld_idx[24:0], 3'(j)} < 28'(MaxPixels)) begin
-            px_q[img_wbank_q][PixBits'({ld_idx[24:0], 3'(j)})] <= load_data_i[8 * j +: 8];
+          if (32'({ld_word, 3'(j)}) < MaxPixels) begin
+            px_q[ld_bank][PixBits'({ld_word, 3'(j)})] <= load_data_i[8 * j +: 8];
           end
         end
       end
@@ -238,7 +245,8 @@ module encoder #(
   // ---- state --------------------------------------------------------------------------------
   logic                      port_full_q, port_full_d;      // the input port holds an image
   logic                      computing_q, computing_d;      // an image is in flight
-  logic                      bank_q, bank_d;                // its pixel bank
+  logic [BankBits-1:0]       bank_q, bank_d;                // its pixel bank
+  logic [BankBits-1:0]       next_bank_q, next_bank_d;      // the next image's
   logic                      par_q, par_d;                  // its parity
   pos_t                      pos_q, pos_d;                  // the next MAC
   logic [AccBits-1:0]        acc_q, acc_d;                  // the partial sum of its element
@@ -398,7 +406,7 @@ module encoder #(
     pos_t                 p;
     logic [AccBits-1:0]   acc;
     logic                 live;
-    logic                 bank;
+    logic [BankBits-1:0]  bank;
     logic                 tap_last, elem_last, inb;
     logic [CoordBits-1:0] iy, ix;
     logic [PixBits-1:0]   paddr;
@@ -426,7 +434,7 @@ module encoder #(
     it = '0;
     p = start ? '0 : pos_q;
     acc = start ? '0 : acc_q;
-    bank = start ? (port_full_q ? !img_wbank_q : img_wbank_q) : bank_q;
+    bank = start ? next_bank_q : bank_q;
     live = advance;
     n_items = '0;
     lanes_done = '0;
@@ -567,7 +575,10 @@ module encoder #(
     computing_d = (start || computing_q) && !marker_in;
     images_d = images_q + 64'(marker_in);
     port_full_d = (port_full_q || img_valid_i) && !start;
-    img_wbank_d = (img_valid_i && img_ready_o) ? !img_wbank_q : img_wbank_q;
+    next_bank_d = next_bank_q;
+    if (start) begin
+      next_bank_d = (32'(next_bank_q) + 1 >= PixBanks) ? '0 : next_bank_q + 1'b1;
+    end
     par_d = start ? !par_q : par_q;
     macs_cnt_d = macs_cnt_q + 64'(lanes_done);
     compute_d = compute_q + 64'(lanes_done != '0);
@@ -586,9 +597,9 @@ module encoder #(
     if (!rst_ni) begin
       port_full_q <= 1'b0;
       computing_q <= 1'b0;
-      bank_q <= 1'b0;
+      bank_q <= '0;
       par_q <= 1'b1;               // image 0 has parity 0: the start toggles first
-      img_wbank_q <= 1'b0;
+      next_bank_q <= '0;
       pos_q <= '0;
       acc_q <= '0;
       rel_ok_q <= '1;              // every route starts released
@@ -609,7 +620,7 @@ module encoder #(
       computing_q <= computing_d;
       bank_q <= bank_d;
       par_q <= par_d;
-      img_wbank_q <= img_wbank_d;
+      next_bank_q <= next_bank_d;
       pos_q <= pos_d;
       acc_q <= acc_d;
       rel_ok_q <= rel_ok_d;

@@ -24,6 +24,7 @@ void spk_rtl_encoder_params_default(struct spk_rtl_encoder_params *p,
 	p->out_queue = 64;
 	p->macs = 64;
 	p->max_pixels = 4096;
+	p->pix_banks = 3;
 	p->max_weights = 4096;
 	p->max_cin = 4;
 	p->max_channels = 64;

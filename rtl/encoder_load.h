@@ -25,6 +25,7 @@ struct spk_rtl_encoder_params {
 	uint32_t out_queue;		/* OutQueue: most output_queue entries */
 	uint32_t macs;			/* Macs: most MACs per cycle */
 	uint32_t max_pixels;		/* MaxPixels: most c_in·h_in·w_in */
+	uint32_t pix_banks;		/* PixBanks: image n's pixels go to bank n mod pix_banks */
 	uint32_t max_weights;		/* MaxWeights: most c_in·kernel²·channels */
 	uint32_t max_cin;		/* MaxCin */
 	uint32_t max_channels;		/* MaxChannels */
@@ -44,6 +45,9 @@ enum {
 	SPK_RTL_ENC_WEIGHT = 4, SPK_RTL_ENC_ROUTE = 5, SPK_RTL_ENC_PIXELS = 6,
 };
 #define SPK_RTL_ENC_ADDR(region, i) ((uint32_t)(region) << 28 | (uint32_t)(i))
+/* Pixel word w of the image in bank b. */
+#define SPK_RTL_ENC_PIXEL_ADDR(b, w) \
+	SPK_RTL_ENC_ADDR(SPK_RTL_ENC_PIXELS, (uint32_t)(b) << 24 | (uint32_t)(w))
 
 /* The defaults of rtl/encoder.sv for the NoC noc. */
 void spk_rtl_encoder_params_default(struct spk_rtl_encoder_params *p,
@@ -61,7 +65,9 @@ int spk_rtl_encoder_load(const struct spk_encoder_config *cfg,
 
 /*
  * The pixel words of an image ([c_in][h_in][w_in] bytes, n of them) for the load port: word i
- * (region SPK_RTL_ENC_PIXELS, index i) holds pixels 8i..8i+7, pixel 8i in the low byte.
+ * (address SPK_RTL_ENC_PIXEL_ADDR(bank, i)) holds pixels 8i..8i+7, pixel 8i in the low byte.
+ * Image n (from 0 after reset) goes to bank n mod pix_banks, written after image n − pix_banks
+ * is done (rtl/encoder.sv "Image port").
  */
 uint64_t spk_rtl_encoder_pixel_word(const uint8_t *px, size_t n, size_t i);
 

@@ -10,9 +10,10 @@
 // the first the default preset's stem: 28x28, 7x7 stride 2, 16 channels, 64 MACs per cycle;
 // the second back-pressure: one queue entry, 64 lanes, a slow NI; then random sizes, MACs per
 // cycle, queue sizes down to one entry, several ENCODER routes), each for an equal share of
-// --cycles, the RTL reset between them. The stimulus keeps the protocol: an image's pixels are written through the
-// load port while the input port is free, then the image is put in (C: image_in) in a later
-// cycle; the destinations are small models that take the encoder's packets when the NI does
+// --cycles, the RTL reset between them. The stimulus keeps the protocol: an image's pixels are
+// written through the load port into its bank (image n in bank n mod 3) once image n − 3 is
+// done, up to three images ahead while earlier ones are computed or wait in the port; the
+// image is put in (C: image_in) in a later cycle, when the port is free; the destinations are small models that take the encoder's packets when the NI does
 // (a random ready per cycle, at a per-configuration load level) and, once a route's token of
 // image i is taken, send its release (tag i mod 2) after a random delay; a release is delivered
 // only within the credits the encoder returned. Weights, multipliers and biases are drawn so
@@ -67,6 +68,8 @@ struct setup {
 	unsigned ready_pct = 100;	// NI load: chance the NI takes an offer
 	unsigned rel_delay = 0;		// most cycles between a token and its release
 	unsigned px_mode = 0;		// 0 random pixels, 1 mostly the zero point
+	unsigned write_ahead = 1;	// images written before they are put in, 1..PixBanks
+	unsigned put_pct = 100;		// chance an image ready to go is put in in a cycle
 };
 
 struct offer {			// what the C model offered in this cycle
@@ -82,7 +85,8 @@ struct release {
 
 struct totals {
 	uint64_t cycles = 0, images = 0, outputs = 0, tokens = 0, releases = 0, stalls = 0,
-		 refused = 0, clamped = 0, configs = 0, macs = 0, stat_checks = 0;
+		 refused = 0, clamped = 0, configs = 0, macs = 0, stat_checks = 0,
+			 ahead_words = 0;
 };
 
 struct harness {
@@ -102,11 +106,15 @@ struct harness {
 	uint32_t credits = 0;		// the harness's: flits the encoder can still take
 	std::deque<release> rel;	// releases on their way to the encoder, in due order
 	uint64_t tokens_taken = 0;	// tokens the NI took (the k-th is route k mod n_routes)
-	// the image being written through the load port
-	std::vector<uint8_t> px;
-	size_t px_words = 0, px_next = 0;
+	// images written (or being written: the last) through the load port, not yet put in
+	struct ahead_img {
+		std::vector<uint8_t> px;
+		uint64_t ready_at;	// may be put in from this cycle
+	};
+	std::deque<ahead_img> ahead;
+	uint64_t written = 0;		// images whose pixels were begun
+	size_t px_next = 0;
 	bool px_writing = false;
-	uint64_t px_ready_at = 0;
 	std::deque<std::string> history;
 	totals tot;
 	char err[512];
@@ -251,6 +259,8 @@ struct harness {
 		}
 		c.c0 = g.below(20);
 		su.px_mode = g.below(2);
+		su.write_ahead = 1 + g.below(rp.pix_banks);
+		su.put_pct = g.chance(50) ? 100 : g.chance(50) ? 50 : 10;
 		// weights: some zero, some small, some full int16
 		su.w.assign((size_t)c.c_in * c.kernel * c.kernel * c.channels, 0);
 		unsigned wmode = g.below(3);
@@ -274,6 +284,8 @@ struct harness {
 				     b < 9 ? (int64_t)g.range(INT32_MIN, INT32_MAX) :
 					     (int64_t)g.range(-(1 << 20), 1 << 20) * (INT64_C(1) << 20);
 		}
+		if (k == 0)		// every run sees clamps: channel 0's E is beyond int32
+			su.bias[0] = g.chance(50) ? INT64_C(1) << 40 : -(INT64_C(1) << 40);
 		draw_routes();
 		c.w = su.w.data();
 		c.zero = su.zero.data();
@@ -302,6 +314,8 @@ struct harness {
 		rel.clear();
 		tokens_taken = 0;
 		px_writing = false;
+		ahead.clear();
+		written = 0;
 		history.clear();
 		evaluated = false;
 		stats_due = false;
@@ -376,26 +390,38 @@ struct harness {
 		bool can_take = spk_encoder_can_take_image(enc);
 		if (top->img_ready_o != can_take)
 			return diverge("img_ready_o", can_take, top->img_ready_o);
-		if (!px_writing && can_take && g.chance(20)) {
-			px.resize(npx);
-			for (uint8_t &p : px)
+		// the pixels: image n into bank n mod PixBanks once image n − PixBanks is done, at
+		// most write_ahead images before they are put in
+		spk_encoder_stats st;
+
+		spk_encoder_get_stats(enc, &st);
+		if (!px_writing && written < st.images + rp.pix_banks &&
+		    ahead.size() < su.write_ahead && g.chance(30)) {
+			ahead.push_back({ std::vector<uint8_t>(npx), UINT64_MAX });
+			for (uint8_t &p : ahead.back().px)
 				p = su.px_mode == 1 && g.chance(80) ? (uint8_t)su.zero[0] :
 								      (uint8_t)g.below(256);
-			px_words = (npx + 7) / 8;
 			px_next = 0;
 			px_writing = true;
-			px_ready_at = UINT64_MAX;
+			written++;
 		}
-		if (px_writing && px_next < px_words && can_take) {
+		if (px_writing) {
+			const size_t words = (npx + 7) / 8;
+
 			ldw = true;
-			top->load_addr_i = SPK_RTL_ENC_ADDR(SPK_RTL_ENC_PIXELS, px_next);
-			top->load_data_i = spk_rtl_encoder_pixel_word(px.data(), npx, px_next);
-			if (++px_next == px_words)
-				px_ready_at = x + 1 + (g.chance(50) ? 0 : g.below(30));
-		} else if (px_writing && px_next == px_words && x >= px_ready_at && can_take) {
-			img = true;
-			px_writing = false;
+			tot.ahead_words += !can_take;	// the port holds an image: written ahead
+			top->load_addr_i = SPK_RTL_ENC_PIXEL_ADDR((written - 1) % rp.pix_banks, px_next);
+			top->load_data_i = spk_rtl_encoder_pixel_word(ahead.back().px.data(), npx,
+								      px_next);
+			if (++px_next == words) {
+				ahead.back().ready_at = x + 1 + (g.chance(50) ? 0 : g.below(30));
+				px_writing = false;
+			}
 		}
+		// the image port: the oldest written image, when the port is free
+		if (!ahead.empty() && ahead.front().ready_at <= x && can_take &&
+		    g.below(100) < su.put_pct)
+			img = true;
 		top->load_we_i = ldw;
 		top->img_valid_i = img;
 		top->rx_valid_i = rx;
@@ -424,8 +450,11 @@ struct harness {
 			pk.axon = r.route;
 			spk_encoder_deliver(enc, &pk, x);
 		}
-		if (img && spk_encoder_image_in(enc, px.data(), x) != 0)
-			return diverge("image_in refused", 0, 1);
+		if (img) {
+			if (spk_encoder_image_in(enc, ahead.front().px.data(), x) != 0)
+				return diverge("image_in refused", 0, 1);
+			ahead.pop_front();
+		}
 		off.valid = false;
 		credits_c = 0;
 		evaluated = spk_encoder_next_cycle(enc) == x;
@@ -583,17 +612,18 @@ int main(int argc, char **argv)
 			    PRIu64 " configurations, %" PRIu64 " more cycles to let the C model's "
 			    "last MACs be accounted): %" PRIu64 " images, %" PRIu64 " MACs, %" PRIu64
 			    " graded events, %" PRIu64 " tokens, %" PRIu64 " releases, %" PRIu64
-			    " stall cycles, %" PRIu64 " refusals, %" PRIu64 " clamped; counters "
-			    "compared %" PRIu64 " times\n",
+			    " stall cycles, %" PRIu64 " refusals, %" PRIu64 " clamped, %" PRIu64
+			    " pixel words written while the port held an image; counters compared %"
+			    PRIu64 " times\n",
 			    cycles, seed, t.configs, h.cycle - cycles, t.images, t.macs, t.outputs, t.tokens, t.releases,
-			    t.stalls, t.refused, t.clamped, t.stat_checks + t.configs);
+			    t.stalls, t.refused, t.clamped, t.ahead_words, t.stat_checks + t.configs);
 		// a run that completed little checked little
 		if (t.configs < configs || t.images < 2 * configs || t.outputs < 1000 ||
 		    t.tokens < 4 * configs || t.releases < 4 * configs || t.stalls == 0 ||
-		    t.refused == 0 || t.clamped == 0) {
+		    t.refused == 0 || t.clamped == 0 || t.ahead_words == 0) {
 			std::fprintf(stderr, "encoder_lockstep: the stimulus did not exercise enough "
 					     "(images, events, tokens, releases, stalls, refusals, "
-					     "clamps)\n");
+					     "clamps, pixels written ahead)\n");
 			rc = 1;
 		}
 	}
