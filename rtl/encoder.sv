@@ -50,8 +50,9 @@
 // The loader (rtl/encoder_load.cpp) refuses what does not fit these widths or the parameters.
 //
 // Load port (load_we_i, load_addr_i, load_data_i), one 64-bit write per cycle; region =
-// load_addr_i[31:28], index i = load_addr_i[27:0]. Written after reset, before the first image
-// (the pixels: any cycle in which img_ready_o is high).
+// load_addr_i[31:28], index i = load_addr_i[27:0]. Regions 0-5 are written after reset, before
+// the first image; region 6 (pixels) at any time, into a bank no image in flight or in the port
+// uses (Image port, above).
 //   0  geometry register i: 0 c_in, 1 h_in, 2 w_in, 3 kernel, 4 stride, 5 pad, 6 h_out, 7 w_out,
 //      8 channels, 9 n_routes, 10 output_queue (entries used, <= OutQueue), 11 macs (lanes used,
 //      <= Macs)
