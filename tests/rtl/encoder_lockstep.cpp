@@ -102,6 +102,7 @@ struct harness {
 	bool ready_now = false;
 	bool evaluated = false;		// the C model was evaluated in the last cycle
 	bool stats_due = false;
+	bool big = false;		// this configuration is at the parameters' edges
 	uint32_t credits_c = 0;		// credits the C model returned in this cycle
 	uint32_t credits = 0;		// the harness's: flits the encoder can still take
 	std::deque<release> rel;	// releases on their way to the encoder, in due order
@@ -171,8 +172,9 @@ struct harness {
 	void draw_routes()
 	{
 		const spk_encoder_config &c = su.cfg;
-		uint32_t ncg = 1 + g.below(c.channels < 3 ? c.channels : 3);
-		uint32_t nrg = 1 + g.below(c.h_out < 3 ? c.h_out : 3);
+		const uint32_t cmax = big ? 8 : 3, rmax = big ? 4 : 3;
+		uint32_t ncg = 1 + g.below(c.channels < cmax ? c.channels : cmax);
+		uint32_t nrg = 1 + g.below(c.h_out < rmax ? c.h_out : rmax);
 		std::vector<uint32_t> cb{ c.c0 }, rb{ 0 };
 
 		// split the channels and the rows into blocks at distinct random points
@@ -199,6 +201,10 @@ struct harness {
 				r.py0 = r.y0 - g.below(r.y0 + 1 < 3 ? r.y0 + 1 : 3);
 				r.prows = r.y1 - r.py0 + g.below(3);
 				r.axon_base = g.below(1u << 14);
+				// sometimes the piece ends at the top of the payload
+				uint64_t size = (uint64_t)(r.c1 - r.pc0) * r.prows * c.w_out;
+				if (g.chance(20) && size < (UINT64_C(1) << noc.payload_bits))
+					r.axon_base = (uint32_t)((UINT64_C(1) << noc.payload_bits) - size);
 				su.routes.push_back(r);
 			}
 		// table order need not follow the blocks
@@ -210,6 +216,7 @@ struct harness {
 	{
 		spk_encoder_config &c = su.cfg;
 
+		big = false;
 		c = spk_encoder_config{};
 		c.tile = g.below(noc.mesh_x * noc.mesh_y);
 		c.input_fifo = rp.fifo_flits;
@@ -246,6 +253,29 @@ struct harness {
 				c.macs = 64;
 				c.kernel = 1 + g.below(2);
 				su.ready_pct = 30;
+			} else if (g.chance(12)) {	// the parameters' edges: pixels, weights, routes
+				big = true;
+				c.macs = 64;
+				if (g.chance(50)) {	// a large image, large kernel, few outputs
+					c.c_in = 1;
+					c.h_in = 32 + g.below(33);
+					c.w_in = 4096 / c.h_in;
+					c.kernel = c.stride = 4 + g.below(5);
+					c.pad = 0;
+					c.channels = 2 + g.below(15);
+				} else {		// many channels and routes
+					c.c_in = 1 + g.below(rp.max_cin);
+					c.h_in = 2 + g.below(5);
+					c.w_in = 2 + g.below(5);
+					c.kernel = 1 + g.below(3);
+					c.stride = 1;
+					c.pad = g.below(c.kernel);
+					c.channels = 48 + g.below(17);
+					while (c.c_in * c.kernel * c.kernel * c.channels > rp.max_weights)
+						c.kernel--;
+					if (c.pad >= c.kernel)
+						c.pad = 0;
+				}
 			}
 		}
 		// outputs of the conv (at least one row and column: grow the padding if needed)
