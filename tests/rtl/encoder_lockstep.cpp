@@ -20,6 +20,9 @@
 // that zero elements (skipped), clamped values (graded_clamped) and stalls behind a full queue
 // all happen.
 //
+// Before the first configuration runs, the loader must refuse, naming what, nine variants of it
+// that do not fit the RTL (the default preset's NoC only).
+//
 // The first divergence is reported with the cycle, the signal, the expected (C model) and got
 // (RTL) values and the stimulus of the cycles before; exit status 1. Exit 0 after --cycles
 // cycles, with the counts of what was exercised, which must reach minimums (images, graded
@@ -323,6 +326,77 @@ struct harness {
 		c.bias = su.bias.data();
 		c.routes = su.routes.data();
 		c.n_routes = (uint32_t)su.routes.size();
+	}
+
+	static void no_write(void *, uint32_t, uint64_t) {}
+
+	// The loader refuses what does not fit the RTL, naming it: each case a valid
+	// configuration (the default stem) with one thing changed. Returns 0 or 1.
+	int check_loader()
+	{
+		struct bad {
+			const char *what;	// in the message
+			void (*change)(spk_encoder_config *, std::vector<int32_t> *,
+				       std::vector<int64_t> *, std::vector<spk_unit_route> *);
+		};
+		static const bad cases[] = {
+			{ "input_fifo = 63", [](spk_encoder_config *c, std::vector<int32_t> *,
+						std::vector<int64_t> *, std::vector<spk_unit_route> *) {
+				  c->input_fifo = 63; } },
+			{ "macs = 65", [](spk_encoder_config *c, std::vector<int32_t> *,
+					  std::vector<int64_t> *, std::vector<spk_unit_route> *) {
+				  c->macs = 65; } },
+			{ "output_queue = 65", [](spk_encoder_config *c, std::vector<int32_t> *,
+						  std::vector<int64_t> *, std::vector<spk_unit_route> *) {
+				  c->output_queue = 65; } },
+			{ "h_in = 256", [](spk_encoder_config *c, std::vector<int32_t> *,
+					   std::vector<int64_t> *, std::vector<spk_unit_route> *) {
+				  c->h_in = 256; } },
+			{ "pixels: the RTL holds 4096", [](spk_encoder_config *c,
+							   std::vector<int32_t> *,
+							   std::vector<int64_t> *,
+							   std::vector<spk_unit_route> *) {
+				  c->h_in = c->w_in = 65; } },
+			{ "zero point 40000", [](spk_encoder_config *, std::vector<int32_t> *z,
+						 std::vector<int64_t> *, std::vector<spk_unit_route> *) {
+				  (*z)[0] = 40000; } },
+			{ "multiplier 2147483648", [](spk_encoder_config *, std::vector<int32_t> *,
+						      std::vector<int64_t> *m,
+						      std::vector<spk_unit_route> *) {
+				  (*m)[0] = INT64_C(2147483648); } },
+			{ "does not fit 21 payload bits", [](spk_encoder_config *,
+							     std::vector<int32_t> *,
+							     std::vector<int64_t> *,
+							     std::vector<spk_unit_route> *r) {
+				  (*r)[0].axon_base = (1u << 21) - 1; } },
+			{ "outside the 12x12 mesh", [](spk_encoder_config *, std::vector<int32_t> *,
+						       std::vector<int64_t> *,
+						       std::vector<spk_unit_route> *r) {
+				  (*r)[0].dst_tile = 144; } },
+		};
+		char msg[256];
+
+		for (const bad &b : cases) {
+			setup t = su;
+			spk_encoder_config c = t.cfg;
+
+			b.change(&c, &t.zero, &t.mult, &t.routes);
+			c.w = t.w.data();
+			c.zero = t.zero.data();
+			c.mult = t.mult.data();
+			c.bias = t.bias.data();
+			c.routes = t.routes.data();
+			msg[0] = 0;
+			if (spk_rtl_encoder_load(&c, &rp, no_write, nullptr, msg, sizeof(msg)) != -1 ||
+			    std::strstr(msg, b.what) == nullptr) {
+				std::fprintf(stderr, "encoder_lockstep: the loader did not refuse \"%s\" "
+						     "(said \"%s\")\n", b.what, msg);
+				return 1;
+			}
+		}
+		std::printf("encoder_lockstep: the loader refused all %zu misfits, naming them\n",
+			    sizeof(cases) / sizeof(cases[0]));
+		return 0;
 	}
 
 	int start(unsigned k)
@@ -630,6 +704,9 @@ int main(int argc, char **argv)
 		uint64_t n = cycles / configs + (k < cycles % configs ? 1 : 0);
 
 		rc = h.start((unsigned)k);
+		if (rc == 0 && k == 0 && h.noc.mesh_x == 12 && h.noc.mesh_y == 12 &&
+		    h.noc.payload_bits == 21)
+			rc = h.check_loader();
 		while (rc == 0 && h.x < n)
 			rc = h.step();
 		if (rc == 0)
