@@ -266,7 +266,7 @@ module encoder #(
   logic [31:0] qpeak_q, qpeak_d;
 
   // ---- shell ------------------------------------------------------------------------------
-  logic                      head_valid, head_tag, head_pop;
+  logic                      head_valid, head_tag;
   logic [1:0]                head_kind;
   logic [PB-1:0]             head_axon;
   logic [31:0]               head_value;
@@ -294,7 +294,7 @@ module encoder #(
     .head_tag_o      (head_tag),
     .head_axon_o     (head_axon),
     .head_value_o    (head_value),
-    .head_pop_i      (head_pop),
+    .head_pop_i      (head_valid),  // one release taken per cycle, as soon as it is the head
     .rel_push_i      (1'b0),
     .rel_mask_i      (1'b0),
     .rel_tag_i       (1'b0),
@@ -379,9 +379,6 @@ module encoder #(
       end
     end
   end
-
-  // ---- receive: one release per cycle -----------------------------------------------------
-  assign head_pop = head_valid;
 
   // ---- compute: start, the MAC lanes, the items -------------------------------------------
   logic                     released, start, advance, stall;
@@ -588,7 +585,7 @@ module encoder #(
     // releases: the start clears them, a release taken now counts from the next cycle
     rel_ok_d = start ? '0 : rel_ok_q;
     packets_in_d = packets_in_q;
-    if (head_pop) begin
+    if (head_valid) begin
       packets_in_d = packets_in_q + 1'b1;
       if (head_axon < PB'(Routes)) rel_ok_d[RouteBits'(head_axon)] = 1'b1;
     end
