@@ -1,2 +1,36 @@
 # %D%/encoder.mk — the encoder's RTL (rtl/encoder*.sv), its Verilated builds and lock-step tests
 # (tests/rtl/encoder_lockstep*). Included by the top Makefile.am after rtl/local.mk.
+RTL_ENCODER_SV = %D%/encoder.sv
+dist_rtl_DATA += $(RTL_ENCODER_SV)
+
+# The encoder's configuration as load-port writes (encoder_load.h), for the lock-step test and
+# the chip co-simulation.
+noinst_LTLIBRARIES += %D%/librtlencoder.la
+%C%_librtlencoder_la_SOURCES = %D%/encoder_load.cpp %D%/encoder_load.h
+
+# The default preset's encoder, and the mutant (an element's last MAC skipped) that the
+# lock-step test must catch.
+rtl/obj/encoder/spk_noc_pkg.sv rtl/obj/encoder_mutant/spk_noc_pkg.sv: rtl/pkg/default/spk_noc_pkg.sv
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && cp rtl/pkg/default/spk_noc_pkg.sv $@
+rtl/obj/%/Vencoder__ALL.a: rtl/obj/%/spk_noc_pkg.sv $(RTL_SHELL_SV) $(RTL_ENCODER_SV) %D%/rtl.vlt
+	$(AM_V_GEN)$(VERILATOR) $(RTL_VFLAGS) $(RTL_EXTRA_$*) --Mdir rtl/obj/$* --prefix Vencoder \
+		$(srcdir)/%D%/rtl.vlt rtl/obj/$*/spk_noc_pkg.sv \
+		$(addprefix $(srcdir)/,$(RTL_SHELL_SV) $(RTL_ENCODER_SV)) --top-module encoder && \
+		cd rtl/obj/$* && $(MAKE) -f Vencoder.mk Vencoder__ALL.a $(RTL_VMAKE)
+RTL_EXTRA_encoder_mutant = +define+SPK_MUTANT_ENCODER_LAST_MAC
+
+# Lock-step test: the Verilated encoder against sim/encoder.c (tests/rtl/encoder_lockstep.cpp).
+check_PROGRAMS += tests/rtl/encoder_lockstep tests/rtl/encoder_lockstep_mutant
+tests_rtl_encoder_lockstep_SOURCES = tests/rtl/encoder_lockstep.cpp
+tests_rtl_encoder_lockstep_CPPFLAGS = -Irtl/obj/encoder $(RTL_LOCKSTEP_CPPFLAGS)
+tests_rtl_encoder_lockstep_LDADD = rtl/obj/encoder/Vencoder__ALL.a %D%/librtlencoder.la \
+	$(RTL_LOCKSTEP_LIBS)
+$(tests_rtl_encoder_lockstep_OBJECTS): rtl/obj/encoder/Vencoder__ALL.a
+tests_rtl_encoder_lockstep_mutant_SOURCES = tests/rtl/encoder_lockstep.cpp
+tests_rtl_encoder_lockstep_mutant_CPPFLAGS = -Irtl/obj/encoder_mutant $(RTL_LOCKSTEP_CPPFLAGS)
+tests_rtl_encoder_lockstep_mutant_LDADD = rtl/obj/encoder_mutant/Vencoder__ALL.a \
+	%D%/librtlencoder.la $(RTL_LOCKSTEP_LIBS)
+$(tests_rtl_encoder_lockstep_mutant_OBJECTS): rtl/obj/encoder_mutant/Vencoder__ALL.a
+TESTS += tests/rtl/encoder_lockstep.sh
+EXTRA_DIST += tests/rtl/encoder_lockstep.sh
+CHECK_RTL_TESTS += tests/rtl/encoder_lockstep.sh

@@ -21,6 +21,11 @@ for c in c1 c2; do
 			"$R/unit_shell.sv" --top-module unit_shell -GInRoutes=1 -GFifoFlits=1
 		expect_status 0 "$V" --lint-only -Wall $def "$R/rtl.vlt" "$T_TMP/$c/spk_noc_pkg.sv" \
 			"$R/unit_shell.sv" "$R/readout.sv" --top-module readout
+		expect_status 0 "$V" --lint-only -Wall $def "$R/rtl.vlt" "$T_TMP/$c/spk_noc_pkg.sv" \
+			"$R/unit_shell.sv" "$R/encoder.sv" --top-module encoder
+		expect_status 0 "$V" --lint-only -Wall $def "$R/rtl.vlt" "$T_TMP/$c/spk_noc_pkg.sv" \
+			"$R/unit_shell.sv" "$R/encoder.sv" --top-module encoder -GMacs=1 -GOutQueue=1 \
+			-GMaxCin=1 -GMaxChannels=1 -GRoutes=1 -GFifoFlits=2 -GMaxPixels=8 -GMaxWeights=1
 	done
 done
 expect_status 0 "$V" --lint-only -Wall "$R/sram_1p.sv" --top-module sram_1p -GWords=100 -GBits=48
