@@ -3,7 +3,8 @@
 // cycle the packet offered to the NI (valid and every field) and the input-FIFO credits given
 // back compared, every statistic compared every 1024 cycles and at the end (doc/rtl.md "attn").
 //
-// A run is several random configurations (--configs, default 4), each loaded into the C model
+// A run is several random configurations (--configs, default one per 25,000 cycles, at least 5),
+// each loaded into the C model
 // (spk_attn_create) and, after a reset, into the RTL through its load port by the loader the
 // chip co-simulation uses (rtl/attn_load.h). Each configuration is 1 to MaxOps ops of random
 // shapes (channels, heads, height, width within MaxChannels and MaxTokens; populations shared
@@ -18,10 +19,11 @@
 //   - the NI delivers at most one packet a cycle, only within the credits the unit returned,
 //     choosing among the sources and the releases at random with probability p_in; it takes
 //     the unit's offer with probability p_ready.
-// The configurations rotate through four load levels: light; back-pressure (a busy input, an
+// The configurations rotate through five load levels: light; back-pressure (a busy input, an
 // NI that refuses three offers in four, slow releases: the output queue fills and the compute
-// engine stalls); counter_bits = 2 (KV counts and outputs beyond it: counter_overflows);
-// mixed.
+// engine stalls, the input FIFO fills behind slow spikes); counter_bits = 2 (KV counts and
+// outputs beyond it: counter_overflows); sparse (4 % of the neurons spike: tokens without a Q
+// spike, all-zero rows, steps with only a marker); mixed (counter_bits = 3).
 //
 // The first divergence: cycle, signal, expected (C model), got (RTL), the stimulus of the last
 // cycles; exit 1. A run that completed too few steps or never refused, stalled or overflowed
@@ -87,10 +89,11 @@ struct level {
 	int counter_bits;
 };
 
-const level levels[4] = {
+const level levels[5] = {
 	{ "light", 35, 95, 30, 8, 16 },
 	{ "back-pressure", 95, 25, 70, 60, 16 },
 	{ "overflow", 60, 70, 60, 4, 2 },
+	{ "sparse", 50, 80, 4, 10, 16 },
 	{ "mixed", 70, 60, 45, 20, 3 },
 };
 
@@ -143,6 +146,7 @@ struct harness {
 	uint64_t cycle = 0, total_cycle = 0;
 	std::deque<std::string> history;
 	totals tot;
+	bool verbose = true;	// a line per configuration
 
 	// the configuration
 	level lv;
@@ -200,7 +204,7 @@ struct harness {
 		std::vector<shape> pops;	// population -> shape
 		uint32_t n_ops = 1 + g.below(ap.max_ops);
 
-		lv = levels[k % 4];
+		lv = levels[k % 5];
 		ops.clear();
 		in.clear();
 		routes.clear();
@@ -227,7 +231,8 @@ struct harness {
 				default: o.v_pop = shared; break;
 				}
 			} else {
-				s.C = 1 + g.below(ap.max_channels);
+				// wide heads half the time: a K or V spike then adds up to d
+				s.C = g.chance(50) ? ap.max_channels - g.below(3) : 1 + g.below(ap.max_channels);
 				s.W = 1 + g.below(4);
 				s.H = 1 + g.below(ap.max_tokens / s.W);
 				o.q_pop = (uint32_t)pops.size();
@@ -248,7 +253,7 @@ struct harness {
 			for (uint32_t h = 1; h <= s.C; h++)
 				if (s.C % h == 0)
 					divs.push_back(h);
-			o.heads = divs[g.below((uint32_t)divs.size())];
+			o.heads = g.chance(50) ? 1 : divs[g.below((uint32_t)divs.size())];
 			ops.push_back(o);
 		}
 		// incoming routes: each population read by an op, cut into blocks
@@ -316,7 +321,7 @@ struct harness {
 					r.y1 = y1;
 					r.pc0 = c0 - g.below(c0 + 1);
 					r.py0 = y0 - g.below(y0 + 1);
-					r.prows = y1 - r.py0 + g.below(3);
+					r.prows = std::min(y1 - r.py0 + g.below(3), ap.max_tokens);
 					routes.push_back(r);
 				}
 		}
@@ -568,11 +573,12 @@ struct harness {
 			return 1;
 		spk_attn_stats st;
 		spk_attn_get_stats(a, &st);
-		std::printf("attn_lockstep: configuration %u (%s): %u ops, %u incoming routes, %u ATTN "
-			    "routes; %" PRIu64 " steps, %" PRIu64 " packets in, %" PRIu64
+		if (verbose)
+			std::printf("attn_lockstep: configuration %u (%s): %u ops, %u incoming routes, %u ATTN "
+			    "routes; %" PRIu64 " steps, %" PRIu64 " packets in (%" PRIu64 " receive cycles), %" PRIu64
 			    " packets out (%" PRIu64 " graded), %" PRIu64 " refused, %" PRIu64
 			    " emit stalls, %" PRIu64 " overflows, queue peak %u, FIFO peak %u\n",
-			    k, lv.name, cfg.n_ops, cfg.n_in, cfg.n_routes, st.steps, st.packets_in,
+			    k, lv.name, cfg.n_ops, cfg.n_in, cfg.n_routes, st.steps, st.packets_in, st.receive_busy,
 			    st.ev.packets_out, st.outputs, st.send_refused, st.emit_stalls,
 			    st.counter_overflows, st.queue_peak, st.fifo_peak);
 		tot.steps += st.steps;
@@ -594,7 +600,7 @@ int usage(FILE *f, int status)
 {
 	std::fprintf(f, "usage: attn_lockstep [--cycles N] [--seed S] [--configs K]\n"
 			"  N cycles in all (default: SPK_RTL_UNIT_CYCLES, else 100000), split over K\n"
-			"  random configurations (default 4, at least 4)\n");
+			"  random configurations (default: one per 25000 cycles, at least 5)\n");
 	return status;
 }
 
@@ -604,7 +610,7 @@ int main(int argc, char **argv)
 {
 	const char *env = std::getenv("SPK_RTL_UNIT_CYCLES");
 	uint64_t cycles = env ? std::strtoull(env, nullptr, 10) : 100000, seed = 1;
-	unsigned configs = 4;
+	unsigned configs = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!std::strcmp(argv[i], "--help"))
@@ -620,13 +626,16 @@ int main(int argc, char **argv)
 		else
 			return usage(stderr, 2);
 	}
-	if (configs < 4 || cycles < configs)
+	if (configs == 0)
+		configs = (unsigned)std::max<uint64_t>(5, cycles / 25000);
+	if (configs < 5 || cycles < configs)
 		return usage(stderr, 2);
 
 	Verilated::randReset(0);
 	harness h;
 	h.top = new Vattn;
 	h.g.s = seed * 0x9e3779b97f4a7c15ull + 7;
+	h.verbose = configs <= 10;
 	for (unsigned k = 0; k < configs; k++)
 		if (h.run_config(k, cycles / configs) != 0) {
 #ifdef SPK_MUTANT_ATTN_KWALK
