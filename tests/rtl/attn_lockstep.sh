@@ -1,12 +1,12 @@
 # attn_lockstep.sh — the Verilated attention unit against its C model, cycle for cycle (doc/rtl.md
-# "attn"): SPK_RTL_UNIT_CYCLES cycles (10^5 in make check, 10^7 in make check-rtl) of
+# "attn"): SPK_RTL_UNIT_CYCLES cycles (10^6 in make check, 10^7 in make check-rtl) of
 # random configurations (one per 25,000 cycles: light load, back-pressure, counter_bits = 2,
 # sparse spikes, mixed) with two seeds;
 # then the mutant (a K spike's walk over V that stops one channel short) must be caught with a
 # first-divergence report.
 . "$TOP_SRCDIR/tests/cli/lib.sh"
 
-cycles=${SPK_RTL_UNIT_CYCLES:-100000}
+cycles=${SPK_RTL_UNIT_CYCLES:-1000000}
 bin="$TOP_BUILDDIR/tests/rtl"
 
 for seed in 1 2; do
