@@ -125,32 +125,40 @@ module attn #(
   localparam int unsigned LaneBits = $clog2(Lanes + 1);
 
   // ---- configuration (load port) ------------------------------------------------------------
-  logic [63:0]         cmax_q;
-  logic                op_valid_q [MaxOps];
-  logic [31:0]         op_phase_q [MaxOps];
-  logic [CBits-1:0]    op_c_q     [MaxOps];
-  logic [CBits-1:0]    op_d_q     [MaxOps];
-  logic [NBits-1:0]    op_w_q     [MaxOps];
-  logic [NBits-1:0]    op_n_q     [MaxOps];
-  logic [InCnt-1:0]    op_nins_q  [MaxOps];
-  logic [31:0]         in_base_q  [InRoutes];
-  logic [ElemBits-1:0] in_size_q  [InRoutes];
-  logic [CIdx-1:0]     in_c0_q    [InRoutes];
-  logic [NIdx-1:0]     in_nbase_q [InRoutes];
-  logic [ElemBits-1:0] in_plane_q [InRoutes];
-  logic [3*MaxOps-1:0] in_role_q  [InRoutes];
-  logic                rt_valid_q [MaxRoutes];
-  logic [OpBits-1:0]   rt_op_q    [MaxRoutes];
-  logic [AB-1:0]       rt_addr_q  [MaxRoutes];
-  logic [PB-1:0]       rt_dst_q   [MaxRoutes];
-  logic [31:0]         rt_base_q  [MaxRoutes];
-  logic [CBits-1:0]    rt_c0_q    [MaxRoutes];
-  logic [CBits-1:0]    rt_c1_q    [MaxRoutes];
-  logic [NBits-1:0]    rt_y0_q    [MaxRoutes];
-  logic [NBits-1:0]    rt_y1_q    [MaxRoutes];
-  logic [CBits-1:0]    rt_pc0_q   [MaxRoutes];
-  logic [NBits-1:0]    rt_py0_q   [MaxRoutes];
-  logic [NBits-1:0]    rt_prows_q [MaxRoutes];
+  // an op (region 1), an incoming route (region 2), an ATTN route (region 3)
+  typedef struct packed {
+    logic              valid;
+    logic [31:0]       phase;
+    logic [CBits-1:0]  c;        // channels
+    logic [CBits-1:0]  d;        // channels per head
+    logic [NBits-1:0]  w;        // width
+    logic [NBits-1:0]  n;        // tokens
+    logic [InCnt-1:0]  nins;     // incoming routes feeding it
+  } op_cfg_t;
+  typedef struct packed {
+    logic [31:0]         base;   // axon base
+    logic [ElemBits-1:0] size;   // elements
+    logic [CIdx-1:0]     c0;
+    logic [NIdx-1:0]     nbase;  // y0·width
+    logic [ElemBits-1:0] plane;  // rows·width
+    logic [3*MaxOps-1:0] role;   // Q, K, V of each op
+  } in_cfg_t;
+  typedef struct packed {
+    logic              valid;
+    logic [OpBits-1:0] op;       // source op
+    logic [AB-1:0]     addr;     // destination tile
+    logic [PB-1:0]     dst;      // route index at the destination
+    logic [31:0]       base;     // axon base
+    logic [CBits-1:0]  c0, c1;
+    logic [NBits-1:0]  y0, y1;
+    logic [CBits-1:0]  pc0;
+    logic [NBits-1:0]  py0, prows;
+  } rt_cfg_t;
+
+  logic [63:0] cmax_q, cmax_d;
+  op_cfg_t     op_cfg_q [MaxOps], op_cfg_d [MaxOps];
+  in_cfg_t     in_cfg_q [InRoutes], in_cfg_d [InRoutes];
+  rt_cfg_t     rt_cfg_q [MaxRoutes], rt_cfg_d [MaxRoutes];
 
   logic [7:0]  ld_region, ld_word;
   logic [15:0] ld_index;
@@ -164,95 +172,72 @@ module attn #(
   assign ld_rt = load_we_i && ld_region == 8'd3 && 32'(ld_index) < MaxRoutes;
 
   // configuration registers: written only by the load port (reset: an empty unit)
+  always_comb begin
+    cmax_d = cmax_q;
+    op_cfg_d = op_cfg_q;
+    in_cfg_d = in_cfg_q;
+    rt_cfg_d = rt_cfg_q;
+    if (ld_unit && ld_word == 8'd0) begin
+      cmax_d = load_data_i;
+    end
+    if (ld_op && ld_word == 8'd0) begin
+      op_cfg_d[OpBits'(ld_index)].phase = load_data_i[31:0];
+      op_cfg_d[OpBits'(ld_index)].valid = load_data_i[32];
+    end
+    if (ld_op && ld_word == 8'd1) begin
+      op_cfg_d[OpBits'(ld_index)].c = CBits'(load_data_i[15:0]);
+      op_cfg_d[OpBits'(ld_index)].d = CBits'(load_data_i[31:16]);
+      op_cfg_d[OpBits'(ld_index)].w = NBits'(load_data_i[47:32]);
+      op_cfg_d[OpBits'(ld_index)].n = NBits'(load_data_i[63:48]);
+    end
+    if (ld_op && ld_word == 8'd2) begin
+      op_cfg_d[OpBits'(ld_index)].nins = InCnt'(load_data_i[15:0]);
+    end
+    if (ld_in && ld_word == 8'd0) begin
+      in_cfg_d[InBits'(ld_index)].base = load_data_i[31:0];
+      in_cfg_d[InBits'(ld_index)].size = ElemBits'(load_data_i[63:32]);
+    end
+    if (ld_in && ld_word == 8'd1) begin
+      in_cfg_d[InBits'(ld_index)].c0 = CIdx'(load_data_i[15:0]);
+      in_cfg_d[InBits'(ld_index)].nbase = NIdx'(load_data_i[31:16]);
+      in_cfg_d[InBits'(ld_index)].plane = ElemBits'(load_data_i[63:32]);
+    end
+    if (ld_in && ld_word == 8'd2) begin
+      in_cfg_d[InBits'(ld_index)].role = load_data_i[3*MaxOps-1:0];
+    end
+    if (ld_rt && ld_word == 8'd0) begin
+      rt_cfg_d[RtBits'(ld_index)].op = OpBits'(load_data_i[15:0]);
+      rt_cfg_d[RtBits'(ld_index)].valid = load_data_i[16];
+      rt_cfg_d[RtBits'(ld_index)].addr = AB'(load_data_i[63:32]);
+    end
+    if (ld_rt && ld_word == 8'd1) begin
+      rt_cfg_d[RtBits'(ld_index)].dst = PB'(load_data_i[31:0]);
+      rt_cfg_d[RtBits'(ld_index)].base = load_data_i[63:32];
+    end
+    if (ld_rt && ld_word == 8'd2) begin
+      rt_cfg_d[RtBits'(ld_index)].c0 = CBits'(load_data_i[15:0]);
+      rt_cfg_d[RtBits'(ld_index)].c1 = CBits'(load_data_i[31:16]);
+      rt_cfg_d[RtBits'(ld_index)].y0 = NBits'(load_data_i[47:32]);
+      rt_cfg_d[RtBits'(ld_index)].y1 = NBits'(load_data_i[63:48]);
+    end
+    if (ld_rt && ld_word == 8'd3) begin
+      rt_cfg_d[RtBits'(ld_index)].pc0 = CBits'(load_data_i[15:0]);
+      rt_cfg_d[RtBits'(ld_index)].py0 = NBits'(load_data_i[31:16]);
+      rt_cfg_d[RtBits'(ld_index)].prows = NBits'(load_data_i[47:32]);
+    end
+  end
+
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       cmax_q <= '1;
-      for (int j = 0; j < MaxOps; j++) begin
-        op_valid_q[j] <= 1'b0;
-        op_phase_q[j] <= '0;
-        op_c_q[j] <= '0;
-        op_d_q[j] <= '0;
-        op_w_q[j] <= '0;
-        op_n_q[j] <= '0;
-        op_nins_q[j] <= '0;
-      end
-      for (int i = 0; i < InRoutes; i++) begin
-        in_base_q[i] <= '0;
-        in_size_q[i] <= '0;
-        in_c0_q[i] <= '0;
-        in_nbase_q[i] <= '0;
-        in_plane_q[i] <= '0;
-        in_role_q[i] <= '0;
-      end
-      for (int r = 0; r < MaxRoutes; r++) begin
-        rt_valid_q[r] <= 1'b0;
-        rt_op_q[r] <= '0;
-        rt_addr_q[r] <= '0;
-        rt_dst_q[r] <= '0;
-        rt_base_q[r] <= '0;
-        rt_c0_q[r] <= '0;
-        rt_c1_q[r] <= '0;
-        rt_y0_q[r] <= '0;
-        rt_y1_q[r] <= '0;
-        rt_pc0_q[r] <= '0;
-        rt_py0_q[r] <= '0;
-        rt_prows_q[r] <= '0;
-      end
+      op_cfg_q <= '{default: '0};
+      in_cfg_q <= '{default: '0};
+      rt_cfg_q <= '{default: '0};
     end else begin
-      if (ld_unit && ld_word == 8'd0) begin
-        cmax_q <= load_data_i;
-      end
-      if (ld_op) begin
-        if (ld_word == 8'd0) begin
-          op_phase_q[OpBits'(ld_index)] <= load_data_i[31:0];
-          op_valid_q[OpBits'(ld_index)] <= load_data_i[32];
-        end
-        if (ld_word == 8'd1) begin
-          op_c_q[OpBits'(ld_index)] <= CBits'(load_data_i[15:0]);
-          op_d_q[OpBits'(ld_index)] <= CBits'(load_data_i[31:16]);
-          op_w_q[OpBits'(ld_index)] <= NBits'(load_data_i[47:32]);
-          op_n_q[OpBits'(ld_index)] <= NBits'(load_data_i[63:48]);
-        end
-        if (ld_word == 8'd2) begin
-          op_nins_q[OpBits'(ld_index)] <= InCnt'(load_data_i[15:0]);
-        end
-      end
-      if (ld_in) begin
-        if (ld_word == 8'd0) begin
-          in_base_q[InBits'(ld_index)] <= load_data_i[31:0];
-          in_size_q[InBits'(ld_index)] <= ElemBits'(load_data_i[63:32]);
-        end
-        if (ld_word == 8'd1) begin
-          in_c0_q[InBits'(ld_index)] <= CIdx'(load_data_i[15:0]);
-          in_nbase_q[InBits'(ld_index)] <= NIdx'(load_data_i[31:16]);
-          in_plane_q[InBits'(ld_index)] <= ElemBits'(load_data_i[63:32]);
-        end
-        if (ld_word == 8'd2) begin
-          in_role_q[InBits'(ld_index)] <= load_data_i[3*MaxOps-1:0];
-        end
-      end
-      if (ld_rt) begin
-        if (ld_word == 8'd0) begin
-          rt_op_q[RtBits'(ld_index)] <= OpBits'(load_data_i[15:0]);
-          rt_valid_q[RtBits'(ld_index)] <= load_data_i[16];
-          rt_addr_q[RtBits'(ld_index)] <= AB'(load_data_i[63:32]);
-        end
-        if (ld_word == 8'd1) begin
-          rt_dst_q[RtBits'(ld_index)] <= PB'(load_data_i[31:0]);
-          rt_base_q[RtBits'(ld_index)] <= load_data_i[63:32];
-        end
-        if (ld_word == 8'd2) begin
-          rt_c0_q[RtBits'(ld_index)] <= CBits'(load_data_i[15:0]);
-          rt_c1_q[RtBits'(ld_index)] <= CBits'(load_data_i[31:16]);
-          rt_y0_q[RtBits'(ld_index)] <= NBits'(load_data_i[47:32]);
-          rt_y1_q[RtBits'(ld_index)] <= NBits'(load_data_i[63:48]);
-        end
-        if (ld_word == 8'd3) begin
-          rt_pc0_q[RtBits'(ld_index)] <= CBits'(load_data_i[15:0]);
-          rt_py0_q[RtBits'(ld_index)] <= NBits'(load_data_i[31:16]);
-          rt_prows_q[RtBits'(ld_index)] <= NBits'(load_data_i[47:32]);
-        end
-      end
+      cmax_q <= cmax_d;
+      op_cfg_q <= op_cfg_d;
+      in_cfg_q <= in_cfg_d;
+      rt_cfg_q <= rt_cfg_d;
     end
   end
 
@@ -263,7 +248,7 @@ module attn #(
     for (int i = 0; i < InRoutes; i++) begin
       in_nops[i] = '0;
       for (int j = 0; j < MaxOps; j++) begin
-        in_ops[i][j] = |in_role_q[i][3*j +: 3];
+        in_ops[i][j] = |in_cfg_q[i].role[3*j +: 3];
         in_nops[i] = in_nops[i] + OpCnt'(in_ops[i][j]);
       end
     end
@@ -397,14 +382,14 @@ module attn #(
     pick_op = '0;
     for (int j = 0; j < MaxOps; j++) begin
       logic may;
-      may = op_valid_q[j] && tokens_q[j] >= op_nins_q[j];
+      may = op_cfg_q[j].valid && tokens_q[j] >= op_cfg_q[j].nins;
       for (int r = 0; r < MaxRoutes; r++) begin
-        if (rt_valid_q[r] && 32'(rt_op_q[r]) == j && !relok_q[r]) begin
+        if (rt_cfg_q[r].valid && 32'(rt_cfg_q[r].op) == j && !relok_q[r]) begin
           may = 1'b0;
         end
       end
-      if (may && (!pick_valid || op_phase_q[j] < op_phase_q[pick_op] ||
-                  (op_phase_q[j] == op_phase_q[pick_op] && step_q[j] < step_q[pick_op]))) begin
+      if (may && (!pick_valid || op_cfg_q[j].phase < op_cfg_q[pick_op].phase ||
+                  (op_cfg_q[j].phase == op_cfg_q[pick_op].phase && step_q[j] < step_q[pick_op]))) begin
         pick_valid = 1'b1;
         pick_op = OpBits'(j);
       end
@@ -414,7 +399,7 @@ module attn #(
   logic [OpBits-1:0] cur_op;      // the op computing in this cycle (or starting)
   logic [CBits-1:0]  cur_d;
   assign cur_op = busy_q ? op_q : pick_op;
-  assign cur_d = (op_d_q[cur_op] == '0) ? CBits'(1) : op_d_q[cur_op];
+  assign cur_d = (op_cfg_q[cur_op].d == '0) ? CBits'(1) : op_cfg_q[cur_op].d;
 
   // the next token of cur_op with a Q spike, from nt_from on
   logic [NBits-1:0] nt_from;
@@ -425,7 +410,7 @@ module attn #(
     nt_found = 1'b0;
     nt_tok = '0;
     for (int n = MaxTokens - 1; n >= 0; n--) begin
-      if (32'(n) >= 32'(nt_from) && 32'(n) < 32'(op_n_q[cur_op]) && qb_q[cur_op][n] != '0) begin
+      if (32'(n) >= 32'(nt_from) && 32'(n) < 32'(op_cfg_q[cur_op].n) && qb_q[cur_op][n] != '0) begin
         nt_found = 1'b1;
         nt_tok = NIdx'(n);
       end
@@ -454,7 +439,7 @@ module attn #(
       h0 = CBits'(c) / cur_d * cur_d;
       j = CIdx'(CBits'(c) - h0);
       st_row[c] = '0;
-      if (32'(c) < 32'(op_c_q[cur_op])) begin
+      if (32'(c) < 32'(op_cfg_q[cur_op].c)) begin
         for (int i = 0; i < MaxChannels; i++) begin
           if (qrow[i] && 32'(i) >= 32'(h0) && 32'(i) < 32'(h0) + 32'(cur_d)) begin
             st_row[c] = st_row[c] + row_t'(kv_q[cur_op][i][j]);
@@ -498,22 +483,25 @@ module attn #(
 
   // ---- receive: the head spike's route, element, and the updates it makes -------------------------
   logic [InBits-1:0]   sp_route;
+  logic                sp_hit;      // the axon is in some route's range
   logic [ElemBits-1:0] sp_e;
   logic [CIdx-1:0]     sp_c;
   logic [NIdx-1:0]     sp_n;
   always_comb begin
     logic [ElemBits-1:0] plane;
     sp_route = '0;
+    sp_hit = 1'b0;
     for (int i = 0; i < InRoutes; i++) begin
-      if (32'(head_axon) >= in_base_q[i] &&
-          32'(head_axon) - in_base_q[i] < 32'(in_size_q[i])) begin
+      if (32'(head_axon) >= in_cfg_q[i].base &&
+          32'(head_axon) - in_cfg_q[i].base < 32'(in_cfg_q[i].size)) begin
         sp_route = InBits'(i);
+        sp_hit = 1'b1;
       end
     end
-    sp_e = ElemBits'(32'(head_axon) - in_base_q[sp_route]);
-    plane = (in_plane_q[sp_route] == '0) ? ElemBits'(1) : in_plane_q[sp_route];
-    sp_c = in_c0_q[sp_route] + CIdx'(sp_e / plane);
-    sp_n = in_nbase_q[sp_route] + NIdx'(sp_e % plane);
+    sp_e = ElemBits'(32'(head_axon) - in_cfg_q[sp_route].base);
+    plane = (in_cfg_q[sp_route].plane == '0) ? ElemBits'(1) : in_cfg_q[sp_route].plane;
+    sp_c = in_cfg_q[sp_route].c0 + CIdx'(sp_e / plane);
+    sp_n = in_cfg_q[sp_route].nbase + NIdx'(sp_e % plane);
   end
 
   // ---- send: the packet of the queue head -----------------------------------------------------
@@ -527,14 +515,14 @@ module attn #(
     logic [31:0]     axon;
 
     hd = oq_q[oq_head_q];
-    w = (op_w_q[hd.op] == '0) ? NBits'(1) : op_w_q[hd.op];
+    w = (op_cfg_q[hd.op].w == '0) ? NBits'(1) : op_cfg_q[hd.op].w;
     y = NBits'(hd.tok) / w;
     xx = NBits'(hd.tok) % w;
     send_route = '0;
     send_last = 1'b1;
     found = 1'b0;
     for (int r = 0; r < MaxRoutes; r++) begin
-      if (rt_valid_q[r] && rt_op_q[r] == hd.op) begin
+      if (rt_cfg_q[r].valid && rt_cfg_q[r].op == hd.op) begin
         if (hd.marker) begin
           if (found) begin
             send_last = 1'b0;
@@ -542,20 +530,20 @@ module attn #(
             send_route = RtBits'(r);
             found = 1'b1;
           end
-        end else if (32'(hd.ch) >= 32'(rt_c0_q[r]) && 32'(hd.ch) < 32'(rt_c1_q[r]) &&
-                     32'(y) >= 32'(rt_y0_q[r]) && 32'(y) < 32'(rt_y1_q[r])) begin
+        end else if (32'(hd.ch) >= 32'(rt_cfg_q[r].c0) && 32'(hd.ch) < 32'(rt_cfg_q[r].c1) &&
+                     32'(y) >= 32'(rt_cfg_q[r].y0) && 32'(y) < 32'(rt_cfg_q[r].y1)) begin
           send_route = RtBits'(r);
         end
       end
     end
-    axon = rt_base_q[send_route] +
-           ((32'(hd.ch) - 32'(rt_pc0_q[send_route])) * 32'(rt_prows_q[send_route]) +
-            32'(y) - 32'(rt_py0_q[send_route])) * 32'(w) + 32'(xx);
+    axon = rt_cfg_q[send_route].base +
+           ((32'(hd.ch) - 32'(rt_cfg_q[send_route].pc0)) * 32'(rt_cfg_q[send_route].prows) +
+            32'(y) - 32'(rt_cfg_q[send_route].py0)) * 32'(w) + 32'(xx);
     pkt_valid = oq_len_q != '0;
     pkt_kind = hd.marker ? spk_noc_pkg::KindToken : spk_noc_pkg::KindGraded;
-    pkt_addr = rt_addr_q[send_route];
+    pkt_addr = rt_cfg_q[send_route].addr;
     pkt_tag = hd.tag;
-    pkt_payload = hd.marker ? rt_dst_q[send_route] : PB'(axon);
+    pkt_payload = hd.marker ? rt_cfg_q[send_route].dst : PB'(axon);
     pkt_value = hd.marker ? 32'd0 : 32'(hd.value);
     unused_axon = ^axon[31:PB];  // the loader checks that every axon fits the payload
   end
@@ -565,7 +553,7 @@ module attn #(
   logic [CBits-1:0] sp_h0 [MaxOps];
   always_comb begin
     for (int j = 0; j < MaxOps; j++) begin
-      sp_d[j] = (op_d_q[j] == '0) ? CBits'(1) : op_d_q[j];
+      sp_d[j] = (op_cfg_q[j].d == '0) ? CBits'(1) : op_cfg_q[j].d;
       sp_h0[j] = CBits'(sp_c) / sp_d[j] * sp_d[j];
     end
   end
@@ -751,7 +739,7 @@ module attn #(
       rel_mask = rmask;
       rel_tag = step_q[cur_op][0];
       for (int r = 0; r < MaxRoutes; r++) begin
-        if (rt_valid_q[r] && rt_op_q[r] == cur_op) begin
+        if (rt_cfg_q[r].valid && rt_cfg_q[r].op == cur_op) begin
           relok_d[r] = 1'b0;
         end
       end
@@ -769,7 +757,7 @@ module attn #(
     adds = '0;
     if (spike) begin
       for (int j = 0; j < MaxOps; j++) begin
-        if (in_role_q[sp_route][3*j+1]) begin  // K: KV[c][·] += V[n][h0 + ·]
+        if (in_cfg_q[sp_route].role[3*j+1]) begin  // K: KV[c][·] += V[n][h0 + ·]
           for (int jj = 0; jj < MaxChannels; jj++) begin
 `ifndef SPK_MUTANT_ATTN_KWALK
             if (32'(jj) < 32'(sp_d[j]) && v_q[j][sp_n][CIdx'(32'(sp_h0[j]) + jj)]) begin
@@ -785,7 +773,7 @@ module attn #(
           end
           k_d[j][sp_n][sp_c] = 1'b1;
         end
-        if (in_role_q[sp_route][3*j+2]) begin  // V: KV[h0 + ·][c − h0] += K[n][h0 + ·]
+        if (in_cfg_q[sp_route].role[3*j+2]) begin  // V: KV[h0 + ·][c − h0] += K[n][h0 + ·]
           for (int i = 0; i < MaxChannels; i++) begin
             if (32'(i) < 32'(sp_d[j]) && k_d[j][sp_n][CIdx'(32'(sp_h0[j]) + i)]) begin
               kv_d[j][CIdx'(32'(sp_h0[j]) + i)][CIdx'(32'(sp_c) - 32'(sp_h0[j]))] =
@@ -798,7 +786,7 @@ module attn #(
           end
           v_d[j][sp_n][sp_c] = 1'b1;
         end
-        if (in_role_q[sp_route][3*j]) begin  // Q
+        if (in_cfg_q[sp_route].role[3*j]) begin  // Q
           qb_d[j][sp_n][sp_c] = 1'b1;
         end
       end
@@ -918,5 +906,33 @@ module attn #(
   assign counter_overflows_o = overflows_q;
   assign queue_peak_o = queue_peak_q;
   assign busy_o = busy_q;
+
+`ifndef SYNTHESIS
+  // Invariants of the C model's asserts (sim/attn.c): a spike falls in an incoming route's range
+  // and never reaches an op while it computes; no graded packet comes in; tokens and releases
+  // name existing routes; the output queue never overflows.
+  logic in_take;
+  assign in_take = head_pop && head_valid;
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   !(in_take && head_kind == spk_noc_pkg::KindSpike) || sp_hit)
+    else $error("attn: spike axon %0d outside every incoming route", head_axon);
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   !(in_take && head_kind == spk_noc_pkg::KindSpike && busy_q) ||
+                   in_cfg_q[sp_route].role[3*op_q +: 3] == '0)
+    else $error("attn: a spike for op %0d while it computes", op_q);
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   !(in_take && head_kind == spk_noc_pkg::KindGraded))
+    else $error("attn: graded packet sent to an attention unit");
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   !(in_take && head_kind == spk_noc_pkg::KindToken) ||
+                   32'(head_axon) < InRoutes)
+    else $error("attn: token on incoming route %0d", head_axon);
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   !(in_take && head_kind == spk_noc_pkg::KindRelease) ||
+                   32'(head_axon) < MaxRoutes)
+    else $error("attn: release of ATTN route %0d", head_axon);
+  assert property (@(posedge clk_i) disable iff (!rst_ni) 32'(oq_len_q) <= OutputQueue)
+    else $error("attn: output queue overflow");
+`endif
 
 endmodule
