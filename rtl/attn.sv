@@ -911,14 +911,15 @@ module attn #(
   // Invariants of the C model's asserts (sim/attn.c): a spike falls in an incoming route's range
   // and never reaches an op while it computes; no graded packet comes in; tokens and releases
   // name existing routes; the output queue never overflows.
-  logic in_take;
+  logic in_take, in_busy_op;
   assign in_take = head_pop && head_valid;
+  assign in_busy_op = in_ops[sp_route][op_q];
   assert property (@(posedge clk_i) disable iff (!rst_ni)
                    !(in_take && head_kind == spk_noc_pkg::KindSpike) || sp_hit)
     else $error("attn: spike axon %0d outside every incoming route", head_axon);
   assert property (@(posedge clk_i) disable iff (!rst_ni)
                    !(in_take && head_kind == spk_noc_pkg::KindSpike && busy_q) ||
-                   in_cfg_q[sp_route].role[3*op_q +: 3] == '0)
+                   !in_busy_op)
     else $error("attn: a spike for op %0d while it computes", op_q);
   assert property (@(posedge clk_i) disable iff (!rst_ni)
                    !(in_take && head_kind == spk_noc_pkg::KindGraded))
