@@ -44,6 +44,7 @@ extern "C" {
 #include <verilated.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -111,7 +112,7 @@ int c_send(void *ctx, const spk_packet *p)
 	c->sends++;
 	c->off.valid = true;
 	c->off.pk = *p;
-	return c->ready ? 0 : -11;
+	return c->ready ? 0 : -EAGAIN;
 }
 
 void c_credit(void *ctx, uint32_t flits)
