@@ -19,15 +19,15 @@
 //   - the NI delivers at most one packet a cycle, only within the credits the unit returned,
 //     choosing among the sources and the releases at random with probability p_in; it takes
 //     the unit's offer with probability p_ready.
-// The configurations rotate through five load levels: light; back-pressure (a busy input, an
-// NI that refuses three offers in four, slow releases: the output queue fills and the compute
-// engine stalls, the input FIFO fills behind slow spikes); counter_bits = 2 (KV counts and
+// The configurations rotate through five load levels: light; back-pressure (ops of one wide
+// head, so spikes are slow; a busy input, an NI that refuses three offers in four, slow
+// releases: the output queue fills and the compute engine stalls, the input FIFO fills); counter_bits = 2 (KV counts and
 // outputs beyond it: counter_overflows); sparse (4 % of the neurons spike: tokens without a Q
 // spike, all-zero rows, steps with only a marker); mixed (counter_bits = 3).
 //
 // The first divergence: cycle, signal, expected (C model), got (RTL), the stimulus of the last
-// cycles; exit 1. A run that completed too few steps or never refused, stalled or overflowed
-// fails too (not vacuous). Exit 0 with a summary.
+// cycles; exit 1. A run that completed too few steps, or never refused, stalled, overflowed,
+// filled the input FIFO or filled the output queue, fails too (not vacuous). Exit 0 with a summary.
 //
 // usage: attn_lockstep [--cycles N] [--seed S] [--configs K]   (SPK_RTL_UNIT_CYCLES: cycles)
 #include "Vattn.h"
@@ -88,14 +88,15 @@ struct level {
 	const char *name;
 	unsigned p_in, p_ready, density, rel_delay;
 	int counter_bits;
+	bool wide;		// every op one head of MaxChannels channels: slow spikes
 };
 
 const level levels[5] = {
-	{ "light", 35, 95, 30, 8, 16 },
-	{ "back-pressure", 95, 25, 70, 60, 16 },
-	{ "overflow", 60, 70, 60, 4, 2 },
-	{ "sparse", 50, 80, 4, 10, 16 },
-	{ "mixed", 70, 60, 45, 20, 3 },
+	{ "light", 35, 95, 30, 8, 16, false },
+	{ "back-pressure", 95, 25, 70, 60, 16, true },
+	{ "overflow", 60, 70, 60, 4, 2, false },
+	{ "sparse", 50, 80, 4, 10, 16, false },
+	{ "mixed", 70, 60, 45, 20, 3, false },
 };
 
 struct port_ctx {
@@ -137,6 +138,7 @@ void load_write(void *ctx, uint32_t addr, uint64_t data)
 struct totals {
 	uint64_t steps = 0, packets_out = 0, outputs = 0, refused = 0, stalls = 0, overflows = 0;
 	uint64_t releases_in = 0, spikes_in = 0, configs = 0;
+	uint32_t fifo_peak = 0, queue_peak = 0;	// the most over the configurations
 };
 
 struct harness {
@@ -233,7 +235,8 @@ struct harness {
 				}
 			} else {
 				// wide heads half the time: a K or V spike then adds up to d
-				s.C = g.chance(50) ? ap.max_channels - g.below(3) : 1 + g.below(ap.max_channels);
+				s.C = lv.wide ? ap.max_channels
+					: g.chance(50) ? ap.max_channels - g.below(3) : 1 + g.below(ap.max_channels);
 				s.W = 1 + g.below(4);
 				s.H = 1 + g.below(ap.max_tokens / s.W);
 				o.q_pop = (uint32_t)pops.size();
@@ -254,7 +257,7 @@ struct harness {
 			for (uint32_t h = 1; h <= s.C; h++)
 				if (s.C % h == 0)
 					divs.push_back(h);
-			o.heads = g.chance(50) ? 1 : divs[g.below((uint32_t)divs.size())];
+			o.heads = lv.wide || g.chance(50) ? 1 : divs[g.below((uint32_t)divs.size())];
 			ops.push_back(o);
 		}
 		// incoming routes: each population read by an op, cut into blocks
@@ -591,6 +594,8 @@ struct harness {
 		tot.releases_in += st.releases_in;
 		tot.spikes_in += st.spikes_in;
 		tot.configs++;
+		tot.fifo_peak = std::max(tot.fifo_peak, st.fifo_peak);
+		tot.queue_peak = std::max(tot.queue_peak, st.queue_peak);
 		spk_attn_destroy(a);
 		a = nullptr;
 		return 0;
@@ -655,10 +660,12 @@ int main(int argc, char **argv)
 	// not vacuous: every kind of event happened, and enough of them
 	uint64_t min_steps = cycles / 2000;
 	if (t.steps < min_steps || t.outputs < min_steps || t.refused == 0 || t.stalls == 0 ||
-	    t.overflows == 0 || t.releases_in < min_steps) {
+	    t.overflows == 0 || t.releases_in < min_steps || t.fifo_peak < ATTN_FifoFlits ||
+	    t.queue_peak < ATTN_OutputQueue) {
 		std::fprintf(stderr,
 			     "attn_lockstep: too little exercised (need %" PRIu64 " steps, outputs and "
-			     "releases, some refusals, stalls and overflows)\n", min_steps);
+			     "releases, some refusals, stalls and overflows, a full input FIFO and a "
+			     "full output queue)\n", min_steps);
 		return 1;
 	}
 	return 0;
