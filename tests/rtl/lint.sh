@@ -26,6 +26,11 @@ for c in c1 c2; do
 		expect_status 0 "$V" --lint-only -Wall $def "$R/rtl.vlt" "$T_TMP/$c/spk_noc_pkg.sv" \
 			"$R/unit_shell.sv" "$R/encoder.sv" --top-module encoder -GMacs=1 -GOutQueue=1 \
 			-GMaxCin=1 -GMaxChannels=1 -GRoutes=1 -GFifoFlits=2 -GMaxPixels=8 -GMaxWeights=1
+		expect_status 0 "$V" --lint-only -Wall $def "$R/rtl.vlt" "$T_TMP/$c/spk_noc_pkg.sv" \
+			"$R/unit_shell.sv" "$R/attn.sv" --top-module attn
+		expect_status 0 "$V" --lint-only -Wall $def "$R/rtl.vlt" "$T_TMP/$c/spk_noc_pkg.sv" \
+			"$R/unit_shell.sv" "$R/attn.sv" --top-module attn -GMaxOps=1 -GMaxTokens=1 \
+			-GMaxChannels=1 -GLanes=1 -GOutputQueue=1 -GFifoFlits=2 -GInRoutes=1 -GMaxRoutes=1
 	done
 done
 expect_status 0 "$V" --lint-only -Wall "$R/sram_1p.sv" --top-module sram_1p -GWords=100 -GBits=48
