@@ -42,3 +42,17 @@ $(tests_rtl_attn_lockstep_mutant_OBJECTS): rtl/obj/attn_mutant/Vattn__ALL.a \
 
 TESTS += tests/rtl/attn_lockstep.sh
 CHECK_RTL_TESTS += tests/rtl/attn_lockstep.sh
+
+# The chip's attention unit (`spikechip sim --rtl attn`, rtl/rtl_units.cpp): the default preset's
+# lanes, queue and FIFO, one op of up to 49 tokens x 32 channels (the tiny test model's; the
+# shipped model's 128 channels make a model Verilator takes over ten minutes to compile, see
+# doc/rtl.md "Co-simulation of the units": build one with
+# `make RTL_ATTN_CHIP_PARAMS='MaxOps=1 MaxTokens=49 MaxChannels=128 ...'` after `make clean-rtl`).
+RTL_ATTN_CHIP_PARAMS = MaxOps=1 MaxTokens=49 MaxChannels=32 Lanes=16 OutputQueue=64 \
+	FifoFlits=64 InRoutes=64 MaxRoutes=16
+RTL_EXTRA_attn_chip = $(addprefix -G,$(RTL_ATTN_CHIP_PARAMS))
+rtl/obj/attn_chip/spk_noc_pkg.sv: rtl/pkg/$(RTL_ATTN_PRESET)/spk_noc_pkg.sv
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && cp rtl/pkg/$(RTL_ATTN_PRESET)/spk_noc_pkg.sv $@
+RTL_UNIT_CPPFLAGS += -Irtl/obj/attn_chip $(addprefix -DATTN_,$(RTL_ATTN_CHIP_PARAMS))
+RTL_UNIT_DEPS += rtl/obj/attn_chip/Vattn__ALL.a
+RTL_UNIT_LIBS += rtl/obj/attn_chip/Vattn__ALL.a rtl/librtlattn.la

@@ -100,7 +100,8 @@ module attn #(
   output logic [63:0]                         counter_overflows_o, // counts beyond counter_bits
   output logic [31:0]                         fifo_peak_o,         // most flits in the input FIFO
   output logic [31:0]                         queue_peak_o,        // most entries in the output queue
-  output logic                                busy_o               // observation: an op is computing
+  output logic                                busy_o               // work in this cycle (with rx_valid_i low:
+                                                                   // cycles with busy_o low change nothing)
 );
 
   localparam int unsigned PB = spk_noc_pkg::PayloadBits;
@@ -372,7 +373,7 @@ module attn #(
   assign head_pop = rbusy_q == '0;
 
   logic unused_rx;
-  assign unused_rx = ^{head_tag, head_value, rel_due};
+  assign unused_rx = ^{head_tag, head_value};
 
   // ---- compute: which op may start (registered state only) --------------------------------------
   logic              pick_valid;
@@ -905,7 +906,8 @@ module attn #(
   assign outputs_o = outputs_q;
   assign counter_overflows_o = overflows_q;
   assign queue_peak_o = queue_peak_q;
-  assign busy_o = busy_q;
+  assign busy_o = head_valid || rel_due || rbusy_q != '0 || busy_q || pick_valid ||
+                  oq_len_q != '0;
 
 `ifndef SYNTHESIS
   // Invariants of the C model's asserts (sim/attn.c): a spike falls in an incoming route's range

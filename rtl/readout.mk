@@ -52,11 +52,6 @@ RTL_RO_G_ro_chip = -GFifoFlits=64 -GInRoutes=128 -GMaxMeans=2 -GMaxChannels=512 
 	-GMaxClasses=16 -GNeuronUpdates=8 -GAdders=16 -GMembraneBits=16
 RTL_RO_D_ro_chip = -DRO_FIFO=64 -DRO_ROUTES=128 -DRO_MEANS=2 -DRO_CHANNELS=512 \
 	-DRO_CLASSES=16 -DRO_NU=8 -DRO_ADDERS=16 -DRO_MB=16
-noinst_LTLIBRARIES += %D%/librtlunits.la
-%C%_librtlunits_la_SOURCES = %D%/rtl_units.cpp %D%/rtl_units.h
-%C%_librtlunits_la_CPPFLAGS = $(AM_CPPFLAGS) -Irtl/obj/ro_chip -Irtl/pkg/$(RTL_NOC_PRESET) \
-	$(VERILATOR_CPPFLAGS) $(RTL_RO_D_ro_chip)
-%C%_librtlunits_la_CXXFLAGS = $(AM_CXXFLAGS) $(SYSTEMC_CFLAGS)
-$(%C%_librtlunits_la_OBJECTS): rtl/obj/ro_chip/Vreadout__ALL.a \
-	rtl/pkg/$(RTL_NOC_PRESET)/spk_noc_pkg.h
-RTL_UNIT_LIBS = rtl/librtlunits.la rtl/obj/ro_chip/Vreadout__ALL.a
+RTL_UNIT_CPPFLAGS += -Irtl/obj/ro_chip $(RTL_RO_D_ro_chip)
+RTL_UNIT_DEPS += rtl/obj/ro_chip/Vreadout__ALL.a
+RTL_UNIT_LIBS += rtl/obj/ro_chip/Vreadout__ALL.a

@@ -1,24 +1,29 @@
 // rtl_units.cpp — the units in RTL inside the SystemC engine (see rtl_units.h): today the
-// readout (rtl/readout.sv).
+// readout (rtl/readout.sv) and the attention unit (rtl/attn.sv).
 #include "config.h"
 
 // the Verilated models before SystemC (rtl_units.h): Verilator's time then stays its own
+#include "Vattn.h"
 #include "Vreadout.h"
 #include "spk_noc_pkg.h"
 
 #include <verilated.h>
 
 #include "rtl/rtl_units.h"
+#include "rtl/attn_load.h"
 
 extern "C" {
 #include "rtl/readout_load.h"
 #include "rtl/rtl_params.h"
 #include "sim/chip_engine.h"
+#include "sim/attn.h"
 #include "sim/readout.h"
 #include "sim/systemc/sc_chip.h"
 }
 
 #include <cassert>
+#include <cstdio>
+#include <cstdlib>
 #include <cerrno>
 #include <memory>
 #include <vector>
@@ -34,6 +39,12 @@ namespace {
 // The parameters the chip's RTL readout was built with (rtl/readout.mk, ro_chip).
 const spk_rtl_readout_params kReadout = { RO_FIFO, RO_ROUTES, RO_MEANS, RO_CHANNELS, RO_CLASSES,
 					  RO_NU, RO_ADDERS, RO_MB };
+
+// The parameters of the chip's RTL attention unit (rtl/attn.mk, attn_chip); the NoC fields are
+// the package's.
+const spk_rtl_attn_params kAttn = { ATTN_MaxOps, ATTN_MaxTokens, ATTN_MaxChannels, ATTN_Lanes,
+				    ATTN_OutputQueue, ATTN_FifoFlits, ATTN_InRoutes,
+				    ATTN_MaxRoutes, 0, 0, 0, 0, 0 };
 
 spk_rtl_params built_noc()
 {
@@ -71,50 +82,66 @@ bool noc_fits(const spk_arch &a, std::string &why)
 	return true;
 }
 
-// The readout in RTL.
-class rtl_readout : public spk_sc::unit {
+// What every unit in RTL shares: the rx and tx sides, the clock, idle cycles skipped. V is the
+// Verilated unit; D (the unit kind's class) gives load(), observe() (spikes, classes: what the
+// unit reports in a cycle) and the statistics.
+template <class V, class D>
+class rtl_unit : public spk_sc::unit {
 public:
-	rtl_readout(const char *name, const spk_sc::clock &clk, spk_sc::unit_observer &obs,
-		    void *model, const spk_unit_port *chip_port, bool feeds_control, uint32_t tile)
+	rtl_unit(const char *name, const spk_sc::clock &clk, spk_sc::unit_observer &obs,
+		 void *model, const spk_unit_port *chip_port, bool feeds_control, uint32_t tile)
 		: spk_sc::unit(name, clk, obs, model, chip_port, feeds_control), tile_(tile),
 		  np_(built_noc())
 	{
 		ctx_.reset(new VerilatedContext);
-		top_.reset(new Vreadout(ctx_.get(), (std::string(name) + "_rtl").c_str()));
-		load(model);
+		top_.reset(new V(ctx_.get(), (std::string(name) + "_rtl").c_str()));
 	}
 
 	void restart(void *model, const spk_unit_port *chip_port) override
 	{
 		spk_sc::unit::restart(model, chip_port);
-		load(model);
+		failure_.clear();
+		top_->clk_i = 0;
+		top_->rx_valid_i = 0;
+		top_->tx_ready_i = 0;
+		top_->load_we_i = 0;
+		// an edge for the asynchronous reset: a new model's rst_ni starts low
+		top_->rst_ni = 1;
+		top_->eval();
+		top_->rst_ni = 0;
+		top_->eval();
+		static_cast<D *>(this)->load(model);
+		cyc_ = 0;
+		has_rx_ = false;
 	}
 
 	const char *failure() const override { return failure_.empty() ? nullptr : failure_.c_str(); }
 
-	int finish(struct spk_chip *c, uint32_t tile) override
-	{
-		spk_readout_stats st{};
-
-		st.packets_in = top_->packets_in_o;
-		st.graded_in = top_->graded_in_o;
-		st.tokens_in = top_->tokens_in_o;
-		st.fires = top_->fires_o;
-		st.fire_cycles = top_->fire_cycles_o;
-		st.head_cycles = top_->head_cycles_o;
-		st.images = top_->images_o;
-		st.send_refused = top_->send_refused_o;
-		st.fifo_peak = top_->fifo_peak_o;
-		st.ev.sops = top_->sops_o;
-		st.ev.graded_adds = top_->graded_in_o;
-		st.ev.neuron_updates = top_->neuron_updates_o;
-		st.ev.packets_out = top_->packets_out_o;
-		return spk_chip_engine_set_unit_stats(c, tile, &st);
-	}
-
 protected:
+	// The shadow check (environment SPK_RTL_SHADOW set; a debugging aid, doc/rtl.md): the C
+	// model runs beside the RTL, gets the same deliveries and the NI's answers to the RTL's
+	// offers, and the first cycle in which the two offer or free differently stops the run with
+	// both sides printed.
+	struct cap {
+		bool valid = false;
+		spk_packet p{};
+		bool ready = false;
+		uint32_t credit = 0;
+	};
+	static int cap_send(void *ctx, const spk_packet *p)
+	{
+		cap *c = static_cast<cap *>(ctx);
+
+		c->valid = true;
+		c->p = *p;
+		return c->ready ? 0 : -EAGAIN;
+	}
+	static void cap_credit(void *ctx, uint32_t f) { static_cast<cap *>(ctx)->credit += f; }
+
 	void deliver(const spk_packet &p, uint64_t x) override
 	{
+		if (shadow_)
+			static_cast<D *>(this)->c_deliver(p, x);
 		assert(!has_rx_);
 		rx_ = p;
 		rx_x_ = x;
@@ -123,7 +150,7 @@ protected:
 
 	void eval(uint64_t x, const spk_unit_port *port) override
 	{
-		Vreadout &v = *top_;
+		V &v = *top_;
 
 		assert(x >= cyc_);
 		if (x > cyc_) {
@@ -156,8 +183,103 @@ protected:
 			v.tx_ready_i = port->send(port->ctx, &pk) == 0;
 			v.eval();
 		}
+		if (shadow_) {
+			cap c;
+			spk_unit_port cp = { cap_send, cap_credit, nullptr, &c };
+
+			c.ready = v.tx_ready_i;
+			static_cast<D *>(this)->c_eval(x, &cp);
+			if (c.valid != (bool)v.tx_valid_o || c.credit != v.rx_credit_o ||
+			    (c.valid && (c.p.kind != v.tx_kind_o || c.p.axon != v.tx_payload_o ||
+					 c.p.tag != v.tx_tag_o || (uint32_t)c.p.value != v.tx_value_o))) {
+				fprintf(stderr, "shadow: tile %u cycle %lu: C offers %d kind %u axon %u tag %u value %d credit %u; RTL offers %d kind %u axon %u tag %u value %d credit %u\n",
+					tile_, (unsigned long)x, c.valid, c.p.kind, c.p.axon, c.p.tag, c.p.value, c.credit,
+					v.tx_valid_o, v.tx_kind_o, v.tx_payload_o, v.tx_tag_o, (int)v.tx_value_o, v.rx_credit_o);
+				static_cast<D *>(this)->dump_stats();
+				abort();
+			}
+		}
 		if (v.rx_credit_o != 0 && port->credit != nullptr)
 			port->credit(port->ctx, v.rx_credit_o);
+		static_cast<D *>(this)->observe(x, port);
+		clock();
+		v.rx_valid_i = 0;
+		v.eval();
+		cyc_ = x + 1;
+	}
+
+	uint64_t next_cycle() const override
+	{
+		uint64_t n = top_->busy_o ? cyc_ : UINT64_MAX;
+
+		if (shadow_) {
+			uint64_t c = static_cast<const D *>(this)->c_next();
+
+			if (c < n)
+				n = c < cyc_ ? cyc_ : c;
+		}
+		return n;
+	}
+
+	void clock()
+	{
+		top_->clk_i = 1;
+		top_->eval();
+		top_->clk_i = 0;
+		top_->eval();
+	}
+
+	static void write(void *ctx, uint32_t addr, uint64_t data)
+	{
+		rtl_unit *u = static_cast<rtl_unit *>(ctx);
+
+		u->top_->load_we_i = 1;
+		u->top_->load_addr_i = addr;
+		u->top_->load_data_i = data;
+		u->clock();
+		u->top_->load_we_i = 0;
+	}
+
+	uint32_t tile_;
+	bool shadow_ = D::kShadow && getenv("SPK_RTL_SHADOW") != nullptr;
+	spk_rtl_params np_;
+	std::unique_ptr<VerilatedContext> ctx_;
+	std::unique_ptr<V> top_;
+	std::string failure_;
+	uint64_t cyc_ = 0;
+	spk_packet rx_{};
+	uint64_t rx_x_ = 0;
+	bool has_rx_ = false;
+};
+
+// The readout in RTL (rtl/readout.sv): loaded held in reset; reports spikes and classes.
+class rtl_readout : public rtl_unit<Vreadout, rtl_readout> {
+public:
+	using rtl_unit::rtl_unit;
+
+	void load(void *model)
+	{
+		Vreadout &v = *top_;
+		spk_readout_config cfg;
+		char err[256];
+
+		spk_readout_get_config(static_cast<spk_readout *>(model), &cfg);
+		if (spk_rtl_readout_load(&cfg, &kReadout, &np_, write, this, err, sizeof(err)) != 0)
+			failure_ = std::string("--rtl readout: ") + err;
+		v.rst_ni = 1;
+		v.eval();
+		pop_.clear();
+		for (uint32_t m = 0; m < cfg.n_means; m++)
+			pop_.push_back(cfg.means[m].pop);
+		scores_.assign(cfg.head != nullptr ? cfg.head->classes : 0, 0);
+		class_out_ = cfg.class_out;
+		class_ctx_ = cfg.class_ctx;
+	}
+
+	void observe(uint64_t x, const spk_unit_port *port)
+	{
+		Vreadout &v = *top_;
+
 		if (v.spike_valid_o && v.spike_mask_o != 0 && port->spike != nullptr)
 			for (uint32_t l = 0; l < kReadout.neuron_updates; l++)
 				if (v.spike_mask_o >> l & 1)
@@ -171,73 +293,104 @@ protected:
 			}
 			class_out_(class_ctx_, v.class_image_o, v.class_o, x, scores_.data());
 		}
-		v.clk_i = 1;
-		v.eval();
-		v.clk_i = 0;
-		v.rx_valid_i = 0;
-		v.eval();
-		cyc_ = x + 1;
 	}
 
-	uint64_t next_cycle() const override { return top_->busy_o ? cyc_ : UINT64_MAX; }
+	// no shadow check: the C readout would report the classes a second time
+	static constexpr bool kShadow = false;
+	void dump_stats() {}
+	void c_deliver(const spk_packet &, uint64_t) {}
+	void c_eval(uint64_t, const spk_unit_port *) {}
+	uint64_t c_next() const { return UINT64_MAX; }
+
+	int finish(struct spk_chip *c, uint32_t tile) override
+	{
+		spk_readout_stats st{};
+
+		st.packets_in = top_->packets_in_o;
+		st.graded_in = top_->graded_in_o;
+		st.tokens_in = top_->tokens_in_o;
+		st.fires = top_->fires_o;
+		st.fire_cycles = top_->fire_cycles_o;
+		st.head_cycles = top_->head_cycles_o;
+		st.images = top_->images_o;
+		st.send_refused = top_->send_refused_o;
+		st.fifo_peak = top_->fifo_peak_o;
+		st.ev.sops = top_->sops_o;
+		st.ev.graded_adds = top_->graded_in_o;
+		st.ev.neuron_updates = top_->neuron_updates_o;
+		st.ev.packets_out = top_->packets_out_o;
+		return spk_chip_engine_set_unit_stats(c, tile, &st);
+	}
 
 private:
-	static void write(void *ctx, uint32_t addr, uint64_t data)
-	{
-		Vreadout &v = *static_cast<Vreadout *>(ctx);
-
-		v.load_we_i = 1;
-		v.load_addr_i = addr;
-		v.load_data_i = data;
-		v.clk_i = 1;
-		v.eval();
-		v.clk_i = 0;
-		v.eval();
-		v.load_we_i = 0;
-	}
-
-	// Reset, then the configuration of the C model through the load port (held in reset).
-	void load(void *model)
-	{
-		Vreadout &v = *top_;
-		spk_readout_config cfg;
-		char err[256];
-
-		spk_readout_get_config(static_cast<spk_readout *>(model), &cfg);
-		failure_.clear();
-		v.clk_i = 0;
-		v.rx_valid_i = 0;
-		v.tx_ready_i = 0;
-		v.load_we_i = 0;
-		v.rst_ni = 0;
-		v.eval();
-		if (spk_rtl_readout_load(&cfg, &kReadout, &np_, write, &v, err, sizeof(err)) != 0)
-			failure_ = std::string("--rtl readout: ") + err;
-		v.rst_ni = 1;
-		v.eval();
-		pop_.clear();
-		for (uint32_t m = 0; m < cfg.n_means; m++)
-			pop_.push_back(cfg.means[m].pop);
-		scores_.assign(cfg.head != nullptr ? cfg.head->classes : 0, 0);
-		class_out_ = cfg.class_out;
-		class_ctx_ = cfg.class_ctx;
-		cyc_ = 0;
-		has_rx_ = false;
-	}
-
-	uint32_t tile_;
-	spk_rtl_params np_;
-	std::unique_ptr<VerilatedContext> ctx_;
-	std::unique_ptr<Vreadout> top_;
-	std::string failure_;
 	std::vector<uint32_t> pop_;
 	std::vector<int64_t> scores_;
 	spk_readout_class_fn class_out_ = nullptr;
 	void *class_ctx_ = nullptr;
-	uint64_t cyc_ = 0;
-	spk_packet rx_{};
-	uint64_t rx_x_ = 0;
-	bool has_rx_ = false;
+};
+
+// The attention unit in RTL (rtl/attn.sv): loaded after reset, before traffic; it reports
+// nothing but packets.
+class rtl_attn : public rtl_unit<Vattn, rtl_attn> {
+public:
+	using rtl_unit::rtl_unit;
+
+	void load(void *model)
+	{
+		Vattn &v = *top_;
+		spk_attn_config cfg;
+		spk_rtl_attn_params p = kAttn;
+		char err[256];
+
+		spk_attn_get_config(static_cast<spk_attn *>(model), &cfg);
+		v.rst_ni = 1;
+		v.eval();
+		p.mesh_x = np_.mesh_x;
+		p.mesh_y = np_.mesh_y;
+		p.y_bits = np_.y_bits;
+		p.addr_bits = np_.addr_bits;
+		p.payload_bits = np_.payload_bits;
+		if (spk_rtl_attn_load(&cfg, &p, write, this, err, sizeof(err)) != 0)
+			failure_ = std::string("--rtl attn: ") + err +
+				   " (the RTL attention unit this build links: doc/rtl.md \"Units in the chip\")";
+	}
+
+	static constexpr bool kShadow = true;
+	void observe(uint64_t, const spk_unit_port *) {}
+	void dump_stats()
+	{
+		spk_attn_stats st;
+		spk_attn_get_stats(static_cast<spk_attn *>(model_), &st);
+		fprintf(stderr, "C: in %lu spikes %lu tokens %lu ops %lu steps %lu busy %lu; RTL: in %lu spikes %lu tokens %lu ops %lu steps %lu busy %lu\n",
+			st.packets_in, st.spikes_in, st.tokens_in, st.ev.attention_ops, st.steps, st.receive_busy,
+			(unsigned long)top_->packets_in_o, (unsigned long)top_->spikes_in_o, (unsigned long)top_->tokens_in_o, (unsigned long)top_->attention_ops_o, (unsigned long)top_->steps_o, (unsigned long)top_->receive_busy_o);
+	}
+	void c_deliver(const spk_packet &p, uint64_t x) { spk_attn_deliver(static_cast<spk_attn *>(model_), &p, x); }
+	void c_eval(uint64_t x, const spk_unit_port *p) { spk_attn_eval(static_cast<spk_attn *>(model_), x, p); }
+	uint64_t c_next() const { return spk_attn_next_cycle(static_cast<const spk_attn *>(model_)); }
+
+	int finish(struct spk_chip *c, uint32_t tile) override
+	{
+		spk_attn_stats st{};
+
+		st.packets_in = top_->packets_in_o;
+		st.spikes_in = top_->spikes_in_o;
+		st.tokens_in = top_->tokens_in_o;
+		st.releases_in = top_->releases_in_o;
+		st.receive_busy = top_->receive_busy_o;
+		st.steps = top_->steps_o;
+		st.compute_cycles = top_->compute_cycles_o;
+		st.emit_cycles = top_->emit_cycles_o;
+		st.emit_stalls = top_->emit_stalls_o;
+		st.outputs = top_->outputs_o;
+		st.send_refused = top_->send_refused_o;
+		st.counter_overflows = top_->counter_overflows_o;
+		st.fifo_peak = top_->fifo_peak_o;
+		st.queue_peak = top_->queue_peak_o;
+		st.ev.attention_ops = top_->attention_ops_o;
+		st.ev.packets_out = top_->packets_out_o;
+		return spk_chip_engine_set_unit_stats(c, tile, &st);
+	}
 };
 
 } // namespace
@@ -264,6 +417,16 @@ bool units_check(const spk_arch &a, unsigned blocks, std::string &why)
 				return false;
 			}
 	}
+	if ((blocks & SPK_RTL_ATTN) && a.attention.lanes != (long)kAttn.lanes) {
+		why = "[attention] lanes = " + std::to_string(a.attention.lanes) +
+		      ": the RTL attention unit was built for " + std::to_string(kAttn.lanes);
+		return false;
+	}
+	if ((blocks & SPK_RTL_ATTN) && a.core.output_queue > (long)kAttn.output_queue) {
+		why = "[core] output_queue = " + std::to_string(a.core.output_queue) +
+		      ": the RTL attention unit holds at most " + std::to_string(kAttn.output_queue);
+		return false;
+	}
 	return true;
 }
 
@@ -273,9 +436,13 @@ spk_sc::unit *make_unit(unsigned blocks, enum spk_tile_kind k, const char *name,
 			const spk_arch &a)
 {
 	(void)a;
+	spk_sc::unit *u = nullptr;
+
 	if (k == SPK_TILE_READOUT && (blocks & SPK_RTL_READOUT))
-		return new rtl_readout(name, clk, obs, model, chip_port, feeds_control, tile);
-	return nullptr;
+		u = new rtl_readout(name, clk, obs, model, chip_port, feeds_control, tile);
+	else if (k == SPK_TILE_ATTENTION && (blocks & SPK_RTL_ATTN))
+		u = new rtl_attn(name, clk, obs, model, chip_port, feeds_control, tile);
+	return u;	// loaded by restart(), before each run
 }
 
 } // namespace spk_rtl

@@ -39,3 +39,16 @@ $(tests_rtl_unit_shell_lockstep_mutant_OBJECTS): rtl/obj/shell_mutant/Vunit_shel
 TESTS += tests/rtl/unit_shell_lockstep.sh
 EXTRA_DIST += tests/rtl/unit_shell_lockstep.sh
 CHECK_RTL_TESTS += tests/rtl/unit_shell_lockstep.sh
+
+# The units in RTL inside the SystemC engine (rtl/rtl_units.cpp, `spikechip sim --rtl`): each
+# unit's fragment adds its chip model's include path and defines (RTL_UNIT_CPPFLAGS), its
+# Verilated archive (RTL_UNIT_DEPS) and what to link (RTL_UNIT_LIBS).
+RTL_UNIT_CPPFLAGS =
+RTL_UNIT_DEPS =
+noinst_LTLIBRARIES += %D%/librtlunits.la
+%C%_librtlunits_la_SOURCES = %D%/rtl_units.cpp %D%/rtl_units.h
+%C%_librtlunits_la_CPPFLAGS = $(AM_CPPFLAGS) -Irtl/pkg/$(RTL_NOC_PRESET) $(VERILATOR_CPPFLAGS) \
+	$(RTL_UNIT_CPPFLAGS)
+%C%_librtlunits_la_CXXFLAGS = $(AM_CXXFLAGS) $(SYSTEMC_CFLAGS)
+$(%C%_librtlunits_la_OBJECTS): $(RTL_UNIT_DEPS) rtl/pkg/$(RTL_NOC_PRESET)/spk_noc_pkg.h
+RTL_UNIT_LIBS = rtl/librtlunits.la

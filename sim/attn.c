@@ -68,6 +68,7 @@ struct spk_attn {
 	struct op *ops;
 	struct in_route *in;
 	struct spk_unit_in_route *in_cfg;
+	struct spk_attn_op *ops_cfg;	/* [n_ops] the configuration's ops (spk_attn_get_config) */
 	struct spk_unit_route *routes;
 	uint64_t *released_q;		/* [n_routes] releases received */
 	struct axon_range *ranges;	/* spike axons, sorted */
@@ -122,6 +123,7 @@ void spk_attn_destroy(struct spk_attn *a)
 		for (uint32_t i = 0; i < a->cfg.n_in; i++)
 			free(a->in[i].ops);
 	free(a->ops);
+	free(a->ops_cfg);
 	free(a->in);
 	free(a->in_cfg);
 	free(a->routes);
@@ -282,6 +284,11 @@ struct spk_attn *spk_attn_create(const struct spk_attn_config *cfg, char *err, s
 	for (uint32_t i = 1; i < cfg->n_in; i++)
 		if (a->ranges[i].lo < a->ranges[i - 1].hi)
 			BAD("incoming routes with overlapping axon ranges");
+	a->ops_cfg = malloc((cfg->n_ops + 1) * sizeof(*a->ops_cfg));
+	if (a->ops_cfg == NULL)
+		BAD("out of memory for the attention unit's state");
+	for (uint32_t i = 0; i < cfg->n_ops; i++)
+		a->ops_cfg[i] = cfg->ops[i];
 	a->cfg.ops = NULL;
 	a->cfg.in = NULL;
 	a->cfg.routes = NULL;
@@ -724,6 +731,14 @@ void spk_attn_get_stats(const struct spk_attn *a, struct spk_attn_stats *st)
 {
 	*st = a->st;
 	st->fifo_peak = a->fifo.peak;
+}
+
+void spk_attn_get_config(const struct spk_attn *a, struct spk_attn_config *cfg)
+{
+	*cfg = a->cfg;
+	cfg->ops = a->ops_cfg;
+	cfg->in = a->in_cfg;
+	cfg->routes = a->routes;
 }
 
 uint64_t spk_attn_op_steps(const struct spk_attn *a, uint32_t op)

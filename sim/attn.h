@@ -98,6 +98,12 @@ void spk_attn_set_ni_wake(struct spk_attn *a, bool on);
 bool spk_attn_quiet(const struct spk_attn *a);
 void spk_attn_get_stats(const struct spk_attn *a, struct spk_attn_stats *st);
 
+/*
+ * The configuration the unit was created with, its arrays the unit's own copies (valid while it
+ * lives): what the RTL attention unit is loaded with (rtl/attn_load.h).
+ */
+void spk_attn_get_config(const struct spk_attn *a, struct spk_attn_config *cfg);
+
 /* Steps op has completed (the step it is on). */
 uint64_t spk_attn_op_steps(const struct spk_attn *a, uint32_t op);
 

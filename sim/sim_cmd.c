@@ -112,7 +112,7 @@ bad:
 	return -EINVAL;
 }
 
-/* --rtl BLOCKS: a comma-separated list of block names (noc, readout) or all. */
+/* --rtl BLOCKS: a comma-separated list of block names (noc, readout, attn) or all. */
 static int parse_rtl(const char *arg, unsigned *blocks)
 {
 	static const struct {
@@ -121,6 +121,7 @@ static int parse_rtl(const char *arg, unsigned *blocks)
 	} names[] = {
 		{ "noc", SPK_RTL_NOC },
 		{ "readout", SPK_RTL_READOUT },
+		{ "attn", SPK_RTL_ATTN },
 		{ "all", SPK_RTL_NOC | SPK_RTL_UNITS },
 	};
 	const char *p = arg;
@@ -135,7 +136,7 @@ static int parse_rtl(const char *arg, unsigned *blocks)
 		if (i < sizeof(names) / sizeof(names[0])) {
 			*blocks |= names[i].bits;
 		} else {
-			spk_error("sim: --rtl '%s': '%.*s' is not an RTL block (noc, readout, all)",
+			spk_error("sim: --rtl '%s': '%.*s' is not an RTL block (noc, readout, attn, all)",
 				  arg, (int)n, p);
 			return -1;
 		}
@@ -195,7 +196,8 @@ static void sim_usage(FILE *f)
 		"                     and energy; slower)\n"
 		"  --rtl BLOCKS       with --engine systemc: run these blocks as Verilated RTL\n"
 		"                     (rtl/, doc/rtl.md); BLOCKS is a comma-separated list of: noc\n"
-		"                     (the routers and network interfaces), readout, or all.\n"
+		"                     (the routers and network interfaces), readout, attn (the\n"
+		"                     attention units), or all.\n"
 		"                     The report is the native engine's\n"
 		"  --rtl-tiles LIST   with --rtl: only the units of these tiles run in RTL (tile\n"
 		"                     numbers and ranges, e.g. 0-11,40; default: every tile)\n"
@@ -316,7 +318,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 	}
 	if (o->rtl_tiles != NULL && (o->rtl & SPK_RTL_UNITS) == 0) {
 		spk_error("sim: --rtl-tiles chooses the tiles whose units run in RTL: give --rtl "
-			  "with a unit (readout, all)");
+			  "with a unit (readout, attn, all)");
 		return SPK_EXIT_USAGE;
 	}
 	if ((o->wave != NULL || o->wave_window) && o->rtl == 0) {
@@ -519,19 +521,31 @@ static int load_data(struct spk_dataset *ds, struct sim_opts *o, const struct sp
 static void rtl_describe(struct sim_run *run, const struct sim_opts *o,
 			 const struct spk_image *img)
 {
-	uint32_t readouts = 0;
+	static const struct {
+		enum spk_tile_kind kind;
+		unsigned bit;
+		const char *one, *many;
+	} kinds[] = {
+		{ SPK_TILE_ATTENTION, SPK_RTL_ATTN, "attention unit", "attention units" },
+		{ SPK_TILE_READOUT, SPK_RTL_READOUT, "readout", "readouts" },
+	};
 	size_t n = 0;
 
-	for (uint32_t t = 0; t < img->n_tiles; t++)
-		if (img->tiles[t].kind == SPK_TILE_READOUT && (o->rtl & SPK_RTL_READOUT) &&
-		    spk_chip_systemc_rtl_tile(t))
-			readouts++;
 	run->rtl_desc[0] = '\0';
 	if (o->rtl & SPK_RTL_NOC)
 		n += (size_t)snprintf(run->rtl_desc + n, sizeof(run->rtl_desc) - n, "network");
-	if (readouts > 0)
-		snprintf(run->rtl_desc + n, sizeof(run->rtl_desc) - n, "%s%u readout%s",
-			 n > 0 ? ", " : "", readouts, readouts == 1 ? "" : "s");
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		uint32_t units = 0;
+
+		for (uint32_t t = 0; t < img->n_tiles; t++)
+			if (img->tiles[t].kind == kinds[k].kind && (o->rtl & kinds[k].bit) &&
+			    spk_chip_systemc_rtl_tile(t))
+				units++;
+		if (units > 0 && n < sizeof(run->rtl_desc))
+			n += (size_t)snprintf(run->rtl_desc + n, sizeof(run->rtl_desc) - n,
+					      "%s%u %s", n > 0 ? ", " : "", units,
+					      units == 1 ? kinds[k].one : kinds[k].many);
+	}
 	if (run->rtl_desc[0] == '\0')
 		snprintf(run->rtl_desc, sizeof(run->rtl_desc), "no block of this chip");
 }

@@ -133,8 +133,8 @@ int spk_sim_run_segment(void *ctx, struct spk_jobs_worker *w, uint32_t k, void *
 	rc = r->systemc ? spk_chip_run_systemc(chip, px, n, res, cerr, sizeof(cerr)) :
 			  spk_chip_run(chip, px, n, res, cerr, sizeof(cerr));
 	if (rc < 0) {
-		snprintf(err, errlen, "%s", rc == -EDEADLK || rc == -EBUSY ? cerr : r->divergence[0] ?
-			 r->divergence : strerror(-rc));
+		snprintf(err, errlen, "%s", rc == -EDEADLK || rc == -EBUSY || rc == -EINVAL ||
+			 rc == -EPROTO ? cerr : r->divergence[0] ? r->divergence : strerror(-rc));
 		goto out;
 	}
 	b->first = first;

@@ -237,7 +237,7 @@ struct harness {
 				// wide heads half the time: a K or V spike then adds up to d
 				s.C = lv.wide ? ap.max_channels
 					: g.chance(50) ? ap.max_channels - g.below(3) : 1 + g.below(ap.max_channels);
-				s.W = 1 + g.below(4);
+				s.W = 1 + g.below(std::min(ap.max_tokens, 8u));
 				s.H = 1 + g.below(ap.max_tokens / s.W);
 				o.q_pop = (uint32_t)pops.size();
 				pops.push_back(s);
@@ -500,7 +500,10 @@ struct harness {
 		top->eval();
 		top->rst_ni = 1;
 		top->eval();
-		if (spk_rtl_attn_load(&cfg, &ap, load_write, top, err, sizeof(err)) < 0) {
+		// from the model's own copy of its configuration, as the co-simulation loads it
+		spk_attn_config own;
+		spk_attn_get_config(a, &own);
+		if (spk_rtl_attn_load(&own, &ap, load_write, top, err, sizeof(err)) < 0) {
 			std::fprintf(stderr, "attn_lockstep: configuration %u: loader: %s\n", k, err);
 			return 1;
 		}
@@ -569,6 +572,12 @@ struct harness {
 			}
 			top->clk_i = 1;
 			top->eval();
+			// busy_o low with nothing arriving: the C model has nothing to do either (the
+			// co-simulation skips such cycles)
+			top->rx_valid_i = 0;
+			top->eval();
+			if (!top->busy_o && (!spk_attn_quiet(a) || spk_attn_next_cycle(a) != UINT64_MAX))
+				return fail("busy_o (low while the C model has work)", 1, 0);
 			credits += pc.credit;
 			if ((cycle & 1023) == 1023 && compare_stats() != 0)
 				return 1;
