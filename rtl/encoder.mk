@@ -34,3 +34,9 @@ $(tests_rtl_encoder_lockstep_mutant_OBJECTS): rtl/obj/encoder_mutant/Vencoder__A
 TESTS += tests/rtl/encoder_lockstep.sh
 EXTRA_DIST += tests/rtl/encoder_lockstep.sh
 CHECK_RTL_TESTS += tests/rtl/encoder_lockstep.sh
+
+# The chip's encoder (`spikechip sim --rtl encoder`, rtl/rtl_units.cpp): the lock-step model,
+# built with rtl/encoder.sv's default parameters (the default preset's).
+RTL_UNIT_CPPFLAGS += -Irtl/obj/encoder
+RTL_UNIT_DEPS += rtl/obj/encoder/Vencoder__ALL.a
+RTL_UNIT_LIBS += rtl/obj/encoder/Vencoder__ALL.a rtl/librtlencoder.la

@@ -4,6 +4,7 @@
 
 // the Verilated models before SystemC (rtl_units.h): Verilator's time then stays its own
 #include "Vattn.h"
+#include "Vencoder.h"
 #include "Vreadout.h"
 #include "spk_noc_pkg.h"
 
@@ -11,12 +12,14 @@
 
 #include "rtl/rtl_units.h"
 #include "rtl/attn_load.h"
+#include "rtl/encoder_load.h"	// C++ (rtl/encoder_load.cpp)
 
 extern "C" {
 #include "rtl/readout_load.h"
 #include "rtl/rtl_params.h"
 #include "sim/chip_engine.h"
 #include "sim/attn.h"
+#include "sim/encoder.h"
 #include "sim/readout.h"
 #include "sim/systemc/sc_chip.h"
 }
@@ -155,10 +158,12 @@ protected:
 		assert(x >= cyc_);
 		if (x > cyc_) {
 			// the cycles in between: nothing arrived and the unit was not busy
-			assert(!v.busy_o);
+			assert(!static_cast<D *>(this)->busy());
 			cyc_ = x;
 		}
 		bool rx = has_rx_ && rx_x_ == x;
+
+		static_cast<D *>(this)->drive(x);
 
 		v.rx_valid_i = rx;
 		v.rx_kind_i = rx ? rx_.kind : 0;
@@ -210,7 +215,7 @@ protected:
 
 	uint64_t next_cycle() const override
 	{
-		uint64_t n = top_->busy_o ? cyc_ : UINT64_MAX;
+		uint64_t n = static_cast<const D *>(this)->busy() ? cyc_ : UINT64_MAX;
 
 		if (shadow_) {
 			uint64_t c = static_cast<const D *>(this)->c_next();
@@ -220,6 +225,11 @@ protected:
 		}
 		return n;
 	}
+
+	// defaults of the kinds' hooks: busy_o says whether the unit works in this cycle; nothing to
+	// drive beyond the packets
+	bool busy() const { return top_->busy_o; }
+	void drive(uint64_t) {}
 
 	void clock()
 	{
@@ -393,6 +403,145 @@ public:
 	}
 };
 
+// The encoder in RTL (rtl/encoder.sv): loaded after reset; images through its image port,
+// their pixels written ahead through the load port into bank n mod PixBanks (images 0 .. banks
+// − 1 before cycle 0, image n in the cycles after image n − banks is done), put in with
+// img_valid_i in the cycle the C model would be given the image. It has no busy output, so it
+// is evaluated in every cycle of the run.
+class rtl_encoder : public rtl_unit<Vencoder, rtl_encoder> {
+public:
+	using rtl_unit::rtl_unit;
+	static constexpr bool kShadow = true;
+
+	void load(void *model)
+	{
+		Vencoder &v = *top_;
+		spk_encoder_config cfg;
+		char err[256];
+
+		spk_encoder_get_config(static_cast<spk_encoder *>(model), &cfg);
+		spk_rtl_encoder_params_default(&p_, &np_);
+		v.img_valid_i = 0;
+		v.rst_ni = 1;
+		v.eval();
+		if (spk_rtl_encoder_load(&cfg, &p_, write, this, err, sizeof(err)) != 0)
+			failure_ = std::string("--rtl encoder: ") + err;
+		bytes_ = (size_t)cfg.c_in * cfg.h_in * cfg.w_in;
+		fed_ = written_ = word_ = 0;
+		pending_ = false;
+	}
+
+	int attach(struct spk_chip *c, uint32_t tile, const uint8_t *pixels, uint32_t n) override
+	{
+		spk_chip_encoder_port port = { can_take, image_in, this };
+
+		pixels_ = pixels;
+		n_ = n;
+		// the first images before cycle 0 (the load phase)
+		while (written_ < n_ && written_ < p_.pix_banks)
+			write_word();
+		return spk_chip_engine_set_encoder_port(c, tile, &port);
+	}
+
+	bool busy() const { return true; }
+
+	void drive(uint64_t x)
+	{
+		Vencoder &v = *top_;
+
+		v.img_valid_i = pending_ && x == img_x_;
+		if (v.img_valid_i)
+			pending_ = false;
+		// a pixel word of the next image to write, once its bank is free
+		v.load_we_i = 0;
+		if (written_ < n_ && v.images_o + p_.pix_banks > written_) {
+			uint64_t w = (uint64_t)(written_ % p_.pix_banks);
+
+			v.load_we_i = 1;
+			v.load_addr_i = SPK_RTL_ENC_PIXEL_ADDR(w, word_);
+			v.load_data_i = spk_rtl_encoder_pixel_word(pixels_ + written_ * bytes_, bytes_,
+								   word_);
+			if (++word_ == (bytes_ + 7) / 8) {
+				word_ = 0;
+				written_++;
+			}
+		}
+	}
+
+	void observe(uint64_t, const spk_unit_port *) {}
+	void dump_stats() {}
+	void c_deliver(const spk_packet &p, uint64_t x) { spk_encoder_deliver(static_cast<spk_encoder *>(model_), &p, x); }
+	void c_eval(uint64_t x, const spk_unit_port *p) { spk_encoder_eval(static_cast<spk_encoder *>(model_), x, p); }
+	uint64_t c_next() const { return spk_encoder_next_cycle(static_cast<const spk_encoder *>(model_)); }
+
+	int finish(struct spk_chip *c, uint32_t tile) override
+	{
+		spk_encoder_stats st{};
+
+		st.packets_in = top_->packets_in_o;
+		st.send_refused = top_->send_refused_o;
+		st.images = top_->images_o;
+		st.outputs = top_->outputs_o;
+		st.compute_cycles = top_->compute_cycles_o;
+		st.stall_cycles = top_->stall_cycles_o;
+		st.graded_clamped = top_->graded_clamped_o;
+		st.fifo_peak = top_->fifo_peak_o;
+		st.queue_peak = top_->queue_peak_o;
+		st.ev.encoder_macs = top_->encoder_macs_o;
+		st.ev.packets_out = top_->packets_out_o;
+		return spk_chip_engine_set_unit_stats(c, tile, &st);
+	}
+
+private:
+	// one pixel word through the load port, in its own clock (before cycle 0 only)
+	void write_word()
+	{
+		uint64_t w = (uint64_t)(written_ % p_.pix_banks);
+
+		write(this, SPK_RTL_ENC_PIXEL_ADDR(w, word_),
+		      spk_rtl_encoder_pixel_word(pixels_ + written_ * bytes_, bytes_, word_));
+		if (++word_ == (bytes_ + 7) / 8) {
+			word_ = 0;
+			written_++;
+		}
+	}
+
+	static bool can_take(void *ctx)
+	{
+		rtl_encoder *e = static_cast<rtl_encoder *>(ctx);
+
+		return !e->pending_ && e->top_->img_ready_o;
+	}
+
+	static int image_in(void *ctx, const uint8_t *px, uint64_t cycle)
+	{
+		rtl_encoder *e = static_cast<rtl_encoder *>(ctx);
+		uint32_t k = e->fed_++;
+
+		if (e->shadow_)
+			spk_encoder_image_in(static_cast<spk_encoder *>(e->model_), px, cycle);
+		if (px != e->pixels_ + k * e->bytes_ || k >= e->written_) {
+			// the run goes on; the chip top reports the failure at its end
+			if (e->failure_.empty())
+				e->failure_ = "--rtl encoder: image " + std::to_string(k) +
+					      " is put in before its pixels are all written (cycle " +
+					      std::to_string(cycle) + ")";
+		}
+		e->pending_ = true;
+		e->img_x_ = cycle;
+		return 0;
+	}
+
+	spk_rtl_encoder_params p_{};
+	const uint8_t *pixels_ = nullptr;
+	uint32_t n_ = 0;
+	size_t bytes_ = 0;
+	uint32_t fed_ = 0, written_ = 0;
+	size_t word_ = 0;
+	bool pending_ = false;
+	uint64_t img_x_ = 0;
+};
+
 } // namespace
 
 bool units_check(const spk_arch &a, unsigned blocks, std::string &why)
@@ -416,6 +565,19 @@ bool units_check(const spk_arch &a, unsigned blocks, std::string &why)
 				      ": the RTL readout was built for " + std::to_string(c.have);
 				return false;
 			}
+	}
+	if (blocks & SPK_RTL_ENCODER) {
+		spk_rtl_encoder_params p;
+		spk_rtl_params np = built_noc();
+
+		spk_rtl_encoder_params_default(&p, &np);
+		if (a.encoder.macs > (long)p.macs || a.core.output_queue > (long)p.out_queue) {
+			why = "[encoder] macs = " + std::to_string(a.encoder.macs) +
+			      ", [core] output_queue = " + std::to_string(a.core.output_queue) +
+			      ": the RTL encoder holds at most " + std::to_string(p.macs) + " and " +
+			      std::to_string(p.out_queue);
+			return false;
+		}
 	}
 	if ((blocks & SPK_RTL_ATTN) && a.attention.lanes != (long)kAttn.lanes) {
 		why = "[attention] lanes = " + std::to_string(a.attention.lanes) +
@@ -442,6 +604,8 @@ spk_sc::unit *make_unit(unsigned blocks, enum spk_tile_kind k, const char *name,
 		u = new rtl_readout(name, clk, obs, model, chip_port, feeds_control, tile);
 	else if (k == SPK_TILE_ATTENTION && (blocks & SPK_RTL_ATTN))
 		u = new rtl_attn(name, clk, obs, model, chip_port, feeds_control, tile);
+	else if (k == SPK_TILE_ENCODER && (blocks & SPK_RTL_ENCODER))
+		u = new rtl_encoder(name, clk, obs, model, chip_port, feeds_control, tile);
 	return u;	// loaded by restart(), before each run
 }
 

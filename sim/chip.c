@@ -63,6 +63,7 @@ struct spk_chip {
 	uint64_t *ext_refused;		/* [n_tiles] */
 	/* Units another engine ran (RTL units, chip_engine.h): their counts replace the C models'. */
 	union unit_stats *ext_unit;	/* [n_tiles], NULL until one is set */
+	struct spk_chip_encoder_port *ext_enc;	/* [n_tiles]: an encoder's input port elsewhere */
 	bool *ext_unit_set;		/* [n_tiles] */
 	uint32_t n_tiles;
 	uint32_t time_steps;
@@ -782,6 +783,7 @@ void spk_chip_destroy(struct spk_chip *c)
 	free(c->ext_refused);
 	free(c->ext_unit);
 	free(c->ext_unit_set);
+	free(c->ext_enc);
 	free(c);
 }
 
@@ -844,7 +846,10 @@ static void feed(struct spk_chip *c, const uint8_t *pixels, uint64_t x)
 	c->res[i].in_cycle = x;
 	for (uint32_t k = 0; k < c->n_enc; k++) {
 		uint32_t t = c->enc_tiles[k];
-		int rc = spk_encoder_image_in(c->unit[t], pixels + (size_t)i * c->image_bytes, x);
+		const uint8_t *px = pixels + (size_t)i * c->image_bytes;
+		int rc = c->ext_enc != NULL && c->ext_enc[t].image_in != NULL ?
+				 c->ext_enc[t].image_in(c->ext_enc[t].ctx, px, x) :
+				 spk_encoder_image_in(c->unit[t], px, x);
 
 		assert(rc == 0);
 		(void)rc;
@@ -854,9 +859,14 @@ static void feed(struct spk_chip *c, const uint8_t *pixels, uint64_t x)
 
 static bool encoders_free(const struct spk_chip *c)
 {
-	for (uint32_t k = 0; k < c->n_enc; k++)
-		if (!spk_encoder_can_take_image(c->unit[c->enc_tiles[k]]))
+	for (uint32_t k = 0; k < c->n_enc; k++) {
+		uint32_t t = c->enc_tiles[k];
+
+		if (c->ext_enc != NULL && c->ext_enc[t].can_take != NULL ?
+			    !c->ext_enc[t].can_take(c->ext_enc[t].ctx) :
+			    !spk_encoder_can_take_image(c->unit[t]))
 			return false;
+	}
 	return true;
 }
 
@@ -1108,6 +1118,19 @@ int spk_chip_engine_set_unit_stats(struct spk_chip *c, uint32_t tile, const void
 	case SPK_TILE_READOUT: c->ext_unit[tile].ro = *(const struct spk_readout_stats *)st; break;
 	}
 	c->ext_unit_set[tile] = true;
+	return 0;
+}
+
+int spk_chip_engine_set_encoder_port(struct spk_chip *c, uint32_t tile,
+				     const struct spk_chip_encoder_port *p)
+{
+	assert(tile < c->n_tiles && c->kind[tile] == SPK_TILE_ENCODER);
+	if (c->ext_enc == NULL) {
+		c->ext_enc = calloc(c->n_tiles, sizeof(*c->ext_enc));
+		if (c->ext_enc == NULL)
+			return -ENOMEM;
+	}
+	c->ext_enc[tile] = *p;
 	return 0;
 }
 

@@ -52,6 +52,18 @@ int spk_chip_engine_set_noc_counts(struct spk_chip *c, const struct spk_noc_stat
  * 0 or -ENOMEM.
  */
 int spk_chip_engine_set_unit_stats(struct spk_chip *c, uint32_t tile, const void *st);
+/*
+ * The input port of the encoder on tile `tile` is another engine's (an RTL encoder): the chip
+ * feeds images through p (can_take: whether an image may be put in; image_in: the image, in from
+ * cycle `cycle`, 0 or a negative error code) instead of the C model's. 0 or -ENOMEM.
+ */
+struct spk_chip_encoder_port {
+	bool (*can_take)(void *ctx);
+	int (*image_in)(void *ctx, const uint8_t *pixels, uint64_t cycle);
+	void *ctx;
+};
+int spk_chip_engine_set_encoder_port(struct spk_chip *c, uint32_t tile,
+				     const struct spk_chip_encoder_port *p);
 /* The arch's clock, MHz. */
 double spk_chip_engine_clock_mhz(const struct spk_chip *c);
 /* The encoder tiles, fed together; their number in *n. */

@@ -404,6 +404,16 @@ static void update_next(struct spk_encoder *e, uint64_t x)
 	e->next_q = next;
 }
 
+void spk_encoder_get_config(const struct spk_encoder *e, struct spk_encoder_config *cfg)
+{
+	*cfg = e->cfg;
+	cfg->w = e->w;
+	cfg->zero = e->zero;
+	cfg->mult = e->mult;
+	cfg->bias = e->bias;
+	cfg->routes = e->routes;
+}
+
 bool spk_encoder_can_take_image(const struct spk_encoder *e)
 {
 	return !e->port_full;

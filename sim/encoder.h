@@ -75,6 +75,12 @@ struct spk_encoder *spk_encoder_create(const struct spk_encoder_config *cfg, cha
 				       size_t errlen);
 void spk_encoder_destroy(struct spk_encoder *e);
 
+/*
+ * The configuration the encoder was created with, its arrays the encoder's own copies (valid
+ * while it lives): what the RTL encoder is loaded with (rtl/encoder_load.h).
+ */
+void spk_encoder_get_config(const struct spk_encoder *e, struct spk_encoder_config *cfg);
+
 /* True if the input port is free (an image may be put in). */
 bool spk_encoder_can_take_image(const struct spk_encoder *e);
 

@@ -112,7 +112,7 @@ bad:
 	return -EINVAL;
 }
 
-/* --rtl BLOCKS: a comma-separated list of block names (noc, readout, attn) or all. */
+/* --rtl BLOCKS: a comma-separated list of block names (noc, readout, attn, encoder) or all. */
 static int parse_rtl(const char *arg, unsigned *blocks)
 {
 	static const struct {
@@ -122,6 +122,7 @@ static int parse_rtl(const char *arg, unsigned *blocks)
 		{ "noc", SPK_RTL_NOC },
 		{ "readout", SPK_RTL_READOUT },
 		{ "attn", SPK_RTL_ATTN },
+		{ "encoder", SPK_RTL_ENCODER },
 		{ "all", SPK_RTL_NOC | SPK_RTL_UNITS },
 	};
 	const char *p = arg;
@@ -136,7 +137,7 @@ static int parse_rtl(const char *arg, unsigned *blocks)
 		if (i < sizeof(names) / sizeof(names[0])) {
 			*blocks |= names[i].bits;
 		} else {
-			spk_error("sim: --rtl '%s': '%.*s' is not an RTL block (noc, readout, attn, all)",
+			spk_error("sim: --rtl '%s': '%.*s' is not an RTL block (noc, readout, attn, encoder, all)",
 				  arg, (int)n, p);
 			return -1;
 		}
@@ -197,7 +198,7 @@ static void sim_usage(FILE *f)
 		"  --rtl BLOCKS       with --engine systemc: run these blocks as Verilated RTL\n"
 		"                     (rtl/, doc/rtl.md); BLOCKS is a comma-separated list of: noc\n"
 		"                     (the routers and network interfaces), readout, attn (the\n"
-		"                     attention units), or all.\n"
+		"                     attention units), encoder, or all.\n"
 		"                     The report is the native engine's\n"
 		"  --rtl-tiles LIST   with --rtl: only the units of these tiles run in RTL (tile\n"
 		"                     numbers and ranges, e.g. 0-11,40; default: every tile)\n"
@@ -318,7 +319,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 	}
 	if (o->rtl_tiles != NULL && (o->rtl & SPK_RTL_UNITS) == 0) {
 		spk_error("sim: --rtl-tiles chooses the tiles whose units run in RTL: give --rtl "
-			  "with a unit (readout, attn, all)");
+			  "with a unit (readout, attn, encoder, all)");
 		return SPK_EXIT_USAGE;
 	}
 	if ((o->wave != NULL || o->wave_window) && o->rtl == 0) {
@@ -526,6 +527,7 @@ static void rtl_describe(struct sim_run *run, const struct sim_opts *o,
 		unsigned bit;
 		const char *one, *many;
 	} kinds[] = {
+		{ SPK_TILE_ENCODER, SPK_RTL_ENCODER, "encoder", "encoders" },
 		{ SPK_TILE_ATTENTION, SPK_RTL_ATTN, "attention unit", "attention units" },
 		{ SPK_TILE_READOUT, SPK_RTL_READOUT, "readout", "readouts" },
 	};

@@ -173,6 +173,8 @@ public:
 					snprintf(err, errlen, "%s", units_[t]->failure());
 					return -EINVAL;
 				}
+				if ((rc = units_[t]->attach(c, t, pixels, n)) < 0)
+					return rc;
 			}
 		rc = spk_chip_engine_begin(c, pixels, n, res);
 		if (rc != 0)
@@ -197,9 +199,16 @@ public:
 			units_[enc[k]]->wake_at(0);
 		sc_core::sc_start();
 		spk_chip_engine_add_evals(c, evals_);
-		for (uint32_t t = 0; t < tiles_; t++)
-			if (units_[t] && (rc = units_[t]->finish(c, t)) < 0)
+		for (uint32_t t = 0; t < tiles_; t++) {
+			if (!units_[t])
+				continue;
+			if (units_[t]->failure() != nullptr) {
+				snprintf(err, errlen, "%s", units_[t]->failure());
+				return -EPROTO;
+			}
+			if ((rc = units_[t]->finish(c, t)) < 0)
 				return rc;
+		}
 		if (rnet_) {
 			spk_noc_stats st;
 

@@ -62,6 +62,16 @@ public:
 	virtual const char *failure() const { return nullptr; }
 	// The run is over: nothing more is scheduled.
 	void stop();
+	// Before the run, after restart(): a unit in RTL may take over what the chip feeds it (the
+	// encoder's images: pixels[0 .. n images) of the run). 0 or a negative error code.
+	virtual int attach(struct spk_chip *c, uint32_t tile, const uint8_t *pixels, uint32_t n)
+	{
+		(void)c;
+		(void)tile;
+		(void)pixels;
+		(void)n;
+		return 0;
+	}
 	// After the run: a unit in RTL gives the chip its counts (spk_chip_engine_set_unit_stats).
 	// 0 or a negative error code.
 	virtual int finish(struct spk_chip *c, uint32_t tile)

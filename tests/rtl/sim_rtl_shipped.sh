@@ -1,6 +1,7 @@
 # sim_rtl_shipped.sh — the shipped model (models/fmnist_t4.spkm) on the default chip with its
-# network and readout in RTL (`spikechip sim --engine systemc --rtl noc,readout`; the build's RTL
-# attention unit holds the tiny test model's 32 channels, not the shipped model's 128: doc/rtl.md): SPK_RTL_IMAGES Fashion-MNIST test
+# network, encoder and readout in RTL (`spikechip sim --engine systemc --rtl
+# noc,encoder,readout`; the build's RTL attention unit holds the tiny test model's 32 channels,
+# not the shipped model's 128: doc/rtl.md "Units in the chip"): SPK_RTL_IMAGES Fashion-MNIST test
 # images (2 in make check, 20 in make check-rtl) give the native engine's report — text (all but
 # the `simulator` line) and JSON (all but the engine and speed fields) — both checked spike for
 # spike against the integer reference (--check).
@@ -19,7 +20,7 @@ expect_status 0 "$SPIKECHIP" sim "$IMG" --model "$MODEL" --images "$n" --check \
 grep -v '^simulator ' "$T_TMP/out" >"$T_TMP/native.txt"
 grep '^simulator ' "$T_TMP/out"
 expect_status 0 "$SPIKECHIP" sim "$IMG" --model "$MODEL" --images "$n" --check \
-	--json "$T_TMP/rtl.json" --engine systemc --rtl noc,readout
+	--json "$T_TMP/rtl.json" --engine systemc --rtl noc,encoder,readout
 expect_grep out 'spike for spike equal to the integer reference \(0 mismatches\)'
 grep '^simulator ' "$T_TMP/out"
 grep -v '^simulator ' "$T_TMP/out" >"$T_TMP/rtl.txt"

@@ -1,9 +1,9 @@
-# sim_rtl_units.sh — `spikechip sim --engine systemc --rtl readout|attn|all`: the chip with units in RTL
+# sim_rtl_units.sh — `spikechip sim --engine systemc --rtl readout|attn|encoder|all`: the chip with units in RTL
 # (Verilated units behind the SystemC engine's unit modules, rtl/rtl_units.cpp) gives the native
 # engine's report. The tiny fixture model on the default chip, two Fashion-MNIST test images:
 # the text report (all but the `simulator` line), the JSON report (all but the engine, RTL and
-# speed fields) and the spike trace are identical with the readout in RTL, the attention units in
-# RTL, and the network and every unit kind that has RTL (`all`); --check passes; so does the
+# speed fields) and the spike trace are identical with the readout, the attention units, the
+# encoder in RTL, and with the network and every unit in RTL (`all`); --check passes; so does the
 # shadow check (SPK_RTL_SHADOW: the C models beside the RTL units, every offer compared);
 # --rtl-tiles keeps the readout in C when its tile is not listed; bad uses exit 2 and write
 # nothing. (`make check-rtl` runs 20 images of the shipped model: sim_rtl_shipped.sh.)
@@ -17,7 +17,7 @@ expect_status 0 "$SPIKECHIP" sim "$IMG" --images 2 --json "$T_TMP/native.json" \
 	--trace "$T_TMP/native.spkt"
 grep -v '^simulator ' "$T_TMP/out" >"$T_TMP/native.txt"
 
-for blocks in readout attn all; do
+for blocks in readout attn encoder all; do
 	expect_status 0 "$SPIKECHIP" sim "$IMG" --images 2 --json "$T_TMP/$blocks.json" \
 		--trace "$T_TMP/$blocks.spkt" --engine systemc --rtl "$blocks"
 	grep '^simulator ' "$T_TMP/out"
@@ -32,14 +32,15 @@ done
 expect_status 0 "$SPIKECHIP" sim "$IMG" --images 1 --engine systemc --rtl readout
 expect_grep out '^simulator +systemc\+RTL engine \(RTL: 1 readout\)'
 expect_status 0 "$SPIKECHIP" sim "$IMG" --images 1 --engine systemc --rtl all
-expect_grep out '^simulator +systemc\+RTL engine \(RTL: network, 8 attention units, 1 readout\)'
+expect_grep out '^simulator +systemc\+RTL engine \(RTL: network, 1 encoder, 8 attention units, 1 readout\)'
 T_CHECKS=$((T_CHECKS + 1))
-"$PY" -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["rtl"] != "network, 8 attention units, 1 readout")' \
+"$PY" -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["rtl"] != "network, 1 encoder, 8 attention units, 1 readout")' \
 	"$T_TMP/all.json" || fail "the JSON report does not name the RTL blocks"
 expect_status 0 "$SPIKECHIP" sim "$IMG" --model "$MODEL" --images 2 --check --engine systemc \
 	--rtl all
 expect_grep out 'spike for spike equal to the integer reference \(0 mismatches\)'
-expect_status 0 env SPK_RTL_SHADOW=1 "$SPIKECHIP" sim "$IMG" --images 2 --engine systemc --rtl attn
+expect_status 0 env SPK_RTL_SHADOW=1 "$SPIKECHIP" sim "$IMG" --images 4 --engine systemc \
+	--rtl attn,encoder
 
 # --rtl-tiles: only the listed tiles' units in RTL (tile 0 holds no readout here)
 ro=$("$PY" -c 'import json,sys; print([i for i, t in enumerate(json.load(open(sys.argv[1]))["tiles"]) if t["kind"] == "readout"][0])' "$T_TMP/native.json" 2>/dev/null) ||
@@ -52,7 +53,7 @@ expect_grep out '\(RTL: no block of this chip\)'
 # --- bad uses: exit 2, the option named, nothing written ---------------------------------
 expect_status 2 "$SPIKECHIP" sim "$IMG" --images 1 --engine systemc --rtl readout,bogus \
 	--json "$T_TMP/x.json"
-expect_grep err "sim: --rtl 'readout,bogus': 'bogus' is not an RTL block \(noc, readout, attn, all\)"
+expect_grep err "sim: --rtl 'readout,bogus': 'bogus' is not an RTL block \(noc, readout, attn, encoder, all\)"
 expect_status 2 "$SPIKECHIP" sim "$IMG" --images 1 --engine systemc --rtl readout \
 	--rtl-tiles 3-x --json "$T_TMP/x.json"
 expect_grep err "sim: --rtl-tiles '3-x': not a list of tiles 0\.\.143"
