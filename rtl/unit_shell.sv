@@ -97,8 +97,10 @@ module unit_shell #(
 
   // flits of a packet of kind k
   function automatic logic [FlitCountBits-1:0] flits_of(logic [1:0] k);
-    return (k == spk_noc_pkg::KindGraded) ? FlitCountBits'(spk_noc_pkg::GradedFlits)
-                                          : FlitCountBits'(1);
+    flits_of = FlitCountBits'(1);
+    if (k == spk_noc_pkg::KindGraded) begin
+      flits_of = FlitCountBits'(spk_noc_pkg::GradedFlits);
+    end
   endfunction
 
   // ---- input FIFO -------------------------------------------------------------------------
