@@ -1,2 +1,42 @@
 # %D%/core.mk — the core's RTL (rtl/core*.sv), its Verilated builds and lock-step tests
 # (tests/rtl/core_lockstep*). Included by the top Makefile.am after rtl/local.mk.
+RTL_CORE_SV = %D%/core.sv
+dist_rtl_DATA += $(RTL_CORE_SV)
+
+# The loader: a struct spk_core_config as writes of the core's load port (rtl/core_load.h), for
+# the lock-step test and the chip co-simulation.
+noinst_LTLIBRARIES += %D%/librtlcore.la
+%C%_librtlcore_la_SOURCES = %D%/core_load.cpp %D%/core_load.h
+
+# The lock-step build: the default preset's package, a small core (the tables sized for the
+# test's random configurations; a small FIFO and queue for back-pressure). These -G values are
+# tests/rtl/core_lockstep.cpp's kParams: change both together.
+RTL_CORE_TEST_G = -GFifoFlits=8 -GQueueEntries=6 -GAdders=4 -GNeuronUpdates=4 \
+	-GMembraneBits=10 -GPieces=3 -GProjs=4 -GReaders=6 -GInRoutes=8 -GRoutes=12 \
+	-GAccWords=48 -GMemWords=128 -GWeightWords=256 -GChanWords=32
+rtl/obj/core/spk_noc_pkg.sv rtl/obj/core_mutant/spk_noc_pkg.sv: rtl/pkg/default/spk_noc_pkg.sv
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && cp rtl/pkg/default/spk_noc_pkg.sv $@
+rtl/obj/%/Vcore__ALL.a: rtl/obj/%/spk_noc_pkg.sv $(RTL_CORE_SV) $(RTL_SHELL_SV) %D%/rtl.vlt
+	$(AM_V_GEN)$(VERILATOR) $(RTL_VFLAGS) $(RTL_CORE_TEST_G) $(RTL_EXTRA_$*) --Mdir rtl/obj/$* \
+		--prefix Vcore $(srcdir)/%D%/rtl.vlt rtl/obj/$*/spk_noc_pkg.sv \
+		$(srcdir)/%D%/unit_shell.sv $(addprefix $(srcdir)/,$(RTL_CORE_SV)) --top-module core && \
+		cd rtl/obj/$* && $(MAKE) -f Vcore.mk Vcore__ALL.a $(RTL_VMAKE)
+# The mutant: the membrane saturates one bit early; the lock-step test must catch it.
+RTL_EXTRA_core_mutant = +define+SPK_MUTANT_CORE_SAT
+
+RTL_CORE_LIBS = %D%/librtlcore.la $(RTL_LOCKSTEP_LIBS)
+check_PROGRAMS += tests/rtl/core_lockstep tests/rtl/core_lockstep_mutant
+tests_rtl_core_lockstep_SOURCES = tests/rtl/core_lockstep.cpp
+tests_rtl_core_lockstep_CPPFLAGS = -Irtl/obj/core -Irtl/pkg/default $(RTL_LOCKSTEP_CPPFLAGS)
+tests_rtl_core_lockstep_LDADD = rtl/obj/core/Vcore__ALL.a $(RTL_CORE_LIBS)
+$(tests_rtl_core_lockstep_OBJECTS): rtl/obj/core/Vcore__ALL.a rtl/pkg/default/spk_noc_pkg.h
+tests_rtl_core_lockstep_mutant_SOURCES = tests/rtl/core_lockstep.cpp
+tests_rtl_core_lockstep_mutant_CPPFLAGS = -Irtl/obj/core_mutant -Irtl/pkg/default \
+	$(RTL_LOCKSTEP_CPPFLAGS)
+tests_rtl_core_lockstep_mutant_LDADD = rtl/obj/core_mutant/Vcore__ALL.a $(RTL_CORE_LIBS)
+$(tests_rtl_core_lockstep_mutant_OBJECTS): rtl/obj/core_mutant/Vcore__ALL.a \
+	rtl/pkg/default/spk_noc_pkg.h
+
+TESTS += tests/rtl/core_lockstep.sh
+EXTRA_DIST += tests/rtl/core_lockstep.sh
+CHECK_RTL_TESTS += tests/rtl/core_lockstep.sh

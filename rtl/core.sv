@@ -125,6 +125,7 @@ module core #(
   localparam int unsigned ChanBits = $clog2(ChanWords > 1 ? ChanWords : 2);
   localparam int unsigned QBits = $clog2(QE > 1 ? QE : 2);
   localparam int unsigned MB = MembraneBits;
+  localparam int unsigned PushBits = $clog2(NU + 1);  // indexes the NU + 1 pushes of a cycle
 
   // load-port tables (load_addr_i[31:28])
   localparam logic [3:0] TabGlobal = 4'd0;
@@ -138,8 +139,7 @@ module core #(
   localparam logic [3:0] TabRoute = 4'd8;
 
   // in-route kinds (enum spk_in_kind)
-  localparam logic [1:0] InSpike = 2'd1;
-  localparam logic [1:0] InAttn = 2'd2;
+  localparam logic [1:0] InSpike = 2'd1;  // (2 = ATTN: graded adds, tokens)
   localparam logic [1:0] InEncoder = 2'd3;
 
   // output-queue entry kinds
@@ -147,9 +147,9 @@ module core #(
   localparam logic [1:0] QGraded = 2'd1;
   localparam logic [1:0] QMarker = 2'd2;
 
-  localparam logic signed [63:0] VMax = 64'sd1 <<< (MB - 1) - 64'sd1;
+  localparam logic signed [63:0] VMax = (64'sd1 <<< (MB - 1)) - 64'sd1;
 `ifdef SPK_MUTANT_CORE_SAT
-  localparam logic signed [63:0] SatMax = 64'sd1 <<< (MB - 2) - 64'sd1;
+  localparam logic signed [63:0] SatMax = (64'sd1 <<< (MB - 2)) - 64'sd1;
 `else
   localparam logic signed [63:0] SatMax = VMax;
 `endif
@@ -469,15 +469,15 @@ module core #(
       sp_add[a] = '0;
       for (int j = 0; j < Projs; j++) begin
         logic signed [33:0] ky, kx;
-        logic [31:0] widx;
+        logic [WBits-1:0] widx;
 
         ky = 34'(sp_y) + 34'(pj_pad_q[j]) - 34'(el_y_q[a]) * 34'(pj_stride_q[j]);
         kx = 34'(sp_x) + 34'(pj_pad_q[j]) - 34'(el_x_q[a]) * 34'(pj_stride_q[j]);
-        widx = 32'(pj_wbase_q[j]) +
-               ((sp_ch * pj_k_q[j] + 32'(ky)) * pj_k_q[j] + 32'(kx)) * pj_g_q[j] + 32'(el_ch_q[a]);
-        if (el_valid_q[a] && in_projs_q[sp_route][j] && pj_piece_q[j] == el_piece_q[a] &&
+        widx = WBits'(32'(pj_wbase_q[j]) + ((sp_ch * pj_k_q[j] + 32'(ky)) * pj_k_q[j] + 32'(kx)) *
+                      pj_g_q[j] + 32'(el_ch_q[a]));
+        if (el_valid_q[a] && pj_valid_q[j] && in_projs_q[sp_route][j] && pj_piece_q[j] == el_piece_q[a] &&
             ky >= 0 && ky < 34'(pj_k_q[j]) && kx >= 0 && kx < 34'(pj_k_q[j])) begin
-          sp_add[a] = sp_add[a] + 64'(weight_q[widx[WBits-1:0]]);
+          sp_add[a] = sp_add[a] + 64'(weight_q[widx]);
           sops = sops + 32'd1;
         end
       end
@@ -667,7 +667,7 @@ module core #(
   end
 
   // ---- next state ----------------------------------------------------------------------------
-  logic [QBits:0] q_push_n;           // entries pushed in this cycle
+  logic [PushBits-1:0] q_push_n;      // entries pushed in this cycle
   logic           q_we [NU + 1];      // push slot i
   logic [QBits-1:0] q_widx [NU + 1];
   logic [1:0]     q_wkind [NU + 1];
@@ -684,6 +684,7 @@ module core #(
     logic [QBits+1:0] tail;
     logic fire_go;
     logic enc_clear;
+    logic [31:0] n_upd;
 
     // defaults: everything holds
     acc_d = acc_q;
@@ -724,6 +725,7 @@ module core #(
     f_done = 1'b0;
     pc_clear = '0;
     enc_clear = 1'b0;
+    n_upd = '0;
     spike_o = '0;
     spike_pop_o = rd_pop_q[fr];
     spike_step_o = pc_step_q[fp];
@@ -779,10 +781,11 @@ module core #(
               q_wval[q_push_n] = lane_gr_sum[j][31:0];
             end
           end
-          q_push_n = q_push_n + 1'b1;
+          q_push_n = q_push_n + PushBits'(1);
         end
       end
-      nupd_d = nupd_q + 64'(f_last_group ? pc_elems_q[fp] - fe0 : 32'(NU));
+      n_upd = f_last_group ? pc_elems_q[fp] - fe0 : 32'(NU);
+      nupd_d = nupd_q + 64'(n_upd);
       fcyc_d = fcyc_q + 64'd1;
       fire_e_d = f_last_group ? pc_elems_q[fp] : fe0 + 32'(NU);
       msum_d = f_msum;
@@ -791,7 +794,7 @@ module core #(
           q_we[q_push_n] = 1'b1;
           q_widx[q_push_n] = q_wrap(tail + (QBits + 2)'(q_push_n));
           q_wkind[q_push_n] = QMarker;
-          q_push_n = q_push_n + 1'b1;
+          q_push_n = q_push_n + PushBits'(1);
         end
         f_done = 1'b1;
         fire_d = 1'b0;
@@ -889,36 +892,24 @@ module core #(
     end
 
     q_head_d = q_pop ? q_wrap((QBits + 2)'(q_head_q) + (QBits + 2)'(1)) : q_head_q;
-    q_len_d = q_len_q - (QBits + 1)'(q_pop) + q_push_n;
+    q_len_d = q_len_q - (QBits + 1)'(q_pop) + (QBits + 1)'(q_push_n);
     qpeak_d = (32'(q_len_d) > qpeak_q) ? 32'(q_len_d) : qpeak_q;
   end
 
   // ---- registers -----------------------------------------------------------------------------
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      for (int a = 0; a < AccWords; a++) begin
-        acc_q[a] <= '0;
-        enc_q[a] <= '0;
-      end
-      for (int m = 0; m < MemWords; m++) begin
-        mem_q[m] <= '0;
-      end
-      for (int p = 0; p < Pieces; p++) begin
-        pc_step_q[p] <= '0;
-        pc_t_q[p] <= '0;
-        pc_img_q[p] <= 1'b0;
-        pc_tok_q[p] <= '0;
-        pc_etok_q[p] <= '0;
-      end
-      for (int i = 0; i < InRoutes; i++) begin
-        in_done_q[i] <= '0;
-      end
-      for (int r = 0; r < Readers; r++) begin
-        rd_fired_q[r] <= '0;
-      end
-      for (int k = 0; k < Routes; k++) begin
-        rt_rel_q[k] <= '0;
-      end
+      acc_q <= '{default: '0};
+      enc_q <= '{default: '0};
+      mem_q <= '{default: '0};
+      pc_step_q <= '{default: '0};
+      pc_t_q <= '{default: '0};
+      pc_img_q <= '{default: '0};
+      pc_tok_q <= '{default: '0};
+      pc_etok_q <= '{default: '0};
+      in_done_q <= '{default: '0};
+      rd_fired_q <= '{default: '0};
+      rt_rel_q <= '{default: '0};
       busy_q <= '0;
       fire_q <= 1'b0;
       fire_r_q <= '0;
