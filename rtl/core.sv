@@ -125,7 +125,8 @@ module core #(
   localparam int unsigned ChanBits = $clog2(ChanWords > 1 ? ChanWords : 2);
   localparam int unsigned QBits = $clog2(QE > 1 ? QE : 2);
   localparam int unsigned MB = MembraneBits;
-  localparam int unsigned PushBits = $clog2(NU + 1);  // indexes the NU + 1 pushes of a cycle
+  localparam int unsigned PushBits = $clog2(NU + 2);  // counts the NU + 1 pushes of a cycle
+  localparam int unsigned PushIdxBits = $clog2(NU + 1);  // indexes them
 
   // load-port tables (load_addr_i[31:28])
   localparam logic [3:0] TabGlobal = 4'd0;
@@ -765,20 +766,20 @@ module core #(
           spike_o[j] = 1'b1;
         end
         if (f_routed && (lane_spk[j] || lane_gr[j])) begin
-          q_we[q_push_n] = 1'b1;
-          q_widx[q_push_n] = q_wrap(tail + (QBits + 2)'(q_push_n));
-          q_wkind[q_push_n] = lane_spk[j] ? QSpike : QGraded;
-          q_woff[q_push_n] = lane_spk[j] ? fe0 + 32'(j) : lane_gr_ch[j];
-          q_wval[q_push_n] = '0;
+          q_we[PushIdxBits'(q_push_n)] = 1'b1;
+          q_widx[PushIdxBits'(q_push_n)] = q_wrap(tail + (QBits + 2)'(q_push_n));
+          q_wkind[PushIdxBits'(q_push_n)] = lane_spk[j] ? QSpike : QGraded;
+          q_woff[PushIdxBits'(q_push_n)] = lane_spk[j] ? fe0 + 32'(j) : lane_gr_ch[j];
+          q_wval[PushIdxBits'(q_push_n)] = '0;
           if (lane_gr[j]) begin
             if (lane_gr_sum[j] > 64'sd2147483647) begin
-              q_wval[q_push_n] = 32'h7fffffff;
+              q_wval[PushIdxBits'(q_push_n)] = 32'h7fffffff;
               clamp_d = clamp_d + 64'd1;
             end else if (lane_gr_sum[j] < -64'sd2147483648) begin
-              q_wval[q_push_n] = 32'h80000000;
+              q_wval[PushIdxBits'(q_push_n)] = 32'h80000000;
               clamp_d = clamp_d + 64'd1;
             end else begin
-              q_wval[q_push_n] = lane_gr_sum[j][31:0];
+              q_wval[PushIdxBits'(q_push_n)] = lane_gr_sum[j][31:0];
             end
           end
           q_push_n = q_push_n + PushBits'(1);
@@ -791,9 +792,9 @@ module core #(
       msum_d = f_msum;
       if (f_last_group) begin
         if (f_routed) begin
-          q_we[q_push_n] = 1'b1;
-          q_widx[q_push_n] = q_wrap(tail + (QBits + 2)'(q_push_n));
-          q_wkind[q_push_n] = QMarker;
+          q_we[PushIdxBits'(q_push_n)] = 1'b1;
+          q_widx[PushIdxBits'(q_push_n)] = q_wrap(tail + (QBits + 2)'(q_push_n));
+          q_wkind[PushIdxBits'(q_push_n)] = QMarker;
           q_push_n = q_push_n + PushBits'(1);
         end
         f_done = 1'b1;

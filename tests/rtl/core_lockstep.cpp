@@ -9,8 +9,8 @@
 // a reset in between. A configuration has 1-3 pieces, 0-2 projections per piece (kernels 1-3,
 // strides 1-2, padding) from populations shared between pieces, per-neuron and spatial-mean
 // readers in phase order, SPIKE routes (a population split into source blocks), ATTN routes
-// (graded adds), an ENCODER register with its routes, unicast routes and, in half of the
-// configurations, tree-multicast groups. Around the core, small models of the chip:
+// (graded adds), an ENCODER register with its routes, unicast routes and, in every other
+// configuration, tree-multicast groups. Around the core, small models of the chip:
 //   sources      one per incoming route. Step s goes (its spikes or graded events, then its
 //                token) once the route is released for s − 1 and the readers of the pieces it
 //                writes that come before it in phase order have fired s (phase causality); an
@@ -51,13 +51,15 @@ extern "C" {
 
 namespace {
 
-// The RTL's parameters: the -G values of rtl/core.mk's core_lockstep build (RTL_CORE_TEST_G).
+// The RTL's parameters: the -G values of rtl/core.mk's builds (RTL_CORE_G_*). The engines' sizes
+// come from the build (SPK_CORE_TEST_SIZES: fifo_flits, queue_entries, adders, neuron_updates,
+// membrane_bits); by default a small FIFO and queue, so that the network sees back-pressure and
+// the fire engine stalls, and narrow membranes, so that they saturate.
+#ifndef SPK_CORE_TEST_SIZES
+#define SPK_CORE_TEST_SIZES 8, 6, 4, 4, 10
+#endif
 const spk_rtl_core_params kParams = {
-	8,	// fifo_flits: small, so the FIFO fills (back-pressure on the network)
-	6,	// queue_entries: small, so the fire engine stalls
-	4,	// adders
-	4,	// neuron_updates
-	10,	// membrane_bits: saturation reached
+	SPK_CORE_TEST_SIZES,
 	3, 4, 6, 8, 12,		// pieces, projs, readers, in_routes, routes
 	48, 128, 256, 32,	// acc_words, mem_words, weight_words, chan_words
 	0, 0, 0, 0,		// mesh_x, y_bits, addr_bits, payload_bits: from spk_noc_pkg
@@ -92,7 +94,7 @@ struct pop_shape {
 };
 
 // Builds a random valid configuration (spk_core_create() accepts it; checked by the caller).
-void make_config(rng &g, config &k, uint32_t tile, const spk_rtl_params &np)
+void make_config(rng &g, config &k, uint32_t tile, const spk_rtl_params &np, bool tree)
 {
 	const spk_rtl_core_params &P = kParams;
 	std::vector<pop_shape> pops(3);
@@ -113,7 +115,7 @@ void make_config(rng &g, config &k, uint32_t tile, const spk_rtl_params &np)
 	k.p_deliver = 20 + g.below(81);
 	static const unsigned ready[] = { 100, 90, 60, 25 };
 	k.p_ready = ready[g.below(4)];
-	k.tree = np.multicast || g.chance(50);
+	k.tree = np.multicast || tree;
 
 	uint32_t n_pieces = 1 + g.below(P.pieces);
 	for (uint32_t i = 0; i < n_pieces; i++) {
@@ -532,7 +534,7 @@ struct harness {
 		spk_core *c = nullptr;
 
 		for (int tries = 0; c == nullptr; tries++) {
-			make_config(g, k, g.below(np.mesh_x * np.mesh_y), np);
+			make_config(g, k, g.below(np.mesh_x * np.mesh_y), np, (tot.configs & 1) != 0);
 			c = spk_core_create(&k.cfg, err, sizeof(err));
 			if (c == nullptr && tries > 100) {
 				std::fprintf(stderr, "core_lockstep: no valid configuration: %s\n", err);

@@ -9,10 +9,13 @@
 cycles=${SPK_RTL_UNIT_CYCLES:-100000}
 bin="$TOP_BUILDDIR/tests/rtl"
 
-for seed in 1 2; do
-	expect_status 0 "$bin/core_lockstep" --cycles "$cycles" --seed "$seed"
-	expect_grep out "$cycles cycles in lock step"
-	cat "$T_TMP/out"
+for t in core_lockstep core_lockstep_b; do
+	for seed in 1 2; do
+		expect_status 0 "$bin/$t" --cycles "$cycles" --seed "$seed"
+		expect_grep out "$cycles cycles in lock step"
+		echo "$t:"
+		cat "$T_TMP/out"
+	done
 done
 
 # the checker bites: the early saturation diverges, and the report says where
