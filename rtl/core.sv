@@ -1010,4 +1010,19 @@ module core #(
   logic unused_tag;
   assign unused_tag = head_tag ^ f_done;
 
+`ifndef SYNTHESIS
+  // Invariants of the C model's asserts: the fire engine never overfills the output queue; a
+  // release is for the route's next step; a graded event lands in some piece.
+  assert property (@(posedge clk_i) disable iff (!rst_ni) q_len_q <= (QBits + 1)'(QE))
+    else $error("core: output queue overflow");
+  logic rel_parity;  // parity of the releases the route of a taken release had before it
+  assign rel_parity = rt_rel_q[head_axon[RouteBits-1:0]][0];
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   !(take && head_kind == spk_noc_pkg::KindRelease) || head_tag == rel_parity)
+    else $error("core: release with the wrong step tag");
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   !(take && head_kind == spk_noc_pkg::KindGraded) || gr_hit)
+    else $error("core: graded event outside every piece");
+`endif
+
 endmodule

@@ -792,7 +792,8 @@ int usage(FILE *f, int status)
 {
 	std::fprintf(f, "usage: core_lockstep [--cycles N] [--seed S] [--configs K]\n"
 			"  the Verilated synapse core against spk_core_eval(), K random configurations\n"
-			"  sharing N cycles (default SPK_RTL_UNIT_CYCLES, else 100000; K 8)\n");
+			"  sharing N cycles (default SPK_RTL_UNIT_CYCLES, else 100000; K: one per\n"
+			"  20000 cycles, at least 8)\n");
 	return status;
 }
 
@@ -802,7 +803,7 @@ int main(int argc, char **argv)
 {
 	const char *env = std::getenv("SPK_RTL_UNIT_CYCLES");
 	uint64_t cycles = env != nullptr ? std::strtoull(env, nullptr, 10) : 100000;
-	uint64_t seed = 1, configs = 8;
+	uint64_t seed = 1, configs = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!std::strcmp(argv[i], "--help"))
@@ -818,8 +819,10 @@ int main(int argc, char **argv)
 		else
 			return usage(stderr, 2);
 	}
-	if (cycles == 0 || configs == 0)
+	if (cycles == 0)
 		return usage(stderr, 2);
+	if (configs == 0)	// a fresh configuration every 2·10^4 cycles, at least 8
+		configs = cycles / 20000 > 8 ? cycles / 20000 : 8;
 
 	harness h;
 	h.np = SPK_NOC_PKG_INIT;
