@@ -28,6 +28,7 @@
 //
 // usage: core_lockstep [--cycles N] [--seed S] [--configs K]   (SPK_RTL_UNIT_CYCLES: cycles)
 #include "Vcore.h"
+#include "rtl/vl_bits.h"
 
 extern "C" {
 #include "util/rng.h"
@@ -778,8 +779,10 @@ struct harness {
 				return fail("spike_pop_o", pc.spikes[s], top->spike_pop_o);
 			if (pc.spikes[s + 1] != top->spike_step_o)
 				return fail("spike_step_o", pc.spikes[s + 1], top->spike_step_o);
-			if (pc.spikes[s + 2] != top->spike_neuron_o[j])
-				return fail("spike_neuron_o", pc.spikes[s + 2], top->spike_neuron_o[j]);
+			uint64_t neuron = spk_vl::get(top->spike_neuron_o, 32 * j, 32);
+
+			if (pc.spikes[s + 2] != neuron)
+				return fail("spike_neuron_o", pc.spikes[s + 2], neuron);
 			s += 3;
 		}
 		if (s != pc.spikes.size())
