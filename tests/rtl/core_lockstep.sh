@@ -9,7 +9,7 @@
 cycles=${SPK_RTL_UNIT_CYCLES:-100000}
 bin="$TOP_BUILDDIR/tests/rtl"
 
-for t in core_lockstep core_lockstep_b; do
+for t in core_lockstep core_lockstep_b core_lockstep_p; do
 	for seed in 1 2; do
 		expect_status 0 "$bin/$t" --cycles "$cycles" --seed "$seed"
 		expect_grep out "$cycles cycles in lock step"
