@@ -24,13 +24,15 @@
 //            packet of the output queue's head entry: one per send of its reader (a unicast
 //            route, or a tree-multicast group at its first route), in routing-table order.
 //
-// Storage. Everything is in flip-flops in this version (see doc/rtl.md "core", limits): the
+// Storage. Everything is in flip-flops in this version (doc/rtl.md "core", limits): the
 // accumulators (AccWords x 64 bits, element order per piece, from the piece's acc base), the
 // encoder registers (same addresses, 32 bits), the membranes (MemWords x MembraneBits, per
 // reader from its membrane base), the kernels (WeightWords x 16 bits), the per-channel biases
 // and 2θ of the readers (ChanWords x 2 x 64 bits) and the configuration tables below. A spike's
-// whole kernel walk is applied in its first cycle, which the C model's timing allows (nothing
-// observes the additions before the route's token is taken after the busy cycles).
+// whole kernel walk is applied in its first cycle, as the C model applies it, which needs every
+// reached accumulator and weight at once; and a fire cycle reads and writes a group of
+// membranes while the next group (or the next fire's first, in the very next cycle) must be
+// read: two accesses per cycle. Neither fits rtl/sram_1p.sv (one access per cycle).
 //
 // Widths, and why they are exact. Accumulators, biases, 2θ, encoder values and the LIF sum
 // A = V + X are 64-bit two's complement, the C model's int64_t: equal whenever the C does not
@@ -42,7 +44,9 @@
 //
 // Load port (doc/rtl.md "core" has the map; rtl/core_load.cpp writes it from a struct
 // spk_core_config): load_addr_i = {table[31:28], index[27:4], field[3:0]}, load_data_i the
-// field's value, right-aligned. Load while the core is idle after reset.
+// field's value, right-aligned. Load after a reset, then reset once more before traffic: the
+// engines run on the half-written tables while they load, and rst_ni resets the engines, not
+// the tables.
 //
 // A compile-time mutation for tests/rtl/core_lockstep's self-check (SPK_MUTANT_CORE_SAT): the
 // membrane saturates one bit too early (at ±2^(MembraneBits−2)).

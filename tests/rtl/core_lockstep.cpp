@@ -438,6 +438,7 @@ struct totals {
 	uint64_t packets_out = 0, fires = 0, spikes_in = 0, graded_in = 0, tokens_in = 0;
 	uint64_t releases_in = 0, spikes_out = 0, fire_stalls = 0, send_refused = 0, mean_sums = 0;
 	uint64_t mc_packets = 0, enc_writes = 0, steps = 0, configs = 0, clamped = 0, sops = 0;
+	uint64_t rejected = 0;	// random configurations spk_core_create() refused
 };
 
 struct harness {
@@ -544,6 +545,10 @@ struct harness {
 		for (int tries = 0; c == nullptr; tries++) {
 			make_config(g, k, g.below(np.mesh_x * np.mesh_y), np, (tot.configs & 1) != 0);
 			c = spk_core_create(&k.cfg, err, sizeof(err));
+			if (c == nullptr && std::getenv("SPK_CORE_LOCKSTEP_DEBUG") != nullptr)
+				std::fprintf(stderr, "core_lockstep: rejected: %s\n", err);
+			if (c == nullptr)
+				tot.rejected++;
 			if (c == nullptr && tries > 100) {
 				std::fprintf(stderr, "core_lockstep: no valid configuration: %s\n", err);
 				return 2;
@@ -858,7 +863,8 @@ int main(int argc, char **argv)
 
 	const totals &t = h.tot;
 	std::printf("core_lockstep: seed %" PRIu64 ": %" PRIu64 " cycles in lock step, %" PRIu64
-		    " configurations\n", seed, h.cycle, t.configs);
+		    " configurations (%" PRIu64 " drawn ones refused by spk_core_create())\n", seed,
+		    h.cycle, t.configs, t.rejected);
 	std::printf("  packets out %" PRIu64 " (multicast %" PRIu64 ", partial sums %" PRIu64
 		    "), refused %" PRIu64 "; spikes in %" PRIu64 " (SOPs %" PRIu64 "), graded in %"
 		    PRIu64 " (encoder writes %" PRIu64 "), tokens in %" PRIu64 ", releases in %"
