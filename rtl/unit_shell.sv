@@ -26,6 +26,9 @@
 // Counters: packets the NI took (a unit's ev.packets_out), offers it refused (send_refused),
 // the most flits the FIFO held (fifo_peak: counted after a delivery, before the unit's pop of
 // the same cycle, as spk_unit_fifo_push() counts it).
+//
+// A compile-time mutation for tests/rtl/unit_shell_lockstep's self-check (SPK_MUTANT_SHELL_ORDER):
+// the routes of a set go out highest first.
 module unit_shell #(
   parameter int unsigned FifoFlits = 16,  // [core] input_fifo: flits the input FIFO holds
   parameter int unsigned InRoutes  = 16   // incoming routes (release destinations), >= 1
@@ -204,7 +207,11 @@ module unit_shell #(
   always_comb begin
     cur_mask = set_q[set_head_q];
     cur_route = '0;
+`ifdef SPK_MUTANT_SHELL_ORDER
+    for (int i = 0; i < int'(InRoutes); i++) begin  // the mutant: highest route first
+`else
     for (int i = InRoutes - 1; i >= 0; i--) begin
+`endif
       if (cur_mask[i]) begin
         cur_route = RouteBits'(i);
       end
@@ -283,15 +290,18 @@ module unit_shell #(
   end
 
   // ---- counters -----------------------------------------------------------------------------
-  logic [63:0] out_q, refused_q;
+  logic [63:0] out_q, out_d, refused_q, refused_d;
+
+  assign out_d = out_q + 64'(tx_valid_o && tx_ready_i);
+  assign refused_d = refused_q + 64'(tx_valid_o && !tx_ready_i);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       out_q <= '0;
       refused_q <= '0;
     end else begin
-      out_q <= out_q + 64'(tx_valid_o && tx_ready_i);
-      refused_q <= refused_q + 64'(tx_valid_o && !tx_ready_i);
+      out_q <= out_d;
+      refused_q <= refused_d;
     end
   end
 
