@@ -903,80 +903,19 @@ module core #(
   end
 
   // ---- registers -----------------------------------------------------------------------------
-  // the arrays, one register per element (Verilator 5.006 takes no non-blocking array writes in
-  // a loop, yosys 0.23 no assignment patterns)
-  for (genvar i = 0; i < AccWords; i++) begin : g_acc_regs
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        acc_q[i] <= '0;
-        enc_q[i] <= '0;
-      end else begin
-        acc_q[i] <= acc_d[i];
-        enc_q[i] <= enc_d[i];
-      end
-    end
-  end
-
-  for (genvar i = 0; i < MemWords; i++) begin : g_mem_regs
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        mem_q[i] <= '0;
-      end else begin
-        mem_q[i] <= mem_d[i];
-      end
-    end
-  end
-
-  for (genvar i = 0; i < Pieces; i++) begin : g_piece_regs
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        pc_step_q[i] <= '0;
-        pc_t_q[i] <= '0;
-        pc_img_q[i] <= '0;
-        pc_tok_q[i] <= '0;
-        pc_etok_q[i] <= '0;
-      end else begin
-        pc_step_q[i] <= pc_step_d[i];
-        pc_t_q[i] <= pc_t_d[i];
-        pc_img_q[i] <= pc_img_d[i];
-        pc_tok_q[i] <= pc_tok_d[i];
-        pc_etok_q[i] <= pc_etok_d[i];
-      end
-    end
-  end
-
-  for (genvar i = 0; i < InRoutes; i++) begin : g_in_regs
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        in_done_q[i] <= '0;
-      end else begin
-        in_done_q[i] <= in_done_d[i];
-      end
-    end
-  end
-
-  for (genvar i = 0; i < Readers; i++) begin : g_reader_regs
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        rd_fired_q[i] <= '0;
-      end else begin
-        rd_fired_q[i] <= rd_fired_d[i];
-      end
-    end
-  end
-
-  for (genvar i = 0; i < Routes; i++) begin : g_route_regs
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        rt_rel_q[i] <= '0;
-      end else begin
-        rt_rel_q[i] <= rt_rel_d[i];
-      end
-    end
-  end
-
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
+      acc_q <= '{default: '0};
+      enc_q <= '{default: '0};
+      mem_q <= '{default: '0};
+      pc_step_q <= '{default: '0};
+      pc_t_q <= '{default: '0};
+      pc_img_q <= '{default: '0};
+      pc_tok_q <= '{default: '0};
+      pc_etok_q <= '{default: '0};
+      in_done_q <= '{default: '0};
+      rd_fired_q <= '{default: '0};
+      rt_rel_q <= '{default: '0};
       busy_q <= '0;
       fire_q <= 1'b0;
       fire_r_q <= '0;
@@ -1001,6 +940,17 @@ module core #(
       clamp_q <= '0;
       qpeak_q <= '0;
     end else begin
+      acc_q <= acc_d;
+      enc_q <= enc_d;
+      mem_q <= mem_d;
+      pc_step_q <= pc_step_d;
+      pc_t_q <= pc_t_d;
+      pc_img_q <= pc_img_d;
+      pc_tok_q <= pc_tok_d;
+      pc_etok_q <= pc_etok_d;
+      in_done_q <= in_done_d;
+      rd_fired_q <= rd_fired_d;
+      rt_rel_q <= rt_rel_d;
       busy_q <= busy_d;
       fire_q <= fire_d;
       fire_r_q <= fire_r_d;

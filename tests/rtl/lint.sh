@@ -6,7 +6,7 @@
 
 V=${VERILATOR:-verilator}
 R="$TOP_SRCDIR/rtl"
-# the core's lock-step sizes (rtl/core.mk RTL_CORE_TEST_G); its defaults (the preset's sizes,
+# the core's lock-step sizes (rtl/core.mk RTL_CORE_G_core); its defaults (the preset's sizes,
 # slower to elaborate) are linted once below
 CORE_G="-GFifoFlits=8 -GQueueEntries=6 -GAdders=4 -GNeuronUpdates=4 -GMembraneBits=10 -GPieces=3
 	-GProjs=4 -GReaders=6 -GInRoutes=8 -GRoutes=12 -GAccWords=48 -GMemWords=128 -GWeightWords=256
