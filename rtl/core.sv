@@ -5,13 +5,14 @@
 // Three engines share the core's registered state and talk only through it, as in the C model:
 //
 //   receive  take_spike() / take_graded() / take_token() / receive(). In cycle x it takes the
-//            head of the input FIFO (rtl/unit_shell.sv) when it is not busy and applies it in x:
-//            a spike adds, in that one cycle, every kernel row it reaches (one weight per reached
-//            accumulator element and projection: every element compares its own coordinates with
-//            the spike's, so the whole walk is combinational), then holds the engine busy for
-//            max(1, ceil(SOPs / Adders)) cycles; a graded event adds into one accumulator or
-//            writes one encoder-register element; a token counts for the pieces its route writes;
-//            a release counts for one of our routes. All of it is visible from x + 1.
+//            head of the input FIFO (rtl/unit_shell.sv) when it is not busy: a spike is walked
+//            by Adders lanes, one SOP (one weight into one accumulator) each per cycle, from x
+//            for the busy time max(1, ceil(SOPs / Adders)); a graded event adds into one
+//            accumulator or writes one encoder-register element; a token counts for the pieces
+//            its route writes; a release counts for one of our routes (1 cycle each). The C model
+//            adds a spike's whole walk in x; nothing can observe the accumulators it writes
+//            before the route's token, taken after the busy time (phase causality, §9), so the
+//            two are equal cycle for cycle. Everything else is visible from x + 1.
 //   fire     pick() / fire() / fire_done(). When no fire is in progress, the reader that
 //            may fire (from registered state) with the lowest (phase, step, piece) starts, and its
 //            first group is updated in that same cycle; NeuronUpdates elements per cycle in
@@ -28,11 +29,13 @@
 // accumulators (AccWords x 64 bits, element order per piece, from the piece's acc base), the
 // encoder registers (same addresses, 32 bits), the membranes (MemWords x MembraneBits, per
 // reader from its membrane base), the kernels (WeightWords x 16 bits), the per-channel biases
-// and 2θ of the readers (ChanWords x 2 x 64 bits) and the configuration tables below. A spike's
-// whole kernel walk is applied in its first cycle, as the C model applies it, which needs every
-// reached accumulator and weight at once; and a fire cycle reads and writes a group of
-// membranes while the next group (or the next fire's first, in the very next cycle) must be
-// read: two accesses per cycle. Neither fits rtl/sram_1p.sv (one access per cycle).
+// and 2θ of the readers (ChanWords x 2 x 64 bits) and the configuration tables below. The spike
+// walk's Adders lanes read Adders weights and add into Adders accumulators per cycle, spread
+// over several kernel taps and output positions (the C model packs a spike's SOPs Adders to a
+// cycle across rows and projections); the fire engine reads NeuronUpdates accumulators in
+// element order, a layout the walk's channel runs cut across; and a fire cycle reads and writes
+// a group of membranes while the next group (or the next fire's first, in the very next cycle)
+// must be read: two accesses per cycle. None of it fits rtl/sram_1p.sv (one access per cycle).
 //
 // Widths, and why they are exact. Accumulators, biases, 2θ, encoder values and the LIF sum
 // A = V + X are 64-bit two's complement, the C model's int64_t: equal whenever the C does not
@@ -174,6 +177,8 @@ module core #(
   logic [31:0]          pc_w_q [Pieces];              // site columns
   logic [15:0]          pc_n_encr_q [Pieces];         // ENCODER routes writing the register
   logic [InRoutes-1:0]  pc_encr_q [Pieces];           // those routes
+  logic [31:0]          pc_rows_q [Pieces];           // rows
+  logic [31:0]          pc_y0_q [Pieces];             // first site row
   // accumulator elements: their piece, channel, row (site row) and column
   logic                 el_valid_q [AccWords];
   logic [PieceBits-1:0] el_piece_q [AccWords];
@@ -353,6 +358,8 @@ module core #(
           4'd8: pc_w_q[ld_idx[PieceBits-1:0]] <= load_data_i[31:0];
           4'd9: pc_n_encr_q[ld_idx[PieceBits-1:0]] <= load_data_i[15:0];
           4'd10: pc_encr_q[ld_idx[PieceBits-1:0]] <= load_data_i[InRoutes-1:0];
+          4'd11: pc_rows_q[ld_idx[PieceBits-1:0]] <= load_data_i[31:0];
+          4'd12: pc_y0_q[ld_idx[PieceBits-1:0]] <= load_data_i[31:0];
           default: ;
         endcase
       end
@@ -440,11 +447,34 @@ module core #(
   end
 
   // ---- receive engine ------------------------------------------------------------------------
+  // A spike is walked by Adders lanes, one SOP each per cycle, over its SOPs in the C model's
+  // order (projection, output row, output column, channel): lane i of a cycle whose first SOP is
+  // t0 adds the weight of SOP t0 + i. The walk starts in the cycle the spike is taken and takes
+  // max(1, ceil(SOPs / Adders)) cycles, the busy time; nothing observes the accumulators of the
+  // pieces it writes before the route's token, taken after the busy time, so adding over those
+  // cycles is what the C model's all-at-once addition is, cycle for cycle.
+  localparam int unsigned ProjBits = $clog2(Projs > 1 ? Projs : 2);
+
   logic                take;              // the head is taken in this cycle
   logic [InBits-1:0]   sp_route;          // a spike's incoming route
   logic [31:0]         sp_ch, sp_y, sp_x; // its source neuron (population channel, row, column)
-  logic [31:0]         sops;              // the spike's SOPs
-  logic signed [63:0]  sp_add [AccWords]; // what the spike adds to each accumulator
+  logic                walk;              // the walker adds in this cycle
+  logic [InBits-1:0]   w_route;           // the spike it walks
+  logic [31:0]         w_ch, w_y, w_x;    // its source neuron
+  logic [31:0]         w_t0;              // its first SOP of this cycle
+  logic [31:0]         sops;              // its SOPs
+  logic [31:0]         pj_ylo [Projs];    // per projection: the first output row it reaches
+  logic [31:0]         pj_xlo [Projs];    // the first output column
+  logic [31:0]         pj_nx [Projs];     // the columns
+  logic [31:0]         pj_start [Projs];  // its first SOP
+  logic [31:0]         pj_cnt [Projs];    // its SOPs
+  logic                ln_hit [Adders];   // lane i adds in this cycle
+  logic [AccBits-1:0]  ln_acc [Adders];   // into this accumulator
+  logic signed [15:0]  ln_w [Adders];     // this weight
+  logic                walk_q, walk_d;    // the walk goes on in the next cycle
+  logic [InBits-1:0]   walk_route_q, walk_route_d;
+  logic [31:0]         walk_ch_q, walk_ch_d, walk_y_q, walk_y_d, walk_x_q, walk_x_d;
+  logic [31:0]         walk_t_q, walk_t_d;
   logic                gr_hit, gr_enc;    // a graded event's element, accumulator or register
   logic [AccBits-1:0]  gr_addr;
   logic [31:0]         cycles;            // the packet's busy cycles
@@ -468,25 +498,80 @@ module core #(
     sp_ch = sp_ch + in_c0_q[sp_route];
     sp_y = sp_y + in_y0_q[sp_route];
 
-    // every accumulator element takes the taps of every projection of the route that reaches it
-    sops = '0;
-    for (int a = 0; a < AccWords; a++) begin
-      sp_add[a] = '0;
-      for (int j = 0; j < Projs; j++) begin
-        logic signed [33:0] ky, kx;
-        logic [WBits-1:0] widx;
+    // the spike walked in this cycle: the one taken now, or the one in progress
+    walk = (take && head_kind == spk_noc_pkg::KindSpike) || walk_q;
+    w_route = walk_q ? walk_route_q : sp_route;
+    w_ch = walk_q ? walk_ch_q : sp_ch;
+    w_y = walk_q ? walk_y_q : sp_y;
+    w_x = walk_q ? walk_x_q : sp_x;
+    w_t0 = walk_q ? walk_t_q : '0;
 
-        ky = 34'(sp_y) + 34'(pj_pad_q[j]) - 34'(el_y_q[a]) * 34'(pj_stride_q[j]);
-        kx = 34'(sp_x) + 34'(pj_pad_q[j]) - 34'(el_x_q[a]) * 34'(pj_stride_q[j]);
-        widx = WBits'(32'(pj_wbase_q[j]) + ((sp_ch * pj_k_q[j] + 32'(ky)) * pj_k_q[j] + 32'(kx)) *
-                      pj_g_q[j] + 32'(el_ch_q[a]));
-        if (el_valid_q[a] && pj_valid_q[j] && in_projs_q[sp_route][j] && pj_piece_q[j] == el_piece_q[a] &&
-            ky >= 0 && ky < 34'(pj_k_q[j]) && kx >= 0 && kx < 34'(pj_k_q[j])) begin
-          sp_add[a] = sp_add[a] + 64'(weight_q[widx]);
-          sops = sops + 32'd1;
+    // what each projection of its route reaches (spk_sem_reach(), clipped to the piece)
+    sops = '0;
+    for (int j = 0; j < Projs; j++) begin
+      logic [PieceBits-1:0] p;
+      logic signed [33:0] top, lo, hi;
+      logic [31:0] ny;
+
+      p = pj_piece_q[j];
+      top = 34'(w_y) + 34'(pj_pad_q[j]);
+      lo = top - 34'(pj_k_q[j]) + 34'sd1;
+      lo = (lo <= 0) ? 34'sd0 : (lo + 34'(pj_stride_q[j]) - 34'sd1) / 34'(pj_stride_q[j]);
+      hi = top / 34'(pj_stride_q[j]) + 34'sd1;
+      lo = (lo < 34'(pc_y0_q[p])) ? 34'(pc_y0_q[p]) : lo;
+      hi = (hi > 34'(pc_y0_q[p]) + 34'(pc_rows_q[p])) ? 34'(pc_y0_q[p]) + 34'(pc_rows_q[p]) : hi;
+      lo = (lo > hi) ? hi : lo;
+      pj_ylo[j] = 32'(lo);
+      ny = 32'(hi - lo);
+      top = 34'(w_x) + 34'(pj_pad_q[j]);
+      lo = top - 34'(pj_k_q[j]) + 34'sd1;
+      lo = (lo <= 0) ? 34'sd0 : (lo + 34'(pj_stride_q[j]) - 34'sd1) / 34'(pj_stride_q[j]);
+      hi = top / 34'(pj_stride_q[j]) + 34'sd1;
+      hi = (hi > 34'(pc_w_q[p])) ? 34'(pc_w_q[p]) : hi;
+      lo = (lo > hi) ? hi : lo;
+      pj_xlo[j] = 32'(lo);
+      pj_nx[j] = 32'(hi - lo);
+      pj_start[j] = sops;
+      pj_cnt[j] = (pj_valid_q[j] && in_projs_q[w_route][j]) ? ny * pj_nx[j] * pj_g_q[j] : '0;
+      sops = sops + pj_cnt[j];
+    end
+
+    // the lanes: SOP t = t0 + i is tap (ky, kx) of channel o at output (oy, ox) of a projection
+    for (int i = 0; i < Adders; i++) begin
+      logic [31:0] t, u, q, o, r, c, oy, ox, ky, kx;
+      logic [ProjBits-1:0] j;
+      logic [PieceBits-1:0] p;
+      logic [WBits-1:0] widx;
+
+      t = w_t0 + 32'(i);
+      j = '0;
+      for (int k = Projs - 1; k >= 0; k--) begin
+        if (t >= pj_start[k] && t - pj_start[k] < pj_cnt[k]) begin
+          j = ProjBits'(k);
         end
       end
+      p = pj_piece_q[j];
+      u = t - pj_start[j];
+      q = (pj_g_q[j] != '0) ? u / pj_g_q[j] : '0;
+      o = u - q * pj_g_q[j];
+      r = (pj_nx[j] != '0) ? q / pj_nx[j] : '0;
+      c = q - r * pj_nx[j];
+      oy = pj_ylo[j] + r;
+      ox = pj_xlo[j] + c;
+      ky = w_y + pj_pad_q[j] - oy * pj_stride_q[j];
+      kx = w_x + pj_pad_q[j] - ox * pj_stride_q[j];
+      widx = WBits'(32'(pj_wbase_q[j]) + ((w_ch * pj_k_q[j] + ky) * pj_k_q[j] + kx) * pj_g_q[j] +
+                    o);
+      ln_hit[i] = walk && t < sops;
+      ln_acc[i] = pc_base_q[p] + AccBits'((o * pc_rows_q[p] + oy - pc_y0_q[p]) * pc_w_q[p] + ox);
+      ln_w[i] = weight_q[widx];
     end
+    walk_d = walk && w_t0 + 32'(Adders) < sops;
+    walk_route_d = w_route;
+    walk_ch_d = w_ch;
+    walk_y_d = w_y;
+    walk_x_d = w_x;
+    walk_t_d = w_t0 + 32'(Adders);
 
     // a graded event: the piece whose accumulators (or encoder register) hold the axon
     gr_hit = 1'b0;
@@ -855,7 +940,13 @@ module core #(
       end
     end
 
-    // receive: the head packet (after the fire's clears, as in the C model)
+    // receive: the spike walk's lanes and the head packet (after the fire's clears, as in the
+    // C model)
+    for (int i = 0; i < Adders; i++) begin
+      if (ln_hit[i]) begin
+        acc_d[ln_acc[i]] = acc_d[ln_acc[i]] + 64'(ln_w[i]);
+      end
+    end
     busy_d = (busy_q != '0) ? busy_q - 32'd1 : '0;
     if (take) begin
       pin_d = pin_q + 64'd1;
@@ -865,9 +956,6 @@ module core #(
         spk_noc_pkg::KindSpike: begin
           spin_d = spin_q + 64'd1;
           sops_d = sops_q + 64'(sops);
-          for (int a = 0; a < AccWords; a++) begin
-            acc_d[a] = acc_d[a] + sp_add[a];
-          end
         end
         spk_noc_pkg::KindGraded: begin
           gin_d = gin_q + 64'd1;
@@ -917,6 +1005,12 @@ module core #(
       rd_fired_q <= '{default: '0};
       rt_rel_q <= '{default: '0};
       busy_q <= '0;
+      walk_q <= 1'b0;
+      walk_route_q <= '0;
+      walk_ch_q <= '0;
+      walk_y_q <= '0;
+      walk_x_q <= '0;
+      walk_t_q <= '0;
       fire_q <= 1'b0;
       fire_r_q <= '0;
       fire_e_q <= '0;
@@ -952,6 +1046,12 @@ module core #(
       rd_fired_q <= rd_fired_d;
       rt_rel_q <= rt_rel_d;
       busy_q <= busy_d;
+      walk_q <= walk_d;
+      walk_route_q <= walk_route_d;
+      walk_ch_q <= walk_ch_d;
+      walk_y_q <= walk_y_d;
+      walk_x_q <= walk_x_d;
+      walk_t_q <= walk_t_d;
       fire_q <= fire_d;
       fire_r_q <= fire_r_d;
       fire_e_q <= fire_e_d;

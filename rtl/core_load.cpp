@@ -130,6 +130,8 @@ extern "C" int spk_rtl_core_load(const struct spk_core_config *cfg,
 		w(SPK_RTL_CORE_PIECE, i, 8, pc->width);
 		w(SPK_RTL_CORE_PIECE, i, 9, n_encr);
 		w(SPK_RTL_CORE_PIECE, i, 10, encr);
+		w(SPK_RTL_CORE_PIECE, i, 11, pc->rows);
+		w(SPK_RTL_CORE_PIECE, i, 12, pc->y0);
 		const uint32_t plane = pc->rows * pc->width;
 		for (uint32_t e = 0; e < elems; e++) {
 			uint32_t ch = e / plane, pos = e % plane;
@@ -142,7 +144,7 @@ extern "C" int spk_rtl_core_load(const struct spk_core_config *cfg,
 		acc += (uint32_t)elems;
 	}
 	for (uint32_t i = cfg->n_pieces; i < p->pieces; i++)
-		for (uint32_t f = 0; f <= 10; f++)
+		for (uint32_t f = 0; f <= 12; f++)
 			w(SPK_RTL_CORE_PIECE, i, f, 0);
 	for (uint32_t e = acc; e < p->acc_words; e++)
 		w(SPK_RTL_CORE_ELEM, e, 0, 0);
