@@ -535,6 +535,34 @@ struct harness {
 		tot.sops += st.ev.sops;
 	}
 
+	// The loader refuses, with a message naming it, what does not fit the RTL: other adders, more
+	// pieces than the tables hold. 0, or 1 with a message.
+	int loader_refuses()
+	{
+		config k;
+		char err[256] = "";
+		rng saved = g;
+		static const char *const what[] = { "adders", "pieces" };
+
+		for (int t = 0; t < 2; t++) {
+			spk_rtl_core_params q = P;
+
+			make_config(g, k, 0, np, false);
+			if (t == 0)
+				q.adders++;
+			else
+				q.pieces = k.cfg.n_pieces - 1;
+			if (spk_rtl_core_load(&k.cfg, &q, [](void *, uint32_t, uint64_t) {}, nullptr, err,
+					      sizeof(err)) != -1 || std::strstr(err, what[t]) == nullptr) {
+				std::fprintf(stderr, "core_lockstep: the loader took a configuration with "
+					     "wrong %s (message: '%s')\n", what[t], err);
+				return 1;
+			}
+		}
+		g = saved;	// the run draws the same configurations as without this check
+		return 0;
+	}
+
 	// One configuration for n cycles; 0, 1 at the first divergence, 2 on a generator bug.
 	int run_config(uint64_t n)
 	{
@@ -849,6 +877,10 @@ int main(int argc, char **argv)
 	spk_rng_seed(&h.g.r, seed);
 	Verilated::randReset(0);
 	h.top = new Vcore;
+	if (h.loader_refuses() != 0) {
+		delete h.top;
+		return 1;
+	}
 	for (uint64_t k = 0; k < configs; k++) {
 		uint64_t n = cycles / configs + (k < cycles % configs);
 		int rc = h.run_config(n);
