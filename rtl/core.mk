@@ -1,2 +1,67 @@
 # %D%/core.mk — the core's RTL (rtl/core*.sv), its Verilated builds and lock-step tests
 # (tests/rtl/core_lockstep*). Included by the top Makefile.am after rtl/local.mk.
+RTL_CORE_SV = %D%/core.sv
+dist_rtl_DATA += $(RTL_CORE_SV)
+
+# The loader: a struct spk_core_config as writes of the core's load port (rtl/core_load.h), for
+# the lock-step test and the chip co-simulation.
+noinst_LTLIBRARIES += %D%/librtlcore.la
+%C%_librtlcore_la_SOURCES = %D%/core_load.cpp %D%/core_load.h
+
+# The lock-step builds: the default preset's package and a small core (the tables sized for the
+# test's random configurations). core and core_mutant: a small FIFO and queue (back-pressure),
+# 4 adders, 4 neuron updates, 10-bit membranes; core_b: the smallest FIFO a graded packet
+# allows, 3 adders and 3 neuron updates (not powers of two), 7-bit membranes; core_p: the
+# default preset's engines (64-flit FIFO, 64-entry queue, 16 adders, 8 neuron updates, 16-bit
+# membranes) with larger pieces. The sizes are tests/rtl/core_lockstep.cpp's kParams
+# (SPK_CORE_TEST_SIZES, SPK_CORE_TEST_TABLES): change both together.
+RTL_CORE_TABLES_G = -GPieces=3 -GProjs=4 -GReaders=6 -GInRoutes=8 -GRoutes=12
+RTL_CORE_G_core = -GFifoFlits=8 -GQueueEntries=6 -GAdders=4 -GNeuronUpdates=4 -GMembraneBits=10 \
+	$(RTL_CORE_TABLES_G) -GAccWords=48 -GMemWords=128 -GWeightWords=256 -GChanWords=32
+RTL_CORE_G_core_mutant = $(RTL_CORE_G_core)
+RTL_CORE_G_core_b = -GFifoFlits=5 -GQueueEntries=4 -GAdders=3 -GNeuronUpdates=3 -GMembraneBits=7 \
+	$(RTL_CORE_TABLES_G) -GAccWords=48 -GMemWords=128 -GWeightWords=256 -GChanWords=32
+RTL_CORE_G_core_p = -GFifoFlits=64 -GQueueEntries=64 -GAdders=16 -GNeuronUpdates=8 \
+	-GMembraneBits=16 $(RTL_CORE_TABLES_G) -GAccWords=96 -GMemWords=256 -GWeightWords=512 \
+	-GChanWords=32
+rtl/obj/core/spk_noc_pkg.sv rtl/obj/core_mutant/spk_noc_pkg.sv rtl/obj/core_b/spk_noc_pkg.sv \
+		rtl/obj/core_p/spk_noc_pkg.sv: rtl/pkg/default/spk_noc_pkg.sv
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && cp rtl/pkg/default/spk_noc_pkg.sv $@
+rtl/obj/%/Vcore__ALL.a: rtl/obj/%/spk_noc_pkg.sv $(RTL_CORE_SV) $(RTL_SHELL_SV) %D%/rtl.vlt
+	$(AM_V_GEN)$(VERILATOR) $(RTL_VFLAGS) $(RTL_CORE_G_$*) $(RTL_EXTRA_$*) --Mdir rtl/obj/$* \
+		--prefix Vcore $(srcdir)/%D%/rtl.vlt rtl/obj/$*/spk_noc_pkg.sv \
+		$(srcdir)/%D%/unit_shell.sv $(addprefix $(srcdir)/,$(RTL_CORE_SV)) --top-module core && \
+		cd rtl/obj/$* && $(MAKE) -f Vcore.mk Vcore__ALL.a $(RTL_VMAKE)
+# The mutant: the membrane saturates one bit early; the lock-step test must catch it.
+RTL_EXTRA_core_mutant = +define+SPK_MUTANT_CORE_SAT
+
+RTL_CORE_LIBS = %D%/librtlcore.la $(RTL_LOCKSTEP_LIBS)
+check_PROGRAMS += tests/rtl/core_lockstep tests/rtl/core_lockstep_mutant
+tests_rtl_core_lockstep_SOURCES = tests/rtl/core_lockstep.cpp
+tests_rtl_core_lockstep_CPPFLAGS = -Irtl/obj/core -Irtl/pkg/default $(RTL_LOCKSTEP_CPPFLAGS)
+tests_rtl_core_lockstep_LDADD = rtl/obj/core/Vcore__ALL.a $(RTL_CORE_LIBS)
+$(tests_rtl_core_lockstep_OBJECTS): rtl/obj/core/Vcore__ALL.a rtl/pkg/default/spk_noc_pkg.h
+tests_rtl_core_lockstep_mutant_SOURCES = tests/rtl/core_lockstep.cpp
+tests_rtl_core_lockstep_mutant_CPPFLAGS = -Irtl/obj/core_mutant -Irtl/pkg/default \
+	$(RTL_LOCKSTEP_CPPFLAGS)
+tests_rtl_core_lockstep_mutant_LDADD = rtl/obj/core_mutant/Vcore__ALL.a $(RTL_CORE_LIBS)
+$(tests_rtl_core_lockstep_mutant_OBJECTS): rtl/obj/core_mutant/Vcore__ALL.a \
+	rtl/pkg/default/spk_noc_pkg.h
+
+tests_rtl_core_lockstep_b_SOURCES = tests/rtl/core_lockstep.cpp
+tests_rtl_core_lockstep_b_CPPFLAGS = -Irtl/obj/core_b -Irtl/pkg/default \
+	'-DSPK_CORE_TEST_SIZES=5, 4, 3, 3, 7' $(RTL_LOCKSTEP_CPPFLAGS)
+tests_rtl_core_lockstep_b_LDADD = rtl/obj/core_b/Vcore__ALL.a $(RTL_CORE_LIBS)
+$(tests_rtl_core_lockstep_b_OBJECTS): rtl/obj/core_b/Vcore__ALL.a rtl/pkg/default/spk_noc_pkg.h
+check_PROGRAMS += tests/rtl/core_lockstep_b
+tests_rtl_core_lockstep_p_SOURCES = tests/rtl/core_lockstep.cpp
+tests_rtl_core_lockstep_p_CPPFLAGS = -Irtl/obj/core_p -Irtl/pkg/default \
+	'-DSPK_CORE_TEST_SIZES=64, 64, 16, 8, 16' '-DSPK_CORE_TEST_TABLES=96, 256, 512, 32' \
+	$(RTL_LOCKSTEP_CPPFLAGS)
+tests_rtl_core_lockstep_p_LDADD = rtl/obj/core_p/Vcore__ALL.a $(RTL_CORE_LIBS)
+$(tests_rtl_core_lockstep_p_OBJECTS): rtl/obj/core_p/Vcore__ALL.a rtl/pkg/default/spk_noc_pkg.h
+check_PROGRAMS += tests/rtl/core_lockstep_p
+
+TESTS += tests/rtl/core_lockstep.sh
+EXTRA_DIST += tests/rtl/core_lockstep.sh
+CHECK_RTL_TESTS += tests/rtl/core_lockstep.sh

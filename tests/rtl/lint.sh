@@ -6,6 +6,11 @@
 
 V=${VERILATOR:-verilator}
 R="$TOP_SRCDIR/rtl"
+# the core's lock-step sizes (rtl/core.mk RTL_CORE_G_core); its defaults (the preset's sizes,
+# slower to elaborate) are linted once below
+CORE_G="-GFifoFlits=8 -GQueueEntries=6 -GAdders=4 -GNeuronUpdates=4 -GMembraneBits=10 -GPieces=3
+	-GProjs=4 -GReaders=6 -GInRoutes=8 -GRoutes=12 -GAccWords=48 -GMemWords=128 -GWeightWords=256
+	-GChanWords=32"
 for c in c1 c2; do
 	mkdir -p "$T_TMP/$c"
 	expect_status 0 "$SPIKECHIP" arch rtl-params "$TOP_SRCDIR/tests/rtl/configs/$c.ini" \
@@ -31,9 +36,18 @@ for c in c1 c2; do
 		expect_status 0 "$V" --lint-only -Wall $def "$R/rtl.vlt" "$T_TMP/$c/spk_noc_pkg.sv" \
 			"$R/unit_shell.sv" "$R/attn.sv" --top-module attn -GMaxOps=1 -GMaxTokens=1 \
 			-GMaxChannels=1 -GLanes=1 -GOutputQueue=1 -GFifoFlits=2 -GInRoutes=1 -GMaxRoutes=1
+		# the core at the lock-step test's sizes and at one of everything
+		expect_status 0 "$V" --lint-only -Wall $def "$R/rtl.vlt" "$T_TMP/$c/spk_noc_pkg.sv" \
+			"$R/unit_shell.sv" "$R/core.sv" --top-module core $CORE_G
+		expect_status 0 "$V" --lint-only -Wall $def "$R/rtl.vlt" "$T_TMP/$c/spk_noc_pkg.sv" \
+			"$R/unit_shell.sv" "$R/core.sv" --top-module core $CORE_G -GPieces=1 \
+			-GProjs=1 -GReaders=1 -GInRoutes=1 -GRoutes=1 -GQueueEntries=2 \
+			-GNeuronUpdates=1 -GAdders=1
 	done
 done
 expect_status 0 "$V" --lint-only -Wall "$R/sram_1p.sv" --top-module sram_1p -GWords=100 -GBits=48
+expect_status 0 "$V" --lint-only -Wall "$R/rtl.vlt" "$T_TMP/c1/spk_noc_pkg.sv" "$R/unit_shell.sv" \
+	"$R/core.sv" --top-module core
 grep -q 'Multicast = 1' "$T_TMP/c2/spk_noc_pkg.sv" || fail "c2 is not a tree network"
 T_CHECKS=$((T_CHECKS + 1))
 
