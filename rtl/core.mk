@@ -65,3 +65,4 @@ check_PROGRAMS += tests/rtl/core_lockstep_p
 TESTS += tests/rtl/core_lockstep.sh
 EXTRA_DIST += tests/rtl/core_lockstep.sh
 CHECK_RTL_TESTS += tests/rtl/core_lockstep.sh
+

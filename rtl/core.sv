@@ -115,7 +115,9 @@ module core #(
   output logic [63:0]                         graded_clamped_o,  // partial sums clamped to 32 bits
   output logic [31:0]                         fifo_peak_o,       // most flits in the input FIFO
   output logic [31:0]                         queue_peak_o,      // most entries in the output queue
-  output logic                                quiet_o            // spk_core_quiet(): nothing in flight
+  output logic                                quiet_o,           // spk_core_quiet(): nothing in flight
+  output logic                                busy_o             // work in this cycle (with rx_valid_i low: a cycle
+                                                                 // with busy_o low changes nothing)
 );
 
   localparam int unsigned PB = spk_noc_pkg::PayloadBits;
@@ -1110,6 +1112,7 @@ module core #(
   assign fifo_peak_o = fifo_peak;
   assign queue_peak_o = qpeak_q;
   assign quiet_o = !head_valid && q_len_q == '0 && !rel_due && !fire_q;
+  assign busy_o = !quiet_o || pick_ok || busy_q != '0 || walk_q;
 
   // tags are the C model's asserts (a broken chip image), not behaviour
   logic unused_tag;

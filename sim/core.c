@@ -268,6 +268,11 @@ struct spk_core {
 	struct spk_core_config cfg;	/* sizes; the arrays are the core's own copies below */
 	uint32_t T;
 	struct spk_unit_in_route *in_cfg;	/* [n_in] the incoming routes as configured */
+	/* The configuration's other arrays as given (spk_core_get_config(): the RTL core's load) */
+	struct spk_core_piece *pieces_cfg;
+	struct spk_core_proj *projs_cfg;	/* w and bias: copies below */
+	struct spk_core_reader *readers_cfg;	/* theta: copies below */
+	uint32_t *route_mc_cfg;			/* or NULL */
 	uint64_t *released_q;		/* [n_routes] releases received (steps) */
 	struct range *graded_ranges;
 	uint32_t n_spike_ranges, n_graded_ranges;
@@ -277,10 +282,71 @@ struct spk_core {
 
 /* ---- create / destroy -------------------------------------------------------------------------- */
 
+/* A copy of c->cfg's arrays as given (c->cfg still points at the caller's). 0 or -ENOMEM. */
+static int keep_config(struct spk_core *c)
+{
+	const struct spk_core_config *cfg = &c->cfg;
+
+	c->pieces_cfg = calloc(cfg->n_pieces + 1, sizeof(*c->pieces_cfg));
+	c->projs_cfg = calloc(cfg->n_projs + 1, sizeof(*c->projs_cfg));
+	c->readers_cfg = calloc(cfg->n_readers + 1, sizeof(*c->readers_cfg));
+	if (c->pieces_cfg == NULL || c->projs_cfg == NULL || c->readers_cfg == NULL)
+		return -ENOMEM;
+	memcpy(c->pieces_cfg, cfg->pieces, cfg->n_pieces * sizeof(*cfg->pieces));
+	for (uint32_t i = 0; i < cfg->n_projs; i++) {
+		const struct spk_core_proj *p = &cfg->projs[i];
+		uint32_t g = cfg->pieces[p->piece].channels;
+		size_t nw = (size_t)p->c_in * p->kernel * p->kernel * g;
+		int16_t *w = malloc(nw * sizeof(*w) + 1);
+		int32_t *b = malloc(g * sizeof(*b) + 1);
+
+		c->projs_cfg[i] = *p;
+		c->projs_cfg[i].w = w;
+		c->projs_cfg[i].bias = b;
+		if (w == NULL || b == NULL)
+			return -ENOMEM;
+		memcpy(w, p->w, nw * sizeof(*w));
+		memcpy(b, p->bias, g * sizeof(*b));
+	}
+	for (uint32_t i = 0; i < cfg->n_readers; i++) {
+		const struct spk_core_reader *r = &cfg->readers[i];
+		uint32_t g = cfg->pieces[r->piece].channels;
+
+		c->readers_cfg[i] = *r;
+		if (r->theta != NULL) {
+			int64_t *th = malloc(g * sizeof(*th));
+
+			c->readers_cfg[i].theta = th;
+			if (th == NULL)
+				return -ENOMEM;
+			memcpy(th, r->theta, g * sizeof(*th));
+		}
+	}
+	if (cfg->route_mc != NULL) {
+		c->route_mc_cfg = malloc((cfg->n_routes + 1) * sizeof(*c->route_mc_cfg));
+		if (c->route_mc_cfg == NULL)
+			return -ENOMEM;
+		memcpy(c->route_mc_cfg, cfg->route_mc, cfg->n_routes * sizeof(*cfg->route_mc));
+	}
+	return 0;
+}
+
 void spk_core_destroy(struct spk_core *c)
 {
 	if (c == NULL)
 		return;
+	if (c->projs_cfg != NULL)
+		for (uint32_t i = 0; i < c->cfg.n_projs; i++) {
+			free((void *)c->projs_cfg[i].w);
+			free((void *)c->projs_cfg[i].bias);
+		}
+	if (c->readers_cfg != NULL)
+		for (uint32_t i = 0; i < c->cfg.n_readers; i++)
+			free((void *)c->readers_cfg[i].theta);
+	free(c->pieces_cfg);
+	free(c->projs_cfg);
+	free(c->readers_cfg);
+	free(c->route_mc_cfg);
 	if (c->pieces != NULL)
 		for (uint32_t i = 0; i < c->cfg.n_pieces; i++) {
 			free(c->pieces[i].acc);
@@ -932,6 +998,8 @@ struct spk_core *spk_core_create(const struct spk_core_config *cfg, char *err, s
 	for (uint32_t i = 0; i < cfg->n_readers; i++)
 		if (c->readers[i].mean && c->readers[i].n_routes == 0)
 			BAD("reader %u: a spatial-mean reader without a route to the readout", i);
+	if (keep_config(c) < 0)
+		NOMEM();
 	/* the arrays now belong to the core */
 	c->cfg.pieces = NULL;
 	c->cfg.projs = NULL;
@@ -1550,6 +1618,17 @@ void spk_core_get_stats(const struct spk_core *c, struct spk_core_stats *st)
 {
 	*st = c->st;
 	st->fifo_peak = c->fifo.peak;
+}
+
+void spk_core_get_config(const struct spk_core *c, struct spk_core_config *cfg)
+{
+	*cfg = c->cfg;
+	cfg->pieces = c->pieces_cfg;
+	cfg->projs = c->projs_cfg;
+	cfg->readers = c->readers_cfg;
+	cfg->in = c->in_cfg;
+	cfg->routes = c->routes;
+	cfg->route_mc = c->route_mc_cfg;
 }
 
 uint64_t spk_core_reader_steps(const struct spk_core *c, uint32_t r)

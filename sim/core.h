@@ -166,6 +166,12 @@ bool spk_core_quiet(const struct spk_core *c);
 
 void spk_core_get_stats(const struct spk_core *c, struct spk_core_stats *st);
 
+/*
+ * The configuration the core was created with, its arrays the core's own copies (valid while it
+ * lives): what the RTL core is loaded with (rtl/core_load.h).
+ */
+void spk_core_get_config(const struct spk_core *c, struct spk_core_config *cfg);
+
 /* Steps fired by reader r so far (the next step it fires). */
 uint64_t spk_core_reader_steps(const struct spk_core *c, uint32_t r);
 

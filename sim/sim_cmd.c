@@ -112,7 +112,7 @@ bad:
 	return -EINVAL;
 }
 
-/* --rtl BLOCKS: a comma-separated list of block names (noc, readout, attn, encoder) or all. */
+/* --rtl BLOCKS: a comma-separated list of block names (noc, attn, encoder, readout) or all. */
 static int parse_rtl(const char *arg, unsigned *blocks)
 {
 	static const struct {
@@ -137,7 +137,7 @@ static int parse_rtl(const char *arg, unsigned *blocks)
 		if (i < sizeof(names) / sizeof(names[0])) {
 			*blocks |= names[i].bits;
 		} else {
-			spk_error("sim: --rtl '%s': '%.*s' is not an RTL block (noc, readout, attn, encoder, all)",
+			spk_error("sim: --rtl '%s': '%.*s' is not an RTL block (noc, attn, encoder, readout, all)",
 				  arg, (int)n, p);
 			return -1;
 		}
@@ -197,8 +197,8 @@ static void sim_usage(FILE *f)
 		"                     and energy; slower)\n"
 		"  --rtl BLOCKS       with --engine systemc: run these blocks as Verilated RTL\n"
 		"                     (rtl/, doc/rtl.md); BLOCKS is a comma-separated list of: noc\n"
-		"                     (the routers and network interfaces), readout, attn (the\n"
-		"                     attention units), encoder, or all.\n"
+		"                     (the routers and network interfaces), attn (the attention\n"
+		"                     units), encoder, readout, or all.\n"
 		"                     The report is the native engine's\n"
 		"  --rtl-tiles LIST   with --rtl: only the units of these tiles run in RTL (tile\n"
 		"                     numbers and ranges, e.g. 0-11,40; default: every tile)\n"
@@ -319,7 +319,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 	}
 	if (o->rtl_tiles != NULL && (o->rtl & SPK_RTL_UNITS) == 0) {
 		spk_error("sim: --rtl-tiles chooses the tiles whose units run in RTL: give --rtl "
-			  "with a unit (readout, attn, encoder, all)");
+			  "with a unit (attn, encoder, readout, all)");
 		return SPK_EXIT_USAGE;
 	}
 	if ((o->wave != NULL || o->wave_window) && o->rtl == 0) {
@@ -541,7 +541,7 @@ static void rtl_describe(struct sim_run *run, const struct sim_opts *o,
 
 		for (uint32_t t = 0; t < img->n_tiles; t++)
 			if (img->tiles[t].kind == kinds[k].kind && (o->rtl & kinds[k].bit) &&
-			    spk_chip_systemc_rtl_tile(t))
+			    spk_sim_tile_used(img, t) && spk_chip_systemc_rtl_tile(t))
 				units++;
 		if (units > 0 && n < sizeof(run->rtl_desc))
 			n += (size_t)snprintf(run->rtl_desc + n, sizeof(run->rtl_desc) - n,

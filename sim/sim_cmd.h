@@ -172,4 +172,7 @@ void spk_sim_report_text(FILE *f, const struct sim_summary *s, const struct sim_
 void spk_sim_report_json(struct spk_jsonw *j, const struct sim_summary *s, const struct sim_opts *o,
 			 const struct spk_image *img);
 
+/* Whether tile t of img has work (its unit is used by the image). */
+bool spk_sim_tile_used(const struct spk_image *img, uint32_t t);
+
 #endif

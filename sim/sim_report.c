@@ -80,7 +80,7 @@ static double per_sop(double pj, uint64_t sops)
 }
 
 /* Whether the compiler gave tile t's unit any work (an unused tile's unit stays idle). */
-static bool tile_used(const struct spk_image *img, uint32_t t)
+bool spk_sim_tile_used(const struct spk_image *img, uint32_t t)
 {
 	const struct spk_image_tile *tl = &img->tiles[t];
 
@@ -125,7 +125,7 @@ static void report_util_map(FILE *f, const struct sim_summary *s, const struct s
 			uint32_t t = y * img->mesh_x + x;
 			double pc = 100 * share(s->busy[t], s);
 
-			if (!tile_used(img, t))
+			if (!spk_sim_tile_used(img, t))
 				fprintf(f, "     -");
 			else if (pc > 0 && pc < 0.5)
 				fprintf(f, "  %c <1", "?CAER"[img->tiles[t].kind % 5]);
@@ -369,7 +369,7 @@ void spk_sim_report_json(struct spk_jsonw *j, const struct sim_summary *s, const
 		spk_jsonw_key_uint(j, "x", img->tiles[t].x);
 		spk_jsonw_key_uint(j, "y", img->tiles[t].y);
 		spk_jsonw_key_str(j, "kind", spk_image_tile_kind_name(img->tiles[t].kind));
-		spk_jsonw_key_bool(j, "used", tile_used(img, t));
+		spk_jsonw_key_bool(j, "used", spk_sim_tile_used(img, t));
 		spk_jsonw_key_uint(j, "busy_cycles", s->busy[t]);
 		spk_jsonw_key_real(j, "utilisation", share(s->busy[t], s));
 		spk_jsonw_key_uint(j, "ni_refused", s->refused[t]);

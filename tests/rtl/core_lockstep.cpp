@@ -514,6 +514,7 @@ struct harness {
 		CMP(st.queue_peak, queue_peak_o);
 		CMP(spk_core_quiet(c), quiet_o);
 #undef CMP
+
 		return 0;
 	}
 
@@ -593,7 +594,10 @@ struct harness {
 		top->eval();
 		top->rst_ni = 1;
 		top->eval();
-		if (spk_rtl_core_load(&k.cfg, &P, load_write, this, err, sizeof(err)) < 0) {
+		// from the model's own copy of its configuration, as the co-simulation loads it
+		spk_core_config own;
+		spk_core_get_config(c, &own);
+		if (spk_rtl_core_load(&own, &P, load_write, this, err, sizeof(err)) < 0) {
 			std::fprintf(stderr, "core_lockstep: loader: %s\n", err);
 			spk_core_destroy(c);
 			return 2;
@@ -740,6 +744,11 @@ struct harness {
 			top->eval();
 			top->rx_valid_i = 0;
 			top->eval();
+			// busy_o low: the C model has nothing to do either (the co-simulation skips the cycle)
+			if (!top->busy_o && (!spk_core_quiet(c) || spk_core_next_cycle(c) != UINT64_MAX)) {
+				rc = fail("busy_o (low while the C model has work)", 1, 0);
+				break;
+			}
 			credits += pc.credits;
 
 			// what the NI took

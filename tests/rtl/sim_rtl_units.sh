@@ -1,9 +1,9 @@
-# sim_rtl_units.sh — `spikechip sim --engine systemc --rtl readout|attn|encoder|all`: the chip with units in RTL
+# sim_rtl_units.sh — `spikechip sim --engine systemc --rtl attn|encoder|readout|all`: the chip with units in RTL
 # (Verilated units behind the SystemC engine's unit modules, rtl/rtl_units.cpp) gives the native
 # engine's report. The tiny fixture model on the default chip, two Fashion-MNIST test images:
 # the text report (all but the `simulator` line), the JSON report (all but the engine, RTL and
-# speed fields) and the spike trace are identical with the readout, the attention units, the
-# encoder in RTL, and with the network and every unit in RTL (`all`); --check passes; so does the
+# speed fields) and the spike trace are identical with the attention units, the encoder, the
+# readout in RTL, and with the network and all of them in RTL (`all`); --check passes; so does the
 # shadow check (SPK_RTL_SHADOW: the C models beside the RTL units, every offer compared);
 # --rtl-tiles keeps the readout in C when its tile is not listed; bad uses exit 2 and write
 # nothing. (`make check-rtl` runs 20 images of the shipped model: sim_rtl_shipped.sh.)
@@ -17,7 +17,7 @@ expect_status 0 "$SPIKECHIP" sim "$IMG" --images 2 --json "$T_TMP/native.json" \
 	--trace "$T_TMP/native.spkt"
 grep -v '^simulator ' "$T_TMP/out" >"$T_TMP/native.txt"
 
-for blocks in readout attn encoder all; do
+for blocks in attn encoder readout all; do
 	expect_status 0 "$SPIKECHIP" sim "$IMG" --images 2 --json "$T_TMP/$blocks.json" \
 		--trace "$T_TMP/$blocks.spkt" --engine systemc --rtl "$blocks"
 	grep '^simulator ' "$T_TMP/out"
@@ -53,7 +53,7 @@ expect_grep out '\(RTL: no block of this chip\)'
 # --- bad uses: exit 2, the option named, nothing written ---------------------------------
 expect_status 2 "$SPIKECHIP" sim "$IMG" --images 1 --engine systemc --rtl readout,bogus \
 	--json "$T_TMP/x.json"
-expect_grep err "sim: --rtl 'readout,bogus': 'bogus' is not an RTL block \(noc, readout, attn, encoder, all\)"
+expect_grep err "sim: --rtl 'readout,bogus': 'bogus' is not an RTL block \(noc, attn, encoder, readout, all\)"
 expect_status 2 "$SPIKECHIP" sim "$IMG" --images 1 --engine systemc --rtl readout \
 	--rtl-tiles 3-x --json "$T_TMP/x.json"
 expect_grep err "sim: --rtl-tiles '3-x': not a list of tiles 0\.\.143"
