@@ -130,10 +130,7 @@ bool rtl_noc::check(const spk_arch &a, std::string &err)
 		err = why;
 		return false;
 	}
-	struct {
-		const char *name;
-		uint32_t want, have;
-	} cmp[] = {
+	const spk_rtl_field cmp[] = {
 		{ "[chip] mesh_x", want.mesh_x, have.mesh_x },
 		{ "[chip] mesh_y", want.mesh_y, have.mesh_y },
 		{ "[noc] flit_bits", want.flit_bits, have.flit_bits },
@@ -141,13 +138,11 @@ bool rtl_noc::check(const spk_arch &a, std::string &err)
 		{ "[noc] router_stages", want.router_stages, have.router_stages },
 		{ "[core] input_fifo", want.eject_flits, have.eject_flits },
 	};
-	for (const auto &c : cmp)
-		if (c.want != c.have) {
-			err = std::string(c.name) + " = " + std::to_string(c.want) +
-			      ": the RTL network was built for " + std::to_string(c.have) +
-			      " (the NoC of arch/" SPK_RTL_NOC_PRESET ".ini)";
-			return false;
-		}
+	if (spk_rtl_fields_check(cmp, sizeof(cmp) / sizeof(cmp[0]), "network was", why,
+				 sizeof(why)) < 0) {
+		err = std::string(why) + " (the NoC of arch/" SPK_RTL_NOC_PRESET ".ini)";
+		return false;
+	}
 	if (want.multicast) {
 		err = "[noc] multicast = tree: not co-simulated yet (source replication is)";
 		return false;

@@ -182,3 +182,15 @@ int spk_rtl_params_write_header(FILE *f, const struct spk_rtl_params *p, const c
 		p->addr_bits, p->payload_bits, p->graded_flits, p->credit_bits, p->count_bits);
 	return ferror(f) ? -EIO : 0;
 }
+
+int spk_rtl_fields_check(const struct spk_rtl_field *f, size_t n, const char *block, char *why,
+			 size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (f[i].want != f[i].have) {
+			snprintf(why, len, "%s = %ld: the RTL %s built for %ld", f[i].name,
+				 f[i].want, block, f[i].have);
+			return -EINVAL;
+		}
+	return 0;
+}

@@ -86,6 +86,20 @@ static inline uint64_t spk_rtl_head_data(const struct spk_rtl_params *p, unsigne
 	return v | addr << (p->payload_bits + 1) | (uint64_t)tag << p->payload_bits | (payload & pmask);
 }
 
+/* One parameter of an architecture and the value an RTL block was built with. */
+struct spk_rtl_field {
+	const char *name;		/* "[section] key" */
+	long want, have;
+};
+
+/*
+ * 0 if every field's want equals its have; else -EINVAL with "NAME = WANT: the RTL BLOCK built
+ * for HAVE" in why for the first that differs (the co-simulation's refusals); block names the
+ * block with its verb: "network was", "units were".
+ */
+int spk_rtl_fields_check(const struct spk_rtl_field *f, size_t n, const char *block, char *why,
+			 size_t len);
+
 /* The address of a unicast packet for tile (x, y). */
 static inline uint64_t spk_rtl_tile_addr(const struct spk_rtl_params *p, uint32_t x, uint32_t y)
 {

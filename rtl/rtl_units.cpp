@@ -66,22 +66,18 @@ bool noc_fits(const spk_arch &a, std::string &why)
 		why = err;
 		return false;
 	}
-	struct {
-		const char *name;
-		uint32_t want, have;
-	} cmp[] = {
+	const spk_rtl_field cmp[] = {
 		{ "[chip] mesh_x", want.mesh_x, have.mesh_x },
 		{ "[chip] mesh_y", want.mesh_y, have.mesh_y },
 		{ "[noc] flit_bits", want.flit_bits, have.flit_bits },
 		{ "[noc] multicast (1: tree)", want.multicast, have.multicast },
 		{ "[core] input_fifo", want.eject_flits, have.eject_flits },
 	};
-	for (const auto &c : cmp)
-		if (c.want != c.have) {
-			why = std::string(c.name) + " = " + std::to_string(c.want) +
-			      ": the RTL units were built for " + std::to_string(c.have);
-			return false;
-		}
+	if (spk_rtl_fields_check(cmp, sizeof(cmp) / sizeof(cmp[0]), "units were", err,
+				 sizeof(err)) < 0) {
+		why = err;
+		return false;
+	}
 	return true;
 }
 
@@ -551,20 +547,18 @@ bool units_check(const spk_arch &a, unsigned blocks, std::string &why)
 	if (!noc_fits(a, why))
 		return false;
 	if (blocks & SPK_RTL_READOUT) {
-		struct {
-			const char *name;
-			long want, have;
-		} cmp[] = {
+		const spk_rtl_field cmp[] = {
 			{ "[core] neuron_updates", a.core.neuron_updates, kReadout.neuron_updates },
 			{ "[core] adders", a.core.adders, kReadout.adders },
 			{ "[core] membrane_bits", a.core.membrane_bits, kReadout.membrane_bits },
 		};
-		for (const auto &c : cmp)
-			if (c.want != c.have) {
-				why = std::string(c.name) + " = " + std::to_string(c.want) +
-				      ": the RTL readout was built for " + std::to_string(c.have);
-				return false;
-			}
+		char err[256];
+
+		if (spk_rtl_fields_check(cmp, sizeof(cmp) / sizeof(cmp[0]), "readout was", err,
+					 sizeof(err)) < 0) {
+			why = err;
+			return false;
+		}
 	}
 	if (blocks & SPK_RTL_ENCODER) {
 		spk_rtl_encoder_params p;
