@@ -193,11 +193,14 @@ protected:
 			if (c.valid != (bool)v.tx_valid_o || c.credit != v.rx_credit_o ||
 			    (c.valid && (c.p.kind != v.tx_kind_o || c.p.axon != v.tx_payload_o ||
 					 c.p.tag != v.tx_tag_o || (uint32_t)c.p.value != v.tx_value_o))) {
-				fprintf(stderr, "shadow: tile %u cycle %lu: C offers %d kind %u axon %u tag %u value %d credit %u; RTL offers %d kind %u axon %u tag %u value %d credit %u\n",
-					tile_, (unsigned long)x, c.valid, c.p.kind, c.p.axon, c.p.tag, c.p.value, c.credit,
-					v.tx_valid_o, v.tx_kind_o, v.tx_payload_o, v.tx_tag_o, (int)v.tx_value_o, v.rx_credit_o);
-				static_cast<D *>(this)->dump_stats();
-				abort();
+				fprintf(stderr,
+					"spikechip: shadow check, tile %u, cycle %lu: the C model offers %d "
+					"(kind %u axon %u tag %u value %d) and frees %u flits; the RTL offers %d "
+					"(kind %u axon %u tag %u value %d) and frees %u\n",
+					tile_, (unsigned long)x, c.valid, c.p.kind, c.p.axon, c.p.tag,
+					c.p.value, c.credit, v.tx_valid_o, v.tx_kind_o, v.tx_payload_o,
+					v.tx_tag_o, (int)v.tx_value_o, v.rx_credit_o);
+				abort();	// a debugging aid: stop where it diverged
 			}
 		}
 		if (v.rx_credit_o != 0 && port->credit != nullptr)
@@ -303,7 +306,6 @@ public:
 
 	// no shadow check: the C readout would report the classes a second time
 	static constexpr bool kShadow = false;
-	void dump_stats() {}
 	void c_deliver(const spk_packet &, uint64_t) {}
 	void c_eval(uint64_t, const spk_unit_port *) {}
 	uint64_t c_next() const { return UINT64_MAX; }
@@ -363,14 +365,6 @@ public:
 
 	static constexpr bool kShadow = true;
 	void observe(uint64_t, const spk_unit_port *) {}
-	void dump_stats()
-	{
-		spk_attn_stats st;
-		spk_attn_get_stats(static_cast<spk_attn *>(model_), &st);
-		fprintf(stderr, "C: in %lu spikes %lu tokens %lu ops %lu steps %lu busy %lu; RTL: in %lu spikes %lu tokens %lu ops %lu steps %lu busy %lu\n",
-			st.packets_in, st.spikes_in, st.tokens_in, st.ev.attention_ops, st.steps, st.receive_busy,
-			(unsigned long)top_->packets_in_o, (unsigned long)top_->spikes_in_o, (unsigned long)top_->tokens_in_o, (unsigned long)top_->attention_ops_o, (unsigned long)top_->steps_o, (unsigned long)top_->receive_busy_o);
-	}
 	void c_deliver(const spk_packet &p, uint64_t x) { spk_attn_deliver(static_cast<spk_attn *>(model_), &p, x); }
 	void c_eval(uint64_t x, const spk_unit_port *p) { spk_attn_eval(static_cast<spk_attn *>(model_), x, p); }
 	uint64_t c_next() const { return spk_attn_next_cycle(static_cast<const spk_attn *>(model_)); }
@@ -465,7 +459,6 @@ public:
 	}
 
 	void observe(uint64_t, const spk_unit_port *) {}
-	void dump_stats() {}
 	void c_deliver(const spk_packet &p, uint64_t x) { spk_encoder_deliver(static_cast<spk_encoder *>(model_), &p, x); }
 	void c_eval(uint64_t x, const spk_unit_port *p) { spk_encoder_eval(static_cast<spk_encoder *>(model_), x, p); }
 	uint64_t c_next() const { return spk_encoder_next_cycle(static_cast<const spk_encoder *>(model_)); }
