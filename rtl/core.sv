@@ -182,8 +182,6 @@ module core #(
   logic [31:0]          pc_rows_q [Pieces];           // rows
   logic [31:0]          pc_y0_q [Pieces];             // first site row
   // accumulator elements: their piece, channel, row (site row) and column
-  logic                 el_valid_q [AccWords];
-  logic [PieceBits-1:0] el_piece_q [AccWords];
   logic [15:0]          el_ch_q [AccWords];           // channel in the piece
   logic [15:0]          el_y_q [AccWords];            // site row
   logic [15:0]          el_x_q [AccWords];            // column
@@ -233,12 +231,17 @@ module core #(
   logic [31:0]          rt_axon_q [Routes];           // axon base
 
   // ---- engine state --------------------------------------------------------------------------
-  logic signed [63:0]   acc_q [AccWords], acc_d [AccWords];
-  logic signed [31:0]   enc_q [AccWords], enc_d [AccWords];
-  logic signed [MB-1:0] mem_q [MemWords], mem_d [MemWords];
+  // The memories: written in place by the write ports below, read by index (no whole-array
+  // next-state copies). An encoder-register element holds its value and the image (count of the
+  // piece's encoder clears) it was written in; one written in an earlier image reads 0, which is
+  // the C model's clear of the whole register at an image's end.
+  logic signed [63:0]   acc_q [AccWords];
+  logic signed [31:0]   enc_q [AccWords];
+  logic [31:0]          enc_img_q [AccWords];
+  logic signed [MB-1:0] mem_q [MemWords];
   logic [31:0]          pc_step_q [Pieces], pc_step_d [Pieces];    // step the piece is on
   logic [31:0]          pc_t_q [Pieces], pc_t_d [Pieces];          // its step mod T
-  logic                 pc_img_q [Pieces], pc_img_d [Pieces];      // parity of step / T
+  logic [31:0]          pc_img_q [Pieces], pc_img_d [Pieces];      // images done (encoder clears)
   logic [15:0]          pc_tok_q [Pieces], pc_tok_d [Pieces];      // tokens of the step
   logic [15:0]          pc_etok_q [Pieces], pc_etok_d [Pieces];    // ENCODER tokens of the image
   logic [15:0]          in_done_q [InRoutes], in_done_d [InRoutes];  // pieces done with the step
@@ -366,9 +369,7 @@ module core #(
         endcase
       end
       if (ld_tab == TabElem && ld_idx < 24'(AccWords)) begin
-        el_valid_q[ld_idx[AccBits-1:0]] <= load_data_i[63];
         el_end_q[ld_idx[AccBits-1:0]] <= load_data_i[62];
-        el_piece_q[ld_idx[AccBits-1:0]] <= load_data_i[48 +: PieceBits];
         el_ch_q[ld_idx[AccBits-1:0]] <= load_data_i[47:32];
         el_y_q[ld_idx[AccBits-1:0]] <= load_data_i[31:16];
         el_x_q[ld_idx[AccBits-1:0]] <= load_data_i[15:0];
@@ -479,6 +480,7 @@ module core #(
   logic [31:0]         walk_t_q, walk_t_d;
   logic                gr_hit, gr_enc;    // a graded event's element, accumulator or register
   logic [AccBits-1:0]  gr_addr;
+  logic [PieceBits-1:0] gr_piece;         // the piece of an encoder-register element
   logic [31:0]         cycles;            // the packet's busy cycles
 
   always_comb begin
@@ -579,6 +581,7 @@ module core #(
     gr_hit = 1'b0;
     gr_enc = 1'b0;
     gr_addr = '0;
+    gr_piece = '0;
     for (int p = 0; p < Pieces; p++) begin
       if (pc_valid_q[p] && 32'(head_axon) >= pc_acc_axon_q[p] &&
           32'(head_axon) - pc_acc_axon_q[p] < pc_elems_q[p]) begin
@@ -589,6 +592,7 @@ module core #(
           32'(head_axon) - pc_enc_axon_q[p] < pc_elems_q[p]) begin
         gr_hit = 1'b1;
         gr_enc = 1'b1;
+        gr_piece = PieceBits'(p);
         gr_addr = pc_base_q[p] + AccBits'(32'(head_axon) - pc_enc_axon_q[p]);
       end
     end
@@ -682,7 +686,8 @@ module core #(
       lane_m[j] = rd_mbase_q[fr] + MemBits'(e);
       cw = rd_cbase_q[fr] + ChanBits'(el_ch_q[lane_a[j]]);
       x = ch_bias_q[cw] + acc_q[lane_a[j]] +
-          (rd_need_enc_q[fr] ? 64'(enc_q[lane_a[j]]) : 64'sd0);
+          ((rd_need_enc_q[fr] && enc_img_q[lane_a[j]] == pc_img_q[fp]) ?
+           64'(enc_q[lane_a[j]]) : 64'sd0);
       v = f_first ? 64'sd0 : 64'(mem_q[lane_m[j]]);
       acc_sum = v + x;
       h = acc_sum >>> 1;
@@ -767,6 +772,10 @@ module core #(
   logic [31:0]    q_wval [NU + 1];
   logic           f_done;             // the fire's last group went in this cycle
   logic [Pieces-1:0] pc_clear;        // the piece moves on (its last reader finished)
+  logic                 mem_we [NU];      // membrane write of lane j
+  logic                 clr_we [NU];      // accumulator clear of lane j
+  logic                 gr_we;            // graded add into gr_addr
+  logic                 enc_we;           // encoder-register write of gr_addr
 
   localparam logic [QBits+1:0] QE2 = (QBits + 2)'(QE);
   function automatic logic [QBits-1:0] q_wrap(input logic [QBits+1:0] i);
@@ -780,9 +789,12 @@ module core #(
     logic [31:0] n_upd;
 
     // defaults: everything holds
-    acc_d = acc_q;
-    enc_d = enc_q;
-    mem_d = mem_q;
+    for (int j = 0; j < NU; j++) begin
+      mem_we[j] = 1'b0;
+      clr_we[j] = 1'b0;
+    end
+    gr_we = 1'b0;
+    enc_we = 1'b0;
     pc_step_d = pc_step_q;
     pc_t_d = pc_t_q;
     pc_img_d = pc_img_q;
@@ -814,7 +826,7 @@ module core #(
     rel_tag = pc_step_q[fp][0];
     rel2_push = 1'b0;
     rel2_mask = '0;
-    rel2_tag = pc_img_q[fp];
+    rel2_tag = pc_img_q[fp][0];
     f_done = 1'b0;
     pc_clear = '0;
     enc_clear = 1'b0;
@@ -846,12 +858,8 @@ module core #(
     if (fire_go) begin
       for (int j = 0; j < NU; j++) begin
         if (lane_v[j]) begin
-          if (!rd_mean_q[fr]) begin
-            mem_d[lane_m[j]] = lane_v_new[j];
-          end
-          if (rd_last_q[fr]) begin
-            acc_d[lane_a[j]] = '0;
-          end
+          mem_we[j] = !rd_mean_q[fr];
+          clr_we[j] = rd_last_q[fr];
         end
         if (lane_spk[j]) begin
           sout_d = sout_d + 64'd1;
@@ -911,7 +919,7 @@ module core #(
           rel_push = 1'b1;
           if (pc_has_enc_q[fp] && pc_t_q[fp] + 32'd1 == time_steps_q) begin
             enc_clear = 1'b1;
-            pc_img_d[fp] = !pc_img_q[fp];
+            pc_img_d[fp] = pc_img_q[fp] + 32'd1;
             rel2_push = 1'b1;
             rel2_mask = pc_encr_q[fp];
           end
@@ -926,13 +934,6 @@ module core #(
         spike_neuron_o[32*j +: 32] = '0;
       end
     end
-    if (enc_clear) begin
-      for (int a = 0; a < AccWords; a++) begin
-        if (el_valid_q[a] && el_piece_q[a] == fp) begin
-          enc_d[a] = '0;
-        end
-      end
-    end
     for (int p = 0; p < Pieces; p++) begin
       if (pc_clear[p]) begin
         pc_tok_d[p] = '0;
@@ -942,13 +943,8 @@ module core #(
       end
     end
 
-    // receive: the spike walk's lanes and the head packet (after the fire's clears, as in the
-    // C model)
-    for (int i = 0; i < Adders; i++) begin
-      if (ln_hit[i]) begin
-        acc_d[ln_acc[i]] = acc_d[ln_acc[i]] + 64'(ln_w[i]);
-      end
-    end
+    // receive: the spike walk's lanes (ln_hit) and the head packet, after the fire's clears as
+    // in the C model (the accumulator write ports below)
     busy_d = (busy_q != '0) ? busy_q - 32'd1 : '0;
     if (take) begin
       pin_d = pin_q + 64'd1;
@@ -962,9 +958,9 @@ module core #(
         spk_noc_pkg::KindGraded: begin
           gin_d = gin_q + 64'd1;
           if (gr_hit && gr_enc) begin
-            enc_d[gr_addr] = head_value;
+            enc_we = 1'b1;
           end else if (gr_hit) begin
-            acc_d[gr_addr] = acc_d[gr_addr] + 64'($signed(head_value));
+            gr_we = 1'b1;
             gadds_d = gadds_q + 64'd1;
           end
         end
@@ -992,12 +988,81 @@ module core #(
     qpeak_d = (32'(q_len_d) > qpeak_q) ? 32'(q_len_d) : qpeak_q;
   end
 
-  // ---- registers -----------------------------------------------------------------------------
+  // ---- memories ------------------------------------------------------------------------------
+  // Accumulators: NU clear ports (the piece's last reader, per fired lane), Adders walk ports
+  // and one graded-add port. In a cycle the clears come first, then the adds (the C model's
+  // order, fire() before receive()); several ports on one address all write the same final
+  // value, computed from the registered word.
+  localparam int unsigned AccPorts = NU + Adders + 1;
+  logic                 acc_we [AccPorts];
+  logic [AccBits-1:0]   acc_wa [AccPorts];
+  logic signed [63:0]   acc_wd [AccPorts];
+
+  always_comb begin
+    for (int k = 0; k < AccPorts; k++) begin
+      if (k < NU) begin
+        acc_we[k] = clr_we[k];
+        acc_wa[k] = lane_a[k];
+      end else if (k < NU + Adders) begin
+        acc_we[k] = ln_hit[k - NU];
+        acc_wa[k] = ln_acc[k - NU];
+      end else begin
+        acc_we[k] = gr_we;
+        acc_wa[k] = gr_addr;
+      end
+    end
+    for (int k = 0; k < AccPorts; k++) begin
+      logic cleared;
+      logic signed [63:0] v;
+
+      cleared = 1'b0;
+      for (int j = 0; j < NU; j++) begin
+        if (clr_we[j] && lane_a[j] == acc_wa[k]) begin
+          cleared = 1'b1;
+        end
+      end
+      v = cleared ? 64'sd0 : acc_q[acc_wa[k]];
+      for (int i = 0; i < Adders; i++) begin
+        if (ln_hit[i] && ln_acc[i] == acc_wa[k]) begin
+          v = v + 64'(ln_w[i]);
+        end
+      end
+      if (gr_we && gr_addr == acc_wa[k]) begin
+        v = v + 64'($signed(head_value));
+      end
+      acc_wd[k] = v;
+    end
+  end
+
+  // Reset clears them (the C model's cores start at 0); the encoder register's image tags then
+  // equal every piece's image count 0 with value 0.
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       acc_q <= '{default: '0};
       enc_q <= '{default: '0};
+      enc_img_q <= '{default: '0};
       mem_q <= '{default: '0};
+    end else begin
+      for (int k = 0; k < AccPorts; k++) begin
+        if (acc_we[k]) begin
+          acc_q[acc_wa[k]] <= acc_wd[k];
+        end
+      end
+      for (int j = 0; j < NU; j++) begin
+        if (mem_we[j]) begin
+          mem_q[lane_m[j]] <= lane_v_new[j];
+        end
+      end
+      if (enc_we) begin
+        enc_q[gr_addr] <= head_value;
+        enc_img_q[gr_addr] <= pc_img_d[gr_piece];
+      end
+    end
+  end
+
+  // ---- registers -----------------------------------------------------------------------------
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
       pc_step_q <= '{default: '0};
       pc_t_q <= '{default: '0};
       pc_img_q <= '{default: '0};
@@ -1036,9 +1101,6 @@ module core #(
       clamp_q <= '0;
       qpeak_q <= '0;
     end else begin
-      acc_q <= acc_d;
-      enc_q <= enc_d;
-      mem_q <= mem_d;
       pc_step_q <= pc_step_d;
       pc_t_q <= pc_t_d;
       pc_img_q <= pc_img_d;
