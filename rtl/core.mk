@@ -66,3 +66,20 @@ TESTS += tests/rtl/core_lockstep.sh
 EXTRA_DIST += tests/rtl/core_lockstep.sh
 CHECK_RTL_TESTS += tests/rtl/core_lockstep.sh
 
+
+# The chip's synapse cores (`spikechip sim --rtl core`, rtl/rtl_units.cpp): the default preset's
+# engines (64-flit FIFO, 64-entry queue, 16 adders, 8 neuron updates, 16-bit membranes) and its
+# memories (8192 accumulators and membranes; 131072 16-bit weight words, what 128 KiB holds at
+# 8 bits), tables of 8 pieces, 16 projections, 16 readers, 64 incoming and 64 outgoing routes:
+# enough for every core of the tiny test model and of the shipped model on the default chip
+# (most used: 6 pieces, 15 projections and readers, 34 incoming and 41 outgoing routes, 7840
+# elements, 122080 weights). -G for Verilator, CORE_* for rtl_units.cpp.
+RTL_CORE_CHIP_PARAMS = FifoFlits=64 QueueEntries=64 Adders=16 NeuronUpdates=8 MembraneBits=16 \
+	Pieces=8 Projs=16 Readers=16 InRoutes=64 Routes=64 AccWords=8192 MemWords=8192 \
+	WeightWords=131072 ChanWords=256
+RTL_CORE_G_core_chip = $(addprefix -G,$(RTL_CORE_CHIP_PARAMS))
+rtl/obj/core_chip/spk_noc_pkg.sv: rtl/pkg/default/spk_noc_pkg.sv
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && cp rtl/pkg/default/spk_noc_pkg.sv $@
+RTL_UNIT_CPPFLAGS += -Irtl/obj/core_chip $(addprefix -DCORE_,$(RTL_CORE_CHIP_PARAMS))
+RTL_UNIT_DEPS += rtl/obj/core_chip/Vcore__ALL.a
+RTL_UNIT_LIBS += rtl/obj/core_chip/Vcore__ALL.a rtl/librtlcore.la

@@ -487,20 +487,29 @@ module core #(
     logic [31:0] e, pos;
 
     take = head_valid && busy_q == '0;
+    // (the decode, the reach and the lanes are computed only when used: in a cycle without a
+    // spike to take or walk they are 0, which nothing reads; a simulator then skips them)
+    e = '0;
+    pos = '0;
     sp_route = '0;
-    for (int i = InRoutes - 1; i >= 0; i--) begin
-      if (in_kind_q[i] == InSpike && 32'(head_axon) >= in_base_q[i] &&
-          32'(head_axon) - in_base_q[i] < in_size_q[i]) begin
-        sp_route = InBits'(i);
+    sp_ch = '0;
+    sp_y = '0;
+    sp_x = '0;
+    if (take && head_kind == spk_noc_pkg::KindSpike) begin
+      for (int i = InRoutes - 1; i >= 0; i--) begin
+        if (in_kind_q[i] == InSpike && 32'(head_axon) >= in_base_q[i] &&
+            32'(head_axon) - in_base_q[i] < in_size_q[i]) begin
+          sp_route = InBits'(i);
+        end
       end
+      e = 32'(head_axon) - in_base_q[sp_route];
+      sp_ch = (in_plane_q[sp_route] != '0) ? e / in_plane_q[sp_route] : '0;
+      pos = e - sp_ch * in_plane_q[sp_route];
+      sp_y = (in_width_q[sp_route] != '0) ? pos / in_width_q[sp_route] : '0;
+      sp_x = pos - sp_y * in_width_q[sp_route];
+      sp_ch = sp_ch + in_c0_q[sp_route];
+      sp_y = sp_y + in_y0_q[sp_route];
     end
-    e = 32'(head_axon) - in_base_q[sp_route];
-    sp_ch = (in_plane_q[sp_route] != '0) ? e / in_plane_q[sp_route] : '0;
-    pos = e - sp_ch * in_plane_q[sp_route];
-    sp_y = (in_width_q[sp_route] != '0) ? pos / in_width_q[sp_route] : '0;
-    sp_x = pos - sp_y * in_width_q[sp_route];
-    sp_ch = sp_ch + in_c0_q[sp_route];
-    sp_y = sp_y + in_y0_q[sp_route];
 
     // the spike walked in this cycle: the one taken now, or the one in progress
     walk = (take && head_kind == spk_noc_pkg::KindSpike) || walk_q;
@@ -513,62 +522,76 @@ module core #(
     // what each projection of its route reaches (spk_sem_reach(), clipped to the piece)
     sops = '0;
     for (int j = 0; j < Projs; j++) begin
-      logic [PieceBits-1:0] p;
-      logic signed [33:0] top, lo, hi;
-      logic [31:0] ny;
-
-      p = pj_piece_q[j];
-      top = 34'(w_y) + 34'(pj_pad_q[j]);
-      lo = top - 34'(pj_k_q[j]) + 34'sd1;
-      lo = (lo <= 0) ? 34'sd0 : (lo + 34'(pj_stride_q[j]) - 34'sd1) / 34'(pj_stride_q[j]);
-      hi = top / 34'(pj_stride_q[j]) + 34'sd1;
-      lo = (lo < 34'(pc_y0_q[p])) ? 34'(pc_y0_q[p]) : lo;
-      hi = (hi > 34'(pc_y0_q[p]) + 34'(pc_rows_q[p])) ? 34'(pc_y0_q[p]) + 34'(pc_rows_q[p]) : hi;
-      lo = (lo > hi) ? hi : lo;
-      pj_ylo[j] = 32'(lo);
-      ny = 32'(hi - lo);
-      top = 34'(w_x) + 34'(pj_pad_q[j]);
-      lo = top - 34'(pj_k_q[j]) + 34'sd1;
-      lo = (lo <= 0) ? 34'sd0 : (lo + 34'(pj_stride_q[j]) - 34'sd1) / 34'(pj_stride_q[j]);
-      hi = top / 34'(pj_stride_q[j]) + 34'sd1;
-      hi = (hi > 34'(pc_w_q[p])) ? 34'(pc_w_q[p]) : hi;
-      lo = (lo > hi) ? hi : lo;
-      pj_xlo[j] = 32'(lo);
-      pj_nx[j] = 32'(hi - lo);
-      pj_start[j] = sops;
-      pj_cnt[j] = (pj_valid_q[j] && in_projs_q[w_route][j]) ? ny * pj_nx[j] * pj_g_q[j] : '0;
-      sops = sops + pj_cnt[j];
+      pj_ylo[j] = '0;
+      pj_xlo[j] = '0;
+      pj_nx[j] = '0;
+      pj_start[j] = '0;
+      pj_cnt[j] = '0;
     end
-
-    // the lanes: SOP t = t0 + i is tap (ky, kx) of channel o at output (oy, ox) of a projection
     for (int i = 0; i < Adders; i++) begin
-      logic [31:0] t, u, q, o, r, c, oy, ox, ky, kx;
-      logic [ProjBits-1:0] j;
-      logic [PieceBits-1:0] p;
-      logic [WBits-1:0] widx;
+      ln_hit[i] = 1'b0;
+      ln_acc[i] = '0;
+      ln_w[i] = '0;
+    end
+    if (walk) begin
+      for (int j = 0; j < Projs; j++) begin
+        logic [PieceBits-1:0] p;
+        logic signed [33:0] top, lo, hi;
+        logic [31:0] ny;
 
-      t = w_t0 + 32'(i);
-      j = '0;
-      for (int k = Projs - 1; k >= 0; k--) begin
-        if (t >= pj_start[k] && t - pj_start[k] < pj_cnt[k]) begin
-          j = ProjBits'(k);
-        end
+        p = pj_piece_q[j];
+        top = 34'(w_y) + 34'(pj_pad_q[j]);
+        lo = top - 34'(pj_k_q[j]) + 34'sd1;
+        lo = (lo <= 0) ? 34'sd0 : (lo + 34'(pj_stride_q[j]) - 34'sd1) / 34'(pj_stride_q[j]);
+        hi = top / 34'(pj_stride_q[j]) + 34'sd1;
+        lo = (lo < 34'(pc_y0_q[p])) ? 34'(pc_y0_q[p]) : lo;
+        hi = (hi > 34'(pc_y0_q[p]) + 34'(pc_rows_q[p])) ? 34'(pc_y0_q[p]) + 34'(pc_rows_q[p]) : hi;
+        lo = (lo > hi) ? hi : lo;
+        pj_ylo[j] = 32'(lo);
+        ny = 32'(hi - lo);
+        top = 34'(w_x) + 34'(pj_pad_q[j]);
+        lo = top - 34'(pj_k_q[j]) + 34'sd1;
+        lo = (lo <= 0) ? 34'sd0 : (lo + 34'(pj_stride_q[j]) - 34'sd1) / 34'(pj_stride_q[j]);
+        hi = top / 34'(pj_stride_q[j]) + 34'sd1;
+        hi = (hi > 34'(pc_w_q[p])) ? 34'(pc_w_q[p]) : hi;
+        lo = (lo > hi) ? hi : lo;
+        pj_xlo[j] = 32'(lo);
+        pj_nx[j] = 32'(hi - lo);
+        pj_start[j] = sops;
+        pj_cnt[j] = (pj_valid_q[j] && in_projs_q[w_route][j]) ? ny * pj_nx[j] * pj_g_q[j] : '0;
+        sops = sops + pj_cnt[j];
       end
-      p = pj_piece_q[j];
-      u = t - pj_start[j];
-      q = (pj_g_q[j] != '0) ? u / pj_g_q[j] : '0;
-      o = u - q * pj_g_q[j];
-      r = (pj_nx[j] != '0) ? q / pj_nx[j] : '0;
-      c = q - r * pj_nx[j];
-      oy = pj_ylo[j] + r;
-      ox = pj_xlo[j] + c;
-      ky = w_y + pj_pad_q[j] - oy * pj_stride_q[j];
-      kx = w_x + pj_pad_q[j] - ox * pj_stride_q[j];
-      widx = WBits'(32'(pj_wbase_q[j]) + ((w_ch * pj_k_q[j] + ky) * pj_k_q[j] + kx) * pj_g_q[j] +
-                    o);
-      ln_hit[i] = walk && t < sops;
-      ln_acc[i] = pc_base_q[p] + AccBits'((o * pc_rows_q[p] + oy - pc_y0_q[p]) * pc_w_q[p] + ox);
-      ln_w[i] = weight_q[widx];
+
+      // the lanes: SOP t = t0 + i is tap (ky, kx) of channel o at output (oy, ox) of a projection
+      for (int i = 0; i < Adders; i++) begin
+        logic [31:0] t, u, q, o, r, c, oy, ox, ky, kx;
+        logic [ProjBits-1:0] j;
+        logic [PieceBits-1:0] p;
+        logic [WBits-1:0] widx;
+
+        t = w_t0 + 32'(i);
+        j = '0;
+        for (int k = Projs - 1; k >= 0; k--) begin
+          if (t >= pj_start[k] && t - pj_start[k] < pj_cnt[k]) begin
+            j = ProjBits'(k);
+          end
+        end
+        p = pj_piece_q[j];
+        u = t - pj_start[j];
+        q = (pj_g_q[j] != '0) ? u / pj_g_q[j] : '0;
+        o = u - q * pj_g_q[j];
+        r = (pj_nx[j] != '0) ? q / pj_nx[j] : '0;
+        c = q - r * pj_nx[j];
+        oy = pj_ylo[j] + r;
+        ox = pj_xlo[j] + c;
+        ky = w_y + pj_pad_q[j] - oy * pj_stride_q[j];
+        kx = w_x + pj_pad_q[j] - ox * pj_stride_q[j];
+        widx = WBits'(32'(pj_wbase_q[j]) + ((w_ch * pj_k_q[j] + ky) * pj_k_q[j] + kx) * pj_g_q[j] +
+                      o);
+        ln_hit[i] = walk && t < sops;
+        ln_acc[i] = pc_base_q[p] + AccBits'((o * pc_rows_q[p] + oy - pc_y0_q[p]) * pc_w_q[p] + ox);
+        ln_w[i] = weight_q[widx];
+      end
     end
     walk_d = walk && w_t0 + 32'(Adders) < sops;
     walk_route_d = w_route;
@@ -625,6 +648,26 @@ module core #(
   logic signed [63:0]   f_msum;           // the running sum after the group
   logic [31:0]          qfree;
 
+  // per reader: it has routes (rd_routed), and one of them is not yet released for the step
+  // it would fire next (rd_held): one pass over the routing table
+  logic rd_routed [Readers];
+  logic rd_held [Readers];
+
+  always_comb begin
+    for (int r = 0; r < Readers; r++) begin
+      rd_routed[r] = 1'b0;
+      rd_held[r] = 1'b0;
+    end
+    for (int k = 0; k < Routes; k++) begin
+      if (rt_valid_q[k]) begin
+        rd_routed[rt_src_q[k]] = 1'b1;
+        if (rt_rel_q[k] < rd_fired_q[rt_src_q[k]]) begin
+          rd_held[rt_src_q[k]] = 1'b1;
+        end
+      end
+    end
+  end
+
   always_comb begin
     logic better;
 
@@ -640,12 +683,7 @@ module core #(
       may = rd_valid_q[r] && pc_step_q[p] == s &&
             !(rd_has_prev_q[r] && rd_fired_q[rd_prev_q[r]] <= s) &&
             pc_tok_q[p] >= rd_need_q[r] &&
-            !(rd_need_enc_q[r] && pc_etok_q[p] < pc_n_encr_q[p]);
-      for (int k = 0; k < Routes; k++) begin
-        if (rt_valid_q[k] && rt_src_q[k] == ReaderBits'(r) && rt_rel_q[k] < s) begin
-          may = 1'b0;
-        end
-      end
+            !(rd_need_enc_q[r] && pc_etok_q[p] < pc_n_encr_q[p]) && !rd_held[r];
       better = !pick_ok || rd_phase_q[r] < rd_phase_q[pick_r] ||
                (rd_phase_q[r] == rd_phase_q[pick_r] &&
                 (s < rd_fired_q[pick_r] ||
@@ -668,12 +706,7 @@ module core #(
     sum = fire_q ? msum_q : '0;
     f_first = pc_t_q[fp] == '0;
     f_last_group = fe0 + 32'(NU) >= pc_elems_q[fp];
-    f_routed = 1'b0;
-    for (int k = 0; k < Routes; k++) begin
-      if (rt_valid_q[k] && rt_src_q[k] == fr) begin
-        f_routed = 1'b1;
-      end
-    end
+    f_routed = rd_routed[fr];
     n = '0;
     for (int j = 0; j < NU; j++) begin
       logic [31:0] e;
@@ -1015,20 +1048,23 @@ module core #(
       logic cleared;
       logic signed [63:0] v;
 
-      cleared = 1'b0;
-      for (int j = 0; j < NU; j++) begin
-        if (clr_we[j] && lane_a[j] == acc_wa[k]) begin
-          cleared = 1'b1;
+      v = '0;
+      if (acc_we[k]) begin
+        cleared = 1'b0;
+        for (int j = 0; j < NU; j++) begin
+          if (clr_we[j] && lane_a[j] == acc_wa[k]) begin
+            cleared = 1'b1;
+          end
         end
-      end
-      v = cleared ? 64'sd0 : acc_q[acc_wa[k]];
-      for (int i = 0; i < Adders; i++) begin
-        if (ln_hit[i] && ln_acc[i] == acc_wa[k]) begin
-          v = v + 64'(ln_w[i]);
+        v = cleared ? 64'sd0 : acc_q[acc_wa[k]];
+        for (int i = 0; i < Adders; i++) begin
+          if (ln_hit[i] && ln_acc[i] == acc_wa[k]) begin
+            v = v + 64'(ln_w[i]);
+          end
         end
-      end
-      if (gr_we && gr_addr == acc_wa[k]) begin
-        v = v + 64'($signed(head_value));
+        if (gr_we && gr_addr == acc_wa[k]) begin
+          v = v + 64'($signed(head_value));
+        end
       end
       acc_wd[k] = v;
     end

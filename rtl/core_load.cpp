@@ -146,8 +146,6 @@ extern "C" int spk_rtl_core_load(const struct spk_core_config *cfg,
 	for (uint32_t i = cfg->n_pieces; i < p->pieces; i++)
 		for (uint32_t f = 0; f <= 12; f++)
 			w(SPK_RTL_CORE_PIECE, i, f, 0);
-	for (uint32_t e = acc; e < p->acc_words; e++)
-		w(SPK_RTL_CORE_ELEM, e, 0, 0);
 
 	/* projections: weights [c_in][k][k][g] from wbase */
 	uint32_t wbase = 0;
@@ -174,8 +172,6 @@ extern "C" int spk_rtl_core_load(const struct spk_core_config *cfg,
 	for (uint32_t j = cfg->n_projs; j < p->projs; j++)
 		for (uint32_t f = 0; f <= 6; f++)
 			w(SPK_RTL_CORE_PROJ, j, f, 0);
-	for (uint32_t t = wbase; t < p->weight_words; t++)
-		w(SPK_RTL_CORE_WEIGHT, t, 0, 0);
 
 	/* incoming routes */
 	for (uint32_t i = 0; i < cfg->n_in; i++) {

@@ -1,9 +1,11 @@
-// rtl_units.cpp — the units in RTL inside the SystemC engine (see rtl_units.h): today the
-// readout (rtl/readout.sv) and the attention unit (rtl/attn.sv).
+// rtl_units.cpp — the units in RTL inside the SystemC engine (see rtl_units.h): the synapse
+// core (rtl/core.sv), the attention unit (rtl/attn.sv), the encoder (rtl/encoder.sv) and the
+// readout (rtl/readout.sv).
 #include "config.h"
 
 // the Verilated models before SystemC (rtl_units.h): Verilator's time then stays its own
 #include "Vattn.h"
+#include "Vcore.h"
 #include "Vencoder.h"
 #include "Vreadout.h"
 #include "spk_noc_pkg.h"
@@ -12,6 +14,7 @@
 
 #include "rtl/rtl_units.h"
 #include "rtl/attn_load.h"
+#include "rtl/core_load.h"
 #include "rtl/encoder_load.h"	// C++ (rtl/encoder_load.cpp)
 
 extern "C" {
@@ -19,6 +22,7 @@ extern "C" {
 #include "rtl/rtl_params.h"
 #include "sim/chip_engine.h"
 #include "sim/attn.h"
+#include "sim/core.h"
 #include "sim/encoder.h"
 #include "sim/readout.h"
 #include "sim/systemc/sc_chip.h"
@@ -29,6 +33,7 @@ extern "C" {
 #include <cstdlib>
 #include <cerrno>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #ifndef RO_FIFO
@@ -48,6 +53,13 @@ const spk_rtl_readout_params kReadout = { RO_FIFO, RO_ROUTES, RO_MEANS, RO_CHANN
 const spk_rtl_attn_params kAttn = { ATTN_MaxOps, ATTN_MaxTokens, ATTN_MaxChannels, ATTN_Lanes,
 				    ATTN_OutputQueue, ATTN_FifoFlits, ATTN_InRoutes,
 				    ATTN_MaxRoutes, 0, 0, 0, 0, 0 };
+
+// The parameters of the chip's RTL synapse core (rtl/core.mk, core_chip); the NoC fields are set
+// from the package when it is loaded.
+const spk_rtl_core_params kCore = { CORE_FifoFlits, CORE_QueueEntries, CORE_Adders,
+				    CORE_NeuronUpdates, CORE_MembraneBits, CORE_Pieces, CORE_Projs,
+				    CORE_Readers, CORE_InRoutes, CORE_Routes, CORE_AccWords,
+				    CORE_MemWords, CORE_WeightWords, CORE_ChanWords, 0, 0, 0, 0 };
 
 spk_rtl_params built_noc()
 {
@@ -159,6 +171,11 @@ protected:
 		}
 		bool rx = has_rx_ && rx_x_ == x;
 
+		// Two evaluations per cycle (each runs all the unit's input logic): the clock's fall
+		// with cycle x's inputs, whose outputs are the cycle's; then the NI's answer with the
+		// rising edge. (After the edge rx_valid_i is still up until the next cycle, so busy_o
+		// may ask for one cycle more than needed: an evaluation that changes nothing.)
+		v.clk_i = 0;
 		static_cast<D *>(this)->drive(x);
 
 		v.rx_valid_i = rx;
@@ -176,13 +193,16 @@ protected:
 
 			pk.src = tile_;
 			pk.dst = (v.tx_addr_o & ymask) * np_.mesh_x + (v.tx_addr_o >> np_.y_bits);
+			if (static_cast<D *>(this)->multicast()) {
+				pk.mc = v.tx_addr_o;
+				pk.dst = static_cast<D *>(this)->group_dst(pk.mc);
+			}
 			pk.kind = v.tx_kind_o;
 			pk.flits = pk.kind == SPK_PACKET_GRADED ? (uint16_t)np_.graded_flits : 1;
 			pk.tag = v.tx_tag_o;
 			pk.axon = v.tx_payload_o;
 			pk.value = (int32_t)v.tx_value_o;
 			v.tx_ready_i = port->send(port->ctx, &pk) == 0;
-			v.eval();
 		}
 		if (shadow_) {
 			cap c;
@@ -206,8 +226,7 @@ protected:
 		if (v.rx_credit_o != 0 && port->credit != nullptr)
 			port->credit(port->ctx, v.rx_credit_o);
 		static_cast<D *>(this)->observe(x, port);
-		clock();
-		v.rx_valid_i = 0;
+		v.clk_i = 1;
 		v.eval();
 		cyc_ = x + 1;
 	}
@@ -229,6 +248,8 @@ protected:
 	// drive beyond the packets
 	bool busy() const { return top_->busy_o; }
 	void drive(uint64_t) {}
+	bool multicast() const { return false; }	// only a core sends to groups
+	uint32_t group_dst(uint32_t) const { return 0; }
 
 	void clock()
 	{
@@ -335,6 +356,95 @@ private:
 	std::vector<int64_t> scores_;
 	spk_readout_class_fn class_out_ = nullptr;
 	void *class_ctx_ = nullptr;
+};
+
+// The synapse core in RTL (rtl/core.sv): loaded after reset, then reset once more (its reset
+// clears the engines, not the tables); reports spikes. A tree-multicast packet names its group;
+// its dst is the group's first route's tile, as the C model sets it.
+class rtl_core : public rtl_unit<Vcore, rtl_core> {
+public:
+	using rtl_unit::rtl_unit;
+	static constexpr bool kShadow = true;
+
+	bool multicast() const { return top_->tx_mc_o; }
+
+	void load(void *model)
+	{
+		Vcore &v = *top_;
+		spk_core_config cfg;
+		spk_rtl_core_params p = kCore;
+		char err[256];
+
+		spk_core_get_config(static_cast<spk_core *>(model), &cfg);
+		v.rst_ni = 1;
+		v.eval();
+		p.mesh_x = np_.mesh_x;
+		p.y_bits = np_.y_bits;
+		p.addr_bits = np_.addr_bits;
+		p.payload_bits = np_.payload_bits;
+		if (spk_rtl_core_load(&cfg, &p, write, this, err, sizeof(err)) != 0)
+			failure_ = std::string("--rtl core: tile ") + std::to_string(tile_) + ": " + err +
+				   " (the RTL core this build links: doc/rtl.md \"Units in the chip\")";
+		v.rst_ni = 0;
+		v.eval();
+		v.rst_ni = 1;
+		v.eval();
+		group_dst_.clear();
+		for (uint32_t k = 0; cfg.route_mc != nullptr && k < cfg.n_routes; k++)
+			if (cfg.route_mc[k] != 0 && group_dst_.count(cfg.route_mc[k]) == 0)
+				group_dst_[cfg.route_mc[k]] = cfg.routes[k].dst_tile;
+	}
+
+	uint32_t group_dst(uint32_t mc) const
+	{
+		auto it = group_dst_.find(mc);
+
+		return it != group_dst_.end() ? it->second : 0;
+	}
+
+	void observe(uint64_t, const spk_unit_port *port)
+	{
+		Vcore &v = *top_;
+
+		if (v.spike_o == 0 || port->spike == nullptr)
+			return;
+		for (uint32_t j = 0; j < kCore.neuron_updates; j++)
+			if (v.spike_o >> j & 1)
+				port->spike(port->ctx, v.spike_pop_o, v.spike_step_o,
+					    v.spike_neuron_o[j]);
+	}
+
+	void c_deliver(const spk_packet &p, uint64_t x) { spk_core_deliver(static_cast<spk_core *>(model_), &p, x); }
+	void c_eval(uint64_t x, const spk_unit_port *p) { spk_core_eval(static_cast<spk_core *>(model_), x, p); }
+	uint64_t c_next() const { return spk_core_next_cycle(static_cast<const spk_core *>(model_)); }
+
+	int finish(struct spk_chip *c, uint32_t tile) override
+	{
+		spk_core_stats st{};
+
+		st.packets_in = top_->packets_in_o;
+		st.spikes_in = top_->spikes_in_o;
+		st.graded_in = top_->graded_in_o;
+		st.tokens_in = top_->tokens_in_o;
+		st.releases_in = top_->releases_in_o;
+		st.receive_busy = top_->receive_busy_o;
+		st.fires = top_->fires_o;
+		st.fire_cycles = top_->fire_cycles_o;
+		st.fire_stalls = top_->fire_stalls_o;
+		st.spikes_out = top_->spikes_out_o;
+		st.send_refused = top_->send_refused_o;
+		st.graded_clamped = top_->graded_clamped_o;
+		st.fifo_peak = top_->fifo_peak_o;
+		st.queue_peak = top_->queue_peak_o;
+		st.ev.sops = top_->sops_o;
+		st.ev.graded_adds = top_->graded_adds_o;
+		st.ev.neuron_updates = top_->neuron_updates_o;
+		st.ev.packets_out = top_->packets_out_o;
+		return spk_chip_engine_set_unit_stats(c, tile, &st);
+	}
+
+private:
+	std::unordered_map<uint32_t, uint32_t> group_dst_;
 };
 
 // The attention unit in RTL (rtl/attn.sv): loaded after reset, before traffic; it reports
@@ -553,6 +663,22 @@ bool units_check(const spk_arch &a, unsigned blocks, std::string &why)
 			return false;
 		}
 	}
+	if (blocks & SPK_RTL_CORE) {
+		const spk_rtl_field cmp[] = {
+			{ "[core] input_fifo", a.core.input_fifo, kCore.fifo_flits },
+			{ "[core] output_queue", a.core.output_queue, kCore.queue_entries },
+			{ "[core] adders", a.core.adders, kCore.adders },
+			{ "[core] neuron_updates", a.core.neuron_updates, kCore.neuron_updates },
+			{ "[core] membrane_bits", a.core.membrane_bits, kCore.membrane_bits },
+		};
+		char err[256];
+
+		if (spk_rtl_fields_check(cmp, sizeof(cmp) / sizeof(cmp[0]), "core was", err,
+					 sizeof(err)) < 0) {
+			why = err;
+			return false;
+		}
+	}
 	if (blocks & SPK_RTL_ENCODER) {
 		spk_rtl_encoder_params p;
 		spk_rtl_params np = built_noc();
@@ -587,7 +713,9 @@ spk_sc::unit *make_unit(unsigned blocks, enum spk_tile_kind k, const char *name,
 	(void)a;
 	spk_sc::unit *u = nullptr;
 
-	if (k == SPK_TILE_READOUT && (blocks & SPK_RTL_READOUT))
+	if (k == SPK_TILE_CORE && (blocks & SPK_RTL_CORE))
+		u = new rtl_core(name, clk, obs, model, chip_port, feeds_control, tile);
+	else if (k == SPK_TILE_READOUT && (blocks & SPK_RTL_READOUT))
 		u = new rtl_readout(name, clk, obs, model, chip_port, feeds_control, tile);
 	else if (k == SPK_TILE_ATTENTION && (blocks & SPK_RTL_ATTN))
 		u = new rtl_attn(name, clk, obs, model, chip_port, feeds_control, tile);

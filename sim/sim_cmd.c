@@ -112,7 +112,7 @@ bad:
 	return -EINVAL;
 }
 
-/* --rtl BLOCKS: a comma-separated list of block names (noc, attn, encoder, readout) or all. */
+/* --rtl BLOCKS: a comma-separated list of block names (noc, core, attn, encoder, readout) or all. */
 static int parse_rtl(const char *arg, unsigned *blocks)
 {
 	static const struct {
@@ -120,6 +120,7 @@ static int parse_rtl(const char *arg, unsigned *blocks)
 		unsigned bits;
 	} names[] = {
 		{ "noc", SPK_RTL_NOC },
+		{ "core", SPK_RTL_CORE },
 		{ "readout", SPK_RTL_READOUT },
 		{ "attn", SPK_RTL_ATTN },
 		{ "encoder", SPK_RTL_ENCODER },
@@ -137,7 +138,7 @@ static int parse_rtl(const char *arg, unsigned *blocks)
 		if (i < sizeof(names) / sizeof(names[0])) {
 			*blocks |= names[i].bits;
 		} else {
-			spk_error("sim: --rtl '%s': '%.*s' is not an RTL block (noc, attn, encoder, readout, all)",
+			spk_error("sim: --rtl '%s': '%.*s' is not an RTL block (noc, core, attn, encoder, readout, all)",
 				  arg, (int)n, p);
 			return -1;
 		}
@@ -197,8 +198,8 @@ static void sim_usage(FILE *f)
 		"                     and energy; slower)\n"
 		"  --rtl BLOCKS       with --engine systemc: run these blocks as Verilated RTL\n"
 		"                     (rtl/, doc/rtl.md); BLOCKS is a comma-separated list of: noc\n"
-		"                     (the routers and network interfaces), attn (the attention\n"
-		"                     units), encoder, readout, or all.\n"
+		"                     (the routers and network interfaces), core (the synapse\n"
+		"                     cores), attn (the attention units), encoder, readout, or all.\n"
 		"                     The report is the native engine's\n"
 		"  --rtl-tiles LIST   with --rtl: only the units of these tiles run in RTL (tile\n"
 		"                     numbers and ranges, e.g. 0-11,40; default: every tile)\n"
@@ -528,6 +529,7 @@ static void rtl_describe(struct sim_run *run, const struct sim_opts *o,
 		const char *one, *many;
 	} kinds[] = {
 		{ SPK_TILE_ENCODER, SPK_RTL_ENCODER, "encoder", "encoders" },
+		{ SPK_TILE_CORE, SPK_RTL_CORE, "core", "cores" },
 		{ SPK_TILE_ATTENTION, SPK_RTL_ATTN, "attention unit", "attention units" },
 		{ SPK_TILE_READOUT, SPK_RTL_READOUT, "readout", "readouts" },
 	};

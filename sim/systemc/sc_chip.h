@@ -29,13 +29,14 @@ int spk_chip_run_systemc(struct spk_chip *c, const uint8_t *pixels, uint32_t n,
 			 struct spk_chip_result *res, char *err, size_t errlen);
 
 /* Blocks that run as RTL (rtl/, doc/rtl.md): the network of routers and NIs, the readout, the attention
- * unit, the encoder. */
+ * unit, the encoder, the synapse core. */
 #define SPK_RTL_NOC 1u
 #define SPK_RTL_READOUT 2u
 #define SPK_RTL_ATTN 4u
 #define SPK_RTL_ENCODER 8u
-/* the unit kinds that run in RTL in the chip (the synapse core's RTL does not yet: doc/rtl.md) */
-#define SPK_RTL_UNITS (SPK_RTL_READOUT | SPK_RTL_ATTN | SPK_RTL_ENCODER)
+#define SPK_RTL_CORE 16u
+/* the unit kinds that run in RTL in the chip */
+#define SPK_RTL_UNITS (SPK_RTL_READOUT | SPK_RTL_ATTN | SPK_RTL_ENCODER | SPK_RTL_CORE)
 
 /*
  * Which blocks later spk_chip_run_systemc() calls run as Verilated RTL (SPK_RTL_*, 0: none), and

@@ -53,7 +53,7 @@ PYEOF
 
 # --- bad uses: exit 2, the option named, nothing written ---------------------------------
 expect_status 2 "$SPIKECHIP" sim "$IMG" --images 1 --engine systemc --rtl bogus --json "$T_TMP/x.json"
-expect_grep err "sim: --rtl 'bogus': 'bogus' is not an RTL block \(noc, attn, encoder, readout, all\)"
+expect_grep err "sim: --rtl 'bogus': 'bogus' is not an RTL block \(noc, core, attn, encoder, readout, all\)"
 expect_status 2 "$SPIKECHIP" sim "$IMG" --images 1 --rtl noc --json "$T_TMP/x.json"
 expect_grep err 'sim: --rtl needs --engine systemc'
 expect_status 2 "$SPIKECHIP" sim "$IMG" --images 1 --engine systemc --wave "$T_TMP/x.fst"

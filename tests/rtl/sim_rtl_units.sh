@@ -1,4 +1,4 @@
-# sim_rtl_units.sh — `spikechip sim --engine systemc --rtl attn|encoder|readout|all`: the chip with units in RTL
+# sim_rtl_units.sh — `spikechip sim --engine systemc --rtl attn|encoder|readout|all`: the chip with units in RTL, the synapse cores among them with all
 # (Verilated units behind the SystemC engine's unit modules, rtl/rtl_units.cpp) gives the native
 # engine's report. The tiny fixture model on the default chip, two Fashion-MNIST test images:
 # the text report (all but the `simulator` line), the JSON report (all but the engine, RTL and
@@ -20,7 +20,7 @@ grep -v '^simulator ' "$T_TMP/out" >"$T_TMP/native.txt"
 for blocks in attn encoder readout all; do
 	expect_status 0 "$SPIKECHIP" sim "$IMG" --images 2 --json "$T_TMP/$blocks.json" \
 		--trace "$T_TMP/$blocks.spkt" --engine systemc --rtl "$blocks"
-	grep '^simulator ' "$T_TMP/out"
+	grep '^simulator ' "$T_TMP/out" | tee "$T_TMP/$blocks.sim"
 	grep -v '^simulator ' "$T_TMP/out" >"$T_TMP/$blocks.txt"
 	T_CHECKS=$((T_CHECKS + 1))
 	cmp -s "$T_TMP/native.txt" "$T_TMP/$blocks.txt" ||
@@ -31,12 +31,12 @@ for blocks in attn encoder readout all; do
 done
 expect_status 0 "$SPIKECHIP" sim "$IMG" --images 1 --engine systemc --rtl readout
 expect_grep out '^simulator +systemc\+RTL engine \(RTL: 1 readout\)'
-expect_status 0 "$SPIKECHIP" sim "$IMG" --images 1 --engine systemc --rtl all
-expect_grep out '^simulator +systemc\+RTL engine \(RTL: network, 1 encoder, 8 attention units, 1 readout\)'
+cp "$T_TMP/all.sim" "$T_TMP/out"
+expect_grep out '^simulator +systemc\+RTL engine \(RTL: network, 1 encoder, 20 cores, 8 attention units, 1 readout\)'
 T_CHECKS=$((T_CHECKS + 1))
-"$PY" -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["rtl"] != "network, 1 encoder, 8 attention units, 1 readout")' \
+"$PY" -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["rtl"] != "network, 1 encoder, 20 cores, 8 attention units, 1 readout")' \
 	"$T_TMP/all.json" || fail "the JSON report does not name the RTL blocks"
-expect_status 0 "$SPIKECHIP" sim "$IMG" --model "$MODEL" --images 2 --check --engine systemc \
+expect_status 0 "$SPIKECHIP" sim "$IMG" --model "$MODEL" --images 1 --check --engine systemc \
 	--rtl all
 expect_grep out 'spike for spike equal to the integer reference \(0 mismatches\)'
 expect_status 0 env SPK_RTL_SHADOW=1 "$SPIKECHIP" sim "$IMG" --images 4 --engine systemc \
@@ -53,7 +53,7 @@ expect_grep out '\(RTL: no block of this chip\)'
 # --- bad uses: exit 2, the option named, nothing written ---------------------------------
 expect_status 2 "$SPIKECHIP" sim "$IMG" --images 1 --engine systemc --rtl readout,bogus \
 	--json "$T_TMP/x.json"
-expect_grep err "sim: --rtl 'readout,bogus': 'bogus' is not an RTL block \(noc, attn, encoder, readout, all\)"
+expect_grep err "sim: --rtl 'readout,bogus': 'bogus' is not an RTL block \(noc, core, attn, encoder, readout, all\)"
 expect_status 2 "$SPIKECHIP" sim "$IMG" --images 1 --engine systemc --rtl readout \
 	--rtl-tiles 3-x --json "$T_TMP/x.json"
 expect_grep err "sim: --rtl-tiles '3-x': not a list of tiles 0\.\.143"
@@ -65,6 +65,11 @@ expect_status 0 "$SPIKECHIP" map --model "$MODEL" --arch "$T_TMP/nu.ini" --out "
 expect_status 2 "$SPIKECHIP" sim "$T_TMP/nu.spki" --arch "$T_TMP/nu.ini" --images 1 \
 	--engine systemc --rtl readout --json "$T_TMP/x.json"
 expect_grep err 'sim: --rtl: .*nu\.ini: \[core\] neuron_updates = 4: the RTL readout was built for 8'
+arch_variant "$TOP_SRCDIR/arch/default.ini" add.ini core.adders=8
+expect_status 0 "$SPIKECHIP" map --model "$MODEL" --arch "$T_TMP/add.ini" --out "$T_TMP/add.spki"
+expect_status 2 "$SPIKECHIP" sim "$T_TMP/add.spki" --arch "$T_TMP/add.ini" --images 1 \
+	--engine systemc --rtl core --json "$T_TMP/x.json"
+expect_grep err 'sim: --rtl: .*add\.ini: \[core\] adders = 8: the RTL core was built for 16'
 [ ! -e "$T_TMP/x.json" ] || fail "a refused run wrote its report"
 T_CHECKS=$((T_CHECKS + 1))
 done_checks
