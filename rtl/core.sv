@@ -25,17 +25,17 @@
 //            packet of the output queue's head entry: one per send of its reader (a unicast
 //            route, or a tree-multicast group at its first route), in routing-table order.
 //
-// Storage. Everything is in flip-flops in this version (doc/rtl.md "core", limits): the
-// accumulators (AccWords x 64 bits, element order per piece, from the piece's acc base), the
-// encoder registers (same addresses, 32 bits), the membranes (MemWords x MembraneBits, per
-// reader from its membrane base), the kernels (WeightWords x 16 bits), the per-channel biases
-// and 2θ of the readers (ChanWords x 2 x 64 bits) and the configuration tables below. The spike
-// walk's Adders lanes read Adders weights and add into Adders accumulators per cycle, spread
-// over several kernel taps and output positions (the C model packs a spike's SOPs Adders to a
-// cycle across rows and projections); the fire engine reads NeuronUpdates accumulators in
-// element order, a layout the walk's channel runs cut across; and a fire cycle reads and writes
-// a group of membranes while the next group (or the next fire's first, in the very next cycle)
-// must be read: two accesses per cycle. None of it fits rtl/sram_1p.sv (one access per cycle).
+// Storage. The accumulators (AccWords x 64 bits, element order per piece, from the piece's acc
+// base), the encoder registers (same addresses, 32 bits, each with the image it was written in),
+// the membranes (MemWords x MembraneBits, per reader from its membrane base), the kernels
+// (WeightWords x 16 bits), the per-channel biases and 2θ of the readers (ChanWords x 2 x 64 bits)
+// and the configuration tables are arrays written in place by write ports (section "memories").
+// They are not one-port SRAMs (rtl/sram_1p.sv): the spike walk's Adders lanes read Adders
+// weights and add into Adders accumulators per cycle, spread over several kernel taps and output
+// positions (the C model packs a spike's SOPs Adders to a cycle across rows and projections); the
+// fire engine reads NeuronUpdates accumulators in element order, a layout the walk's channel runs
+// cut across; and a fire cycle reads and writes a group of membranes while the next group (or the
+// next fire's first, in the very next cycle) must be read: several accesses per cycle.
 //
 // Widths, and why they are exact. Accumulators, biases, 2θ, encoder values and the LIF sum
 // A = V + X are 64-bit two's complement, the C model's int64_t: equal whenever the C does not

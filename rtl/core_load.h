@@ -49,8 +49,9 @@ static inline uint32_t spk_rtl_core_addr(uint32_t table, uint32_t index, uint32_
 }
 
 /*
- * Writes cfg into the RTL core through write(ctx, address, data), every entry of every table
- * (unused ones invalid). 0, or -1 with a message in err when cfg does not fit p.
+ * Writes cfg into the RTL core through write(ctx, address, data): every entry of the tables
+ * with a valid bit (unused ones invalid), the accumulator elements and weights in use (the rest
+ * is never read). 0, or -1 with a message in err when cfg does not fit p.
  */
 int spk_rtl_core_load(const struct spk_core_config *cfg, const struct spk_rtl_core_params *p,
 		      void (*write)(void *ctx, uint32_t addr, uint64_t data), void *ctx,
