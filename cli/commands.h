@@ -10,6 +10,7 @@
 
 int spk_arch_main(int argc, char **argv);	/* arch/arch_cmd.c */
 int spk_rtl_params_main(int argc, char **argv);	/* rtl/rtl_cmd.c: arch rtl-params */
+int spk_rtl_main(int argc, char **argv);		/* rtl/rtl_ports.cpp: rtl replay */
 int spk_run_main(int argc, char **argv);	/* cli/run.c */
 int spk_trace_main(int argc, char **argv);	/* traces/trace_cmd.c */
 int spk_ref_main(int argc, char **argv);	/* models/ref_cmd.c */

@@ -372,18 +372,14 @@ public:
 	{
 		Vcore &v = *top_;
 		spk_core_config cfg;
-		spk_rtl_core_params p = kCore;
-		char err[256];
+
+		std::string why;
 
 		spk_core_get_config(static_cast<spk_core *>(model), &cfg);
 		v.rst_ni = 1;
 		v.eval();
-		p.mesh_x = np_.mesh_x;
-		p.y_bits = np_.y_bits;
-		p.addr_bits = np_.addr_bits;
-		p.payload_bits = np_.payload_bits;
-		if (spk_rtl_core_load(&cfg, &p, write, this, err, sizeof(err)) != 0)
-			failure_ = std::string("--rtl core: tile ") + std::to_string(tile_) + ": " + err +
+		if (load_writes(SPK_TILE_CORE, model, write, this, why) != 0)
+			failure_ = std::string("--rtl core: tile ") + std::to_string(tile_) + ": " + why +
 				   " (the RTL core this build links: doc/rtl.md \"Units in the chip\")";
 		v.rst_ni = 0;
 		v.eval();
@@ -456,20 +452,12 @@ public:
 	void load(void *model)
 	{
 		Vattn &v = *top_;
-		spk_attn_config cfg;
-		spk_rtl_attn_params p = kAttn;
-		char err[256];
+		std::string why;
 
-		spk_attn_get_config(static_cast<spk_attn *>(model), &cfg);
 		v.rst_ni = 1;
 		v.eval();
-		p.mesh_x = np_.mesh_x;
-		p.mesh_y = np_.mesh_y;
-		p.y_bits = np_.y_bits;
-		p.addr_bits = np_.addr_bits;
-		p.payload_bits = np_.payload_bits;
-		if (spk_rtl_attn_load(&cfg, &p, write, this, err, sizeof(err)) != 0)
-			failure_ = std::string("--rtl attn: ") + err +
+		if (load_writes(SPK_TILE_ATTENTION, model, write, this, why) != 0)
+			failure_ = std::string("--rtl attn: ") + why +
 				   " (the RTL attention unit this build links: doc/rtl.md \"Units in the chip\")";
 	}
 
@@ -642,6 +630,88 @@ private:
 };
 
 } // namespace
+
+int load_writes(enum spk_tile_kind k, void *model, void (*write)(void *, uint32_t, uint64_t),
+		void *ctx, std::string &why)
+{
+	const spk_rtl_params np = built_noc();
+	char err[256] = "";
+	int rc = -1;
+
+	if (k == SPK_TILE_CORE) {
+		spk_core_config cfg;
+		spk_rtl_core_params p = kCore;
+
+		spk_core_get_config(static_cast<spk_core *>(model), &cfg);
+		p.mesh_x = np.mesh_x;
+		p.y_bits = np.y_bits;
+		p.addr_bits = np.addr_bits;
+		p.payload_bits = np.payload_bits;
+		rc = spk_rtl_core_load(&cfg, &p, write, ctx, err, sizeof(err));
+	} else if (k == SPK_TILE_ATTENTION) {
+		spk_attn_config cfg;
+		spk_rtl_attn_params p = kAttn;
+
+		spk_attn_get_config(static_cast<spk_attn *>(model), &cfg);
+		p.mesh_x = np.mesh_x;
+		p.mesh_y = np.mesh_y;
+		p.y_bits = np.y_bits;
+		p.addr_bits = np.addr_bits;
+		p.payload_bits = np.payload_bits;
+		rc = spk_rtl_attn_load(&cfg, &p, write, ctx, err, sizeof(err));
+	} else {
+		snprintf(err, sizeof(err), "a %s has no load writes here",
+			 spk_image_tile_kind_name(k));
+	}
+	if (rc != 0)
+		why = err;
+	return rc != 0 ? -1 : 0;
+}
+
+std::string build_id(enum spk_tile_kind k)
+{
+	const spk_rtl_params np = built_noc();
+	std::string s;
+	auto add = [&s](const char *name, uint64_t v) {
+		s += (s.empty() ? "" : " ") + std::string(name) + "=" + std::to_string(v);
+	};
+
+	add("mesh_x", np.mesh_x);
+	add("mesh_y", np.mesh_y);
+	add("flit_bits", np.flit_bits);
+	add("multicast", np.multicast);
+	add("eject_flits", np.eject_flits);
+	if (k == SPK_TILE_CORE) {
+		const spk_rtl_core_params &p = kCore;
+
+		add("FifoFlits", p.fifo_flits);
+		add("QueueEntries", p.queue_entries);
+		add("Adders", p.adders);
+		add("NeuronUpdates", p.neuron_updates);
+		add("MembraneBits", p.membrane_bits);
+		add("Pieces", p.pieces);
+		add("Projs", p.projs);
+		add("Readers", p.readers);
+		add("InRoutes", p.in_routes);
+		add("Routes", p.routes);
+		add("AccWords", p.acc_words);
+		add("MemWords", p.mem_words);
+		add("WeightWords", p.weight_words);
+		add("ChanWords", p.chan_words);
+	} else if (k == SPK_TILE_ATTENTION) {
+		const spk_rtl_attn_params &p = kAttn;
+
+		add("MaxOps", p.max_ops);
+		add("MaxTokens", p.max_tokens);
+		add("MaxChannels", p.max_channels);
+		add("Lanes", p.lanes);
+		add("OutputQueue", p.output_queue);
+		add("FifoFlits", p.fifo_flits);
+		add("InRoutes", p.in_routes);
+		add("MaxRoutes", p.max_routes);
+	}
+	return s;
+}
 
 bool units_check(const spk_arch &a, unsigned blocks, std::string &why)
 {

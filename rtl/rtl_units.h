@@ -40,6 +40,16 @@ spk_sc::unit *make_unit(unsigned blocks, enum spk_tile_kind k, const char *name,
 			const spk_unit_port *chip_port, bool feeds_control, uint32_t tile,
 			const spk_arch &a);
 
+// The load-port writes restart() makes into the chip build of a unit of kind k (core or
+// attention unit) from its C model `model`: write(ctx, address, data) per word. 0, or -1 with
+// the reason in why (the configuration does not fit the build, or another kind).
+int load_writes(enum spk_tile_kind k, void *model, void (*write)(void *, uint32_t, uint64_t),
+		void *ctx, std::string &why);
+
+// The chip build of unit kind k as "name=value ..." (the NoC package's fields and the unit's
+// parameters): recorded with port traffic, so that a replay into another build is refused.
+std::string build_id(enum spk_tile_kind k);
+
 } // namespace spk_rtl
 
 #endif

@@ -46,9 +46,13 @@ CHECK_RTL_TESTS += tests/rtl/unit_shell_lockstep.sh
 RTL_UNIT_CPPFLAGS =
 RTL_UNIT_DEPS =
 noinst_LTLIBRARIES += %D%/librtlunits.la
-%C%_librtlunits_la_SOURCES = %D%/rtl_units.cpp %D%/rtl_units.h
+%C%_librtlunits_la_SOURCES = %D%/rtl_units.cpp %D%/rtl_units.h %D%/rtl_ports.cpp %D%/rtl_ports.h
 %C%_librtlunits_la_CPPFLAGS = $(AM_CPPFLAGS) -Irtl/pkg/$(RTL_NOC_PRESET) $(VERILATOR_CPPFLAGS) \
 	$(RTL_UNIT_CPPFLAGS)
 %C%_librtlunits_la_CXXFLAGS = $(AM_CXXFLAGS) $(SYSTEMC_CFLAGS)
 $(%C%_librtlunits_la_OBJECTS): $(RTL_UNIT_DEPS) rtl/pkg/$(RTL_NOC_PRESET)/spk_noc_pkg.h
 RTL_UNIT_LIBS = rtl/librtlunits.la
+# Recorded port traffic (rtl/rtl_ports.cpp: sim --record-ports, rtl replay).
+TESTS += tests/rtl/record_ports.sh
+EXTRA_DIST += tests/rtl/record_ports.sh
+CHECK_RTL_TESTS += tests/rtl/record_ports.sh

@@ -36,6 +36,7 @@
 #include "data/idx.h"
 #include "models/model.h"
 #include "models/quant.h"
+#include "rtl/rtl_ports.h"
 #include "sim/systemc/sc_chip.h"
 #include "util/outfile.h"
 #include "util/util.h"
@@ -165,6 +166,7 @@ static void sim_usage(FILE *f)
 		"                     [--json FILE] [--segment S] [--jobs N] [--resume DIR]\n"
 		"                     [--engine native|systemc] [--rtl BLOCKS [--rtl-tiles LIST]]\n"
 		"                     [--wave FILE.fst [--wave-from C] [--wave-to C]]\n"
+		"                     [--record-ports TILE FILE]\n"
 		"\n"
 		"Runs a chip image (.spki, from 'spikechip map') cycle by cycle over a data set and\n"
 		"reports accuracy, latency, throughput, SOPs, energy per image and its breakdown,\n"
@@ -207,6 +209,10 @@ static void sim_usage(FILE *f)
 		"  --wave-from C      first cycle of the waveform (default 0)\n"
 		"  --wave-to C        cycle after the last one of the waveform (default: 10000 cycles\n"
 		"                     after --wave-from; an image is millions of cycles)\n"
+		"  --record-ports TILE FILE\n"
+		"                     with --engine systemc: record the port traffic of the C model\n"
+		"                     of tile TILE's synapse core or attention unit into FILE, for\n"
+		"                     'spikechip rtl replay FILE' (doc/rtl.md)\n"
 		"  -h, --help         show this help\n"
 		"\n"
 		"exit status: 0 done (and checked); 1 the chip diverged from the reference, or a value\n"
@@ -232,6 +238,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		{ "rtl", required_argument, NULL, 'r' },
 		{ "rtl-tiles", required_argument, NULL, 'L' },
 		{ "wave", required_argument, NULL, 'w' },
+		{ "record-ports", required_argument, NULL, 'P' },
 		{ "wave-from", required_argument, NULL, 'f' },
 		{ "wave-to", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
@@ -279,6 +286,16 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 			break;
 		case 'L': o->rtl_tiles = optarg; break;
 		case 'w': o->wave = optarg; break;
+		case 'P':
+			/* two arguments: TILE FILE */
+			if (optind >= argc || argv[optind][0] == '-') {
+				spk_error("sim: --record-ports takes a tile and a file: --record-ports "
+					  "TILE FILE");
+				return SPK_EXIT_USAGE;
+			}
+			o->record_tile = optarg;
+			o->record_file = argv[optind++];
+			break;
 		case 'f':
 		case 'T':
 			if (spk_parse_long(optarg, 0, LONG_MAX, &v) < 0) {
@@ -320,12 +337,22 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 	}
 	if (o->rtl_tiles != NULL && (o->rtl & SPK_RTL_UNITS) == 0) {
 		spk_error("sim: --rtl-tiles chooses the tiles whose units run in RTL: give --rtl "
-			  "with a unit (attn, encoder, readout, all)");
+			  "with a unit (core, attn, encoder, readout, all)");
 		return SPK_EXIT_USAGE;
 	}
 	if ((o->wave != NULL || o->wave_window) && o->rtl == 0) {
 		spk_error("sim: --wave%s records RTL blocks: give --rtl BLOCKS",
 			  o->wave != NULL ? "" : "-from/--wave-to");
+		return SPK_EXIT_USAGE;
+	}
+	if (o->record_tile != NULL && !o->systemc) {
+		spk_error("sim: --record-ports records a unit's ports in the SystemC engine: give "
+			  "--engine systemc");
+		return SPK_EXIT_USAGE;
+	}
+	if (o->record_tile != NULL && (o->jobs > 1 || o->resume != NULL)) {
+		spk_error("sim: --record-ports records one process's runs: it takes neither --jobs "
+			  "N > 1 nor --resume");
 		return SPK_EXIT_USAGE;
 	}
 	if (o->wave_window && o->wave == NULL) {
@@ -520,6 +547,40 @@ static int load_data(struct spk_dataset *ds, struct sim_opts *o, const struct sp
 }
 
 /* Which blocks run in RTL, for the report: "network, 1 readout". */
+/* --record-ports TILE FILE: a tile of the image whose unit is a core or an attention unit. */
+static int start_record(const struct sim_opts *o, const struct spk_image *img)
+{
+	long t;
+	char err[ERRLEN];
+	enum spk_tile_kind k;
+
+	if (spk_parse_long(o->record_tile, 0, (long)img->n_tiles - 1, &t) < 0) {
+		spk_error("sim: --record-ports '%s': not a tile of this chip (0..%u)", o->record_tile,
+			  img->n_tiles - 1);
+		return SPK_EXIT_USAGE;
+	}
+	k = img->tiles[t].kind;
+	if (!spk_sim_tile_used(img, (uint32_t)t) ||
+	    (k != SPK_TILE_CORE && k != SPK_TILE_ATTENTION)) {
+		spk_error("sim: --record-ports %ld: tile %ld holds %s; port records are of synapse "
+			  "cores and attention units", t, t,
+			  !spk_sim_tile_used(img, (uint32_t)t) ? "no unit in use"
+			  : k == SPK_TILE_ENCODER ? "the encoder" : "the readout");
+		return SPK_EXIT_USAGE;
+	}
+	if ((o->rtl & (k == SPK_TILE_CORE ? SPK_RTL_CORE : SPK_RTL_ATTN)) &&
+	    spk_chip_systemc_rtl_tile((uint32_t)t)) {
+		spk_error("sim: --record-ports %ld: tile %ld runs in RTL; the record is of its C model "
+			  "(leave it out of --rtl or --rtl-tiles)", t, t);
+		return SPK_EXIT_USAGE;
+	}
+	if (spk_rtl_record_start((uint32_t)t, o->record_file, err, sizeof(err)) < 0) {
+		spk_error("sim: --record-ports: %s", err);
+		return SPK_EXIT_USAGE;
+	}
+	return 0;
+}
+
 static void rtl_describe(struct sim_run *run, const struct sim_opts *o,
 			 const struct spk_image *img)
 {
@@ -643,6 +704,8 @@ int spk_sim_main(int argc, char **argv)
 	}
 	spk_chip_destroy(chip);
 	chip = NULL;
+	if (o.record_tile != NULL && start_record(&o, img) != 0)
+		goto out;
 	run.img = img;
 	run.arch = &arch;
 	run.n = ds.n;
@@ -757,6 +820,14 @@ int spk_sim_main(int argc, char **argv)
 		spk_sim_report_json(&j, &sum, &o, img);
 		spk_jsonw_finish(&j);
 	}
+	if (o.record_tile != NULL) {
+		o.record_tile = NULL;
+		if (spk_rtl_record_finish(true, err, sizeof(err)) < 0) {
+			spk_error("sim: %s", err);
+			ret = SPK_EXIT_FAIL;
+			goto out;
+		}
+	}
 	if (run.trace_out != NULL) {
 		spk_trace_writer *w = run.trace_out;
 
@@ -782,6 +853,8 @@ int spk_sim_main(int argc, char **argv)
 		ret = SPK_EXIT_FAIL;
 	}
 out:
+	if (o.record_tile != NULL)
+		spk_rtl_record_finish(false, err, sizeof(err));
 	spk_trace_writer_abort(run.trace_out);
 	if (run.part_dir != NULL && run.resume == NULL)
 		spk_sim_remove_part_dir(run.part_dir);

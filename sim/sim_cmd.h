@@ -49,6 +49,8 @@ struct sim_opts {
 	const char *wave;	/* --wave FILE.fst */
 	uint64_t wave_from, wave_to;	/* --wave-from, --wave-to */
 	bool wave_window;	/* either given */
+	const char *record_tile;	/* --record-ports TILE FILE */
+	const char *record_file;
 };
 
 /* What the image hook needs: the reference, the trace, progress. */

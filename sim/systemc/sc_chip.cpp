@@ -17,6 +17,7 @@
 #include "sim/systemc/sc_noc.h"
 #include "sim/systemc/sc_unit.h"
 #include "rtl/rtl_noc.h"
+#include "rtl/rtl_ports.h"
 #include "rtl/rtl_units.h"
 
 extern "C" {
@@ -92,6 +93,11 @@ public:
 					       m, cp,
 					       k == SPK_TILE_ENCODER || k == SPK_TILE_READOUT, t,
 					       *spk_chip_engine_arch(c));
+			// or, on the tile of --record-ports, the C model's with its ports recorded
+			if (u == nullptr)
+				u = spk_rtl::make_recorder(k, n.c_str(), clk_, *this, m, cp,
+							   k == SPK_TILE_ENCODER ||
+								   k == SPK_TILE_READOUT, t);
 			if (u == nullptr) {
 				switch (k) {
 				case SPK_TILE_CORE:
