@@ -131,7 +131,7 @@ area: $(RTL_PRESET_PKGS)
 
 clean-local: clean-rtl
 clean-rtl:
-	-rm -rf rtl/obj rtl/pkg
+	-rm -rf rtl/obj rtl/pkg rtl/byo
 .PHONY: clean-rtl
 
 # The RTL network against the C network through the SystemC engine's network interface

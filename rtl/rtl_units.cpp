@@ -668,6 +668,17 @@ int load_writes(enum spk_tile_kind k, void *model, void (*write)(void *, uint32_
 	return rc != 0 ? -1 : 0;
 }
 
+bool byo_core(uint32_t *crc)
+{
+#ifdef SPK_BYO_CORE_CRC
+	*crc = SPK_BYO_CORE_CRC;
+	return true;
+#else
+	*crc = 0;
+	return false;
+#endif
+}
+
 std::string build_id(enum spk_tile_kind k)
 {
 	const spk_rtl_params np = built_noc();

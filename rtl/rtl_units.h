@@ -46,6 +46,10 @@ spk_sc::unit *make_unit(unsigned blocks, enum spk_tile_kind k, const char *name,
 int load_writes(enum spk_tile_kind k, void *model, void (*write)(void *, uint32_t, uint64_t),
 		void *ctx, std::string &why);
 
+// Whether this build's RTL core is one's own (`make byo`, rtl/byo.mk: SPK_BYO_CORE_CRC), and the
+// CRC-32 of its source file.
+bool byo_core(uint32_t *crc);
+
 // The chip build of unit kind k as "name=value ..." (the NoC package's fields and the unit's
 // parameters): recorded with port traffic, so that a replay into another build is refused.
 std::string build_id(enum spk_tile_kind k);

@@ -113,8 +113,11 @@ bad:
 	return -EINVAL;
 }
 
-/* --rtl BLOCKS: a comma-separated list of block names (noc, core, attn, encoder, readout) or all. */
-static int parse_rtl(const char *arg, unsigned *blocks)
+/*
+ * --rtl BLOCKS: a comma-separated list of block names (noc, core, attn, encoder, readout) or all;
+ * core=PATH.sv names one's own core (its path into byo[len]).
+ */
+static int parse_rtl(const char *arg, unsigned *blocks, char *byo, size_t len)
 {
 	static const struct {
 		const char *name;
@@ -136,7 +139,15 @@ static int parse_rtl(const char *arg, unsigned *blocks)
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 			if (strlen(names[i].name) == n && strncmp(p, names[i].name, n) == 0)
 				break;
-		if (i < sizeof(names) / sizeof(names[0])) {
+		if (n > 5 && strncmp(p, "core=", 5) == 0) {
+			if (n - 5 >= len) {
+				spk_error("sim: --rtl '%s': the path of core= is too long", arg);
+				return -1;
+			}
+			memcpy(byo, p + 5, n - 5);
+			byo[n - 5] = '\0';
+			*blocks |= SPK_RTL_CORE;
+		} else if (i < sizeof(names) / sizeof(names[0])) {
 			*blocks |= names[i].bits;
 		} else {
 			spk_error("sim: --rtl '%s': '%.*s' is not an RTL block (noc, core, attn, encoder, readout, all)",
@@ -201,7 +212,8 @@ static void sim_usage(FILE *f)
 		"  --rtl BLOCKS       with --engine systemc: run these blocks as Verilated RTL\n"
 		"                     (rtl/, doc/rtl.md); BLOCKS is a comma-separated list of: noc\n"
 		"                     (the routers and network interfaces), core (the synapse\n"
-		"                     cores), attn (the attention units), encoder, readout, or all.\n"
+		"                     cores), attn (the attention units), encoder, readout, or all;\n"
+		"                     core=PATH.sv: one's own core (built by 'make byo', doc/rtl.md)\n"
 		"                     The report is the native engine's\n"
 		"  --rtl-tiles LIST   with --rtl: only the units of these tiles run in RTL (tile\n"
 		"                     numbers and ranges, e.g. 0-11,40; default: every tile)\n"
@@ -281,7 +293,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 			o->systemc = sc != 0;
 			break;
 		case 'r':
-			if (parse_rtl(optarg, &o->rtl) != 0)
+			if (parse_rtl(optarg, &o->rtl, o->byo_core, sizeof(o->byo_core)) != 0)
 				return SPK_EXIT_USAGE;
 			break;
 		case 'L': o->rtl_tiles = optarg; break;
@@ -353,6 +365,11 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 	if (o->record_tile != NULL && (o->jobs > 1 || o->resume != NULL)) {
 		spk_error("sim: --record-ports records one process's runs: it takes neither --jobs "
 			  "N > 1 nor --resume");
+		return SPK_EXIT_USAGE;
+	}
+	if (o->byo_core[0] != '\0' && o->resume != NULL) {
+		spk_error("sim: --rtl core=%s: not with --resume (each segment is run with the C "
+			  "models too, for their cycles)", o->byo_core);
 		return SPK_EXIT_USAGE;
 	}
 	if (o->wave_window && o->wave == NULL) {
@@ -547,6 +564,55 @@ static int load_data(struct spk_dataset *ds, struct sim_opts *o, const struct sp
 }
 
 /* Which blocks run in RTL, for the report: "network, 1 readout". */
+/*
+ * --rtl core=PATH.sv: this spikechip if it was built with that core (`make byo`, doc/rtl.md
+ * "Bring your own unit"), else the one built for it, in the build directory keyed by the file's
+ * CRC-32 (rtl/byo/XXXXXXXX/spikechip beside this binary's build directory), which is executed
+ * with the same arguments. Returns 0 to go on here, or an exit status (no build for the core).
+ */
+static int byo_dispatch(const struct sim_opts *o, int argc, char **argv)
+{
+	char err[ERRLEN], exe[PATH_MAX], path[PATH_MAX + 64], *slash;
+	uint32_t crc, mine;
+	ssize_t len;
+
+	if (spk_file_crc32(o->byo_core, &crc, err, sizeof(err)) < 0) {
+		spk_error("sim: --rtl core=: %s", err);
+		return SPK_EXIT_USAGE;
+	}
+	if (spk_chip_systemc_byo_core(&mine) && mine == crc)
+		return 0;
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[len > 0 ? len : 0] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	/* a build of another core runs from BUILD/rtl/byo/XXXXXXXX/ */
+	snprintf(path, sizeof(path), "%s%s/rtl/byo/%08x/spikechip", exe,
+		 spk_chip_systemc_byo_core(&mine) ? "/../../.." : "", (unsigned)crc);
+	if (access(path, X_OK) == 0) {
+		char **args = calloc((size_t)argc + 2, sizeof(*args));
+
+		if (args == NULL) {
+			spk_error("sim: out of memory");
+			return SPK_EXIT_FAIL;
+		}
+		args[0] = path;
+		for (int i = 0; i < argc; i++)
+			args[i + 1] = argv[i];
+		fflush(NULL);
+		execv(path, args);
+		spk_error("sim: --rtl core=%s: cannot run %s: %s", o->byo_core, path,
+			  strerror(errno));
+		free(args);
+		return SPK_EXIT_FAIL;
+	}
+	spk_error("sim: --rtl core=%s: no spikechip is built with this core (CRC-32 %08x) yet: "
+		  "run 'make -C BUILD byo BYO_CORE_SV=%s' in the build directory (doc/rtl.md "
+		  "\"Bring your own unit\")", o->byo_core, (unsigned)crc, o->byo_core);
+	return SPK_EXIT_USAGE;
+}
+
 /* --record-ports TILE FILE: a tile of the image whose unit is a core or an attention unit. */
 static int start_record(const struct sim_opts *o, const struct spk_image *img)
 {
@@ -635,6 +701,8 @@ int spk_sim_main(int argc, char **argv)
 	rc = parse_opts(argc, argv, &o);
 	if (rc != 0)
 		return rc < 0 ? SPK_EXIT_OK : rc;
+	if (o.byo_core[0] != '\0' && (rc = byo_dispatch(&o, argc, argv)) != 0)
+		return rc;
 	img = spk_image_load(o.image, err, sizeof(err));
 	if (img == NULL) {
 		spk_error("%s", err);
@@ -714,6 +782,7 @@ int spk_sim_main(int argc, char **argv)
 	run.jobs = o.jobs < run.n_segs ? o.jobs : run.n_segs;
 	run.systemc = o.systemc;
 	run.rtl = o.rtl != 0;
+	run.byo = o.byo_core[0] != '\0';
 	rtl_describe(&run, &o, img);
 	run.image_bytes = spk_dataset_image_size(&ds);
 	run.labels = ds.labels;
@@ -808,6 +877,7 @@ int spk_sim_main(int argc, char **argv)
 	sum.wall = spk_now() - run.t0;
 	spk_sim_summarise(&sum, &run, img, &arch, res, ds.n);
 	sum.checked = o.check;
+	sum.byo_core = run.byo ? o.byo_core : NULL;
 	sum.mismatches = 0;
 	sum.have_acc = ds.labels != NULL;
 	for (uint32_t i = 0; ds.labels != NULL && i < ds.n; i++)

@@ -49,6 +49,7 @@ struct sim_opts {
 	const char *wave;	/* --wave FILE.fst */
 	uint64_t wave_from, wave_to;	/* --wave-from, --wave-to */
 	bool wave_window;	/* either given */
+	char byo_core[4096];	/* --rtl core=PATH.sv: one's own core (doc/rtl.md) */
 	const char *record_tile;	/* --record-ports TILE FILE */
 	const char *record_file;
 };
@@ -80,6 +81,9 @@ struct sim_run {
 	bool systemc;			/* run through the SystemC engine */
 	bool rtl;			/* with RTL blocks (--rtl) */
 	char rtl_desc[96];		/* which: "network, 1 readout" */
+	bool byo;			/* the cores are one's own RTL (--rtl core=PATH.sv): each
+					   segment is also run with the C models, for their cycles */
+	uint64_t c_cycles;		/* those cycles, all segments */
 	spk_trace_writer *trace_out;	/* the trace; segments write here, or to parts */
 	char *part_dir;			/* jobs > 1 with a trace: the parts' directory */
 	/* --resume: the directory, this run's key, the segments found done there */
@@ -106,6 +110,7 @@ struct seg_blob {
 	uint32_t first, n;
 	uint32_t n_links, n_tiles;
 	struct spk_chip_stats st;
+	uint64_t c_cycles;	/* sim_run.byo: the segment's cycles with the C models */
 };
 
 static inline size_t blob_len(uint32_t n, uint32_t n_tiles)
@@ -155,6 +160,8 @@ struct sim_summary {
 	bool systemc;
 	bool rtl;		/* RTL blocks ran inside the SystemC engine */
 	const char *rtl_desc;	/* which (sim_run.rtl_desc) */
+	const char *byo_core;	/* one's own core (sim_opts.byo_core), or NULL */
+	uint64_t c_cycles;	/* with byo_core: the same images' cycles with the C models */
 	const struct spk_chip_result *res;	/* [n] per image: class, in and out cycles */
 	const uint8_t *labels;		/* [n], or NULL */
 	const uint64_t *busy;		/* [n_tiles] input-busy cycles per unit, whole run */

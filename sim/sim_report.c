@@ -33,6 +33,7 @@ void spk_sim_summarise(struct sim_summary *s, const struct sim_run *r, const str
 	s->systemc = r->systemc;
 	s->rtl = r->rtl;
 	s->rtl_desc = r->rtl_desc;
+	s->c_cycles = r->c_cycles;
 	s->res = res;
 	s->labels = r->labels;
 	s->busy = r->busy_sum;
@@ -185,6 +186,12 @@ void spk_sim_report_text(FILE *f, const struct sim_summary *s, const struct sim_
 	fprintf(f, "simulated time       %llu cycles (%.3f ms), %u segment%s of up to %u images, "
 		"each from an empty chip\n", (unsigned long long)st->cycles, st->cycles * us / 1e3,
 		s->n_segs, s->n_segs == 1 ? "" : "s", s->seg);
+	if (s->byo_core != NULL)
+		fprintf(f, "C models             %llu cycles with the C models' cores instead of %s: "
+			"this core %+lld cycles (%+.2f %%)\n", (unsigned long long)s->c_cycles,
+			s->byo_core, (long long)(st->cycles - s->c_cycles),
+			s->c_cycles > 0 ? 100.0 * ((double)st->cycles - (double)s->c_cycles) /
+			(double)s->c_cycles : 0.0);
 	fprintf(f, "per image            %.0f SOPs, %.0f attention ops, %.0f encoder MACs, "
 		"%.0f spikes\n", st->ev.sops / n, st->ev.attention_ops / n,
 		st->ev.encoder_macs / n, st->spikes / n);
@@ -388,6 +395,10 @@ void spk_sim_report_json(struct spk_jsonw *j, const struct sim_summary *s, const
 	spk_jsonw_key_str(j, "engine", s->systemc ? "systemc" : "native");
 	if (s->rtl)
 		spk_jsonw_key_str(j, "rtl", s->rtl_desc);
+	if (s->byo_core != NULL) {
+		spk_jsonw_key_str(j, "rtl_core", s->byo_core);
+		spk_jsonw_key_uint(j, "c_model_cycles", s->c_cycles);
+	}
 	spk_jsonw_key_real(j, "sim_wall_s", s->wall);
 	spk_jsonw_key_real(j, "sim_sops_per_s", s->wall > 0 ? s->sim_sops / s->wall : 0);
 	spk_jsonw_key_real(j, "sim_cycles_per_s", s->wall > 0 ? s->sim_cycles / s->wall : 0);

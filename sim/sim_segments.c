@@ -81,6 +81,34 @@ static int done_blob(struct sim_run *r, uint32_t k, void **blobp, size_t *lenp, 
 }
 
 /*
+ * With one's own RTL core (sim_run.byo): the segment's cycles with the C models, from a run of
+ * the native engine on a fresh chip (no hooks: its spikes are not checked or traced). 0, or
+ * exit status 1 with a message.
+ */
+static int c_model_cycles(const struct sim_run *r, const uint8_t *px, uint32_t n,
+			  uint64_t *cycles, char *err, size_t errlen)
+{
+	char cerr[ERRLEN] = "";
+	struct spk_chip *c = spk_chip_create(r->img, r->arch, cerr, sizeof(cerr));
+	struct spk_chip_result *res = calloc(n, sizeof(*res));
+	struct spk_chip_stats st;
+	int rc = -ENOMEM;
+
+	if (c != NULL && res != NULL)
+		rc = spk_chip_run(c, px, n, res, cerr, sizeof(cerr));
+	if (rc == 0) {
+		spk_chip_get_stats(c, &st);
+		*cycles = st.cycles;
+	} else {
+		snprintf(err, errlen, "the run with the C models' cores: %s",
+			 cerr[0] != '\0' ? cerr : strerror(-rc));
+	}
+	free(res);
+	spk_chip_destroy(c);
+	return rc == 0 ? 0 : SPK_EXIT_FAIL;
+}
+
+/*
  * Runs segment k on a fresh chip (sim/jobs.h's run): its results, statistics, per-link
  * counts and per-unit busy cycles in one blob; its spikes to the trace or, in a worker, to
  * the segment's part trace. A divergence or a failed run is exit status 1 with the message.
@@ -142,6 +170,8 @@ int spk_sim_run_segment(void *ctx, struct spk_jobs_worker *w, uint32_t k, void *
 	b->n_links = n_links;
 	b->n_tiles = img->n_tiles;
 	spk_chip_get_stats(chip, &b->st);
+	if (r->byo && c_model_cycles(r, px, n, &b->c_cycles, err, errlen) != 0)
+		goto out;
 	memcpy(res + n, spk_chip_link_counts(chip), n_links * sizeof(uint64_t));
 	spk_chip_get_unit_busy(chip, (uint64_t *)(res + n) + n_links);
 	memcpy((uint64_t *)(res + n) + n_links + img->n_tiles, spk_chip_ni_refused(chip),
@@ -280,6 +310,7 @@ int spk_sim_merge_segment(void *ctx, uint32_t k, const void *blob, size_t len, c
 	memcpy(r->res + first, res, n * sizeof(*res));
 	t->images += b->st.images;
 	t->cycles += b->st.cycles;
+	r->c_cycles += b->c_cycles;
 	spk_unit_events_add(&t->ev, &b->st.ev);
 	t->graded_clamped += b->st.graded_clamped;
 	t->counter_overflows += b->st.counter_overflows;

@@ -329,6 +329,11 @@ extern "C" void spk_chip_systemc_set_rtl_tiles(const uint32_t *tiles, uint32_t n
 	spk_sc::rtl_tiles.assign(tiles, tiles + n);
 }
 
+extern "C" bool spk_chip_systemc_byo_core(uint32_t *crc)
+{
+	return spk_rtl::byo_core(crc);
+}
+
 extern "C" bool spk_chip_systemc_rtl_tile(uint32_t t)
 {
 	return spk_sc::rtl_tiles.empty() ||

@@ -53,6 +53,12 @@ void spk_chip_systemc_set_rtl(unsigned blocks, const char *wave, uint64_t wave_f
  */
 void spk_chip_systemc_set_rtl_tiles(const uint32_t *tiles, uint32_t n);
 
+/*
+ * Whether this spikechip links one's own RTL core instead of rtl/core.sv (`make byo`, doc/rtl.md
+ * "Bring your own unit"), and the CRC-32 of its source file then.
+ */
+bool spk_chip_systemc_byo_core(uint32_t *crc);
+
 /* Whether tile t's unit runs in RTL when its kind does (spk_chip_systemc_set_rtl_tiles()). */
 bool spk_chip_systemc_rtl_tile(uint32_t t);
 
