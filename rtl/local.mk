@@ -121,6 +121,8 @@ EXTRA_DIST += tests/rtl/router_lockstep.sh tests/rtl/lint.sh tests/rtl/area.sh \
 CHECK_RTL_TESTS = tests/rtl/router_lockstep.sh tests/rtl/noc_lockstep.sh tests/rtl/sim_rtl_shipped.sh
 check-rtl: all $(check_PROGRAMS)
 	SPK_RTL_CYCLES=1000000 SPK_RTL_NOC_CYCLES=200000 SPK_RTL_IMAGES=20 SPK_RTL_RECORD_ALL=1 \
+	SPK_RTL_SHIPPED_BLOCKS=noc,core,encoder,readout SPK_RTL_SHIPPED_SEGMENT=10 \
+	SPK_RTL_SHIPPED_JOBS=2 \
 	SPK_RTL_UNIT_CYCLES=10000000 $(MAKE) $(AM_MAKEFLAGS) check TESTS='$(CHECK_RTL_TESTS)'
 .PHONY: check-rtl
 

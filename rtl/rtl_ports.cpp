@@ -618,7 +618,18 @@ private:
 		}
 	}
 
-	bool rtl_counter(const std::string &name, uint64_t *v) const;
+	// The RTL's counter ports, named as the record's stats line names them.
+	std::vector<counter> rtl_counters() const;
+
+	bool rtl_counter(const std::string &name, uint64_t *v) const
+	{
+		for (const counter &c : rtl_counters())
+			if (name == c.name) {
+				*v = c.value;
+				return true;
+			}
+		return false;
+	}
 
 	reader &r_;
 	spk_rtl_params np_;
@@ -657,13 +668,11 @@ void replayer<Vattn, SPK_TILE_ATTENTION>::check_spikes(uint64_t x,
 }
 
 template <>
-bool replayer<Vcore, SPK_TILE_CORE>::rtl_counter(const std::string &n, uint64_t *out) const
+std::vector<counter> replayer<Vcore, SPK_TILE_CORE>::rtl_counters() const
 {
 	const Vcore &v = *v_;
-	const struct {
-		const char *name;
-		uint64_t value;
-	} t[] = {
+
+	return {
 		{ "sops", v.sops_o }, { "graded_adds", v.graded_adds_o },
 		{ "neuron_updates", v.neuron_updates_o }, { "packets_out", v.packets_out_o },
 		{ "packets_in", v.packets_in_o }, { "spikes_in", v.spikes_in_o },
@@ -674,23 +683,14 @@ bool replayer<Vcore, SPK_TILE_CORE>::rtl_counter(const std::string &n, uint64_t 
 		{ "send_refused", v.send_refused_o }, { "graded_clamped", v.graded_clamped_o },
 		{ "fifo_peak", v.fifo_peak_o }, { "queue_peak", v.queue_peak_o },
 	};
-
-	for (const auto &e : t)
-		if (n == e.name) {
-			*out = e.value;
-			return true;
-		}
-	return false;
 }
 
 template <>
-bool replayer<Vattn, SPK_TILE_ATTENTION>::rtl_counter(const std::string &n, uint64_t *out) const
+std::vector<counter> replayer<Vattn, SPK_TILE_ATTENTION>::rtl_counters() const
 {
 	const Vattn &v = *v_;
-	const struct {
-		const char *name;
-		uint64_t value;
-	} t[] = {
+
+	return {
 		{ "attention_ops", v.attention_ops_o }, { "packets_out", v.packets_out_o },
 		{ "packets_in", v.packets_in_o }, { "spikes_in", v.spikes_in_o },
 		{ "tokens_in", v.tokens_in_o }, { "releases_in", v.releases_in_o },
@@ -700,13 +700,6 @@ bool replayer<Vattn, SPK_TILE_ATTENTION>::rtl_counter(const std::string &n, uint
 		{ "send_refused", v.send_refused_o }, { "counter_overflows", v.counter_overflows_o },
 		{ "fifo_peak", v.fifo_peak_o }, { "queue_peak", v.queue_peak_o },
 	};
-
-	for (const auto &e : t)
-		if (n == e.name) {
-			*out = e.value;
-			return true;
-		}
-	return false;
 }
 
 void replay_usage(FILE *f)
