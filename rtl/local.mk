@@ -142,7 +142,7 @@ check_PROGRAMS += tests/rtl/noc_lockstep
 tests_rtl_noc_lockstep_SOURCES = tests/rtl/noc_lockstep.cpp
 tests_rtl_noc_lockstep_LDADD = $(RTL_NOC_LIBS) sim/libsim.la rtl/librtl.la arch/libarch.la \
 	util/libutil.la $(INIH_LIBS) $(ZLIB_LIBS) -lm -lpthread
-TESTS += tests/rtl/noc_lockstep.sh tests/rtl/sim_rtl.sh tests/rtl/sim_rtl_shipped.sh
+TESTS += tests/rtl/noc_lockstep.sh tests/rtl/sim_rtl.sh
 EXTRA_DIST += tests/rtl/noc_lockstep.sh tests/rtl/sim_rtl.sh tests/rtl/sim_rtl_shipped.sh \
 	%D%/router.gtkw
 

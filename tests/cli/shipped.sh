@@ -7,8 +7,9 @@
 #   - 20 images through the default chip with `spikechip sim --check`: 0 mismatches, and the
 #     chip's accuracy equals the reference's on those images.
 # SHIPPED_MODEL overrides the model (the golden file is then not compared).
-# Skipped (77) without the model or the dataset, or when SPIKECHIP_SKIP_SLOW is set (.ci/run sets
-# it for the sanitizer build and distcheck: this test takes minutes there, and step 1 runs it).
+# Skipped (77) without the model or the dataset, or when SPIKECHIP_SKIP_SLOW is set (a
+# developer's shortcut; .ci/run counts a skip as a failure and leaves this test out of its
+# sanitizer pass and distcheck with SPK_SLOW_TESTS=, tests/local.mk, after its first pass ran it).
 . "$TOP_SRCDIR/tests/cli/lib.sh"
 [ -z "${SPIKECHIP_SKIP_SLOW:-}" ] || { echo "SKIP: SPIKECHIP_SKIP_SLOW is set"; exit 77; }
 

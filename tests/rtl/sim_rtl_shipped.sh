@@ -7,9 +7,8 @@
 # SPK_RTL_SHIPPED_SEGMENT over SPK_RTL_SHIPPED_JOBS processes) give the native engine's report —
 # text (all but the `simulator` line) and JSON (all but the engine and speed fields) — both
 # checked spike for spike against the integer reference (--check).
-# Skipped (77) when SPIKECHIP_SKIP_SLOW is set (.ci/run sets it for the sanitizer build and
-# distcheck, where it would take many minutes; the first pass of .ci/run runs it), as
-# tests/cli/shipped.sh.
+# Skipped (77) when SPIKECHIP_SKIP_SLOW is set, as tests/cli/shipped.sh (.ci/run leaves it out of
+# its sanitizer pass and distcheck instead: SPK_SLOW_TESTS=).
 . "$TOP_SRCDIR/tests/cli/lib.sh"
 [ -z "${SPIKECHIP_SKIP_SLOW:-}" ] || { echo "SKIP: SPIKECHIP_SKIP_SLOW is set"; exit 77; }
 
