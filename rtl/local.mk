@@ -30,7 +30,7 @@ noinst_LTLIBRARIES += %D%/libverilated.la
 # library itself (one directory per configuration under rtl/obj/). SPK_SIM_ID adds the
 # verification handle to every flit (doc/rtl.md).
 RTL_VFLAGS = --cc -O3 --x-assign 0 --x-initial 0 +define+SPK_SIM_ID
-RTL_VMAKE = OPT_FAST=-O2 OPT_SLOW=-O1 VM_PARALLEL_BUILDS=0 >/dev/null
+RTL_VMAKE = OPT_FAST=-O2 OPT_SLOW=-O1 VM_PARALLEL_BUILDS=0 OBJCACHE=$(CCACHE) >/dev/null
 
 # The package of a configuration: from the preset (arch/NAME.ini) or a lock-step config.
 rtl/pkg/%/spk_noc_pkg.sv: $(srcdir)/arch/%.ini %D%/spk-rtl-pkg$(EXEEXT)
