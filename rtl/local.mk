@@ -14,7 +14,7 @@ noinst_PROGRAMS += %D%/spk-rtl-pkg
 RTL_ROUTER_SV = %D%/router_buffer.sv %D%/router_arbiter.sv %D%/router.sv
 RTL_NI_SV = %D%/ni.sv
 RTL_SV = $(RTL_ROUTER_SV) $(RTL_NI_SV)
-EXTRA_DIST += %D%/rtl.vlt %D%/vl_bits.h
+EXTRA_DIST += %D%/rtl.vlt %D%/vl_bits.h tests/rtl/lockstep.h
 # Installed for `spikechip arch show --area` (found through spk_data_path()).
 rtldir = $(pkgdatadir)/rtl
 dist_rtl_DATA = $(RTL_SV) %D%/area.sh

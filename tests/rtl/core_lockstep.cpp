@@ -41,6 +41,8 @@ extern "C" {
 
 #include <verilated.h>
 
+#include "tests/rtl/lockstep.h"
+
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
@@ -854,23 +856,13 @@ int usage(FILE *f, int status)
 int main(int argc, char **argv)
 {
 	const char *env = std::getenv("SPK_RTL_UNIT_CYCLES");
-	uint64_t cycles = env != nullptr ? std::strtoull(env, nullptr, 10) : 100000;
-	uint64_t seed = 1, configs = 0;
+	spk_lockstep::opts o;
 
-	for (int i = 1; i < argc; i++) {
-		if (!std::strcmp(argv[i], "--help"))
-			return usage(stdout, 0);
-		if (i + 1 >= argc)
-			return usage(stderr, 2);
-		if (!std::strcmp(argv[i], "--cycles"))
-			cycles = std::strtoull(argv[++i], nullptr, 10);
-		else if (!std::strcmp(argv[i], "--seed"))
-			seed = std::strtoull(argv[++i], nullptr, 10);
-		else if (!std::strcmp(argv[i], "--configs"))
-			configs = std::strtoull(argv[++i], nullptr, 10);
-		else
-			return usage(stderr, 2);
-	}
+	o.cycles = env != nullptr ? std::strtoull(env, nullptr, 10) : 100000;
+	if (int rc = spk_lockstep::parse(argc, argv, o, false, true, usage); rc >= 0)
+		return rc;
+	const uint64_t cycles = o.cycles, seed = o.seed;
+	uint64_t configs = o.configs;
 	if (cycles == 0)
 		return usage(stderr, 2);
 	if (configs == 0)	// a fresh configuration every 2·10^4 cycles, at least 8

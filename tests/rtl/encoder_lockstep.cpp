@@ -42,6 +42,8 @@ extern "C" {
 
 #include <verilated.h>
 
+#include "tests/rtl/lockstep.h"
+
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -665,29 +667,17 @@ int usage(FILE *f, int rc)
 
 int main(int argc, char **argv)
 {
-	const char *arch = nullptr;
-	uint64_t cycles = 100000, seed = 1;
+	spk_lockstep::opts o;
 	spk_arch a;
 	char err[1024];
 	harness h;
-	int rc = 0;
+	int rc = spk_lockstep::parse(argc, argv, o, true, false, usage);
 
-	for (int i = 1; i < argc; i++) {
-		if (!std::strcmp(argv[i], "--help"))
-			return usage(stdout, 0);
-		if (i + 1 >= argc)
-			return usage(stderr, 2);
-		if (!std::strcmp(argv[i], "--arch"))
-			arch = argv[++i];
-		else if (!std::strcmp(argv[i], "--cycles"))
-			cycles = std::strtoull(argv[++i], nullptr, 10);
-		else if (!std::strcmp(argv[i], "--seed"))
-			seed = std::strtoull(argv[++i], nullptr, 10);
-		else
-			return usage(stderr, 2);
-	}
-	if (arch == nullptr)
-		return usage(stderr, 2);
+	if (rc >= 0)
+		return rc;
+	rc = 0;
+	const char *arch = o.arch;
+	const uint64_t cycles = o.cycles, seed = o.seed;
 	if (spk_arch_load(&a, arch, err, sizeof(err)) < 0 ||
 	    spk_rtl_params_from_arch(&h.noc, &a, 0, err, sizeof(err)) < 0) {
 		std::fprintf(stderr, "encoder_lockstep: %s\n", err);
