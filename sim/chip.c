@@ -98,6 +98,7 @@ struct spk_chip {
 	uint64_t unit_evals, last_out;
 	spk_chip_image_fn hook;
 	void *hook_ctx;
+	uint64_t max_cycles;		/* spk_chip_set_max_cycles(); 0: none */
 };
 
 /* ---- ports ----------------------------------------------------------------------------------- */
@@ -808,6 +809,11 @@ void spk_chip_set_image_hook(struct spk_chip *c, spk_chip_image_fn fn, void *ctx
 	c->hook_ctx = ctx;
 }
 
+void spk_chip_set_max_cycles(struct spk_chip *c, uint64_t n)
+{
+	c->max_cycles = n;
+}
+
 const uint32_t *spk_chip_image_spikes(struct spk_chip *c, uint32_t image, uint32_t t,
 				      uint32_t pop, size_t *n)
 {
@@ -882,6 +888,10 @@ int spk_chip_run(struct spk_chip *c, const uint8_t *pixels, uint32_t n,
 		uint64_t x = spk_noc_now(c->noc), next;
 		size_t k;
 
+		if (c->max_cycles != 0 && x >= c->max_cycles) {
+			rc = spk_chip_engine_timeout(c, err, errlen);
+			goto out;
+		}
 		/* 1. cycle x: deliveries, then every unit with work in x */
 		while ((k = spk_noc_collect(c->noc, c->dl, c->n_tiles)) > 0)
 			for (size_t j = 0; j < k; j++) {
@@ -1192,6 +1202,18 @@ int spk_chip_engine_after_cycle(struct spk_chip *c, const uint8_t *pixels, uint6
 void spk_chip_engine_add_evals(struct spk_chip *c, uint64_t n)
 {
 	c->unit_evals += n;
+}
+
+uint64_t spk_chip_engine_max_cycles(const struct spk_chip *c)
+{
+	return c->max_cycles;
+}
+
+int spk_chip_engine_timeout(const struct spk_chip *c, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "stopped at cycle %llu (--max-cycles) with %u of %u images out",
+		 (unsigned long long)c->max_cycles, c->done, c->n_images);
+	return -ETIME;
 }
 
 int spk_chip_engine_deadlock(const struct spk_chip *c, uint64_t x, char *err, size_t errlen)

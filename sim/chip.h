@@ -110,9 +110,17 @@ int spk_chip_record(struct spk_chip *c, bool on);
 void spk_chip_set_image_hook(struct spk_chip *c, spk_chip_image_fn fn, void *ctx);
 
 /*
+ * A watchdog (before the run; 0: none, the default): a run that reaches cycle n with images
+ * still in flight stops with -ETIME and "stopped at cycle n (--max-cycles): K of N images out"
+ * in err. A chip that livelocks (packets that never arrive, a unit offered again forever) never
+ * ends otherwise.
+ */
+void spk_chip_set_max_cycles(struct spk_chip *c, uint64_t n);
+
+/*
  * Runs n images of in_channels·in_height·in_width 8-bit pixels each, stored one after another,
  * from cycle 0 on a fresh chip state (a chip runs once). Results go to res[0..n). Returns 0, a
- * negative value the image hook returned, -EDEADLK (message in err) or -ENOMEM.
+ * negative value the image hook returned, -EDEADLK or -ETIME (message in err) or -ENOMEM.
  */
 int spk_chip_run(struct spk_chip *c, const uint8_t *pixels, uint32_t n,
 		 struct spk_chip_result *res, char *err, size_t errlen);

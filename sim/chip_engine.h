@@ -88,6 +88,10 @@ int spk_chip_engine_after_cycle(struct spk_chip *c, const uint8_t *pixels, uint6
 /* Adds unit evaluations to the statistics. */
 void spk_chip_engine_add_evals(struct spk_chip *c, uint64_t n);
 
+/* spk_chip_set_max_cycles()'s limit (0: none), and the message and -ETIME when a run reached it. */
+uint64_t spk_chip_engine_max_cycles(const struct spk_chip *c);
+int spk_chip_engine_timeout(const struct spk_chip *c, char *err, size_t errlen);
+
 /* Nothing left to do after cycle x: the message in err, -EDEADLK. */
 int spk_chip_engine_deadlock(const struct spk_chip *c, uint64_t x, char *err, size_t errlen);
 

@@ -177,7 +177,7 @@ static void sim_usage(FILE *f)
 		"                     [--json FILE] [--segment S] [--jobs N] [--resume DIR]\n"
 		"                     [--engine native|systemc] [--rtl BLOCKS [--rtl-tiles LIST]]\n"
 		"                     [--wave FILE.fst [--wave-from C] [--wave-to C]]\n"
-		"                     [--record-ports TILE FILE]\n"
+		"                     [--record-ports TILE FILE] [--max-cycles N]\n"
 		"\n"
 		"Runs a chip image (.spki, from 'spikechip map') cycle by cycle over a data set and\n"
 		"reports accuracy, latency, throughput, SOPs, energy per image and its breakdown,\n"
@@ -221,6 +221,9 @@ static void sim_usage(FILE *f)
 		"  --wave-from C      first cycle of the waveform (default 0)\n"
 		"  --wave-to C        cycle after the last one of the waveform (default: 10000 cycles\n"
 		"                     after --wave-from; an image is millions of cycles)\n"
+		"  --max-cycles N     stop a segment that reaches cycle N with images still in\n"
+		"                     flight (exit 1, nothing written): a watchdog for chips that\n"
+		"                     never finish (default: none)\n"
 		"  --record-ports TILE FILE\n"
 		"                     with --engine systemc: record the port traffic of the C model\n"
 		"                     of tile TILE's synapse core or attention unit into FILE, for\n"
@@ -251,6 +254,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		{ "rtl-tiles", required_argument, NULL, 'L' },
 		{ "wave", required_argument, NULL, 'w' },
 		{ "record-ports", required_argument, NULL, 'P' },
+		{ "max-cycles", required_argument, NULL, 'M' },
 		{ "wave-from", required_argument, NULL, 'f' },
 		{ "wave-to", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
@@ -298,6 +302,14 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 			break;
 		case 'L': o->rtl_tiles = optarg; break;
 		case 'w': o->wave = optarg; break;
+		case 'M':
+			if (spk_parse_long(optarg, 1, LONG_MAX, &v) < 0) {
+				spk_error("sim: --max-cycles '%s' is not a number of cycles (1 or more)",
+					  optarg);
+				return SPK_EXIT_USAGE;
+			}
+			o->max_cycles = (uint64_t)v;
+			break;
 		case 'P':
 			/* two arguments: TILE FILE */
 			if (optind >= argc || argv[optind][0] == '-') {
@@ -783,6 +795,7 @@ int spk_sim_main(int argc, char **argv)
 	run.systemc = o.systemc;
 	run.rtl = o.rtl != 0;
 	run.byo = o.byo_core[0] != '\0';
+	run.max_cycles = o.max_cycles;
 	rtl_describe(&run, &o, img);
 	run.image_bytes = spk_dataset_image_size(&ds);
 	run.labels = ds.labels;

@@ -49,6 +49,7 @@ struct sim_opts {
 	const char *wave;	/* --wave FILE.fst */
 	uint64_t wave_from, wave_to;	/* --wave-from, --wave-to */
 	bool wave_window;	/* either given */
+	uint64_t max_cycles;	/* --max-cycles N: the watchdog of every segment (0: none) */
 	char byo_core[4096];	/* --rtl core=PATH.sv: one's own core (doc/rtl.md) */
 	const char *record_tile;	/* --record-ports TILE FILE */
 	const char *record_file;
@@ -81,6 +82,7 @@ struct sim_run {
 	bool systemc;			/* run through the SystemC engine */
 	bool rtl;			/* with RTL blocks (--rtl) */
 	char rtl_desc[96];		/* which: "network, 1 readout" */
+	uint64_t max_cycles;		/* --max-cycles */
 	bool byo;			/* the cores are one's own RTL (--rtl core=PATH.sv): each
 					   segment is also run with the C models, for their cycles */
 	uint64_t c_cycles;		/* those cycles, all segments */

@@ -151,6 +151,7 @@ int spk_sim_run_segment(void *ctx, struct spk_jobs_worker *w, uint32_t k, void *
 			goto out;
 		}
 	}
+	spk_chip_set_max_cycles(chip, r->max_cycles);
 	r->chip = chip;
 	r->base = first;
 	r->worker = w;
@@ -162,7 +163,8 @@ int spk_sim_run_segment(void *ctx, struct spk_jobs_worker *w, uint32_t k, void *
 			  spk_chip_run(chip, px, n, res, cerr, sizeof(cerr));
 	if (rc < 0) {
 		snprintf(err, errlen, "%s", rc == -EDEADLK || rc == -EBUSY || rc == -EINVAL ||
-			 rc == -EPROTO ? cerr : r->divergence[0] ? r->divergence : strerror(-rc));
+			 rc == -EPROTO || rc == -ETIME ? cerr : r->divergence[0] ? r->divergence :
+			 strerror(-rc));
 		goto out;
 	}
 	b->first = first;

@@ -203,7 +203,13 @@ public:
 		enc = spk_chip_engine_encoders(c, &n_enc);
 		for (uint32_t k = 0; k < n_enc; k++)
 			units_[enc[k]]->wake_at(0);
-		sc_core::sc_start();
+		if (uint64_t mc = spk_chip_engine_max_cycles(c); mc != 0)
+			// the watchdog: up to the start of cycle mc (cycle 0 is one period from now)
+			sc_core::sc_start(sc_core::sc_time((double)(mc + 1) * (double)clk_.period,
+							   sc_core::SC_PS),
+					  sc_core::SC_EXIT_ON_STARVATION);
+		else
+			sc_core::sc_start();
 		spk_chip_engine_add_evals(c, evals_);
 		for (uint32_t t = 0; t < tiles_; t++) {
 			if (!units_[t])
@@ -232,7 +238,13 @@ public:
 				return rc;
 		}
 		if (!finished_) {
+			// work still scheduled (beyond the watchdog's window): stopped by it; none: a
+			// deadlock
+			bool pending = sc_core::sc_pending_activity();
+
 			stop_all();
+			if (spk_chip_engine_max_cycles(c) != 0 && pending)
+				return spk_chip_engine_timeout(c, err, errlen);
 			return spk_chip_engine_deadlock(c, last_x_, err, errlen);
 		}
 		return rc_;

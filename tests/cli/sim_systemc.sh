@@ -4,7 +4,10 @@
 # are the text reports (all but the `simulator` line) and the spike traces (`trace diff`); the
 # SystemC run passes --check; a run of two one-image segments (the SystemC elaboration reused
 # in one process) equals the native one; a bad --engine exits 2 naming the option; the SystemC
-# banner never appears. Skipped (77) without the fixture model or the dataset.
+# banner never appears. The watchdog (--max-cycles N) stops both engines at the same cycle: a
+# limit of the run's last cycle stops it (exit 1, the cycle and the images out named, no report
+# written), one more lets it finish with the same report. Skipped (77) without the fixture model
+# or the dataset.
 . "$TOP_SRCDIR/tests/cli/lib.sh"
 
 use_tiny_fixture
@@ -77,6 +80,23 @@ PYEOF
 # --- spikechip run passes the engine on (and refuses a bad one before any work) ----------------
 expect_status 2 "$SPIKECHIP" run --engine verilog
 expect_grep err "run: --engine 'verilog' is not an engine \(native or systemc\)"
+# --- the watchdog: both engines stop at cycle N; N + 1 is enough -------------------------
+expect_status 0 "$SPIKECHIP" sim "$IMG" --images 2
+last=$(sed -n 's/^simulated time *\([0-9]*\) cycles.*/\1/p' "$T_TMP/out")
+for e in native systemc; do
+	expect_status 1 "$SPIKECHIP" sim "$IMG" --images 2 --engine "$e" \
+		--max-cycles $((last - 1)) --json "$T_TMP/mc.json"
+	expect_grep err "stopped at cycle $((last - 1)) \(--max-cycles\) with 1 of 2 images out"
+	expect_status 1 "$SPIKECHIP" sim "$IMG" --images 2 --engine "$e" --max-cycles 1000
+	expect_grep err 'stopped at cycle 1000 \(--max-cycles\) with 0 of 2 images out'
+	expect_status 0 "$SPIKECHIP" sim "$IMG" --images 2 --engine "$e" --max-cycles "$last"
+	expect_grep out "^simulated time +$last cycles"
+done
+T_CHECKS=$((T_CHECKS + 1))
+[ ! -e "$T_TMP/mc.json" ] || fail "a run the watchdog stopped wrote its report"
+expect_status 2 "$SPIKECHIP" sim "$IMG" --max-cycles 0
+expect_grep err "sim: --max-cycles '0' is not a number of cycles \(1 or more\)"
+
 expect_status 0 "$SPIKECHIP" run --model "$MODEL" --images 2 --jobs 1 --engine systemc
 expect_grep out '^simulator +systemc engine'
 expect_grep out 'spike for spike equal to the integer reference \(0 mismatches\)'
