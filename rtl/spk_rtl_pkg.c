@@ -25,7 +25,7 @@ int main(int argc, char **argv)
 	int header = argc == 3 && strcmp(argv[1], "--header") == 0;
 
 	if (argc == 3 && strcmp(argv[1], "--crc") == 0) {
-		uint32_t crc;
+		uint32_t crc = 0;	/* spk_file_crc32() goes on from *crc */
 
 		if (spk_file_crc32(argv[2], &crc, err, sizeof(err)) < 0) {
 			fprintf(stderr, "spk-rtl-pkg: %s\n", err);

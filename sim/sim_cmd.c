@@ -585,7 +585,7 @@ static int load_data(struct spk_dataset *ds, struct sim_opts *o, const struct sp
 static int byo_dispatch(const struct sim_opts *o, int argc, char **argv)
 {
 	char err[ERRLEN], exe[PATH_MAX], path[PATH_MAX + 64], *slash;
-	uint32_t crc, mine;
+	uint32_t crc = 0, mine;	/* spk_file_crc32() goes on from *crc */
 	ssize_t len;
 
 	if (spk_file_crc32(o->byo_core, &crc, err, sizeof(err)) < 0) {
