@@ -4,7 +4,10 @@
  * Everything is read sequentially with gzread, so a gzip file is never decompressed twice and
  * only the images asked for are decompressed. Sizes from the header are bounded before any
  * allocation, and every short read is reported as a truncation naming how many bytes were
- * expected and how many came.
+ * expected and how many came. The image buffer grows as the data arrives (read_grow), so a
+ * header that claims more images than the file holds (up to 2^32 of 16 Mi pixels) costs no
+ * more memory than the data that is really there: a gzip stream's length is not known before
+ * it is read.
  */
 #include "config.h"
 
@@ -63,6 +66,45 @@ static long long read_full(struct idx_file *f, void *buf, size_t n)
 		got += (size_t)k;
 	}
 	f->offset += got;
+	return (long long)got;
+}
+
+/* The first buffer of read_grow(), doubled until the data is read. */
+#define GROW_FIRST (1u << 20)
+
+/*
+ * Reads up to n bytes into a malloc()ed buffer (*out) that grows with the data read. Returns
+ * the count read (short at the end of the file), -1 on a gz error, -2 out of memory; *out is
+ * NULL after an error.
+ */
+static long long read_grow(struct idx_file *f, uint8_t **out, size_t n)
+{
+	size_t cap = n < GROW_FIRST ? n : GROW_FIRST, got = 0;
+	uint8_t *buf = malloc(cap > 0 ? cap : 1), *p;
+	long long k;
+
+	*out = NULL;
+	if (buf == NULL)
+		return -2;
+	for (;;) {
+		k = read_full(f, buf + got, cap - got);
+		if (k < 0) {
+			f->offset -= got;	/* read_error() reports where this read began */
+			free(buf);
+			return -1;
+		}
+		got += (size_t)k;
+		if (got < cap || got == n)
+			break;
+		cap = cap > n / 2 ? n : 2 * cap;
+		p = realloc(buf, cap);
+		if (p == NULL) {
+			free(buf);
+			return -2;
+		}
+		buf = p;
+	}
+	*out = buf;
 	return (long long)got;
 }
 
@@ -183,13 +225,12 @@ static int load_images(struct spk_dataset *ds, const char *path, uint32_t limit,
 	elem = f.type == SPK_IDX_U8 ? 1 : 4;
 	image = (size_t)ds->channels * ds->height * ds->width;
 	bytes = (size_t)ds->n * image * elem;
-	raw = malloc(bytes);
-	if (raw == NULL) {
-		rc = fail(err, errlen, path, "out of memory for %u images", ds->n);
+	got = read_grow(&f, &raw, bytes);
+	if (got == -2) {
+		fail(err, errlen, path, "out of memory for %u images", ds->n);
 		rc = -ENOMEM;
 		goto out_close;
 	}
-	got = read_full(&f, raw, bytes);
 	if (got != (long long)bytes) {
 		rc = read_error(&f, err, errlen, "the image data", bytes, got);
 		goto out_free;

@@ -484,6 +484,13 @@ struct chunk {
 	uint32_t crc;
 };
 
+/* A population name, where it starts in the description and its index. */
+struct name_at {
+	const char *name;
+	size_t at;
+	uint32_t i;
+};
+
 struct spk_trace_reader {
 	char *path;
 	FILE *f;
@@ -503,6 +510,7 @@ struct spk_trace_reader {
 	uint32_t *words;	/* the loaded chunk, decoded to host order */
 	size_t words_cap;
 	uint32_t *slot_at;	/* [t * n_pops + pop]: index in words of that slot's count */
+	struct name_at *name_at;	/* [n_pops], for the duplicate-name check */
 	bool loaded;
 	char err[ERR_BYTES];
 };
@@ -573,6 +581,33 @@ static char *cur_token(struct cursor *c, size_t max, const char **why)
 	return s;
 }
 
+static int cmp_name_at(const void *a, const void *b)
+{
+	const struct name_at *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c != 0 ? c : x->i < y->i ? -1 : x->i > y->i;
+}
+
+/*
+ * Refuses a population name that appears twice, naming the first repeat in file order.
+ * Sorted, not pairwise: 65536 populations would take 2^31 comparisons.
+ */
+static int check_names_unique(spk_trace_reader *r)
+{
+	const struct name_at *dup = NULL;
+
+	qsort(r->name_at, r->n_pops, sizeof(*r->name_at), cmp_name_at);
+	for (uint32_t i = 1; i < r->n_pops; i++)
+		if (strcmp(r->name_at[i].name, r->name_at[i - 1].name) == 0 &&
+		    (dup == NULL || r->name_at[i].i < dup->i))
+			dup = &r->name_at[i];
+	if (dup != NULL)
+		return reader_fail(r, -EINVAL, "description byte %zu: population name '%s' "
+				   "appears twice", dup->at, dup->name);
+	return 0;
+}
+
 static int parse_description(spk_trace_reader *r, const uint8_t *raw, size_t len)
 {
 	struct cursor c = { raw, len, 0 };
@@ -595,11 +630,16 @@ static int parse_description(spk_trace_reader *r, const uint8_t *raw, size_t len
 				   "at most %u with %u timesteps)", at + 8, r->n_pops,
 				   SPK_TRACE_MAX_POPS, SPK_TRACE_MAX_SLOTS / r->time_steps,
 				   r->time_steps);
+	if ((uint64_t)r->n_pops * 9 > len - c.pos)	/* each: length, a name byte, size */
+		return reader_fail(r, -EINVAL, "description byte %zu: truncated: %u populations "
+				   "need at least %llu bytes, %zu are left", at + 8, r->n_pops,
+				   (unsigned long long)r->n_pops * 9, len - c.pos);
 	r->n_slots = (size_t)r->n_pops * r->time_steps;
 	r->names = calloc(r->n_pops, sizeof(*r->names));
 	r->sizes = calloc(r->n_pops, sizeof(*r->sizes));
 	r->slot_at = calloc(r->n_slots, sizeof(*r->slot_at));
-	if (r->names == NULL || r->sizes == NULL || r->slot_at == NULL)
+	r->name_at = malloc(r->n_pops * sizeof(*r->name_at));
+	if (r->names == NULL || r->sizes == NULL || r->slot_at == NULL || r->name_at == NULL)
 		return reader_fail(r, -ENOMEM, "out of memory");
 	for (uint32_t i = 0; i < r->n_pops; i++) {
 		at = c.pos;
@@ -613,11 +653,10 @@ static int parse_description(spk_trace_reader *r, const uint8_t *raw, size_t len
 		if (r->sizes[i] < 1)
 			return reader_fail(r, -EINVAL, "description byte %zu: population '%s' has "
 					   "no neurons", c.pos - 4, r->names[i]);
-		for (uint32_t j = 0; j < i; j++)
-			if (strcmp(r->names[i], r->names[j]) == 0)
-				return reader_fail(r, -EINVAL, "description byte %zu: population "
-						   "name '%s' appears twice", at, r->names[i]);
+		r->name_at[i] = (struct name_at){ r->names[i], at, i };
 	}
+	if (check_names_unique(r) < 0)
+		return -EINVAL;
 	if (c.pos != c.len)
 		return reader_fail(r, -EINVAL, "description byte %zu: %zu unexpected bytes after "
 				   "the population table", c.pos, c.len - c.pos);
@@ -836,6 +875,7 @@ void spk_trace_reader_close(spk_trace_reader *r)
 	free(r->names);
 	free(r->sizes);
 	free(r->slot_at);
+	free(r->name_at);
 	free(r->chunks);
 	free(r->zbuf);
 	free(r->words);

@@ -17,9 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
 #include <zlib.h>
 
 #define H SPK_CONTAINER_HEADER_BYTES
+/* The largest ratio of a deflate stream: 258 bytes (one longest match) in 2 bits. */
+#define ZLIB_MAX_RATIO 1032u
 
 uint32_t spk_crc32(const void *buf, size_t len)
 {
@@ -161,6 +164,14 @@ int spk_container_unwrap(const struct spk_container *fmt, const void *file, size
 	if (len - H > clen)
 		return bad(err, errlen, name, "%zu trailing bytes after the payload (at byte %llu)",
 			   len - H - clen, (unsigned long long)H + clen);
+	/*
+	 * deflate encodes at most 258 bytes in 2 bits (1032:1), so a header that claims more
+	 * than that of its payload is refused before its claim is allocated.
+	 */
+	if ((uint64_t)rawlen > (uint64_t)clen * ZLIB_MAX_RATIO + 64)
+		return bad(err, errlen, name, "payload_raw_bytes %u at byte 20 is more than the %u "
+			   "compressed bytes can hold (at most %u:1)", rawlen, clen,
+			   ZLIB_MAX_RATIO);
 	raw = malloc(rawlen > 0 ? rawlen : 1);
 	if (raw == NULL) {
 		bad(err, errlen, name, "out of memory for a %u-byte payload", rawlen);
