@@ -16,6 +16,7 @@ int spk_trace_main(int argc, char **argv);	/* traces/trace_cmd.c */
 int spk_ref_main(int argc, char **argv);	/* models/ref_cmd.c */
 int spk_map_main(int argc, char **argv);	/* mapper/map_cmd.c */
 int spk_sim_main(int argc, char **argv);	/* sim/sim_cmd.c */
+int spk_energy_main(int argc, char **argv);	/* sim/energy_cmd.c */
 
 /*
  * `spikechip sim`'s checks of --jobs and --engine, shared with `spikechip run` (which checks

@@ -28,6 +28,7 @@ static const struct command commands[] = {
 	{ "ref", spk_ref_main, "reference inference (integer or float64): accuracy, activity, energy" },
 	{ "map", spk_map_main, "compile a model onto a chip: chip image (.spki) and mapping report" },
 	{ "sim", spk_sim_main, "simulate a chip image cycle by cycle: accuracy, latency, energy" },
+	{ "energy", spk_energy_main, "dynamic energy of a chip image from its spikes, without cycles" },
 	{ "rtl", spk_rtl_main, "RTL tools: replay a unit's recorded port traffic into its RTL" },
 };
 

@@ -25,6 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Kernel rows are padded to a multiple of this many weights (as the reference pads its rows,
+ * models/quant.h), so that spk_rowadd() runs its vector loops only. */
+#define SPK_EXEC_LANES 8u
+
 struct range {
 	uint32_t lo, hi;	/* output rows/columns [lo, hi) of the piece an input one reaches */
 };
@@ -43,19 +47,24 @@ struct xpiece {
 struct xproj {
 	uint32_t tile, piece;	/* piece: index into x->pieces */
 	uint32_t step;
-	int32_t *w;		/* [c_in·k·k][g] */
+	uint32_t gp;		/* g rounded up to SPK_EXEC_LANES: the rows' stride */
+	int32_t *w;		/* [c_in·k·k][gp], zero beyond g */
 	int32_t *bias;		/* [g] */
 	struct range *ry, *rx;	/* [h_in], [w_in] */
 };
 
 struct inbox {
 	uint32_t n, cap;
+	bool by_pos;		/* pos and ch are in position order (sort_inbox()) */
 	uint32_t *ids;		/* [cap = neurons of the population] */
+	uint32_t *pos, *ch;	/* [cap]: each spike's position y·W + x and channel */
 };
 
 struct xtile {
 	int32_t *inbox_of;	/* [n_pops]: inbox index, −1 for none */
 	uint64_t *events;	/* [n_routes] */
+	uint64_t sops;		/* weights added for spikes (CONV taps, head rows) */
+	uint64_t attn_ops;	/* KV and Q·KV additions */
 };
 
 struct worklist {
@@ -71,18 +80,21 @@ struct spk_exec {
 	struct xproj *projs;
 	struct inbox *inboxes;
 	struct worklist *work;	/* [n_steps] */
+	uint64_t *step_ops;	/* [n_steps]: SOPs (CONV, LINEAR), additions (ATTN) */
 	uint32_t *reader_index;	/* [n_pops]: index among its site's readers */
 	uint32_t readout;	/* tile of the readout with the head, UINT32_MAX if none */
 	int64_t **vmean;	/* [n_pops]: membranes of mean populations, NULL otherwise */
 	int64_t *msum;		/* partial-sum accumulation [max channels] */
 	uint32_t **mspikes;	/* [n_pops]: spikes of a mean population this timestep */
 	uint32_t *n_mspikes;
-	int32_t *acc32;		/* CONV scratch [max piece elems] */
+	int32_t *acc32;		/* CONV scratch [max piece positions · gp] */
 	uint8_t *vb;		/* ATTN: V spikes [N·C] */
 	int64_t *kv, *out;	/* ATTN: counts [C·d], outputs [N·C] */
 	int64_t *enc_out;	/* encoder outputs [h·w·g] */
 	uint32_t *ids;		/* spikes of the current FIRE */
+	uint32_t *ids_pos, *ids_ch;	/* and their positions and channels */
 	uint32_t *ch;		/* CONV: channels spiking at one position */
+	uint32_t *sort_count;	/* sort_inbox() scratch [max plane + 1] (and ids_pos, ids_ch) */
 	int64_t *scores;
 	int64_t vmin, vmax;
 	spk_exec_spike_fn hook;
@@ -127,8 +139,11 @@ void spk_exec_destroy(struct spk_exec *x)
 			free(x->projs[i].rx);
 		}
 	if (x->inboxes != NULL)
-		for (uint32_t i = 0; i < x->n_inboxes; i++)
+		for (uint32_t i = 0; i < x->n_inboxes; i++) {
 			free(x->inboxes[i].ids);
+			free(x->inboxes[i].pos);
+			free(x->inboxes[i].ch);
+		}
 	if (x->work != NULL)
 		for (uint32_t i = 0; i < img->n_steps; i++)
 			free(x->work[i].item);
@@ -143,6 +158,7 @@ void spk_exec_destroy(struct spk_exec *x)
 	free(x->projs);
 	free(x->inboxes);
 	free(x->work);
+	free(x->step_ops);
 	free(x->reader_index);
 	free(x->vmean);
 	free(x->msum);
@@ -154,7 +170,10 @@ void spk_exec_destroy(struct spk_exec *x)
 	free(x->out);
 	free(x->enc_out);
 	free(x->ids);
+	free(x->ids_pos);
+	free(x->ids_ch);
 	free(x->ch);
+	free(x->sort_count);
 	free(x->scores);
 	free(x);
 }
@@ -176,7 +195,7 @@ static void grow(size_t *have, size_t want)
 		*have = want;
 }
 
-static int make_pieces(struct spk_exec *x, size_t *max_elems)
+static int make_pieces(struct spk_exec *x)
 {
 	const struct spk_image *img = x->img;
 	uint32_t k = 0;
@@ -200,7 +219,6 @@ static int make_pieces(struct spk_exec *x, size_t *max_elems)
 			xp->g = p->c1 - p->c0;
 			xp->W = img->sites[p->site].width;
 			xp->elems = spk_image_piece_size(img, p);
-			grow(max_elems, xp->elems);
 			xp->acc = calloc(xp->elems, sizeof(int64_t));
 			xp->v = calloc(xp->elems * nr + 1, sizeof(int64_t));
 			xp->th2 = malloc((xp->g * (size_t)nr + 1) * sizeof(int64_t));
@@ -233,7 +251,7 @@ static uint32_t piece_index(const struct spk_exec *x, uint32_t t, uint32_t local
 	return lo;
 }
 
-static int make_projs(struct spk_exec *x)
+static int make_projs(struct spk_exec *x, size_t *max_acc)
 {
 	const struct spk_image *img = x->img;
 	uint32_t k = 0;
@@ -251,19 +269,23 @@ static int make_projs(struct spk_exec *x)
 			const struct spk_image_step *st = &img->steps[pr->step];
 			const struct spk_image_piece *p = &tile->pieces[pr->piece];
 			struct xproj *xp = &x->projs[k++];
-			size_t g = p->c1 - p->c0, n = (size_t)st->c_in * st->kernel * st->kernel * g;
+			size_t g = p->c1 - p->c0, rows = (size_t)st->c_in * st->kernel * st->kernel;
+			size_t gp = (g + SPK_EXEC_LANES - 1) / SPK_EXEC_LANES * SPK_EXEC_LANES;
 
 			xp->tile = t;
 			xp->piece = piece_index(x, t, pr->piece);
 			xp->step = pr->step;
-			xp->w = malloc((n + 1) * sizeof(*xp->w));
+			xp->gp = (uint32_t)gp;
+			grow(max_acc, spk_image_piece_size(x->img, p) / g * gp);
+			xp->w = calloc(rows * gp + 1, sizeof(*xp->w));
 			xp->bias = malloc(g * sizeof(*xp->bias));
 			xp->ry = malloc(st->h_in * sizeof(*xp->ry));
 			xp->rx = malloc(st->w_in * sizeof(*xp->rx));
 			if (xp->w == NULL || xp->bias == NULL || xp->ry == NULL || xp->rx == NULL)
 				return -ENOMEM;
-			for (size_t j = 0; j < n; j++)
-				xp->w[j] = pr->w[j];
+			for (size_t r = 0; r < rows; r++)
+				for (size_t j = 0; j < g; j++)
+					xp->w[r * gp + j] = pr->w[r * g + j];
 			memcpy(xp->bias, pr->bias, g * sizeof(*xp->bias));
 			ranges(xp->ry, st->h_in, st->kernel, st->stride, st->pad, p->y0, p->y1);
 			ranges(xp->rx, st->w_in, st->kernel, st->stride, st->pad, 0, st->w_out);
@@ -303,7 +325,9 @@ static int make_inboxes(struct spk_exec *x)
 			ib->n = 0;
 			ib->cap = img->pops[r->source].neurons;
 			ib->ids = malloc((img->pops[r->source].neurons + 1) * sizeof(uint32_t));
-			if (ib->ids == NULL)
+			ib->pos = malloc((img->pops[r->source].neurons + 1) * sizeof(uint32_t));
+			ib->ch = malloc((img->pops[r->source].neurons + 1) * sizeof(uint32_t));
+			if (ib->ids == NULL || ib->pos == NULL || ib->ch == NULL)
 				return -ENOMEM;
 			x->tiles[r->dst_tile].inbox_of[r->source] = (int32_t)x->n_inboxes++;
 		}
@@ -314,7 +338,8 @@ static int make_inboxes(struct spk_exec *x)
 struct spk_exec *spk_exec_create(const struct spk_image *img, char *err, size_t errlen)
 {
 	struct spk_exec *x = calloc(1, sizeof(*x));
-	size_t max_elems = 1, max_pop = 1, max_c = 1, attn_nc = 1, attn_cd = 1, enc = 1;
+	size_t max_pop = 1, max_c = 1, attn_nc = 1, attn_cd = 1, enc = 1;
+	size_t max_plane = 1, max_acc = 1;
 
 	if (x == NULL)
 		goto out_nomem;
@@ -324,12 +349,14 @@ struct spk_exec *spk_exec_create(const struct spk_image *img, char *err, size_t 
 	x->vmin = -x->vmax - 1;
 	x->tiles = calloc(img->n_tiles, sizeof(*x->tiles));
 	x->work = calloc(img->n_steps + 1, sizeof(*x->work));
+	x->step_ops = calloc(img->n_steps + 1, sizeof(*x->step_ops));
 	x->reader_index = calloc(img->n_pops + 1, sizeof(*x->reader_index));
 	x->vmean = calloc(img->n_pops + 1, sizeof(*x->vmean));
 	x->mspikes = calloc(img->n_pops + 1, sizeof(*x->mspikes));
 	x->n_mspikes = calloc(img->n_pops + 1, sizeof(*x->n_mspikes));
 	x->scores = calloc(img->classes, sizeof(*x->scores));
-	if (x->tiles == NULL || x->work == NULL || x->reader_index == NULL || x->vmean == NULL ||
+	if (x->tiles == NULL || x->work == NULL || x->step_ops == NULL || x->reader_index == NULL ||
+	    x->vmean == NULL ||
 	    x->mspikes == NULL || x->n_mspikes == NULL || x->scores == NULL)
 		goto out_nomem;
 	for (uint32_t s = 0; s < img->n_sites; s++)
@@ -337,6 +364,8 @@ struct spk_exec *spk_exec_create(const struct spk_image *img, char *err, size_t 
 			x->reader_index[img->site_readers[s][r]] = r;
 	for (uint32_t p = 0; p < img->n_pops; p++) {
 		grow(&max_pop, img->pops[p].neurons);
+		grow(&max_plane, (size_t)img->sites[img->pops[p].site].height *
+				 img->sites[img->pops[p].site].width);
 		grow(&max_c, img->sites[img->pops[p].site].channels);
 		if (img->pops[p].kind == 1) {
 			x->vmean[p] = calloc(img->pops[p].neurons, sizeof(int64_t));
@@ -345,7 +374,7 @@ struct spk_exec *spk_exec_create(const struct spk_image *img, char *err, size_t 
 				goto out_nomem;
 		}
 	}
-	if (make_pieces(x, &max_elems) < 0 || make_projs(x) < 0 || make_inboxes(x) < 0)
+	if (make_pieces(x) < 0 || make_projs(x, &max_acc) < 0 || make_inboxes(x) < 0)
 		goto out_nomem;
 	/* Work lists: FIRE and ENCODER run on the pieces of their site. */
 	for (uint32_t i = 0; i < img->n_steps; i++) {
@@ -385,15 +414,20 @@ struct spk_exec *spk_exec_create(const struct spk_image *img, char *err, size_t 
 		}
 	}
 	x->msum = calloc(max_c, sizeof(*x->msum));
-	x->acc32 = malloc(max_elems * sizeof(*x->acc32));
+	x->acc32 = malloc(max_acc * sizeof(*x->acc32));
 	x->vb = malloc(attn_nc);
 	x->kv = malloc(attn_cd * sizeof(*x->kv));
 	x->out = malloc(attn_nc * sizeof(*x->out));
 	x->enc_out = malloc(enc * sizeof(*x->enc_out));
 	x->ids = malloc(max_pop * sizeof(*x->ids));
+	x->ids_pos = malloc(max_pop * sizeof(*x->ids_pos));
+	x->ids_ch = malloc(max_pop * sizeof(*x->ids_ch));
+	x->sort_count = malloc((max_plane + 1) * sizeof(*x->sort_count));
 	x->ch = malloc(max_c * sizeof(*x->ch));
 	if (x->msum == NULL || x->acc32 == NULL || x->vb == NULL ||
-	    x->kv == NULL || x->out == NULL || x->enc_out == NULL || x->ids == NULL || x->ch == NULL)
+	    x->kv == NULL || x->out == NULL || x->enc_out == NULL || x->ids == NULL || x->ch == NULL ||
+	    x->ids_pos == NULL || x->ids_ch == NULL ||
+	    x->sort_count == NULL)
 		goto out_nomem;
 	return x;
 out_nomem:
@@ -411,6 +445,21 @@ void spk_exec_set_spike_hook(struct spk_exec *x, spk_exec_spike_fn fn, void *ctx
 uint64_t spk_exec_route_events(const struct spk_exec *x, uint32_t t, uint32_t k)
 {
 	return x->tiles[t].events[k];
+}
+
+uint64_t spk_exec_tile_sops(const struct spk_exec *x, uint32_t t)
+{
+	return x->tiles[t].sops;
+}
+
+uint64_t spk_exec_tile_attn_ops(const struct spk_exec *x, uint32_t t)
+{
+	return x->tiles[t].attn_ops;
+}
+
+uint64_t spk_exec_step_ops(const struct spk_exec *x, uint32_t i)
+{
+	return x->step_ops[i];
 }
 
 /* ---- steps ----------------------------------------------------------------------------------- */
@@ -464,6 +513,7 @@ static void run_encoders(struct spk_exec *x, const uint8_t *img8)
 		for (uint32_t r = 0; r < tile->n_routes; r++) {
 			const struct spk_image_route *rt = &tile->routes[r];
 			const struct xpiece *xp;
+			uint64_t nonzero = 0;
 
 			if (rt->kind != SPK_ROUTE_ENCODER)
 				continue;
@@ -473,12 +523,13 @@ static void run_encoders(struct spk_exec *x, const uint8_t *img8)
 					for (uint32_t xx = 0; xx < st->w_out; xx++) {
 						size_t li = ((size_t)(y - xp->p->y0) * xp->W + xx) * xp->g +
 							    (c - xp->p->c0);
+						int64_t v = x->enc_out[((size_t)y * st->w_out + xx) * g +
+								       (c - en->c0)];
 
-						xp->enc[li] = x->enc_out[((size_t)y * st->w_out + xx) * g +
-									 (c - en->c0)];
+						xp->enc[li] = v;
+						nonzero += v != 0;	/* the encoder sends these only */
 					}
-			x->tiles[t].events[r] += (uint64_t)(rt->c1 - rt->c0) * (rt->y1 - rt->y0) *
-						 st->w_out;
+			x->tiles[t].events[r] += nonzero;
 		}
 	}
 }
@@ -497,7 +548,7 @@ static void step_encoder(struct spk_exec *x, uint32_t i)
 
 /* Sends a piece's spikes (ids[0..n)) of pop along its tile's SPIKE entries. */
 static void send_spikes(struct spk_exec *x, const struct xpiece *xp, uint32_t pop,
-			const uint32_t *ids, uint32_t n)
+			uint32_t first, uint32_t n)
 {
 	const struct spk_image_tile *tile = &x->img->tiles[xp->tile];
 
@@ -511,7 +562,9 @@ static void send_spikes(struct spk_exec *x, const struct xpiece *xp, uint32_t po
 		/* a tile receives each spike once (the reader refuses duplicate entries) */
 		if (n > ib->cap - ib->n)
 			continue;
-		memcpy(ib->ids + ib->n, ids, n * sizeof(*ids));
+		memcpy(ib->ids + ib->n, x->ids + first, n * sizeof(*ib->ids));
+		memcpy(ib->pos + ib->n, x->ids_pos + first, n * sizeof(*ib->pos));
+		memcpy(ib->ch + ib->n, x->ids_ch + first, n * sizeof(*ib->ch));
 		ib->n += n;
 		x->tiles[xp->tile].events[r] += n;
 	}
@@ -530,7 +583,8 @@ static int fire_neurons(struct spk_exec *x, uint32_t t, uint32_t i, uint32_t pop
 		const struct spk_image_piece *p = xp->p;
 		int64_t *v = xp->v + (size_t)ri * xp->elems;
 		const int64_t *th2 = xp->th2 + (size_t)ri * xp->g;
-		uint32_t *ids = x->ids + total, n = 0;
+		uint32_t *ids = x->ids + total, *ip = x->ids_pos + total, *ic = x->ids_ch + total;
+		uint32_t n = 0;
 
 		for (uint32_t y = p->y0; y < p->y1; y++) {
 			for (uint32_t xx = 0; xx < xp->W; xx++) {
@@ -538,11 +592,14 @@ static int fire_neurons(struct spk_exec *x, uint32_t t, uint32_t i, uint32_t pop
 
 				for (uint32_t c = 0; c < xp->g; c++)
 					if (spk_sem_lif(&v[base + c], xp->acc[base + c], th2[c], x->vmin,
-							x->vmax))
-						ids[n++] = ((p->c0 + c) * s->height + y) * s->width + xx;
+							x->vmax)) {
+						ids[n] = ((p->c0 + c) * s->height + y) * s->width + xx;
+						ip[n] = y * s->width + xx;
+						ic[n++] = p->c0 + c;
+					}
 			}
 		}
-		send_spikes(x, xp, pop, ids, n);
+		send_spikes(x, xp, pop, total, n);
 		total += n;
 	}
 	return x->hook != NULL ? x->hook(x->hook_ctx, t, pop, x->ids, total) : 0;
@@ -587,6 +644,33 @@ static int fire_mean(struct spk_exec *x, uint32_t t, uint32_t pop)
 	return x->hook != NULL ? x->hook(x->hook_ctx, t, pop, x->mspikes[pop], n) : 0;
 }
 
+/*
+ * Puts an inbox's spikes in position order (a counting sort by position, stable), so that
+ * step_conv() adds the rows of every channel that spiked at one input position in one call, as
+ * the reference does, whichever source pieces sent them. Once per inbox and timestep.
+ */
+static void sort_inbox(struct spk_exec *x, struct inbox *ib, uint32_t plane)
+{
+	uint32_t *count = x->sort_count, *pos = x->ids_pos, *ch = x->ids_ch;
+
+	if (ib->by_pos)
+		return;
+	ib->by_pos = true;
+	memset(count, 0, (plane + 1) * sizeof(*count));
+	for (uint32_t s = 0; s < ib->n; s++)
+		count[ib->pos[s] + 1]++;
+	for (uint32_t p = 0; p < plane; p++)
+		count[p + 1] += count[p];
+	for (uint32_t s = 0; s < ib->n; s++) {
+		uint32_t k = count[ib->pos[s]]++;
+
+		pos[k] = ib->pos[s];
+		ch[k] = ib->ch[s];
+	}
+	memcpy(ib->pos, pos, ib->n * sizeof(*pos));
+	memcpy(ib->ch, ch, ib->n * sizeof(*ch));
+}
+
 static void step_conv(struct spk_exec *x, uint32_t i)
 {
 	const struct spk_image *img = x->img;
@@ -597,41 +681,46 @@ static void step_conv(struct spk_exec *x, uint32_t i)
 	for (uint32_t j = 0; j < w->n; j++) {
 		const struct xproj *pr = &x->projs[w->item[j]];
 		struct xpiece *xp = &x->pieces[pr->piece];
-		const uint32_t g = xp->g, y0 = xp->p->y0, W = xp->W;
-		const size_t cstride = (size_t)k * k * g;
+		const uint32_t g = xp->g, gp = pr->gp, y0 = xp->p->y0, W = xp->W;
+		const size_t cstride = (size_t)k * k * gp, positions = xp->elems / g;
 		const int32_t inbox = x->tiles[pr->tile].inbox_of[st->src_pop];
 		int32_t *restrict acc = x->acc32;
+		uint64_t sops = 0;
 
-		memset(acc, 0, xp->elems * sizeof(*acc));
+		memset(acc, 0, positions * gp * sizeof(*acc));
 		if (inbox >= 0) {
-			const struct inbox *ib = &x->inboxes[inbox];
+			struct inbox *ib = &x->inboxes[inbox];
 			uint32_t *ch = x->ch;
 
+			sort_inbox(x, ib, plane);
 			/* runs of spikes at one input position (a source piece sends them together) */
 			for (uint32_t s = 0; s < ib->n;) {
-				const uint32_t pos = ib->ids[s] % plane;
+				const uint32_t pos = ib->pos[s];
 				const uint32_t y = pos / st->w_in, xx = pos % st->w_in;
 				const struct range ry = pr->ry[y], rx = pr->rx[xx];
 				uint32_t n = 0;
 
-				while (s < ib->n && ib->ids[s] % plane == pos && n < st->c_in)
-					ch[n++] = ib->ids[s++] / plane;
+				while (s < ib->n && ib->pos[s] == pos && n < st->c_in)
+					ch[n++] = ib->ch[s++];
+				sops += (uint64_t)n * g * (ry.hi - ry.lo) * (rx.hi - rx.lo);
 				for (uint32_t oy = ry.lo; oy < ry.hi; oy++) {
 					const uint32_t ky = y + st->pad - oy * st->stride;
 
 					for (uint32_t ox = rx.lo; ox < rx.hi; ox++) {
 						const uint32_t kx = xx + st->pad - ox * st->stride;
 
-						spk_rowadd(acc + ((size_t)(oy - y0) * W + ox) * g,
-							   pr->w + ((size_t)ky * k + kx) * g, cstride, ch,
-							   n, g);
+						spk_rowadd(acc + ((size_t)(oy - y0) * W + ox) * gp,
+							   pr->w + ((size_t)ky * k + kx) * gp, cstride,
+							   ch, n, gp);
 					}
 				}
 			}
 		}
-		for (size_t e = 0; e < xp->elems; e += g)
+		for (size_t q = 0; q < positions; q++)
 			for (uint32_t o = 0; o < g; o++)
-				xp->acc[e + o] += (int64_t)acc[e + o] + pr->bias[o];
+				xp->acc[q * g + o] += (int64_t)acc[q * gp + o] + pr->bias[o];
+		x->tiles[pr->tile].sops += sops;
+		x->step_ops[i] += sops;
 	}
 }
 
@@ -644,6 +733,7 @@ static void step_attn(struct spk_exec *x, uint32_t i)
 	const struct spk_image_tile *tile = &img->tiles[t];
 	const int32_t iq = x->tiles[t].inbox_of[st->q_pop], ik = x->tiles[t].inbox_of[st->k_pop];
 	const int32_t iv = x->tiles[t].inbox_of[st->v_pop];
+	uint64_t ops = 0;
 
 	memset(x->vb, 0, (size_t)N * C);
 	memset(x->kv, 0, (size_t)C * d * sizeof(*x->kv));
@@ -661,9 +751,15 @@ static void step_attn(struct spk_exec *x, uint32_t i)
 			const uint8_t *vrow = x->vb + (size_t)n * C + h0;
 			int64_t *row = x->kv + (size_t)ck * d;
 
-			for (uint32_t j = 0; j < d; j++)
+			for (uint32_t j = 0; j < d; j++) {
 				row[j] += vrow[j];
+				ops += vrow[j];		/* one addition per (K, V) pair */
+			}
 		}
+	if (iq >= 0)
+		ops += (uint64_t)x->inboxes[iq].n * d;	/* a KV row per Q spike */
+	x->tiles[t].attn_ops += ops;
+	x->step_ops[i] += ops;
 	if (iq >= 0)
 		for (uint32_t s = 0; s < x->inboxes[iq].n; s++) {
 			uint32_t id = x->inboxes[iq].ids[s], cq = id / N, n = id % N, h0 = cq / d * d;
@@ -709,6 +805,8 @@ static void step_linear(struct spk_exec *x, uint32_t i)
 	h = img->tiles[x->readout].head;
 	for (uint32_t k = 0; k < K; k++)
 		x->scores[k] += h->bias[k];
+	x->tiles[x->readout].sops += (uint64_t)x->n_mspikes[pop] * K;
+	x->step_ops[i] += (uint64_t)x->n_mspikes[pop] * K;
 	for (uint32_t s = 0; s < x->n_mspikes[pop]; s++) {
 		const int16_t *row = h->w + (size_t)x->mspikes[pop][s] * K;
 
@@ -734,8 +832,10 @@ int spk_exec_run(struct spk_exec *x, const uint8_t *pixels, int64_t *scores)
 	for (uint32_t t = 0; t < img->time_steps; t++) {
 		for (uint32_t k = 0; k < x->n_pieces; k++)
 			memset(x->pieces[k].acc, 0, x->pieces[k].elems * sizeof(int64_t));
-		for (uint32_t k = 0; k < x->n_inboxes; k++)
+		for (uint32_t k = 0; k < x->n_inboxes; k++) {
 			x->inboxes[k].n = 0;
+			x->inboxes[k].by_pos = false;
+		}
 		for (uint32_t p = 0; p < img->n_pops; p++)
 			x->n_mspikes[p] = 0;
 		for (uint32_t i = 0; i < img->n_steps; i++) {

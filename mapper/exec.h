@@ -19,7 +19,10 @@
  *   ATTN     the attention unit counts KV from its K and V inbox, accumulates Q·KV and sends
  *            the non-zero values along its ATTN entries;
  *   LINEAR   the readout adds the head's rows for its mean population's spikes.
- * Events sent per routing entry are counted (measured traffic).
+ * Events sent per routing entry are counted (measured traffic: spikes, non-zero graded values,
+ * partial sums; what the chip's units send), and per tile the synaptic operations and attention
+ * additions (doc/semantics.md §8), as the chip counts them: `spikechip energy` builds every
+ * dynamic energy event of the chip from these (sim/energy.h).
  *
  * Ownership: spk_exec_create()/spk_exec_destroy(); the executor borrows the image. All memory is
  * allocated by create(); running an image allocates nothing.
@@ -50,7 +53,19 @@ void spk_exec_set_spike_hook(struct spk_exec *x, spk_exec_spike_fn fn, void *ctx
  */
 int spk_exec_run(struct spk_exec *x, const uint8_t *pixels, int64_t *scores);
 
-/* Events sent along routing entry k of tile t, over all images run. */
+/*
+ * Events sent along routing entry k of tile t, over all images run: spikes (SPIKE), partial sums
+ * (MEAN, one per channel of the piece and timestep), non-zero graded values (ATTN, ENCODER).
+ */
 uint64_t spk_exec_route_events(const struct spk_exec *x, uint32_t t, uint32_t k);
+
+/* Synaptic operations of tile t (CONV kernel rows; the readout's head rows), all images run. */
+uint64_t spk_exec_tile_sops(const struct spk_exec *x, uint32_t t);
+
+/* Attention additions of tile t (one per (K, V) spike pair, d per Q spike), all images run. */
+uint64_t spk_exec_tile_attn_ops(const struct spk_exec *x, uint32_t t);
+
+/* Step i's SOPs (CONV, LINEAR) or attention additions (ATTN), all images run. */
+uint64_t spk_exec_step_ops(const struct spk_exec *x, uint32_t i);
 
 #endif

@@ -982,8 +982,6 @@ static uint64_t tile_busy(const struct spk_chip *c, uint32_t t)
 
 void spk_chip_get_stats(const struct spk_chip *c, struct spk_chip_stats *st)
 {
-	const struct spk_arch_energy *e = &c->arch.energy;
-
 	memset(st, 0, sizeof(*st));
 	st->images = c->done;
 	st->cycles = c->done > 0 ? c->last_out + 1 : 0;
@@ -1024,21 +1022,27 @@ void spk_chip_get_stats(const struct spk_chip *c, struct spk_chip_stats *st)
 		st->noc = c->ext_st;
 	else
 		spk_noc_get_stats(c->noc, &st->noc);
-	st->energy.syn_add = (double)(st->ev.sops + st->ev.graded_adds) * e->syn_add_pj;
-	st->energy.weight_read = (double)st->ev.sops * c->arch.core.weight_bits *
-				 e->weight_read_pj;
-	st->energy.neuron = (double)st->ev.neuron_updates * e->neuron_update_pj;
-	st->energy.spike_out = (double)st->ev.packets_out * e->spike_out_pj;
-	st->energy.router = (double)st->noc.router_flits * e->router_pj;
-	st->energy.link = (double)st->noc.link_flits * e->link_pj;
-	st->energy.attention = (double)st->ev.attention_ops * e->attention_op_pj;
-	st->energy.encoder = (double)st->ev.encoder_macs * e->encoder_mac_pj;
+	spk_chip_energy_of(&st->energy, &st->ev, &st->noc, &c->arch, c->n_tiles, st->cycles);
+}
+
+void spk_chip_energy_of(struct spk_chip_energy *en, const struct spk_unit_events *ev,
+			const struct spk_noc_stats *noc, const struct spk_arch *a, uint32_t tiles,
+			uint64_t cycles)
+{
+	const struct spk_arch_energy *e = &a->energy;
+
+	en->syn_add = (double)(ev->sops + ev->graded_adds) * e->syn_add_pj;
+	en->weight_read = (double)ev->sops * a->core.weight_bits * e->weight_read_pj;
+	en->neuron = (double)ev->neuron_updates * e->neuron_update_pj;
+	en->spike_out = (double)ev->packets_out * e->spike_out_pj;
+	en->router = (double)noc->router_flits * e->router_pj;
+	en->link = (double)noc->link_flits * e->link_pj;
+	en->attention = (double)ev->attention_ops * e->attention_op_pj;
+	en->encoder = (double)ev->encoder_macs * e->encoder_mac_pj;
 	/* mW · tiles · cycles / MHz = nJ */
-	st->energy.static_ = e->static_mw * c->n_tiles * (double)st->cycles /
-			     c->arch.chip.clock_mhz * 1e3;
-	st->energy.dynamic = spk_unit_energy_pj(&st->ev, e, c->arch.core.weight_bits) +
-			     spk_noc_energy_pj(&st->noc, e);
-	st->energy.total = st->energy.dynamic + st->energy.static_;
+	en->static_ = e->static_mw * tiles * (double)cycles / a->chip.clock_mhz * 1e3;
+	en->dynamic = spk_unit_energy_pj(ev, e, a->core.weight_bits) + spk_noc_energy_pj(noc, e);
+	en->total = en->dynamic + en->static_;
 }
 
 const uint64_t *spk_chip_pop_spikes(const struct spk_chip *c)

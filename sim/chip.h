@@ -92,6 +92,16 @@ struct spk_chip_stats {
 };
 
 /*
+ * The energy of counted events (doc/architecture.md §10), every row: the units' events ev, the
+ * NoC's flits in noc, static power of `tiles` tiles over `cycles` cycles (0: no static row), at
+ * arch a's energies and clock. The one place that turns counts into energy: the chip's stats
+ * and `spikechip energy` (sim/energy.h) both use it.
+ */
+void spk_chip_energy_of(struct spk_chip_energy *en, const struct spk_unit_events *ev,
+			const struct spk_noc_stats *noc, const struct spk_arch *a, uint32_t tiles,
+			uint64_t cycles);
+
+/*
  * Called when an image's class is out (after the cycle it came out in). A negative return stops
  * the run: spk_chip_run() returns it.
  */

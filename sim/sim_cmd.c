@@ -531,9 +531,69 @@ out_free:
 	return w;
 }
 
+/*
+ * The inputs `spikechip sim` and `spikechip energy` share: the chip image o->image, the
+ * architecture o->arch (a preset name or file, resolved into arch_buf; the shipped default when
+ * NULL), which must have the image's mapping parameters, and the model o->model if given, which
+ * must be the one the image was compiled from. 0, or -1 with the message printed (exit 2).
+ */
+int spk_sim_open_inputs(struct sim_opts *o, const char *cmd, char *arch_buf, size_t arch_len,
+			struct spk_arch *arch, struct spk_image **img, struct spk_model **m)
+{
+	char err[ERRLEN];
+
+	*img = spk_image_load(o->image, err, sizeof(err));
+	if (*img == NULL) {
+		spk_error("%s", err);
+		return -1;
+	}
+	if (o->arch == NULL) {
+		if (spk_data_path("arch/default.ini", arch_buf, arch_len) < 0) {
+			spk_error("%s: the default architecture is missing (looked for '%s'); "
+				  "give one with --arch", cmd, arch_buf);
+			return -1;
+		}
+		o->arch = arch_buf;
+	} else {
+		spk_arch_resolve(o->arch, arch_buf, arch_len);
+		o->arch = arch_buf;
+	}
+	if (spk_arch_load(arch, o->arch, err, sizeof(err)) < 0) {
+		spk_error("%s", err);
+		return -1;
+	}
+	if (spk_image_check_arch(*img, arch, err, sizeof(err)) < 0) {
+		spk_error("%s: built for another architecture than %s: %s", o->image, o->arch, err);
+		return -1;
+	}
+	if (o->model != NULL) {
+		uint32_t crc = 0;
+
+		*m = spk_model_load(o->model, err, sizeof(err));
+		if (*m == NULL) {
+			spk_error("%s", err);
+			return -1;
+		}
+		if (spk_file_crc32(o->model, &crc, err, sizeof(err)) < 0) {
+			spk_error("%s", err);
+			return -1;
+		}
+		if ((*img)->model_crc32 != 0 && crc != (*img)->model_crc32) {
+			spk_error("%s: not the model %s was compiled from (CRC-32 %08x, the image "
+				  "records %08x)", o->model, o->image, crc, (*img)->model_crc32);
+			return -1;
+		}
+		if ((*m)->n_pops != (*img)->n_pops || (*m)->classes != (*img)->classes) {
+			spk_error("%s: populations or classes differ from %s", o->model, o->image);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* The data set: through the model when there is one, else checked against the image's input. */
-static int load_data(struct spk_dataset *ds, struct sim_opts *o, const struct spk_model *m,
-		     const struct spk_image *img)
+int spk_sim_load_data(struct spk_dataset *ds, struct sim_opts *o, const struct spk_model *m,
+		      const struct spk_image *img)
 {
 	char err[ERRLEN];
 
@@ -715,52 +775,8 @@ int spk_sim_main(int argc, char **argv)
 		return rc < 0 ? SPK_EXIT_OK : rc;
 	if (o.byo_core[0] != '\0' && (rc = byo_dispatch(&o, argc, argv)) != 0)
 		return rc;
-	img = spk_image_load(o.image, err, sizeof(err));
-	if (img == NULL) {
-		spk_error("%s", err);
+	if (spk_sim_open_inputs(&o, "sim", arch_buf, sizeof(arch_buf), &arch, &img, &m) < 0)
 		goto out;
-	}
-	if (o.arch == NULL) {
-		if (spk_data_path("arch/default.ini", arch_buf, sizeof(arch_buf)) < 0) {
-			spk_error("sim: the default architecture is missing (looked for '%s'); "
-				  "give one with --arch", arch_buf);
-			goto out;
-		}
-		o.arch = arch_buf;
-	} else {
-		spk_arch_resolve(o.arch, arch_buf, sizeof(arch_buf));
-		o.arch = arch_buf;
-	}
-	if (spk_arch_load(&arch, o.arch, err, sizeof(err)) < 0) {
-		spk_error("%s", err);
-		goto out;
-	}
-	if (spk_image_check_arch(img, &arch, err, sizeof(err)) < 0) {
-		spk_error("%s: built for another architecture than %s: %s", o.image, o.arch, err);
-		goto out;
-	}
-	if (o.model != NULL) {
-		uint32_t crc = 0;
-
-		m = spk_model_load(o.model, err, sizeof(err));
-		if (m == NULL) {
-			spk_error("%s", err);
-			goto out;
-		}
-		if (spk_file_crc32(o.model, &crc, err, sizeof(err)) < 0) {
-			spk_error("%s", err);
-			goto out;
-		}
-		if (img->model_crc32 != 0 && crc != img->model_crc32) {
-			spk_error("%s: not the model %s was compiled from (CRC-32 %08x, the image "
-				  "records %08x)", o.model, o.image, crc, img->model_crc32);
-			goto out;
-		}
-		if (m->n_pops != img->n_pops || m->classes != img->classes) {
-			spk_error("%s: populations or classes differ from %s", o.model, o.image);
-			goto out;
-		}
-	}
 	if (o.rtl != 0 && spk_chip_systemc_rtl_check(&arch, o.rtl, err, sizeof(err)) < 0) {
 		spk_error("sim: --rtl: %s: %s", o.arch != NULL ? o.arch : "the default arch", err);
 		goto out;
@@ -774,7 +790,7 @@ int spk_sim_main(int argc, char **argv)
 		spk_chip_systemc_set_rtl_tiles(tiles, n_tiles);
 		free(tiles);
 	}
-	if (load_data(&ds, &o, m, img) < 0)
+	if (spk_sim_load_data(&ds, &o, m, img) < 0)
 		goto out;
 	/* every segment builds its own chip; this one only checks that the image can be built */
 	chip = spk_chip_create(img, &arch, err, sizeof(err));

@@ -123,6 +123,15 @@ static inline size_t blob_len(uint32_t n, uint32_t n_tiles)
 
 /* ---- sim_cmd.c -------------------------------------------------------------------------------- */
 
+struct spk_model;
+struct spk_dataset;
+int spk_sim_open_inputs(struct sim_opts *o, const char *cmd, char *arch_buf, size_t arch_len,
+			struct spk_arch *arch, struct spk_image **img, struct spk_model **m);
+/* The data set of o (--data, --labels, --images; the default test set), checked against the
+ * model or the image's input shape. 0, or -1 with the message printed. */
+int spk_sim_load_data(struct spk_dataset *ds, struct sim_opts *o, const struct spk_model *m,
+		      const struct spk_image *img);
+
 int spk_sim_image_hook(void *ctx, uint32_t i, const struct spk_chip_result *res);
 spk_trace_writer *spk_sim_open_trace(const char *path, const struct spk_image *img);
 
@@ -182,6 +191,14 @@ void spk_sim_report_text(FILE *f, const struct sim_summary *s, const struct sim_
 			 const struct spk_image *img);
 void spk_sim_report_json(struct spk_jsonw *j, const struct sim_summary *s, const struct sim_opts *o,
 			 const struct spk_image *img);
+
+/*
+ * The "events" object of a JSON report: every counted event over the whole run (the units'
+ * events, the NoC's packets, flits and hops, the spikes). `spikechip sim` and `spikechip energy`
+ * write the same object, so that the two can be compared count for count.
+ */
+void spk_sim_json_events(struct spk_jsonw *j, const struct spk_unit_events *ev,
+			 const struct spk_noc_stats *noc, uint64_t spikes);
 
 /* Whether tile t of img has work (its unit is used by the image). */
 bool spk_sim_tile_used(const struct spk_image *img, uint32_t t);

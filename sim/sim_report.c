@@ -284,6 +284,28 @@ static void report_json_images(struct spk_jsonw *j, const struct sim_summary *s)
 	spk_jsonw_end(j);
 }
 
+void spk_sim_json_events(struct spk_jsonw *j, const struct spk_unit_events *ev,
+			 const struct spk_noc_stats *noc, uint64_t spikes)
+{
+	spk_jsonw_key(j, "events");
+	spk_jsonw_object(j);
+	spk_jsonw_key_uint(j, "sops", ev->sops);
+	spk_jsonw_key_uint(j, "graded_adds", ev->graded_adds);
+	spk_jsonw_key_uint(j, "neuron_updates", ev->neuron_updates);
+	spk_jsonw_key_uint(j, "packets_out", ev->packets_out);
+	spk_jsonw_key_uint(j, "attention_ops", ev->attention_ops);
+	spk_jsonw_key_uint(j, "encoder_macs", ev->encoder_macs);
+	spk_jsonw_key_uint(j, "router_flits", noc->router_flits);
+	spk_jsonw_key_uint(j, "link_flits", noc->link_flits);
+	spk_jsonw_key_uint(j, "packets_injected", noc->packets_injected);
+	spk_jsonw_key_uint(j, "packets_delivered", noc->packets_delivered);
+	spk_jsonw_key_uint(j, "flits_injected", noc->flits_injected);
+	spk_jsonw_key_uint(j, "flits_delivered", noc->flits_delivered);
+	spk_jsonw_key_uint(j, "hops", noc->hops);
+	spk_jsonw_key_uint(j, "spikes", spikes);
+	spk_jsonw_end(j);
+}
+
 void spk_sim_report_json(struct spk_jsonw *j, const struct sim_summary *s, const struct sim_opts *o,
 			 const struct spk_image *img)
 {
@@ -359,6 +381,7 @@ void spk_sim_report_json(struct spk_jsonw *j, const struct sim_summary *s, const
 		spk_jsonw_null(j);
 	}
 	spk_jsonw_end(j);
+	spk_sim_json_events(j, &st->ev, &st->noc, st->spikes);
 	spk_jsonw_key(j, "busiest_unit");
 	spk_jsonw_object(j);
 	spk_jsonw_key_str(j, "kind", s->unit_kind);

@@ -1,0 +1,581 @@
+/*
+ * energy_cmd.c — `spikechip energy IMAGE`: the dynamic energy of a mapped model from its spikes,
+ * without simulating cycles (sim/energy.h counts; doc/energy.md "Energy without cycles"), and
+ * with --sample K the latency and static energy estimated from K images run through the cycle
+ * simulator. The report's energy rows and counts are `spikechip sim`'s, count for count.
+ */
+#include "config.h"
+
+#include "cli/commands.h"
+#include "data/idx.h"
+#include "models/model.h"
+#include "sim/energy.h"
+#include "sim/sim_cmd.h"
+#include "util/outfile.h"
+#include "util/util.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The paper's energy formula (45 nm; doc/energy.md), as spikechip sim prints it. */
+#define PAPER_MAC_PJ 4.6
+#define PAPER_AC_PJ 0.9
+
+struct energy_opts {
+	struct sim_opts s;		/* image, model, arch, data, labels, images, json */
+	uint32_t sample;		/* --sample K (0: none) */
+	long sample_offset;		/* --sample-offset O (-1: the middle of each stride) */
+};
+
+/* What --sample measured: per sampled image, alone on an empty chip. */
+struct sample {
+	uint32_t k, stride, offset;
+	double lat_mean, lat_ci;	/* cycles */
+	double static_mean, static_ci;	/* pJ per image */
+};
+
+static void energy_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: spikechip energy IMAGE [--model FILE] [--arch FILE] [--images N]\n"
+		"                        [--data IDX [--labels IDX]] [--json FILE]\n"
+		"                        [--sample K [--sample-offset O]]\n"
+		"\n"
+		"The dynamic energy of a chip image (.spki, from 'spikechip map') over a data set,\n"
+		"without simulating cycles: every event the cycle simulator counts (SOPs, graded\n"
+		"adds, neuron updates, packets, router and link flits, attention ops, encoder MACs)\n"
+		"is counted from the image's spikes, with the simulator's rules; the counts and the\n"
+		"dynamic energy equal 'spikechip sim's. Per image, per layer (beside the paper's\n"
+		"formula), per tile and per link (doc/energy.md). Static energy and latency need the\n"
+		"cycles: --sample K simulates K of the images and estimates them.\n"
+		"\n"
+		"options:\n"
+		"  --model FILE       the model the image was compiled from (checked against the\n"
+		"                     CRC the image records; the data set is read for its input)\n"
+		"  --arch FILE        architecture for the energies and the multicast mode (INI file\n"
+		"                     or a preset name: small, default, large, loihi); its mapping\n"
+		"                     parameters must be those the image was compiled for (default:\n"
+		"                     the shipped default)\n"
+		"  --images N         the first N images (default: all)\n"
+		"  --data IDX         images, IDX uint8 or float32, gzip or plain\n"
+		"                     (default: Fashion-MNIST test set in %s)\n"
+		"  --labels IDX       labels for --data (without it, accuracy is not reported)\n"
+		"  --json FILE        write the report as JSON\n"
+		"  --sample K         also run K images, spread evenly over the set, through the\n"
+		"                     cycle simulator, each alone on an empty chip: mean latency and\n"
+		"                     static energy per image with a 95 %% confidence interval\n"
+		"                     (labelled as sampled)\n"
+		"  --sample-offset O  which image of each stride of n/K images is sampled (0 to\n"
+		"                     n/K - 1; default: the middle one); offsets give disjoint samples\n"
+		"  -h, --help         show this help\n"
+		"\n"
+		"exit status: 0 done; 1 a sampled image failed in the cycle simulator; 2 a bad option\n"
+		"or input file (nothing is written).\n",
+		SPK_FMNIST_DIR);
+}
+
+static int parse_opts(int argc, char **argv, struct energy_opts *o)
+{
+	static const struct option opts[] = {
+		{ "arch", required_argument, NULL, 'a' },
+		{ "model", required_argument, NULL, 'm' },
+		{ "images", required_argument, NULL, 'n' },
+		{ "data", required_argument, NULL, 'd' },
+		{ "labels", required_argument, NULL, 'l' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "sample", required_argument, NULL, 's' },
+		{ "sample-offset", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	long v;
+
+	o->sample_offset = -1;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': o->s.arch = optarg; break;
+		case 'm': o->s.model = optarg; break;
+		case 'd': o->s.data = optarg; break;
+		case 'l': o->s.labels = optarg; break;
+		case 'j': o->s.json = optarg; break;
+		case 'n':
+			if (spk_opt_images("energy", "--images", optarg, &o->s.images))
+				return SPK_EXIT_USAGE;
+			break;
+		case 's':
+			if (spk_parse_long(optarg, 2, UINT32_MAX, &v) < 0) {
+				spk_error("energy: --sample '%s' is not a number of images (2 or more: "
+					  "a confidence interval needs two)", optarg);
+				return SPK_EXIT_USAGE;
+			}
+			o->sample = (uint32_t)v;
+			break;
+		case 'o':
+			if (spk_parse_long(optarg, 0, UINT32_MAX, &v) < 0) {
+				spk_error("energy: --sample-offset '%s' is not an image offset (0 or more)",
+					  optarg);
+				return SPK_EXIT_USAGE;
+			}
+			o->sample_offset = v;
+			break;
+		case 'h':
+			energy_usage(stdout);
+			return -1;
+		default:
+			return spk_opt_fail("energy", c, argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		o->s.image = argv[optind++];
+	if (spk_opt_extra("energy", optind < argc ? argv[optind] : NULL))
+		return SPK_EXIT_USAGE;
+	if (o->s.image == NULL) {
+		spk_error("energy: a chip image (.spki) is required; see 'spikechip energy --help'");
+		return SPK_EXIT_USAGE;
+	}
+	if (o->sample_offset >= 0 && o->sample == 0) {
+		spk_error("energy: --sample-offset chooses the images of --sample: give --sample K");
+		return SPK_EXIT_USAGE;
+	}
+	return spk_opt_labels("energy", o->s.data, o->s.labels) ? SPK_EXIT_USAGE : 0;
+}
+
+/* Student's t, two-sided 95 %, df degrees of freedom. */
+static double t95(uint32_t df)
+{
+	static const double t[] = {
+		0, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+		2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+		2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+	};
+	const double z = 1.959964;
+
+	if (df < sizeof(t) / sizeof(t[0]))
+		return t[df];
+	/* Cornish-Fisher expansion: within 0.001 of the table from df = 30 on */
+	return z + (z * z * z + z) / (4.0 * df) +
+	       (5 * pow(z, 5) + 16 * z * z * z + 3 * z) / (96.0 * df * df);
+}
+
+static void mean_ci(const double *v, uint32_t n, double *mean, double *ci)
+{
+	double s = 0, ss = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		s += v[i];
+	*mean = s / n;
+	for (uint32_t i = 0; i < n; i++)
+		ss += (v[i] - *mean) * (v[i] - *mean);
+	*ci = t95(n - 1) * sqrt(ss / (n - 1)) / sqrt((double)n);
+}
+
+/* --sample: K images, each alone on a fresh chip, through the cycle simulator. */
+static int run_sample(struct sample *sm, const struct spk_image *img, const struct spk_arch *a,
+		      const uint8_t *pixels, size_t bytes, uint32_t n, bool show)
+{
+	char err[1024];
+	double *lat = calloc(sm->k, sizeof(*lat)), *stat = calloc(sm->k, sizeof(*stat));
+	struct spk_progress bar;
+	int rc = SPK_EXIT_FAIL;
+
+	if (lat == NULL || stat == NULL) {
+		spk_error("energy: out of memory for the sample");
+		goto out;
+	}
+	spk_progress_init(&bar, sm->k);
+	for (uint32_t j = 0; j < sm->k; j++) {
+		uint32_t i = sm->offset + j * sm->stride;
+		struct spk_chip *chip = spk_chip_create(img, a, err, sizeof(err));
+		struct spk_chip_result res;
+		struct spk_chip_stats st;
+
+		if (chip == NULL) {
+			spk_error("energy: --sample: %s", err);
+			goto out;
+		}
+		if (spk_chip_run(chip, pixels + (size_t)i * bytes, 1, &res, err, sizeof(err)) < 0) {
+			spk_error("energy: --sample: image %u of %u: %s", i, n, err);
+			spk_chip_destroy(chip);
+			goto out;
+		}
+		spk_chip_get_stats(chip, &st);
+		spk_chip_destroy(chip);
+		lat[j] = (double)(res.out_cycle - res.in_cycle);
+		stat[j] = st.energy.static_;
+		if (show)
+			spk_progress_show(&bar, j + 1, j + 1 == sm->k);
+	}
+	mean_ci(lat, sm->k, &sm->lat_mean, &sm->lat_ci);
+	mean_ci(stat, sm->k, &sm->static_mean, &sm->static_ci);
+	rc = 0;
+out:
+	free(lat);
+	free(stat);
+	return rc;
+}
+
+/* A step's name as the model file gives it, its type in brackets for unnamed ones. */
+static const char *step_name(const struct spk_image *img, uint32_t i)
+{
+	const struct spk_image_step *st = &img->steps[i];
+
+	return st->name != NULL && st->name[0] != '\0' ? st->name :
+	       spk_image_step_type_name(st->type);
+}
+
+/* The energy of a step's events (its NoC flits included), no static row. */
+static void step_energy(struct spk_chip_energy *en, const struct spk_energy_step *s,
+			const struct spk_arch *a)
+{
+	struct spk_noc_stats noc = { .router_flits = s->router_flits,
+				     .link_flits = s->link_flits };
+
+	spk_chip_energy_of(en, &s->ev, &noc, a, 0, 0);
+}
+
+static double paper_pj(const struct spk_unit_events *ev)
+{
+	return PAPER_MAC_PJ * (double)ev->encoder_macs +
+	       PAPER_AC_PJ * (double)(ev->sops + ev->attention_ops);
+}
+
+struct report {
+	const struct energy_opts *o;
+	const struct spk_image *img;
+	const struct spk_arch *a;
+	const struct spk_energy_counts *c;
+	struct spk_chip_energy en;
+	const struct sample *sm;	/* NULL without --sample */
+	bool have_acc;
+	uint32_t correct;
+	double wall;
+};
+
+static const char *const port_names[] = { "local", "east", "west", "north", "south" };
+
+static void report_text(FILE *f, const struct report *r)
+{
+	const struct spk_energy_counts *c = r->c;
+	const struct spk_chip_energy *e = &r->en;
+	const struct spk_image *img = r->img;
+	const double n = c->images;
+	const uint64_t pk = c->noc.packets_delivered;
+
+	fprintf(f, "spikechip energy     %s on %s (multicast %s): %u images, no cycles simulated\n",
+		r->o->s.image, r->o->s.arch,
+		r->a->noc.multicast == SPK_MULTICAST_TREE ? "tree" : "source", c->images);
+	if (r->have_acc)
+		fprintf(f, "accuracy             %.2f %% (%u of %u)\n", 100.0 * r->correct / n,
+			r->correct, c->images);
+	fprintf(f, "per image            %.0f SOPs, %.0f attention ops, %.0f encoder MACs, "
+		"%.0f spikes\n", c->ev.sops / n, c->ev.attention_ops / n, c->ev.encoder_macs / n,
+		c->spikes / n);
+	fprintf(f, "dynamic energy       %.4f uJ per image (static energy needs cycles: %s)\n",
+		e->dynamic / n * 1e-6, r->sm != NULL ? "sampled below" : "--sample K");
+	fprintf(f, "  synaptic adds      %.4f uJ\n", e->syn_add / n * 1e-6);
+	fprintf(f, "  weight reads       %.4f uJ\n", e->weight_read / n * 1e-6);
+	fprintf(f, "  neuron updates     %.4f uJ\n", e->neuron / n * 1e-6);
+	fprintf(f, "  spikes/packets out %.4f uJ\n", e->spike_out / n * 1e-6);
+	fprintf(f, "  router hops        %.4f uJ\n", e->router / n * 1e-6);
+	fprintf(f, "  links              %.4f uJ\n", e->link / n * 1e-6);
+	fprintf(f, "  attention          %.4f uJ\n", e->attention / n * 1e-6);
+	fprintf(f, "  encoder            %.4f uJ\n", e->encoder / n * 1e-6);
+	fprintf(f, "pJ/SOP               %.3f dynamic (one synaptic op in a core: %.3f pJ)\n",
+		c->ev.sops > 0 ? e->dynamic / (double)c->ev.sops : 0,
+		r->a->energy.syn_add_pj + img->weight_bits * r->a->energy.weight_read_pj);
+	fprintf(f, "paper's formula      %.4f uJ per image (4.6 pJ/MAC, 0.9 pJ/AC, 45 nm)\n",
+		paper_pj(&c->ev) / n * 1e-6);
+	fprintf(f, "NoC                  %.0f packets, %.0f flits, %.0f hops per image (%.2f hops "
+		"per packet)\n", pk / n, c->noc.flits_delivered / n, c->noc.hops / n,
+		pk > 0 ? (double)c->noc.hops / pk : 0);
+	if (c->noc.busiest_link_flits > 0) {
+		const struct spk_image_tile *t = &img->tiles[c->noc.busiest_link / 5];
+
+		fprintf(f, "busiest link         (%u,%u) %s: %.0f flits per image\n", t->x, t->y,
+			port_names[c->noc.busiest_link % 5], c->noc.busiest_link_flits / n);
+	}
+	if (r->sm != NULL) {
+		const struct sample *sm = r->sm;
+		double us = 1.0 / r->a->chip.clock_mhz;
+
+		fprintf(f, "sampled              %u images (image %u and every %u-th after it), each "
+			"alone on an empty chip; 95 %% confidence intervals:\n", sm->k, sm->offset,
+			sm->stride);
+		fprintf(f, "  latency            %.0f ± %.0f cycles (%.2f ± %.2f us)\n", sm->lat_mean,
+			sm->lat_ci, sm->lat_mean * us, sm->lat_ci * us);
+		fprintf(f, "  static energy      %.4f ± %.4f uJ per image\n", sm->static_mean * 1e-6,
+			sm->static_ci * 1e-6);
+		fprintf(f, "  total energy       %.4f ± %.4f uJ per image (dynamic counted, static "
+			"sampled)\n", (e->dynamic / n + sm->static_mean) * 1e-6, sm->static_ci * 1e-6);
+	}
+	fprintf(f, "per layer            uJ per image: the paper's formula, the chip's dynamic "
+		"energy and what it is made of\n");
+	fprintf(f, "  %-4s %-22s %-7s %10s %10s %10s %10s %10s %10s\n", "step", "name", "type",
+		"paper", "chip", "arith", "w.reads", "neurons", "network");
+	for (uint32_t i = 0; i < img->n_steps; i++) {
+		struct spk_chip_energy s;
+
+		step_energy(&s, &c->step[i], r->a);
+		fprintf(f, "  %-4u %-22.22s %-7s %10.4f %10.4f %10.4f %10.4f %10.4f %10.4f\n", i,
+			step_name(img, i), spk_image_step_type_name(img->steps[i].type),
+			paper_pj(&c->step[i].ev) / n * 1e-6, s.dynamic / n * 1e-6,
+			(s.syn_add + s.attention + s.encoder) / n * 1e-6, s.weight_read / n * 1e-6,
+			s.neuron / n * 1e-6, (s.spike_out + s.router + s.link) / n * 1e-6);
+	}
+	fprintf(f, "  (arith: additions, attention ops and encoder MACs at the chip's energies; "
+		"network: packets built, router and link flits)\n");
+	fprintf(f, "counter              %.3f s, %.0f SOPs/s, %.1f images/s\n", r->wall,
+		r->wall > 0 ? (double)c->ev.sops / r->wall : 0, r->wall > 0 ? n / r->wall : 0);
+}
+
+static void json_energy(struct spk_jsonw *j, const char *key, const struct spk_chip_energy *e,
+			double n)
+{
+	spk_jsonw_key(j, key);
+	spk_jsonw_object(j);
+	spk_jsonw_key_real(j, "synaptic_adds", e->syn_add / n * 1e-6);
+	spk_jsonw_key_real(j, "weight_reads", e->weight_read / n * 1e-6);
+	spk_jsonw_key_real(j, "neuron_updates", e->neuron / n * 1e-6);
+	spk_jsonw_key_real(j, "spikes", e->spike_out / n * 1e-6);
+	spk_jsonw_key_real(j, "router_hops", e->router / n * 1e-6);
+	spk_jsonw_key_real(j, "links", e->link / n * 1e-6);
+	spk_jsonw_key_real(j, "attention", e->attention / n * 1e-6);
+	spk_jsonw_key_real(j, "encoder", e->encoder / n * 1e-6);
+	spk_jsonw_end(j);
+}
+
+static void json_unit_events(struct spk_jsonw *j, const struct spk_unit_events *ev)
+{
+	spk_jsonw_key_uint(j, "sops", ev->sops);
+	spk_jsonw_key_uint(j, "graded_adds", ev->graded_adds);
+	spk_jsonw_key_uint(j, "neuron_updates", ev->neuron_updates);
+	spk_jsonw_key_uint(j, "packets_out", ev->packets_out);
+	spk_jsonw_key_uint(j, "attention_ops", ev->attention_ops);
+	spk_jsonw_key_uint(j, "encoder_macs", ev->encoder_macs);
+}
+
+static void report_json(struct spk_jsonw *j, const struct report *r)
+{
+	const struct spk_energy_counts *c = r->c;
+	const struct spk_chip_energy *e = &r->en;
+	const struct spk_image *img = r->img;
+	const double n = c->images;
+
+	spk_jsonw_object(j);
+	spk_jsonw_key_str(j, "image_file", r->o->s.image);
+	spk_jsonw_key_str(j, "config", img->model_config);
+	spk_jsonw_key_str(j, "arch", r->o->s.arch);
+	spk_jsonw_key_str(j, "data", r->o->s.data);
+	spk_jsonw_key_uint(j, "images", c->images);
+	spk_jsonw_key(j, "accuracy");
+	if (r->have_acc)
+		spk_jsonw_real(j, (double)r->correct / n);
+	else
+		spk_jsonw_null(j);
+	spk_jsonw_key_str(j, "multicast", r->a->noc.multicast == SPK_MULTICAST_TREE ? "tree" :
+			  "source");
+	spk_jsonw_key_real(j, "sops_per_image", c->ev.sops / n);
+	spk_jsonw_key_real(j, "attention_ops_per_image", c->ev.attention_ops / n);
+	spk_jsonw_key_real(j, "encoder_macs_per_image", c->ev.encoder_macs / n);
+	spk_jsonw_key_real(j, "spikes_per_image", c->spikes / n);
+	json_energy(j, "energy_breakdown_uj_per_image", e, n);
+	spk_jsonw_key_real(j, "energy_dynamic_uj_per_image", e->dynamic / n * 1e-6);
+	spk_jsonw_key_real(j, "pj_per_sop", c->ev.sops > 0 ? e->dynamic / (double)c->ev.sops : 0);
+	spk_jsonw_key_real(j, "pj_per_sop_core",
+			   r->a->energy.syn_add_pj + img->weight_bits * r->a->energy.weight_read_pj);
+	spk_jsonw_key_real(j, "paper_energy_uj_per_image", paper_pj(&c->ev) / n * 1e-6);
+	spk_jsonw_key(j, "noc");
+	spk_jsonw_object(j);
+	spk_jsonw_key_uint(j, "packets", c->noc.packets_delivered);
+	spk_jsonw_key_uint(j, "flits", c->noc.flits_delivered);
+	spk_jsonw_key_uint(j, "hops", c->noc.hops);
+	spk_jsonw_key_uint(j, "router_flits", c->noc.router_flits);
+	spk_jsonw_key_uint(j, "link_flits", c->noc.link_flits);
+	spk_jsonw_key(j, "busiest_link");
+	if (c->noc.busiest_link_flits > 0) {
+		const struct spk_image_tile *t = &img->tiles[c->noc.busiest_link / 5];
+
+		spk_jsonw_object(j);
+		spk_jsonw_key_uint(j, "x", t->x);
+		spk_jsonw_key_uint(j, "y", t->y);
+		spk_jsonw_key_str(j, "direction", port_names[c->noc.busiest_link % 5]);
+		spk_jsonw_key_uint(j, "flits", c->noc.busiest_link_flits);
+		spk_jsonw_end(j);
+	} else {
+		spk_jsonw_null(j);
+	}
+	spk_jsonw_end(j);
+	spk_sim_json_events(j, &c->ev, &c->noc, c->spikes);
+	spk_jsonw_key(j, "sample");
+	if (r->sm != NULL) {
+		spk_jsonw_object(j);
+		spk_jsonw_key_uint(j, "images", r->sm->k);
+		spk_jsonw_key_uint(j, "first", r->sm->offset);
+		spk_jsonw_key_uint(j, "stride", r->sm->stride);
+		spk_jsonw_key_real(j, "latency_cycles_mean", r->sm->lat_mean);
+		spk_jsonw_key_real(j, "latency_cycles_ci95", r->sm->lat_ci);
+		spk_jsonw_key_real(j, "static_uj_per_image_mean", r->sm->static_mean * 1e-6);
+		spk_jsonw_key_real(j, "static_uj_per_image_ci95", r->sm->static_ci * 1e-6);
+		spk_jsonw_end(j);
+	} else {
+		spk_jsonw_null(j);
+	}
+	spk_jsonw_key(j, "layers");
+	spk_jsonw_array(j);
+	for (uint32_t i = 0; i < img->n_steps; i++) {
+		const struct spk_energy_step *s = &c->step[i];
+		struct spk_chip_energy se;
+
+		step_energy(&se, s, r->a);
+		spk_jsonw_object(j);
+		spk_jsonw_key_uint(j, "step", i);
+		spk_jsonw_key_str(j, "name", step_name(img, i));
+		spk_jsonw_key_str(j, "type", spk_image_step_type_name(img->steps[i].type));
+		json_unit_events(j, &s->ev);
+		spk_jsonw_key_uint(j, "spikes", s->spikes);
+		spk_jsonw_key_uint(j, "router_flits", s->router_flits);
+		spk_jsonw_key_uint(j, "link_flits", s->link_flits);
+		spk_jsonw_key_real(j, "energy_uj_per_image", se.dynamic / n * 1e-6);
+		spk_jsonw_key_real(j, "paper_uj_per_image", paper_pj(&s->ev) / n * 1e-6);
+		json_energy(j, "breakdown_uj_per_image", &se, n);
+		spk_jsonw_end(j);
+	}
+	spk_jsonw_end(j);
+	spk_jsonw_key(j, "tiles");
+	spk_jsonw_array(j);
+	for (uint32_t t = 0; t < img->n_tiles; t++) {
+		const uint64_t *l = c->links + (size_t)t * 5;
+		struct spk_noc_stats none = { 0 };
+		struct spk_chip_energy te;
+
+		spk_chip_energy_of(&te, &c->tile_ev[t], &none, r->a, 0, 0);
+		spk_jsonw_object(j);
+		spk_jsonw_key_uint(j, "x", img->tiles[t].x);
+		spk_jsonw_key_uint(j, "y", img->tiles[t].y);
+		spk_jsonw_key_str(j, "kind", spk_image_tile_kind_name(img->tiles[t].kind));
+		spk_jsonw_key_bool(j, "used", spk_sim_tile_used(img, t));
+		json_unit_events(j, &c->tile_ev[t]);
+		spk_jsonw_key_real(j, "unit_energy_uj_per_image", te.dynamic / n * 1e-6);
+		spk_jsonw_key(j, "flits_out");
+		spk_jsonw_object(j);
+		for (unsigned p = 0; p < 5; p++)
+			spk_jsonw_key_uint(j, port_names[p], l[p]);
+		spk_jsonw_end(j);
+		spk_jsonw_end(j);
+	}
+	spk_jsonw_end(j);
+	spk_jsonw_key_real(j, "wall_s", r->wall);
+	spk_jsonw_key_real(j, "sops_per_s", r->wall > 0 ? (double)c->ev.sops / r->wall : 0);
+	spk_jsonw_end(j);
+}
+
+int spk_energy_main(int argc, char **argv)
+{
+	struct energy_opts o = { 0 };
+	char err[ERRLEN], arch_buf[PATH_MAX];
+	struct spk_arch arch;
+	struct spk_image *img = NULL;
+	struct spk_model *m = NULL;
+	struct spk_dataset ds = { 0 };
+	struct spk_energy *en = NULL;
+	struct spk_outfile json_out = { 0 };
+	struct report rep = { .o = &o };
+	struct sample sm = { 0 };
+	struct spk_progress bar;
+	uint8_t *pixels = NULL;
+	size_t bytes;
+	bool show = isatty(STDERR_FILENO);
+	double t0;
+	int rc, ret = SPK_EXIT_USAGE;
+
+	rc = parse_opts(argc, argv, &o);
+	if (rc != 0)
+		return rc < 0 ? SPK_EXIT_OK : rc;
+	if (spk_sim_open_inputs(&o.s, "energy", arch_buf, sizeof(arch_buf), &arch, &img, &m) < 0)
+		goto out;
+	if (spk_sim_load_data(&ds, &o.s, m, img) < 0)
+		goto out;
+	if (o.sample > 0) {
+		sm.k = o.sample;
+		if (sm.k > ds.n) {
+			spk_error("energy: --sample %u is more than the %u images of the run", sm.k,
+				  ds.n);
+			goto out;
+		}
+		sm.stride = ds.n / sm.k;
+		if (o.sample_offset >= (long)sm.stride) {
+			spk_error("energy: --sample-offset %ld is not below the stride of %u images "
+				  "(%u images / --sample %u)", o.sample_offset, sm.stride, ds.n, sm.k);
+			goto out;
+		}
+		sm.offset = o.sample_offset >= 0 ? (uint32_t)o.sample_offset : sm.stride / 2;
+	}
+	en = spk_energy_create(img, &arch, err, sizeof(err));
+	if (en == NULL) {
+		spk_error("%s: %s", o.s.image, err);
+		goto out;
+	}
+	bytes = spk_dataset_image_size(&ds);
+	pixels = malloc(bytes * (o.sample > 0 ? ds.n : 1));
+	if (pixels == NULL) {
+		spk_error("energy: out of memory for the images");
+		goto out;
+	}
+	if (o.s.json != NULL && spk_outfile_open(&json_out, o.s.json, err, sizeof(err)) < 0) {
+		spk_error("%s", err);
+		goto out;
+	}
+	ret = SPK_EXIT_FAIL;
+	t0 = spk_now();
+	spk_progress_init(&bar, ds.n);
+	for (uint32_t i = 0; i < ds.n; i++) {
+		uint8_t *px = pixels + (o.sample > 0 ? (size_t)i * bytes : 0);
+		int cls;
+
+		spk_dataset_image_u8(&ds, i, px);
+		cls = spk_energy_run(en, px);
+		if (ds.labels != NULL)
+			rep.correct += (uint32_t)cls == ds.labels[i];
+		if (show)
+			spk_progress_show(&bar, i + 1, i + 1 == ds.n);
+	}
+	rep.wall = spk_now() - t0;
+	if (o.sample > 0 &&
+	    run_sample(&sm, img, &arch, pixels, bytes, ds.n, show) != 0)
+		goto out;
+	rep.img = img;
+	rep.a = &arch;
+	rep.c = spk_energy_counts(en);
+	rep.sm = o.sample > 0 ? &sm : NULL;
+	rep.have_acc = ds.labels != NULL;
+	spk_chip_energy_of(&rep.en, &rep.c->ev, &rep.c->noc, &arch, 0, 0);
+	if (json_out.f != NULL) {
+		struct spk_jsonw j;
+
+		spk_jsonw_init(&j, json_out.f);
+		report_json(&j, &rep);
+		spk_jsonw_finish(&j);
+		if (spk_outfile_commit(&json_out, err, sizeof(err)) < 0) {
+			spk_error("%s", err);
+			goto out;
+		}
+	}
+	report_text(stdout, &rep);
+	ret = SPK_EXIT_OK;
+out:
+	spk_outfile_abort(&json_out);
+	free(pixels);
+	spk_energy_destroy(en);
+	spk_dataset_fini(&ds);
+	spk_model_destroy(m);
+	spk_image_destroy(img);
+	return ret;
+}
