@@ -151,6 +151,23 @@ static void expect_refused(const uint8_t *f, size_t len, const char *want)
 		fail_msg("rc %d, message '%s', wanted '%s'", rc, err, want);
 }
 
+/* A header claiming more than its compressed bytes can hold is refused before allocating it. */
+static void test_raw_claim(void **state)
+{
+	const uint8_t one = 7;
+	size_t len;
+	char err[256];
+	uint8_t *f;
+
+	(void)state;
+	f = spk_container_wrap(&fmt, &one, 1, &len, err, sizeof(err));
+	assert_non_null(f);
+	spk_le32_put(f + 20, fmt.max_raw);	/* within the format's limit */
+	fix_header_crc(f);
+	expect_refused(f, len, "payload_raw_bytes 1048576 at byte 20 is more than the");
+	free(f);
+}
+
 static void test_damage(void **state)
 {
 	uint8_t payload[N];
@@ -216,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_damage),
+		cmocka_unit_test(test_raw_claim),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

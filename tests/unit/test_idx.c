@@ -221,6 +221,11 @@ static void test_errors(void **state)
 		    NULL, "empty image set");
 	expect_fail(write_idx("huge.idx", 0, 0x08, 3, (const uint32_t[]){ 1, 70000, 2 }, NULL, 0),
 		    NULL, "too large");
+	/* a header claiming 2^32 - 1 images of 4096 x 4096 pixels: refused as truncated, without
+	 * allocating what it claims */
+	expect_fail(write_idx("claim.gz", 1, 0x08, 3, (const uint32_t[]){ UINT32_MAX, 4096, 4096 },
+			      pixels, sizeof(pixels)), NULL,
+		    "claim.gz: truncated reading the image data");
 
 	/* bad magic, header cut short, trailing bytes, corrupt gzip */
 	f = fopen(tmp_path("magic.idx"), "wb");

@@ -703,7 +703,8 @@ static void expect_description_error(const struct buf *d, const char *needle)
 static void test_reader_description_errors(void **state)
 {
 	static const char *const dup[] = { "x", "x" }, *const bad[] = { "a\tb" };
-	static const uint32_t ones[] = { 1, 1 }, zero[] = { 0 };
+	static const char *const dup2[] = { "b", "a", "a", "b" };
+	static const uint32_t ones[] = { 1, 1 }, ones4[] = { 1, 1, 1, 1 }, zero[] = { 0 };
 	struct buf d = { 0 };
 
 	(void)state;
@@ -719,6 +720,9 @@ static void test_reader_description_errors(void **state)
 	enc_desc(&d, "sim", 0, 1, 2, dup, ones);
 	expect_description_error(&d, "appears twice");
 	d.len = 0;
+	enc_desc(&d, "sim", 0, 1, 4, dup2, ones4);	/* the first repeat in file order */
+	expect_description_error(&d, "population name 'a' appears twice");
+	d.len = 0;
 	enc_desc(&d, "sim", 0, 1, 1, bad, ones);
 	expect_description_error(&d, "population 0 name");
 	d.len = 0;
@@ -732,6 +736,12 @@ static void test_reader_description_errors(void **state)
 	enc_desc(&d, "sim", 0, 1, 1, small_names, ones);
 	put32(&d, 0);
 	expect_description_error(&d, "unexpected bytes");
+	/* 65536 timesteps x 256 populations claimed, none there: refused before the slot index */
+	d.len = 0;
+	enc_desc(&d, "sim", 0, 65536, 0, small_names, ones);
+	d.len -= 4;
+	put32(&d, 256);
+	expect_description_error(&d, "256 populations need at least 2304 bytes, 0 are left");
 	free(d.p);
 }
 
