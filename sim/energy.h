@@ -26,7 +26,7 @@
  *     link flits along its XY path (releases on the path back); a multicast packet (tree mode)
  *     is one flit per edge of its XY tree plus one per member.
  *
- * The totals equal `spikechip sim`'s count for count (tests/cli/energy_fast.sh); static energy
+ * The totals equal `spikechip sim`'s count for count (tests/cli/energy_cmd.sh, tests/cli/energy_shipped.sh); static energy
  * and latency need the cycles and are not here (spikechip energy --sample runs the cycle
  * simulator on a sample for those).
  *

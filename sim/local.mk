@@ -55,6 +55,11 @@ EXTRA_DIST += tests/cli/sim.sh
 TESTS += tests/cli/energy.sh
 EXTRA_DIST += tests/cli/energy.sh
 
+# `spikechip energy` (tests/cli/energy_cmd.sh): the tiny fixture, 20 images, both multicast
+# modes: every count equal to sim's; --sample against sim --segment 1; bad inputs.
+TESTS += tests/cli/energy_cmd.sh
+EXTRA_DIST += tests/cli/energy_cmd.sh
+
 # Tree multicast end to end (tests/cli/sim_tree.sh): --check, the same spikes as source
 # replication from fewer packets, SystemC = native, the tree-mode payload check in map and sim.
 TESTS += tests/cli/sim_tree.sh

@@ -86,4 +86,51 @@ sys.exit(1 if bad else 0)
 PYEOF
 }
 
+# energy_equals_sim SIM.json ENERGY.json: `spikechip energy --json` counted what `spikechip sim
+# --json` counted over the same images: every event count, energy row, per-image figure, NoC
+# total, the busiest link and every tile's flits per output port; and the energy report is
+# consistent with itself (its tiles and its layers sum to its totals) (one check).
+energy_equals_sim() {
+	T_CHECKS=$((T_CHECKS + 1))
+	"${PYTHON:-python3}" - "$1" "$2" <<'PYEOF' || fail "energy report $2 differs from sim's $1"
+import json, sys
+s, e = (json.load(open(p)) for p in sys.argv[1:3])
+bad = []
+def same(what, a, b):
+    if a != b:
+        bad.append(f"{what}: sim {a}, energy {b}")
+assert s["images"] == e["images"] > 0 and s["events"]["sops"] > 0, "an empty run"
+for k in s["events"]:
+    same(f"events.{k}", s["events"][k], e["events"][k])
+for k, v in s["energy_breakdown_uj_per_image"].items():
+    if k != "static":
+        same(f"breakdown.{k}", v, e["energy_breakdown_uj_per_image"][k])
+for k in ("sops_per_image", "attention_ops_per_image", "encoder_macs_per_image",
+          "spikes_per_image", "energy_dynamic_uj_per_image", "pj_per_sop_core",
+          "paper_energy_uj_per_image", "accuracy"):
+    same(k, s[k], e[k])
+# pj_per_sop is dynamic / SOPs in both
+same("pj_per_sop", s["energy_dynamic_uj_per_image"] * 1e6 / s["sops_per_image"], e["pj_per_sop"])
+for k in ("packets", "flits", "hops", "router_flits", "link_flits", "busiest_link"):
+    same(f"noc.{k}", s["noc"][k], e["noc"][k])
+assert len(s["tiles"]) == len(e["tiles"])
+for i, (a, b) in enumerate(zip(s["tiles"], e["tiles"])):
+    same(f"tile {i} flits_out", a["flits_out"], b["flits_out"])
+    same(f"tile {i} kind", a["kind"], b["kind"])
+# the energy report adds up: tiles and layers to the totals
+unit = ("sops", "graded_adds", "neuron_updates", "packets_out", "attention_ops", "encoder_macs")
+for k in unit:
+    same(f"sum of tiles' {k}", e["events"][k], sum(t[k] for t in e["tiles"]))
+    same(f"sum of layers' {k}", e["events"][k], sum(l[k] for l in e["layers"]))
+for k in ("router_flits", "link_flits"):
+    same(f"sum of layers' {k}", e["events"][k], sum(l[k] for l in e["layers"]))
+same("sum of layers' spikes", e["events"]["spikes"], sum(l["spikes"] for l in e["layers"]))
+same("router flits per port", e["events"]["router_flits"],
+     sum(sum(t["flits_out"].values()) for t in e["tiles"]))
+for d in bad:
+    print(d, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PYEOF
+}
+
 done_checks() { echo "ok: $T_CHECKS checks"; }
