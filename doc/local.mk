@@ -4,3 +4,5 @@ dist_doc_DATA += %D%/arch-file.md %D%/development.md %D%/formats.md %D%/semantic
 	%D%/validation.md %D%/rtl.md
 # Measured simulator speed, what was optimised and what limits it (make bench-chip).
 dist_doc_DATA += %D%/performance.md
+# The file readers' fuzzing: harnesses, findings, long runs (tests/fuzz/).
+dist_doc_DATA += %D%/robustness.md

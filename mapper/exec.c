@@ -462,6 +462,18 @@ uint64_t spk_exec_step_ops(const struct spk_exec *x, uint32_t i)
 	return x->step_ops[i];
 }
 
+void spk_exec_clear_counts(struct spk_exec *x)
+{
+	const struct spk_image *img = x->img;
+
+	for (uint32_t t = 0; t < img->n_tiles; t++) {
+		memset(x->tiles[t].events, 0, img->tiles[t].n_routes * sizeof(uint64_t));
+		x->tiles[t].sops = 0;
+		x->tiles[t].attn_ops = 0;
+	}
+	memset(x->step_ops, 0, img->n_steps * sizeof(*x->step_ops));
+}
+
 /* ---- steps ----------------------------------------------------------------------------------- */
 
 static void run_encoders(struct spk_exec *x, const uint8_t *img8)

@@ -68,4 +68,7 @@ uint64_t spk_exec_tile_attn_ops(const struct spk_exec *x, uint32_t t);
 /* Step i's SOPs (CONV, LINEAR) or attention additions (ATTN), all images run. */
 uint64_t spk_exec_step_ops(const struct spk_exec *x, uint32_t i);
 
+/* Sets every count above to 0 (the counts of the images run from now on). */
+void spk_exec_clear_counts(struct spk_exec *x);
+
 #endif

@@ -30,6 +30,12 @@ struct tree {
 	uint64_t hops;			/* Σ members' distances from the source */
 };
 
+/* Offsets in the raw block (raw_layout()). */
+#define RAW_TILE(t) (1 + 2 * (size_t)(t))
+#define RAW_STEP(img, i) (1 + 2 * (size_t)(img)->n_tiles + (i))
+#define RAW_POP(img, p) (RAW_STEP(img, (img)->n_steps) + (p))
+#define RAW_ROUTES(img) RAW_POP(img, (img)->n_pops)
+
 struct spk_energy {
 	const struct spk_image *img;
 	const struct spk_arch *arch;
@@ -38,9 +44,16 @@ struct spk_energy {
 	struct spk_image_mc mc;
 	struct tree *trees;		/* [G] */
 	uint32_t graded_flits;
-	uint32_t images;
 	uint32_t *fire_step;		/* [n_pops] */
+	/*
+	 * The raw counts: images run here since the last take (run_images, the executor's counts,
+	 * pop_spikes), and the totals taken or added so far (raw[], laid out as raw_layout() says).
+	 */
+	uint32_t run_images;
 	uint64_t *pop_spikes;		/* [n_pops] */
+	size_t raw_words;
+	uint64_t *raw;
+	uint32_t *route_base;		/* [n_tiles]: tile t's routes in the raw route block */
 	uint8_t **released;		/* [n_tiles][n_routes]: the destination releases it */
 	/* per timestep and per image, fixed by the image */
 	uint64_t *tile_nu;		/* [n_tiles] neuron updates per timestep */
@@ -53,6 +66,8 @@ struct spk_energy {
 	uint64_t *links;
 	struct spk_energy_step *step;
 };
+
+static size_t raw_layout(struct spk_energy *e);
 
 void spk_energy_destroy(struct spk_energy *e)
 {
@@ -71,6 +86,8 @@ void spk_energy_destroy(struct spk_energy *e)
 	free(e->released);
 	free(e->fire_step);
 	free(e->pop_spikes);
+	free(e->raw);
+	free(e->route_base);
 	free(e->tile_nu);
 	free(e->step_nu);
 	free(e->tile_macs);
@@ -249,7 +266,12 @@ struct spk_energy *spk_energy_create(const struct spk_image *img, const struct s
 	e->tile_ev = calloc(img->n_tiles, sizeof(*e->tile_ev));
 	e->links = calloc((size_t)img->n_tiles * 5, sizeof(*e->links));
 	e->step = calloc(img->n_steps + 1, sizeof(*e->step));
-	if (e->fire_step == NULL || e->pop_spikes == NULL || e->released == NULL ||
+	e->route_base = calloc(img->n_tiles, sizeof(*e->route_base));
+	if (e->route_base == NULL)
+		goto nomem;
+	e->raw_words = raw_layout(e);
+	e->raw = calloc(e->raw_words, sizeof(*e->raw));
+	if (e->raw == NULL || e->fire_step == NULL || e->pop_spikes == NULL || e->released == NULL ||
 	    e->tile_nu == NULL || e->tile_macs == NULL || e->step_nu == NULL ||
 	    e->step_macs == NULL || e->tile_ev == NULL || e->links == NULL || e->step == NULL)
 		goto nomem;
@@ -285,8 +307,58 @@ nomem:
 
 int spk_energy_run(struct spk_energy *e, const uint8_t *pixels)
 {
-	e->images++;
+	e->run_images++;
 	return spk_exec_run(e->x, pixels, NULL);
+}
+
+/*
+ * The raw block: images; per tile its SOPs and attention additions; per step its ops; per
+ * population its spikes; per tile and routing entry its events. Returns its length in words and
+ * sets route_base.
+ */
+static size_t raw_layout(struct spk_energy *e)
+{
+	const struct spk_image *img = e->img;
+	size_t n = RAW_ROUTES(img);
+
+	for (uint32_t t = 0; t < img->n_tiles; t++) {
+		e->route_base[t] = (uint32_t)(n - RAW_ROUTES(img));
+		n += img->tiles[t].n_routes;
+	}
+	return n;
+}
+
+size_t spk_energy_raw_words(const struct spk_energy *e)
+{
+	return e->raw_words;
+}
+
+void spk_energy_take(struct spk_energy *e, uint64_t *raw)
+{
+	const struct spk_image *img = e->img;
+	uint64_t *r = raw;
+
+	*r++ = e->run_images;
+	for (uint32_t t = 0; t < img->n_tiles; t++) {
+		*r++ = spk_exec_tile_sops(e->x, t);
+		*r++ = spk_exec_tile_attn_ops(e->x, t);
+	}
+	for (uint32_t i = 0; i < img->n_steps; i++)
+		*r++ = spk_exec_step_ops(e->x, i);
+	for (uint32_t p = 0; p < img->n_pops; p++)
+		*r++ = e->pop_spikes[p];
+	for (uint32_t t = 0; t < img->n_tiles; t++)
+		for (uint32_t k = 0; k < img->tiles[t].n_routes; k++)
+			*r++ = spk_exec_route_events(e->x, t, k);
+	spk_exec_clear_counts(e->x);
+	memset(e->pop_spikes, 0, img->n_pops * sizeof(*e->pop_spikes));
+	e->run_images = 0;
+}
+
+void spk_energy_add(struct spk_energy *e, const uint64_t *raw)
+{
+	for (size_t i = 0; i < e->raw_words; i++)
+		e->raw[i] += raw[i];
 }
 
 /* n unicast packets of f flits from tile a to tile b, sent by step i. */
@@ -351,7 +423,7 @@ static void route_packets(struct spk_energy *e, uint32_t t, uint32_t k, uint64_t
 {
 	const struct spk_image *img = e->img;
 	const struct spk_image_route *r = &img->tiles[t].routes[k];
-	const uint64_t ev = spk_exec_route_events(e->x, t, k), images = e->images;
+	const uint64_t ev = e->raw[RAW_ROUTES(img) + e->route_base[t] + k], images = e->raw[0];
 	const uint32_t i = route_step(e, r);
 	struct spk_unit_events *src = &e->tile_ev[t], *dst = &e->tile_ev[r->dst_tile];
 	struct spk_unit_events *sev = &e->step[i].ev;
@@ -390,42 +462,54 @@ static void route_packets(struct spk_energy *e, uint32_t t, uint32_t k, uint64_t
 const struct spk_energy_counts *spk_energy_counts(struct spk_energy *e)
 {
 	const struct spk_image *img = e->img;
-	const uint64_t steps = (uint64_t)e->images * img->time_steps;
 	struct spk_energy_counts *c = &e->c;
+	uint64_t steps, images;
+
+	if (e->run_images > 0) {	/* this process's own images, not yet taken */
+		uint64_t *mine = malloc(e->raw_words * sizeof(*mine));
+
+		if (mine == NULL)
+			return NULL;
+		spk_energy_take(e, mine);
+		spk_energy_add(e, mine);
+		free(mine);
+	}
+	images = e->raw[0];
+	steps = images * img->time_steps;
 
 	memset(c, 0, sizeof(*c));
 	memset(e->tile_ev, 0, img->n_tiles * sizeof(*e->tile_ev));
 	memset(e->links, 0, (size_t)img->n_tiles * 5 * sizeof(*e->links));
 	memset(e->step, 0, img->n_steps * sizeof(*e->step));
-	c->images = e->images;
+	c->images = (uint32_t)images;
 	for (uint32_t i = 0; i < img->n_steps; i++) {
 		const struct spk_image_step *st = &img->steps[i];
 		struct spk_energy_step *s = &e->step[i];
-		uint64_t ops = spk_exec_step_ops(e->x, i);
+		uint64_t ops = e->raw[RAW_STEP(img, i)];
 
 		if (st->type == SPK_STEP_ATTN)
 			s->ev.attention_ops = ops;
 		else
 			s->ev.sops = ops;
 		s->ev.neuron_updates = e->step_nu[i] * steps;
-		s->ev.encoder_macs = e->step_macs[i] * e->images;
+		s->ev.encoder_macs = e->step_macs[i] * images;
 		if (st->type == SPK_STEP_FIRE)
-			s->spikes = e->pop_spikes[st->pop];
+			s->spikes = e->raw[RAW_POP(img, st->pop)];
 	}
 	for (uint32_t t = 0; t < img->n_tiles; t++) {
 		struct spk_unit_events *u = &e->tile_ev[t];
 
-		u->sops += spk_exec_tile_sops(e->x, t);
-		u->attention_ops += spk_exec_tile_attn_ops(e->x, t);
+		u->sops += e->raw[RAW_TILE(t)];
+		u->attention_ops += e->raw[RAW_TILE(t) + 1];
 		u->neuron_updates += e->tile_nu[t] * steps;
-		u->encoder_macs += e->tile_macs[t] * e->images;
+		u->encoder_macs += e->tile_macs[t] * images;
 		for (uint32_t k = 0; k < img->tiles[t].n_routes; k++)
 			route_packets(e, t, k, steps);
 	}
 	for (uint32_t t = 0; t < img->n_tiles; t++)
 		spk_unit_events_add(&c->ev, &e->tile_ev[t]);
 	for (uint32_t p = 0; p < img->n_pops; p++)
-		c->spikes += e->pop_spikes[p];
+		c->spikes += e->raw[RAW_POP(img, p)];
 	for (size_t l = 0; l < (size_t)img->n_tiles * 5; l++)
 		if (l % 5 != SPK_PORT_LOCAL && e->links[l] > c->noc.busiest_link_flits) {
 			c->noc.busiest_link_flits = e->links[l];

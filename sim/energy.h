@@ -77,7 +77,17 @@ void spk_energy_destroy(struct spk_energy *e);
 /* Runs one image (in_channels × in_height × in_width pixels); returns its class. */
 int spk_energy_run(struct spk_energy *e, const uint8_t *pixels);
 
-/* The counts of every image run so far (valid until the next run or destroy). */
+/*
+ * Over processes (spikechip energy --jobs N): what the images run here since the last take
+ * counted, as spk_energy_raw_words() plain counters (take zeroes them here), and adding such
+ * counters, from this or another counter of the same image, into the totals.
+ */
+size_t spk_energy_raw_words(const struct spk_energy *e);
+void spk_energy_take(struct spk_energy *e, uint64_t *raw);
+void spk_energy_add(struct spk_energy *e, const uint64_t *raw);
+
+/* The counts of every image run here or added so far (valid until the next call or destroy);
+ * NULL if out of memory. */
 const struct spk_energy_counts *spk_energy_counts(struct spk_energy *e);
 
 #endif

@@ -10,6 +10,7 @@
 #include "data/idx.h"
 #include "models/model.h"
 #include "sim/energy.h"
+#include "sim/jobs.h"
 #include "sim/sim_cmd.h"
 #include "util/outfile.h"
 #include "util/util.h"
@@ -29,6 +30,7 @@
 struct energy_opts {
 	struct sim_opts s;		/* image, model, arch, data, labels, images, json */
 	uint32_t sample;		/* --sample K (0: none) */
+	uint32_t jobs;			/* --jobs N */
 	long sample_offset;		/* --sample-offset O (-1: the middle of each stride) */
 };
 
@@ -44,7 +46,7 @@ static void energy_usage(FILE *f)
 	fprintf(f,
 		"usage: spikechip energy IMAGE [--model FILE] [--arch FILE] [--images N]\n"
 		"                        [--data IDX [--labels IDX]] [--json FILE]\n"
-		"                        [--sample K [--sample-offset O]]\n"
+		"                        [--sample K [--sample-offset O]] [--jobs N]\n"
 		"\n"
 		"The dynamic energy of a chip image (.spki, from 'spikechip map') over a data set,\n"
 		"without simulating cycles: every event the cycle simulator counts (SOPs, graded\n"
@@ -72,6 +74,7 @@ static void energy_usage(FILE *f)
 		"                     (labelled as sampled)\n"
 		"  --sample-offset O  which image of each stride of n/K images is sampled (0 to\n"
 		"                     n/K - 1; default: the middle one); offsets give disjoint samples\n"
+		"  --jobs N           count over N processes (default 1); the report is the same\n"
 		"  -h, --help         show this help\n"
 		"\n"
 		"exit status: 0 done; 1 a sampled image failed in the cycle simulator; 2 a bad option\n"
@@ -90,6 +93,7 @@ static int parse_opts(int argc, char **argv, struct energy_opts *o)
 		{ "json", required_argument, NULL, 'j' },
 		{ "sample", required_argument, NULL, 's' },
 		{ "sample-offset", required_argument, NULL, 'o' },
+		{ "jobs", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -97,6 +101,7 @@ static int parse_opts(int argc, char **argv, struct energy_opts *o)
 	long v;
 
 	o->sample_offset = -1;
+	o->jobs = 1;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -125,6 +130,11 @@ static int parse_opts(int argc, char **argv, struct energy_opts *o)
 				return SPK_EXIT_USAGE;
 			}
 			o->sample_offset = v;
+			break;
+		case 'J':
+			if (spk_sim_opt_jobs("energy", optarg, &v) != 0)
+				return SPK_EXIT_USAGE;
+			o->jobs = (uint32_t)v;
 			break;
 		case 'h':
 			energy_usage(stdout);
@@ -179,14 +189,15 @@ static void mean_ci(const double *v, uint32_t n, double *mean, double *ci)
 
 /* --sample: K images, each alone on a fresh chip, through the cycle simulator. */
 static int run_sample(struct sample *sm, const struct spk_image *img, const struct spk_arch *a,
-		      const uint8_t *pixels, size_t bytes, uint32_t n, bool show)
+		      const struct spk_dataset *ds, bool show)
 {
 	char err[1024];
 	double *lat = calloc(sm->k, sizeof(*lat)), *stat = calloc(sm->k, sizeof(*stat));
+	uint8_t *px = malloc(spk_dataset_image_size(ds));
 	struct spk_progress bar;
 	int rc = SPK_EXIT_FAIL;
 
-	if (lat == NULL || stat == NULL) {
+	if (lat == NULL || stat == NULL || px == NULL) {
 		spk_error("energy: out of memory for the sample");
 		goto out;
 	}
@@ -201,8 +212,9 @@ static int run_sample(struct sample *sm, const struct spk_image *img, const stru
 			spk_error("energy: --sample: %s", err);
 			goto out;
 		}
-		if (spk_chip_run(chip, pixels + (size_t)i * bytes, 1, &res, err, sizeof(err)) < 0) {
-			spk_error("energy: --sample: image %u of %u: %s", i, n, err);
+		spk_dataset_image_u8(ds, i, px);
+		if (spk_chip_run(chip, px, 1, &res, err, sizeof(err)) < 0) {
+			spk_error("energy: --sample: image %u of %u: %s", i, ds->n, err);
 			spk_chip_destroy(chip);
 			goto out;
 		}
@@ -219,7 +231,71 @@ static int run_sample(struct sample *sm, const struct spk_image *img, const stru
 out:
 	free(lat);
 	free(stat);
+	free(px);
 	return rc;
+}
+
+/* The count split into items of images over --jobs processes (sim/jobs.h). */
+struct count_run {
+	struct spk_energy *en;
+	const struct spk_dataset *ds;
+	uint32_t per_item;
+	uint32_t correct;
+	struct spk_progress bar;
+	bool show;
+};
+
+/* Item k: its images counted; the blob is the number correct, then the raw counts. */
+static int count_item(void *ctx, struct spk_jobs_worker *w, uint32_t k, void **blobp,
+		      size_t *lenp, char *err, size_t errlen)
+{
+	struct count_run *r = ctx;
+	const uint32_t i0 = k * r->per_item;
+	const uint32_t i1 = i0 + r->per_item < r->ds->n ? i0 + r->per_item : r->ds->n;
+	size_t words = 1 + spk_energy_raw_words(r->en);
+	uint64_t *blob = calloc(words, sizeof(*blob));
+	uint8_t *px = malloc(spk_dataset_image_size(r->ds));
+
+	if (blob == NULL || px == NULL) {
+		free(blob);
+		free(px);
+		snprintf(err, errlen, "out of memory");
+		return SPK_EXIT_FAIL;
+	}
+	for (uint32_t i = i0; i < i1; i++) {
+		spk_dataset_image_u8(r->ds, i, px);
+		if (spk_energy_run(r->en, px) == (int)(r->ds->labels != NULL ? r->ds->labels[i] : -1))
+			blob[0]++;
+		spk_jobs_tick(w, 1);
+	}
+	spk_energy_take(r->en, blob + 1);
+	free(px);
+	*blobp = blob;
+	*lenp = words * sizeof(*blob);
+	return 0;
+}
+
+static int count_merge(void *ctx, uint32_t k, const void *blob, size_t len, char *err,
+		       size_t errlen)
+{
+	struct count_run *r = ctx;
+	const uint64_t *b = blob;
+
+	if (len != (1 + spk_energy_raw_words(r->en)) * sizeof(*b)) {
+		snprintf(err, errlen, "item %u: a result of %zu bytes (a broken worker)", k, len);
+		return SPK_EXIT_FAIL;
+	}
+	r->correct += (uint32_t)b[0];
+	spk_energy_add(r->en, b + 1);
+	return 0;
+}
+
+static void count_progress(void *ctx, uint64_t done)
+{
+	struct count_run *r = ctx;
+
+	if (r->show)
+		spk_progress_show(&r->bar, (uint32_t)done, done == r->ds->n);
 }
 
 /* A step's name as the model file gives it, its type in brackets for unnamed ones. */
@@ -489,9 +565,12 @@ int spk_energy_main(int argc, char **argv)
 	struct spk_outfile json_out = { 0 };
 	struct report rep = { .o = &o };
 	struct sample sm = { 0 };
-	struct spk_progress bar;
-	uint8_t *pixels = NULL;
-	size_t bytes;
+	struct count_run cr = { 0 };
+	struct spk_jobs_failure fail;
+	static const struct spk_jobs_ops ops = {
+		.run = count_item, .merge = count_merge, .progress = count_progress,
+		.item_name = "batch of images",
+	};
 	bool show = isatty(STDERR_FILENO);
 	double t0;
 	int rc, ret = SPK_EXIT_USAGE;
@@ -523,37 +602,34 @@ int spk_energy_main(int argc, char **argv)
 		spk_error("%s: %s", o.s.image, err);
 		goto out;
 	}
-	bytes = spk_dataset_image_size(&ds);
-	pixels = malloc(bytes * (o.sample > 0 ? ds.n : 1));
-	if (pixels == NULL) {
-		spk_error("energy: out of memory for the images");
-		goto out;
-	}
 	if (o.s.json != NULL && spk_outfile_open(&json_out, o.s.json, err, sizeof(err)) < 0) {
 		spk_error("%s", err);
 		goto out;
 	}
 	ret = SPK_EXIT_FAIL;
 	t0 = spk_now();
-	spk_progress_init(&bar, ds.n);
-	for (uint32_t i = 0; i < ds.n; i++) {
-		uint8_t *px = pixels + (o.sample > 0 ? (size_t)i * bytes : 0);
-		int cls;
-
-		spk_dataset_image_u8(&ds, i, px);
-		cls = spk_energy_run(en, px);
-		if (ds.labels != NULL)
-			rep.correct += (uint32_t)cls == ds.labels[i];
-		if (show)
-			spk_progress_show(&bar, i + 1, i + 1 == ds.n);
+	cr.en = en;
+	cr.ds = &ds;
+	cr.show = show;
+	/* a few items per process, so that uneven images even out */
+	cr.per_item = (ds.n + o.jobs * 4 - 1) / (o.jobs * 4);
+	spk_progress_init(&cr.bar, ds.n);
+	if (spk_jobs_run((ds.n + cr.per_item - 1) / cr.per_item, o.jobs, &ops, &cr, &fail) < 0) {
+		spk_error("%s: %s", o.s.image, fail.msg);
+		ret = fail.status;
+		goto out;
 	}
 	rep.wall = spk_now() - t0;
-	if (o.sample > 0 &&
-	    run_sample(&sm, img, &arch, pixels, bytes, ds.n, show) != 0)
+	rep.correct = cr.correct;
+	if (o.sample > 0 && run_sample(&sm, img, &arch, &ds, show) != 0)
 		goto out;
 	rep.img = img;
 	rep.a = &arch;
 	rep.c = spk_energy_counts(en);
+	if (rep.c == NULL) {
+		spk_error("energy: out of memory");
+		goto out;
+	}
 	rep.sm = o.sample > 0 ? &sm : NULL;
 	rep.have_acc = ds.labels != NULL;
 	spk_chip_energy_of(&rep.en, &rep.c->ev, &rep.c->noc, &arch, 0, 0);
@@ -572,7 +648,6 @@ int spk_energy_main(int argc, char **argv)
 	ret = SPK_EXIT_OK;
 out:
 	spk_outfile_abort(&json_out);
-	free(pixels);
 	spk_energy_destroy(en);
 	spk_dataset_fini(&ds);
 	spk_model_destroy(m);

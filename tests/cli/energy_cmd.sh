@@ -39,6 +39,20 @@ assert t["events"]["sops"] == s["events"]["sops"] and t["events"]["spikes"] == s
 assert t["events"]["packets_injected"] < s["events"]["packets_injected"]
 PYEOF
 
+# --jobs: the same report from three processes (the speed fields aside)
+expect_status 0 "$SPIKECHIP" energy "$T_TMP/default.spki" --model "$MODEL" --images 20 --jobs 3 \
+	--json "$T_TMP/jobs3.json"
+T_CHECKS=$((T_CHECKS + 1))
+"$PY" - "$T_TMP/default-energy.json" "$T_TMP/jobs3.json" <<'PYEOF' || fail "--jobs 3 changed the report"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+for r in (a, b):
+    del r["wall_s"], r["sops_per_s"]
+assert a == b
+PYEOF
+expect_status 2 "$SPIKECHIP" energy "$T_TMP/default.spki" --jobs 0
+expect_grep err "energy: --jobs '0'"
+
 # The comparison is trusted only if it catches a changed count: one event, one tile's flits.
 for change in 'e["events"]["graded_adds"] += 1' 'e["tiles"][3]["flits_out"]["local"] += 1' \
 	'e["layers"][5]["neuron_updates"] += 1'; do
