@@ -13,6 +13,7 @@
 #include "sim/jobs.h"
 #include "sim/sim_cmd.h"
 #include "util/outfile.h"
+#include "util/tmpfiles.h"
 #include "util/util.h"
 
 #include <getopt.h>
@@ -32,6 +33,7 @@ struct energy_opts {
 	uint32_t sample;		/* --sample K (0: none) */
 	uint32_t jobs;			/* --jobs N */
 	long sample_offset;		/* --sample-offset O (-1: the middle of each stride) */
+	char shown[PATH_MAX + 16];	/* the image as the report names it */
 };
 
 /* What --sample measured: per sampled image, alone on an empty chip. */
@@ -44,7 +46,7 @@ struct sample {
 static void energy_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: spikechip energy IMAGE [--model FILE] [--arch FILE] [--images N]\n"
+		"usage: spikechip energy IMAGE|--model FILE [--arch FILE] [--images N]\n"
 		"                        [--data IDX [--labels IDX]] [--json FILE]\n"
 		"                        [--sample K [--sample-offset O]] [--jobs N]\n"
 		"\n"
@@ -55,10 +57,14 @@ static void energy_usage(FILE *f)
 		"dynamic energy equal 'spikechip sim's. Per image, per layer (beside the paper's\n"
 		"formula), per tile and per link (doc/energy.md). Static energy and latency need the\n"
 		"cycles: --sample K simulates K of the images and estimates them.\n"
+		"Without IMAGE, --model FILE is first compiled onto --arch ('spikechip map', its\n"
+		"report first) into a temporary image: from a model file to an energy figure in\n"
+		"one command.\n"
 		"\n"
 		"options:\n"
 		"  --model FILE       the model the image was compiled from (checked against the\n"
-		"                     CRC the image records; the data set is read for its input)\n"
+		"                     CRC the image records; the data set is read for its input);\n"
+		"                     without IMAGE, the model to compile\n"
 		"  --arch FILE        architecture for the energies and the multicast mode (INI file\n"
 		"                     or a preset name: small, default, large, loihi); its mapping\n"
 		"                     parameters must be those the image was compiled for (default:\n"
@@ -147,8 +153,9 @@ static int parse_opts(int argc, char **argv, struct energy_opts *o)
 		o->s.image = argv[optind++];
 	if (spk_opt_extra("energy", optind < argc ? argv[optind] : NULL))
 		return SPK_EXIT_USAGE;
-	if (o->s.image == NULL) {
-		spk_error("energy: a chip image (.spki) is required; see 'spikechip energy --help'");
+	if (o->s.image == NULL && o->s.model == NULL) {
+		spk_error("energy: a chip image (.spki), or a model to compile (--model FILE), is "
+			  "required; see 'spikechip energy --help'");
 		return SPK_EXIT_USAGE;
 	}
 	if (o->sample_offset >= 0 && o->sample == 0) {
@@ -346,7 +353,7 @@ static void report_text(FILE *f, const struct report *r)
 	const uint64_t pk = c->noc.packets_delivered;
 
 	fprintf(f, "spikechip energy     %s on %s (multicast %s): %u images, no cycles simulated\n",
-		r->o->s.image, r->o->s.arch,
+		r->o->shown, r->o->s.arch,
 		r->a->noc.multicast == SPK_MULTICAST_TREE ? "tree" : "source", c->images);
 	if (r->have_acc)
 		fprintf(f, "accuracy             %.2f %% (%u of %u)\n", 100.0 * r->correct / n,
@@ -446,7 +453,7 @@ static void report_json(struct spk_jsonw *j, const struct report *r)
 	const double n = c->images;
 
 	spk_jsonw_object(j);
-	spk_jsonw_key_str(j, "image_file", r->o->s.image);
+	spk_jsonw_key_str(j, "image_file", r->o->shown);
 	spk_jsonw_key_str(j, "config", img->model_config);
 	spk_jsonw_key_str(j, "arch", r->o->s.arch);
 	spk_jsonw_key_str(j, "data", r->o->s.data);
@@ -553,10 +560,45 @@ static void report_json(struct spk_jsonw *j, const struct report *r)
 	spk_jsonw_end(j);
 }
 
+/*
+ * No IMAGE: `spikechip map --model M --arch A` into a temporary image (removed at the end, or by
+ * a signal: util/tmpfiles.h), which becomes o->s.image. 0, or map's exit status.
+ */
+static int compile(struct energy_opts *o, char *path, size_t len)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char *map_argv[] = { "map", "--model", (char *)o->s.model, "--arch",
+			     (char *)(o->s.arch != NULL ? o->s.arch : "default"), "--out", path, NULL };
+	int fd, rc;
+
+	snprintf(path, len, "%s/spikechip-energy-XXXXXX",
+		 tmpdir != NULL && *tmpdir != '\0' ? tmpdir : "/tmp");
+	fd = mkstemp(path);
+	if (fd < 0) {
+		spk_error("energy: cannot create a temporary chip image %s", path);
+		path[0] = '\0';
+		return SPK_EXIT_FAIL;
+	}
+	close(fd);
+	spk_tmpfile_add(path);
+	rc = spk_map_main(7, map_argv);
+	fflush(stdout);
+	if (rc != SPK_EXIT_OK) {
+		unlink(path);
+		spk_tmpfile_drop(path);
+		path[0] = '\0';
+		return rc;
+	}
+	printf("\n");
+	o->s.image = path;
+	snprintf(o->shown, sizeof(o->shown), "%s (compiled)", o->s.model);
+	return 0;
+}
+
 int spk_energy_main(int argc, char **argv)
 {
 	struct energy_opts o = { 0 };
-	char err[ERRLEN], arch_buf[PATH_MAX];
+	char err[ERRLEN], arch_buf[PATH_MAX], tmp_image[PATH_MAX] = "";
 	struct spk_arch arch;
 	struct spk_image *img = NULL;
 	struct spk_model *m = NULL;
@@ -578,6 +620,11 @@ int spk_energy_main(int argc, char **argv)
 	rc = parse_opts(argc, argv, &o);
 	if (rc != 0)
 		return rc < 0 ? SPK_EXIT_OK : rc;
+	if (o.s.image == NULL && (ret = compile(&o, tmp_image, sizeof(tmp_image))) != 0)
+		return ret;
+	ret = SPK_EXIT_USAGE;
+	if (o.shown[0] == '\0')
+		snprintf(o.shown, sizeof(o.shown), "%s", o.s.image);
 	if (spk_sim_open_inputs(&o.s, "energy", arch_buf, sizeof(arch_buf), &arch, &img, &m) < 0)
 		goto out;
 	if (spk_sim_load_data(&ds, &o.s, m, img) < 0)
@@ -652,5 +699,9 @@ out:
 	spk_dataset_fini(&ds);
 	spk_model_destroy(m);
 	spk_image_destroy(img);
+	if (tmp_image[0] != '\0') {
+		unlink(tmp_image);
+		spk_tmpfile_drop(tmp_image);
+	}
 	return ret;
 }

@@ -53,6 +53,22 @@ PYEOF
 expect_status 2 "$SPIKECHIP" energy "$T_TMP/default.spki" --jobs 0
 expect_grep err "energy: --jobs '0'"
 
+# No image: the model is compiled first (map's report, then the energy report), same counts, and
+# the temporary image is gone afterwards.
+mkdir "$T_TMP/tmpdir"
+expect_status 0 env TMPDIR="$T_TMP/tmpdir" "$SPIKECHIP" energy --model "$MODEL" --images 20 \
+	--json "$T_TMP/compiled.json"
+expect_grep out '^spikechip map: .*tiny-fmnist-t2\.spkm onto '
+expect_grep out '^spikechip energy +.*tiny-fmnist-t2\.spkm \(compiled\) on '
+T_CHECKS=$((T_CHECKS + 1))
+[ -z "$(ls -A "$T_TMP/tmpdir")" ] || fail "energy --model left $(ls "$T_TMP/tmpdir") behind"
+T_CHECKS=$((T_CHECKS + 1))
+"$PY" - "$T_TMP/default-energy.json" "$T_TMP/compiled.json" <<'PYEOF' || fail "the compiled model counted other events"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+assert a["events"] == b["events"] and a["tiles"] == b["tiles"] and a["layers"] == b["layers"]
+PYEOF
+
 # The comparison is trusted only if it catches a changed count: one event, one tile's flits.
 for change in 'e["events"]["graded_adds"] += 1' 'e["tiles"][3]["flits_out"]["local"] += 1' \
 	'e["layers"][5]["neuron_updates"] += 1'; do
@@ -113,7 +129,9 @@ bad() {
 	T_CHECKS=$((T_CHECKS + 1))
 	[ -z "$(ls "$T_TMP" | grep '^bad\.json\.')" ] || fail "energy $* left a temporary file"
 }
-BAD_MSG='a chip image \(\.spki\) is required' bad --model "$MODEL"
+BAD_MSG='a chip image \(\.spki\), or a model to compile \(--model FILE\), is required' bad \
+	--images 2
+BAD_MSG="/nonexistent\.spkm" bad --model "$T_TMP/nonexistent.spkm"
 BAD_MSG="unknown option|unrecognized" bad "$T_TMP/default.spki" --frobnicate
 BAD_MSG="--sample '1' is not a number of images \(2 or more" bad "$T_TMP/default.spki" --sample 1
 BAD_MSG="--sample-offset chooses the images of --sample" bad "$T_TMP/default.spki" \
