@@ -103,3 +103,11 @@ bench: bench-chip
 bench-chip: %D%/bench_chip$(EXEEXT) spikechip$(EXEEXT)
 	./%D%/bench_chip$(EXEEXT) ./spikechip$(EXEEXT) $(abs_top_srcdir)
 .PHONY: bench-chip
+
+# `make bench`: the energy counter (spikechip energy) against the integer reference on the same
+# images, twice in alternation (sim/bench_energy.sh, doc/energy.md).
+EXTRA_DIST += %D%/bench_energy.sh
+bench: bench-energy
+bench-energy: spikechip$(EXEEXT)
+	$(SHELL) $(abs_top_srcdir)/%D%/bench_energy.sh ./spikechip$(EXEEXT) $(abs_top_srcdir)
+.PHONY: bench-energy
