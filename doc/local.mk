@@ -6,3 +6,5 @@ dist_doc_DATA += %D%/arch-file.md %D%/development.md %D%/formats.md %D%/semantic
 dist_doc_DATA += %D%/performance.md
 # The file readers' fuzzing: harnesses, findings, long runs (tests/fuzz/).
 dist_doc_DATA += %D%/robustness.md
+# Every command's refusals, messages and exit statuses (tests/cli/errors.sh runs its tables).
+dist_doc_DATA += %D%/errors.md
