@@ -1,9 +1,15 @@
 /*
  * test_jobs.c — unit tests of the worker-process runner (sim/jobs.c): results merged strictly in
- * item order whatever the number of jobs and whatever order workers finish in (later items are
- * made faster, and some results are larger than a pipe's buffer); progress ticks summed over
- * workers; the first failure in item order reported with its status and message, nothing after
- * it merged; a worker killed by a signal reported as its item's failure; a failing merge.
+ * item order whatever the number of jobs and whatever order workers finish in, and some results
+ * larger than a pipe's buffer; progress ticks summed over workers; the first failure in item
+ * order reported with its status and message, nothing after it merged, while a later item fails
+ * earlier in time; a worker killed by a signal reported as its item's failure; a failing merge.
+ *
+ * The order in which workers finish is forced, not hoped for with sleeps: with J workers, the
+ * items of each round (r·J .. r·J + J − 1, one per worker) finish last first — item k waits,
+ * on a pipe, for item k + 1 of its round to finish (a baton passed down the round). A worker
+ * takes its items in increasing order, so no item waits for one that comes after it in its
+ * own worker: no deadlock.
  */
 #include "config.h"
 
@@ -17,7 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -29,6 +35,8 @@ struct ctx {
 	int fail_status[2];
 	int crash_item;			/* item whose worker is killed (-1: none) */
 	int merge_fail_item;		/* item whose merge fails (-1: none) */
+	uint32_t jobs;			/* workers (at most N_ITEMS); 1: no batons */
+	int baton[N_ITEMS][2];		/* baton[k]: item k + 1 is done (pipe) */
 	uint32_t merged[N_ITEMS];
 	uint32_t n_merged;
 	uint64_t progress;
@@ -43,11 +51,14 @@ static int run(void *vctx, struct spk_jobs_worker *w, uint32_t k, void **blob, s
 	       char *err, size_t errlen)
 {
 	struct ctx *c = vctx;
-	struct timespec ts = { 0, (long)(c->n - k) * 2000000L };	/* later items are faster */
-	unsigned char *b;
+	unsigned char *b, x = 1;
 
-	nanosleep(&ts, NULL);
+	/* the rest of this item's round finishes first, last item first */
+	if (c->jobs > 1 && k + 1 < c->n && (k + 1) % c->jobs != 0)
+		assert_int_equal(read(c->baton[k][0], &x, 1), 1);
 	spk_jobs_tick(w, 1);
+	if (c->jobs > 1 && k % c->jobs != 0)
+		assert_int_equal(write(c->baton[k - 1][1], &x, 1), 1);
 	for (int i = 0; i < 2; i++)
 		if ((int)k == c->fail_item[i]) {
 			snprintf(err, errlen, "item %u failed", k);
@@ -93,13 +104,24 @@ static void progress(void *vctx, uint64_t done)
 
 static const struct spk_jobs_ops ops = { .run = run, .merge = merge, .progress = progress };
 
-static void reset(struct ctx *c)
+static void reset(struct ctx *c, uint32_t jobs)
 {
 	memset(c, 0, sizeof(*c));
 	c->n = N_ITEMS;
 	c->fail_item[0] = c->fail_item[1] = -1;
 	c->crash_item = -1;
 	c->merge_fail_item = -1;
+	c->jobs = jobs < N_ITEMS ? jobs : N_ITEMS;
+	for (uint32_t k = 0; k < N_ITEMS; k++)
+		assert_int_equal(pipe(c->baton[k]), 0);
+}
+
+static void done(struct ctx *c)
+{
+	for (uint32_t k = 0; k < N_ITEMS; k++) {
+		close(c->baton[k][0]);
+		close(c->baton[k][1]);
+	}
 }
 
 static void test_all_in_order(void **state)
@@ -109,8 +131,9 @@ static void test_all_in_order(void **state)
 		struct ctx c;
 		struct spk_jobs_failure f;
 
-		reset(&c);
+		reset(&c, jobs);
 		assert_int_equal(spk_jobs_run(N_ITEMS, jobs, &ops, &c, &f), 0);
+		done(&c);
 		assert_int_equal(c.n_merged, N_ITEMS);
 		for (uint32_t k = 0; k < N_ITEMS; k++)
 			assert_int_equal(c.merged[k], k);
@@ -125,18 +148,25 @@ static void test_first_failure(void **state)
 		struct ctx c;
 		struct spk_jobs_failure f;
 
-		reset(&c);
-		c.fail_item[0] = 6;	/* fails first in time: later items are faster */
+		/* item `first` fails; so does the last item of its round, earlier in time (with
+		 * one job: later, in the same process) */
+		uint32_t first = jobs > 1 ? jobs : 2, later = jobs > 1 ? 2 * jobs - 1 : 6;
+		char msg[32];
+
+		reset(&c, jobs);
+		c.fail_item[0] = (int)later;
 		c.fail_status[0] = 3;
-		c.fail_item[1] = 2;
+		c.fail_item[1] = (int)first;
 		c.fail_status[1] = 1;
 		assert_int_equal(spk_jobs_run(N_ITEMS, jobs, &ops, &c, &f), -1);
-		assert_int_equal(f.item, 2);
+		done(&c);
+		assert_int_equal(f.item, first);
 		assert_int_equal(f.status, 1);
-		assert_string_equal(f.msg, "item 2 failed");
-		assert_int_equal(c.n_merged, 2);
-		assert_int_equal(c.merged[0], 0);
-		assert_int_equal(c.merged[1], 1);
+		snprintf(msg, sizeof(msg), "item %u failed", first);
+		assert_string_equal(f.msg, msg);
+		assert_int_equal(c.n_merged, first);
+		for (uint32_t k = 0; k < first; k++)
+			assert_int_equal(c.merged[k], k);
 	}
 }
 
@@ -147,9 +177,10 @@ static void test_killed_worker(void **state)
 		struct ctx c;
 		struct spk_jobs_failure f;
 
-		reset(&c);
+		reset(&c, jobs);
 		c.crash_item = 5;
 		assert_int_equal(spk_jobs_run(N_ITEMS, jobs, &ops, &c, &f), -1);
+		done(&c);
 		assert_int_equal(f.item, 5);
 		assert_int_equal(f.status, 1);
 		assert_non_null(strstr(f.msg, "signal"));
@@ -164,9 +195,10 @@ static void test_merge_failure(void **state)
 		struct ctx c;
 		struct spk_jobs_failure f;
 
-		reset(&c);
+		reset(&c, jobs);
 		c.merge_fail_item = 3;
 		assert_int_equal(spk_jobs_run(N_ITEMS, jobs, &ops, &c, &f), -1);
+		done(&c);
 		assert_int_equal(f.item, 3);
 		assert_int_equal(f.status, 4);
 		assert_string_equal(f.msg, "merge of 3 failed");
