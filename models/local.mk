@@ -47,7 +47,13 @@ EXTRA_DIST += tests/python/pytest.sh tests/python/test_model.py tests/python/tes
 
 # `spikechip ref` end to end, with its golden integer-reference output.
 TESTS += tests/cli/ref.sh
-EXTRA_DIST += tests/cli/ref.sh tests/data/ref/README.md tests/data/ref/tiny-fmnist-t2-int.txt
+EXTRA_DIST += tests/cli/ref.sh tests/data/ref/README.md tests/data/ref/tiny-fmnist-t2-int.txt \
+	tests/data/ref/derive_float.py
+# `make check-golden`: the float line of tests/data/ref/fmnist-t4-200.txt derived again by
+# PyTorch float64, independently of the C code (tests/data/ref/README.md; a few minutes).
+check-golden:
+	$(PYTHON) $(abs_top_srcdir)/tests/data/ref/derive_float.py $(abs_top_srcdir)
+.PHONY: check-golden
 
 # `make bench`: SOP/s of the reference inference, synthetic wide layers and the fixture model.
 EXTRA_PROGRAMS = models/bench_ref

@@ -315,6 +315,7 @@ int spk_ref_main(int argc, char **argv)
 		}
 		if (show)
 			spk_progress_show(&bar, i + 1, i + 1 == ds.n);
+		spk_test_stop("image", i);
 	}
 	info.seconds = spk_now() - t0;
 	info.model_path = o.model;

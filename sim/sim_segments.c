@@ -127,6 +127,7 @@ int spk_sim_run_segment(void *ctx, struct spk_jobs_worker *w, uint32_t k, void *
 	char cerr[ERRLEN] = "";
 	int rc, ret = SPK_EXIT_FAIL;
 
+	spk_test_stop("worker", k);
 	if (r->done != NULL && r->done[k] != NULL)
 		return done_blob(r, k, blobp, lenp, err, errlen);
 	seg_range(r, k, &first, &n);
@@ -346,8 +347,13 @@ int spk_sim_merge_segment(void *ctx, uint32_t k, const void *blob, size_t len, c
 		r->seg_span_cycles += res[n - 1].out_cycle - res[i0].out_cycle;
 		r->seg_span_n += n - 1 - i0;
 	}
-	if (r->part_dir != NULL && r->trace_out != NULL)
-		return copy_part(r, k, err, errlen);
+	if (r->part_dir != NULL && r->trace_out != NULL) {
+		int rc = copy_part(r, k, err, errlen);
+
+		if (rc != 0)
+			return rc;
+	}
+	spk_test_stop("segment", k);
 	return 0;
 }
 

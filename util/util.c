@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,4 +162,20 @@ double spk_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+void spk_test_stop(const char *what, uint64_t k)
+{
+	const char *v = getenv("SPK_TEST_STOP");
+	size_t n = strlen(what);
+	char *end;
+	unsigned long long at;
+
+	if (v == NULL || strncmp(v, what, n) != 0 || v[n] != ':')
+		return;
+	at = strtoull(v + n + 1, &end, 10);
+	if (end == v + n + 1 || at != k)
+		return;
+	fflush(stdout);
+	raise(strcmp(end, ":KILL") == 0 ? SIGKILL : SIGTERM);
 }

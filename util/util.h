@@ -72,4 +72,14 @@ int spk_read_file(const char *path, size_t max, const char *what, uint8_t **buf,
 /* Seconds on the monotonic clock: differences time a run (rates, ETAs, reports). */
 double spk_now(void);
 
+/*
+ * A test hook, so that tests of interruption interrupt for certain: with SPK_TEST_STOP=WHAT:K in
+ * the environment, spk_test_stop(WHAT, K) raises SIGTERM (SPK_TEST_STOP=WHAT:K:KILL: SIGKILL) in
+ * the calling process, exactly as an outside kill at that point would; otherwise it does nothing.
+ * The points: "image" (spikechip ref, after image K), "segment" (spikechip sim's parent, after
+ * segment K is merged and its --resume result written), "worker" (a sim worker process, before
+ * it runs segment K).
+ */
+void spk_test_stop(const char *what, uint64_t k);
+
 #endif
