@@ -271,24 +271,10 @@ static void add_noc(struct spk_noc_stats *s, const struct spk_noc_stats *a)
 	s->buffer_peak = a->buffer_peak > s->buffer_peak ? a->buffer_peak : s->buffer_peak;
 }
 
-static void add_energy(struct spk_chip_energy *s, const struct spk_chip_energy *a)
-{
-	s->syn_add += a->syn_add;
-	s->weight_read += a->weight_read;
-	s->neuron += a->neuron;
-	s->spike_out += a->spike_out;
-	s->router += a->router;
-	s->link += a->link;
-	s->attention += a->attention;
-	s->encoder += a->encoder;
-	s->static_ += a->static_;
-	s->dynamic += a->dynamic;
-	s->total += a->total;
-}
-
 /*
  * Merges segment k (sim/jobs.h's merge, called in segment order): results into place, counts
- * and energies summed (in segment order, so the same doubles for every N), maxima kept, the
+ * summed, the energy computed again from the summed counts (spk_chip_energy_of(), as
+ * `spikechip energy` computes it: the same doubles whatever the segments), maxima kept, the
  * busiest link and unit recomputed from the summed per-link and per-unit counts, the segment's
  * steady-state class-out intervals added, its part trace copied.
  */
@@ -320,7 +306,7 @@ int spk_sim_merge_segment(void *ctx, uint32_t k, const void *blob, size_t len, c
 	t->unit_evals += b->st.unit_evals;
 	t->spikes += b->st.spikes;
 	add_noc(&t->noc, &b->st.noc);
-	add_energy(&t->energy, &b->st.energy);
+	spk_chip_energy_of(&t->energy, &t->ev, &t->noc, r->arch, r->img->n_tiles, t->cycles);
 	t->noc.busiest_link = 0;
 	t->noc.busiest_link_flits = 0;
 	for (uint32_t i = 0; i < b->n_links; i++) {
