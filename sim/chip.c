@@ -99,6 +99,8 @@ struct spk_chip {
 	spk_chip_image_fn hook;
 	void *hook_ctx;
 	uint64_t max_cycles;		/* spk_chip_set_max_cycles(); 0: none */
+	uint32_t stall_tile;		/* test hook SPK_TEST_STALL_TILE: this tile's unit is never
+					   evaluated (takes nothing); UINT32_MAX: none */
 };
 
 /* ---- ports ----------------------------------------------------------------------------------- */
@@ -163,6 +165,8 @@ static uint64_t unit_eval(struct spk_chip *c, uint32_t t, uint64_t x)
 {
 	const struct spk_unit_port *port = &c->port[t];
 
+	if (t == c->stall_tile)
+		return UINT64_MAX;	/* the test hook's unit: asleep for good */
 	switch (c->kind[t]) {
 	case SPK_TILE_CORE:
 		spk_core_eval(c->unit[t], x, port);
@@ -673,6 +677,14 @@ struct spk_chip *spk_chip_create(const struct spk_image *img, const struct spk_a
 		goto out_nomem0;
 	c->arch = *a;
 	c->n_tiles = img->n_tiles;
+	c->stall_tile = UINT32_MAX;
+	{
+		/* a test hook (tests/cli/sim.sh): a unit that never drains its input */
+		const char *st = getenv("SPK_TEST_STALL_TILE");
+
+		if (st != NULL && *st != '\0')
+			c->stall_tile = (uint32_t)strtoul(st, NULL, 10);
+	}
 	c->time_steps = img->time_steps;
 	c->classes = img->classes;
 	c->image_bytes = (size_t)img->in_channels * img->in_height * img->in_width;
@@ -936,9 +948,7 @@ int spk_chip_run(struct spk_chip *c, const uint8_t *pixels, uint32_t n,
 		/* 2. the network, up to the next wake-up or its first delivery */
 		next = spk_sched_next_cycle(&c->sched);
 		if (next == UINT64_MAX && spk_noc_next_cycle(c->noc) == UINT64_MAX) {
-			snprintf(err, errlen, "deadlock: nothing left to do in cycle %llu with %u of "
-				 "%u images out", (unsigned long long)x, c->done, n);
-			rc = -EDEADLK;
+			rc = spk_chip_engine_deadlock(c, x, err, errlen);
 			goto out;
 		}
 		spk_noc_run(c->noc, next, SPK_NOC_STOP_AT_DELIVERY | SPK_NOC_STOP_AT_NI_READY);
@@ -1222,7 +1232,17 @@ int spk_chip_engine_timeout(const struct spk_chip *c, char *err, size_t errlen)
 
 int spk_chip_engine_deadlock(const struct spk_chip *c, uint64_t x, char *err, size_t errlen)
 {
-	snprintf(err, errlen, "deadlock: nothing left to do in cycle %llu with %u of %u images out",
-		 (unsigned long long)x, c->done, c->n_images);
+	char what[4096];
+	size_t blocked = 0;
+
+	what[0] = '\0';
+	if (!c->ext_noc)
+		blocked = spk_noc_describe_blocked(c->noc, 6, what, sizeof(what));
+	snprintf(err, errlen, "deadlock: nothing left to do in cycle %llu with %u of %u images out; "
+		 "%zu blocked network inputs and interfaces%s\n%s", (unsigned long long)x, c->done,
+		 c->n_images, blocked, blocked > 0 ? ":" : "", what);
+	/* no trailing newline: the caller prints the message as a line */
+	if (strlen(err) > 0 && err[strlen(err) - 1] == '\n')
+		err[strlen(err) - 1] = '\0';
 	return -EDEADLK;
 }

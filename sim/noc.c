@@ -75,6 +75,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -930,6 +931,85 @@ const uint64_t *spk_noc_link_counts(const struct spk_noc *noc)
 const uint64_t *spk_noc_ni_refused(const struct spk_noc *noc)
 {
 	return noc->ni_refused;
+}
+
+static const char *const kind_names[] = { "spike", "graded", "token", "release" };
+static const char *const port_names[] = { "local", "east", "west", "north", "south" };
+
+size_t spk_noc_describe_blocked(const struct spk_noc *noc, uint32_t max_lines, char *buf,
+				size_t len)
+{
+	const struct spk_router *rt = &noc->rt;
+	size_t used = 0, lines = 0, blocked = 0;
+
+#define SAY(...)                                                                                  \
+	do {                                                                                      \
+		int k_ = snprintf(buf + used, used < len ? len - used : 0, __VA_ARGS__);         \
+		if (k_ > 0)                                                                       \
+			used += (size_t)k_;                                                       \
+	} while (0)
+	if (len > 0)
+		buf[0] = '\0';
+	for (uint32_t t = 0; t < noc->n; t++) {
+		const struct tile *tl = &noc->tile[t];
+
+		if (tl->eject_cap > 0 && rt->node[t].credit_q[SPK_PORT_LOCAL] <= 0) {
+			blocked++;
+			if (lines < max_lines) {
+				SAY("  tile (%u,%u): its unit's input is full (%u flits): the unit takes "
+				    "nothing\n", t % rt->mesh_x, t / rt->mesh_x, tl->eject_cap);
+				lines++;
+			}
+		}
+		if (tl->ni_pkt_q != NO_PACKET || tl->ni_waiting) {
+			blocked++;
+			if (lines < max_lines) {
+				SAY("  tile (%u,%u) network interface: %s\n", t % rt->mesh_x, t / rt->mesh_x,
+				    tl->ni_pkt_q != NO_PACKET ?
+				    "a packet half injected, no credit into its router" :
+				    "its unit's packet refused, waiting to be told it may offer again");
+				lines++;
+			}
+		}
+	}
+	for (uint32_t r = 0; r < noc->n; r++) {
+		const struct spk_router_node *nd = &rt->node[r];
+
+		for (unsigned p = 0; p < PORTS; p++) {
+			const struct spk_router_slot *sl;
+			const struct spk_packet *pk;
+			unsigned o;
+
+			if (nd->count_q[p] == 0)
+				continue;
+			blocked++;
+			if (lines >= max_lines)
+				continue;
+			sl = &rt->slot[((size_t)r * PORTS + p) * rt->buffer_flits + nd->head_q[p]];
+			pk = &noc->pkt[sl->flit_q.pkt];
+			o = (sl->flit_q.flags & SPK_FLIT_MC) != 0 ? SPK_ROUTER_NONE :
+			    (sl->flit_q.flags & SPK_FLIT_HEAD) != 0 ?
+			    spk_router_xy(rt->mesh_x, r, sl->flit_q.dst) :
+			    nd->route_q[p];
+			SAY("  router (%u,%u) input %s holds %u flit%s; its head, of a %s packet from (%u,%u) "
+			    "to (%u,%u)", nd->x, nd->y, port_names[p], nd->count_q[p],
+			    nd->count_q[p] == 1 ? "" : "s", pk->kind < 4 ? kind_names[pk->kind] : "?", pk->src % rt->mesh_x,
+			    pk->src / rt->mesh_x, pk->dst % rt->mesh_x, pk->dst / rt->mesh_x);
+			if (pk->mc != 0)
+				SAY(" (multicast group %u)", pk->mc);
+			if (o < PORTS)
+				SAY(", wants output %s (%d credits, %s)\n", port_names[o],
+				    nd->credit_q[o], nd->owner_q[o] == SPK_ROUTER_NONE ? "free" :
+				    nd->owner_q[o] == p ? "held by this input" : "held by another input");
+			else
+				SAY("\n");
+			lines++;
+		}
+	}
+	if (blocked > lines)
+		SAY("  ... and %zu more\n", blocked - lines);
+#undef SAY
+	return blocked;
 }
 
 double spk_noc_energy_pj(const struct spk_noc_stats *st, const struct spk_arch_energy *e)

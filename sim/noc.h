@@ -237,6 +237,17 @@ const uint64_t *spk_noc_link_counts(const struct spk_noc *noc);
  */
 const uint64_t *spk_noc_ni_refused(const struct spk_noc *noc);
 
+/*
+ * What the network holds when nothing moves (the chip's deadlock report): every unit whose
+ * input is full (it takes nothing), every network interface with a packet half injected or a
+ * refused unit waiting, then every router input buffer with flits — the router, the input, the
+ * head flit's packet kind, source and destination, the output it wants and that output's
+ * credits and owner; at most max_lines lines, then "... and N more". Writes into buf (len bytes, NUL-terminated, cut if too short); returns the number of
+ * blocked inputs and interfaces.
+ */
+size_t spk_noc_describe_blocked(const struct spk_noc *noc, uint32_t max_lines, char *buf,
+				size_t len);
+
 /* NoC dynamic energy of the counted events, pJ: router_flits·router_pj + link_flits·link_pj. */
 double spk_noc_energy_pj(const struct spk_noc_stats *st, const struct spk_arch_energy *e);
 

@@ -111,4 +111,15 @@ grep -E '^(latency|throughput|simulated time|NoC) ' "$T_TMP/sim1.txt" >"$T_TMP/a
 grep -E '^(latency|throughput|simulated time|NoC) ' "$T_TMP/out" >"$T_TMP/b.txt"
 cmp -s "$T_TMP/a.txt" "$T_TMP/b.txt" || { diff "$T_TMP/a.txt" "$T_TMP/b.txt" >&2; fail "two runs differ"; }
 
+# A unit that never drains its input (the test hook SPK_TEST_STALL_TILE: tile 19, (7,1), a used
+# core of this mapping, is never evaluated): the network fills up and stops; the run ends at
+# once with exit 1, naming the full unit, the refused interfaces and the blocked router inputs
+# (head packet, route, wanted output), and writes nothing.
+expect_status 1 env SPK_TEST_STALL_TILE=19 "$SPIKECHIP" sim "$IMG" --images 2 --json "$T_TMP/stall.json"
+expect_grep err 'deadlock: nothing left to do in cycle [0-9]+ with 0 of 2 images out; [0-9]+ blocked network inputs and interfaces:'
+expect_grep err "^  tile \(7,1\): its unit's input is full \([0-9]+ flits\): the unit takes nothing"
+expect_grep err '^  router \([0-9]+,[0-9]+\) input [a-z]+ holds [0-9]+ flits?; its head, of a [a-z]+ packet from \([0-9]+,[0-9]+\) to \(7,1\), wants output [a-z]+ \(0 credits'
+T_CHECKS=$((T_CHECKS + 1))
+[ ! -e "$T_TMP/stall.json" ] || fail "a deadlocked run wrote its report"
+
 done_checks
