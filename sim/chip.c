@@ -1035,6 +1035,38 @@ void spk_chip_get_stats(const struct spk_chip *c, struct spk_chip_stats *st)
 	spk_chip_energy_of(&st->energy, &st->ev, &st->noc, &c->arch, c->n_tiles, st->cycles);
 }
 
+uint64_t spk_chip_memory_bytes(const struct spk_image *img, const struct spk_arch *a)
+{
+	const uint64_t B = (uint64_t)a->noc.buffer_flits;
+	uint64_t bytes = 0;
+
+	for (uint32_t t = 0; t < img->n_tiles; t++) {
+		const struct spk_image_tile *tl = &img->tiles[t];
+
+		for (uint32_t l = 0; l < tl->n_pieces; l++) {
+			const struct spk_image_piece *p = &tl->pieces[l];
+			uint64_t elems = spk_image_piece_size(img, p), g = p->c1 - p->c0;
+			uint64_t gs = g % 8 >= 3 ? (g + 7) / 8 * 8 : g;
+
+			/* accumulator, its int32 scratch, the readers' membranes, the register */
+			bytes += elems * 8 + elems / g * gs * 4 + elems * 8 * img->n_site_readers[p->site] +
+				 (img->site_encoder[p->site] ? elems * 8 : 0);
+		}
+		for (uint32_t j = 0; j < tl->n_projs; j++) {
+			const struct spk_image_step *st = &img->steps[tl->projs[j].step];
+			const struct spk_image_piece *p = &tl->pieces[tl->projs[j].piece];
+			uint64_t g = p->c1 - p->c0, gs = g % 8 >= 3 ? (g + 7) / 8 * 8 : g;
+
+			/* the kernels as the core holds them, rows padded to gs */
+			bytes += (uint64_t)st->c_in * st->kernel * st->kernel * gs * 2;
+		}
+		bytes += (uint64_t)tl->n_routes * 64 + 4096;	/* tables, queues, the unit */
+	}
+	/* the network: input buffers, the packet table */
+	bytes += (uint64_t)img->n_tiles * (5 * B * 16 + (5 * B + 1) * 48 + 256);
+	return bytes;
+}
+
 void spk_chip_energy_of(struct spk_chip_energy *en, const struct spk_unit_events *ev,
 			const struct spk_noc_stats *noc, const struct spk_arch *a, uint32_t tiles,
 			uint64_t cycles)

@@ -92,6 +92,13 @@ struct spk_chip_stats {
 };
 
 /*
+ * About how many bytes spk_chip_create() allocates for img on a (a lower estimate: the units'
+ * neuron memory, kernels and tables, the network's buffers and packet table), so that a command
+ * can refuse a chip that would not fit in memory before it tries.
+ */
+uint64_t spk_chip_memory_bytes(const struct spk_image *img, const struct spk_arch *a);
+
+/*
  * The energy of counted events (doc/architecture.md §10), every row: the units' events ev, the
  * NoC's flits in noc, static power of `tiles` tiles over `cycles` cycles (0: no static row), at
  * arch a's energies and clock. The one place that turns counts into energy: the chip's stats

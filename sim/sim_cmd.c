@@ -42,6 +42,7 @@
 #include "util/util.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -635,6 +636,48 @@ int spk_sim_load_data(struct spk_dataset *ds, struct sim_opts *o, const struct s
 	return 0;
 }
 
+/*
+ * Bytes of memory this machine has available now: /proc/meminfo's MemAvailable, or the test
+ * hook SPK_TEST_MEMORY_AVAILABLE; 0 if unknown (no check then).
+ */
+static uint64_t memory_available(void)
+{
+	const char *hook = getenv("SPK_TEST_MEMORY_AVAILABLE");
+	char line[256];
+	uint64_t kib = 0;
+	FILE *f;
+
+	if (hook != NULL && *hook != '\0')
+		return strtoull(hook, NULL, 10);
+	f = fopen("/proc/meminfo", "r");
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "MemAvailable: %" SCNu64 " kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib * 1024;
+}
+
+/*
+ * Refuses a run whose chips would not fit in memory: every process (--jobs) builds its own chip
+ * (spk_chip_memory_bytes()). 0, or 2 with the message printed.
+ */
+static int check_memory(const struct sim_opts *o, const struct spk_image *img,
+			const struct spk_arch *a)
+{
+	const uint64_t per = spk_chip_memory_bytes(img, a), have = memory_available();
+	const uint64_t jobs = o->jobs > 0 ? o->jobs : 1, need = per * jobs;
+
+	if (have == 0 || need <= have)
+		return 0;
+	spk_error("%s: simulating this chip needs about %.1f MiB of memory (%.1f MiB per process, "
+		  "%" PRIu64 " process%s), more than the %.1f MiB available: use fewer --jobs, or a "
+		  "machine with more memory", o->image, need / 1048576.0, per / 1048576.0, jobs,
+		  jobs == 1 ? "" : "es", have / 1048576.0);
+	return SPK_EXIT_USAGE;
+}
+
 /* Which blocks run in RTL, for the report: "network, 1 readout". */
 /*
  * --rtl core=PATH.sv: this spikechip if it was built with that core (`make byo`, doc/rtl.md
@@ -791,6 +834,8 @@ int spk_sim_main(int argc, char **argv)
 		free(tiles);
 	}
 	if (spk_sim_load_data(&ds, &o, m, img) < 0)
+		goto out;
+	if (check_memory(&o, img, &arch) != 0)
 		goto out;
 	/* every segment builds its own chip; this one only checks that the image can be built */
 	chip = spk_chip_create(img, &arch, err, sizeof(err));

@@ -122,4 +122,13 @@ expect_grep err '^  router \([0-9]+,[0-9]+\) input [a-z]+ holds [0-9]+ flits?; i
 T_CHECKS=$((T_CHECKS + 1))
 [ ! -e "$T_TMP/stall.json" ] || fail "a deadlocked run wrote its report"
 
+# A chip that would not fit in memory is refused before anything is built (the test hook
+# SPK_TEST_MEMORY_AVAILABLE stands for /proc/meminfo's MemAvailable): exit 2, nothing written.
+expect_status 2 env SPK_TEST_MEMORY_AVAILABLE=1000000 "$SPIKECHIP" sim "$IMG" --images 2 --jobs 2 \
+	--json "$T_TMP/mem.json"
+expect_grep err 'tiny\.spki: simulating this chip needs about [0-9.]+ MiB of memory \([0-9.]+ MiB per process, 2 processes\), more than the 1\.0 MiB available: use fewer --jobs'
+T_CHECKS=$((T_CHECKS + 1))
+[ ! -e "$T_TMP/mem.json" ] || fail "a refused run wrote its report"
+expect_status 0 env SPK_TEST_MEMORY_AVAILABLE=100000000 "$SPIKECHIP" sim "$IMG" --images 1
+
 done_checks
