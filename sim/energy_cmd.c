@@ -363,14 +363,7 @@ static void report_text(FILE *f, const struct report *r)
 		c->spikes / n);
 	fprintf(f, "dynamic energy       %.4f uJ per image (static energy needs cycles: %s)\n",
 		e->dynamic / n * 1e-6, r->sm != NULL ? "sampled below" : "--sample K");
-	fprintf(f, "  synaptic adds      %.4f uJ\n", e->syn_add / n * 1e-6);
-	fprintf(f, "  weight reads       %.4f uJ\n", e->weight_read / n * 1e-6);
-	fprintf(f, "  neuron updates     %.4f uJ\n", e->neuron / n * 1e-6);
-	fprintf(f, "  spikes/packets out %.4f uJ\n", e->spike_out / n * 1e-6);
-	fprintf(f, "  router hops        %.4f uJ\n", e->router / n * 1e-6);
-	fprintf(f, "  links              %.4f uJ\n", e->link / n * 1e-6);
-	fprintf(f, "  attention          %.4f uJ\n", e->attention / n * 1e-6);
-	fprintf(f, "  encoder            %.4f uJ\n", e->encoder / n * 1e-6);
+	spk_sim_text_breakdown(f, e, n, false);
 	fprintf(f, "pJ/SOP               %.3f dynamic (one synaptic op in a core: %.3f pJ)\n",
 		c->ev.sops > 0 ? e->dynamic / (double)c->ev.sops : 0,
 		r->a->energy.syn_add_pj + img->weight_bits * r->a->energy.weight_read_pj);
@@ -419,32 +412,6 @@ static void report_text(FILE *f, const struct report *r)
 		r->wall > 0 ? (double)c->ev.sops / r->wall : 0, r->wall > 0 ? n / r->wall : 0);
 }
 
-static void json_energy(struct spk_jsonw *j, const char *key, const struct spk_chip_energy *e,
-			double n)
-{
-	spk_jsonw_key(j, key);
-	spk_jsonw_object(j);
-	spk_jsonw_key_real(j, "synaptic_adds", e->syn_add / n * 1e-6);
-	spk_jsonw_key_real(j, "weight_reads", e->weight_read / n * 1e-6);
-	spk_jsonw_key_real(j, "neuron_updates", e->neuron / n * 1e-6);
-	spk_jsonw_key_real(j, "spikes", e->spike_out / n * 1e-6);
-	spk_jsonw_key_real(j, "router_hops", e->router / n * 1e-6);
-	spk_jsonw_key_real(j, "links", e->link / n * 1e-6);
-	spk_jsonw_key_real(j, "attention", e->attention / n * 1e-6);
-	spk_jsonw_key_real(j, "encoder", e->encoder / n * 1e-6);
-	spk_jsonw_end(j);
-}
-
-static void json_unit_events(struct spk_jsonw *j, const struct spk_unit_events *ev)
-{
-	spk_jsonw_key_uint(j, "sops", ev->sops);
-	spk_jsonw_key_uint(j, "graded_adds", ev->graded_adds);
-	spk_jsonw_key_uint(j, "neuron_updates", ev->neuron_updates);
-	spk_jsonw_key_uint(j, "packets_out", ev->packets_out);
-	spk_jsonw_key_uint(j, "attention_ops", ev->attention_ops);
-	spk_jsonw_key_uint(j, "encoder_macs", ev->encoder_macs);
-}
-
 static void report_json(struct spk_jsonw *j, const struct report *r)
 {
 	const struct spk_energy_counts *c = r->c;
@@ -469,7 +436,7 @@ static void report_json(struct spk_jsonw *j, const struct report *r)
 	spk_jsonw_key_real(j, "attention_ops_per_image", c->ev.attention_ops / n);
 	spk_jsonw_key_real(j, "encoder_macs_per_image", c->ev.encoder_macs / n);
 	spk_jsonw_key_real(j, "spikes_per_image", c->spikes / n);
-	json_energy(j, "energy_breakdown_uj_per_image", e, n);
+	spk_sim_json_breakdown(j, "energy_breakdown_uj_per_image", e, n, false);
 	spk_jsonw_key_real(j, "energy_dynamic_uj_per_image", e->dynamic / n * 1e-6);
 	spk_jsonw_key_real(j, "pj_per_sop", c->ev.sops > 0 ? e->dynamic / (double)c->ev.sops : 0);
 	spk_jsonw_key_real(j, "pj_per_sop_core",
@@ -522,13 +489,13 @@ static void report_json(struct spk_jsonw *j, const struct report *r)
 		spk_jsonw_key_uint(j, "step", i);
 		spk_jsonw_key_str(j, "name", step_name(img, i));
 		spk_jsonw_key_str(j, "type", spk_image_step_type_name(img->steps[i].type));
-		json_unit_events(j, &s->ev);
+		spk_sim_json_unit_events(j, &s->ev);
 		spk_jsonw_key_uint(j, "spikes", s->spikes);
 		spk_jsonw_key_uint(j, "router_flits", s->router_flits);
 		spk_jsonw_key_uint(j, "link_flits", s->link_flits);
 		spk_jsonw_key_real(j, "energy_uj_per_image", se.dynamic / n * 1e-6);
 		spk_jsonw_key_real(j, "paper_uj_per_image", paper_pj(&s->ev) / n * 1e-6);
-		json_energy(j, "breakdown_uj_per_image", &se, n);
+		spk_sim_json_breakdown(j, "breakdown_uj_per_image", &se, n, false);
 		spk_jsonw_end(j);
 	}
 	spk_jsonw_end(j);
@@ -545,7 +512,7 @@ static void report_json(struct spk_jsonw *j, const struct report *r)
 		spk_jsonw_key_uint(j, "y", img->tiles[t].y);
 		spk_jsonw_key_str(j, "kind", spk_image_tile_kind_name(img->tiles[t].kind));
 		spk_jsonw_key_bool(j, "used", spk_sim_tile_used(img, t));
-		json_unit_events(j, &c->tile_ev[t]);
+		spk_sim_json_unit_events(j, &c->tile_ev[t]);
 		spk_jsonw_key_real(j, "unit_energy_uj_per_image", te.dynamic / n * 1e-6);
 		spk_jsonw_key(j, "flits_out");
 		spk_jsonw_object(j);

@@ -200,6 +200,13 @@ void spk_sim_report_json(struct spk_jsonw *j, const struct sim_summary *s, const
 void spk_sim_json_events(struct spk_jsonw *j, const struct spk_unit_events *ev,
 			 const struct spk_noc_stats *noc, uint64_t spikes);
 
+/* The energy rows per image (µJ), text (indented lines) and JSON (object `key`); the static row
+ * only with_static. And a unit's six event counts as keys of the open JSON object. */
+void spk_sim_text_breakdown(FILE *f, const struct spk_chip_energy *e, double n, bool with_static);
+void spk_sim_json_breakdown(struct spk_jsonw *j, const char *key, const struct spk_chip_energy *e,
+			    double n, bool with_static);
+void spk_sim_json_unit_events(struct spk_jsonw *j, const struct spk_unit_events *ev);
+
 /* Whether tile t of img has work (its unit is used by the image). */
 bool spk_sim_tile_used(const struct spk_image *img, uint32_t t);
 

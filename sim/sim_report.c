@@ -197,15 +197,7 @@ void spk_sim_report_text(FILE *f, const struct sim_summary *s, const struct sim_
 		st->ev.encoder_macs / n, st->spikes / n);
 	fprintf(f, "energy per image     %.4f uJ (dynamic %.4f uJ, static %.4f uJ)\n",
 		e->total / n * 1e-6, e->dynamic / n * 1e-6, e->static_ / n * 1e-6);
-	fprintf(f, "  synaptic adds      %.4f uJ\n", e->syn_add / n * 1e-6);
-	fprintf(f, "  weight reads       %.4f uJ\n", e->weight_read / n * 1e-6);
-	fprintf(f, "  neuron updates     %.4f uJ\n", e->neuron / n * 1e-6);
-	fprintf(f, "  spikes/packets out %.4f uJ\n", e->spike_out / n * 1e-6);
-	fprintf(f, "  router hops        %.4f uJ\n", e->router / n * 1e-6);
-	fprintf(f, "  links              %.4f uJ\n", e->link / n * 1e-6);
-	fprintf(f, "  attention          %.4f uJ\n", e->attention / n * 1e-6);
-	fprintf(f, "  encoder            %.4f uJ\n", e->encoder / n * 1e-6);
-	fprintf(f, "  static             %.4f uJ\n", e->static_ / n * 1e-6);
+	spk_sim_text_breakdown(f, e, n, true);
 	fprintf(f, "pJ/SOP               %.3f dynamic, %.3f total (one synaptic op in a core: "
 		"%.3f pJ)\n", per_sop(e->dynamic, st->ev.sops), per_sop(e->total, st->ev.sops),
 		s->core_sop_pj);
@@ -284,17 +276,54 @@ static void report_json_images(struct spk_jsonw *j, const struct sim_summary *s)
 	spk_jsonw_end(j);
 }
 
-void spk_sim_json_events(struct spk_jsonw *j, const struct spk_unit_events *ev,
-			 const struct spk_noc_stats *noc, uint64_t spikes)
+void spk_sim_text_breakdown(FILE *f, const struct spk_chip_energy *e, double n, bool with_static)
 {
-	spk_jsonw_key(j, "events");
+	fprintf(f, "  synaptic adds      %.4f uJ\n", e->syn_add / n * 1e-6);
+	fprintf(f, "  weight reads       %.4f uJ\n", e->weight_read / n * 1e-6);
+	fprintf(f, "  neuron updates     %.4f uJ\n", e->neuron / n * 1e-6);
+	fprintf(f, "  spikes/packets out %.4f uJ\n", e->spike_out / n * 1e-6);
+	fprintf(f, "  router hops        %.4f uJ\n", e->router / n * 1e-6);
+	fprintf(f, "  links              %.4f uJ\n", e->link / n * 1e-6);
+	fprintf(f, "  attention          %.4f uJ\n", e->attention / n * 1e-6);
+	fprintf(f, "  encoder            %.4f uJ\n", e->encoder / n * 1e-6);
+	if (with_static)
+		fprintf(f, "  static             %.4f uJ\n", e->static_ / n * 1e-6);
+}
+
+void spk_sim_json_breakdown(struct spk_jsonw *j, const char *key, const struct spk_chip_energy *e,
+			    double n, bool with_static)
+{
+	spk_jsonw_key(j, key);
 	spk_jsonw_object(j);
+	spk_jsonw_key_real(j, "synaptic_adds", e->syn_add / n * 1e-6);
+	spk_jsonw_key_real(j, "weight_reads", e->weight_read / n * 1e-6);
+	spk_jsonw_key_real(j, "neuron_updates", e->neuron / n * 1e-6);
+	spk_jsonw_key_real(j, "spikes", e->spike_out / n * 1e-6);
+	spk_jsonw_key_real(j, "router_hops", e->router / n * 1e-6);
+	spk_jsonw_key_real(j, "links", e->link / n * 1e-6);
+	spk_jsonw_key_real(j, "attention", e->attention / n * 1e-6);
+	spk_jsonw_key_real(j, "encoder", e->encoder / n * 1e-6);
+	if (with_static)
+		spk_jsonw_key_real(j, "static", e->static_ / n * 1e-6);
+	spk_jsonw_end(j);
+}
+
+void spk_sim_json_unit_events(struct spk_jsonw *j, const struct spk_unit_events *ev)
+{
 	spk_jsonw_key_uint(j, "sops", ev->sops);
 	spk_jsonw_key_uint(j, "graded_adds", ev->graded_adds);
 	spk_jsonw_key_uint(j, "neuron_updates", ev->neuron_updates);
 	spk_jsonw_key_uint(j, "packets_out", ev->packets_out);
 	spk_jsonw_key_uint(j, "attention_ops", ev->attention_ops);
 	spk_jsonw_key_uint(j, "encoder_macs", ev->encoder_macs);
+}
+
+void spk_sim_json_events(struct spk_jsonw *j, const struct spk_unit_events *ev,
+			 const struct spk_noc_stats *noc, uint64_t spikes)
+{
+	spk_jsonw_key(j, "events");
+	spk_jsonw_object(j);
+	spk_sim_json_unit_events(j, ev);
 	spk_jsonw_key_uint(j, "router_flits", noc->router_flits);
 	spk_jsonw_key_uint(j, "link_flits", noc->link_flits);
 	spk_jsonw_key_uint(j, "packets_injected", noc->packets_injected);
@@ -341,18 +370,7 @@ void spk_sim_report_json(struct spk_jsonw *j, const struct sim_summary *s, const
 	spk_jsonw_key_real(j, "encoder_macs_per_image", st->ev.encoder_macs / n);
 	spk_jsonw_key_real(j, "spikes_per_image", st->spikes / n);
 	spk_jsonw_key_real(j, "energy_uj_per_image", e->total / n * 1e-6);
-	spk_jsonw_key(j, "energy_breakdown_uj_per_image");
-	spk_jsonw_object(j);
-	spk_jsonw_key_real(j, "synaptic_adds", e->syn_add / n * 1e-6);
-	spk_jsonw_key_real(j, "weight_reads", e->weight_read / n * 1e-6);
-	spk_jsonw_key_real(j, "neuron_updates", e->neuron / n * 1e-6);
-	spk_jsonw_key_real(j, "spikes", e->spike_out / n * 1e-6);
-	spk_jsonw_key_real(j, "router_hops", e->router / n * 1e-6);
-	spk_jsonw_key_real(j, "links", e->link / n * 1e-6);
-	spk_jsonw_key_real(j, "attention", e->attention / n * 1e-6);
-	spk_jsonw_key_real(j, "encoder", e->encoder / n * 1e-6);
-	spk_jsonw_key_real(j, "static", e->static_ / n * 1e-6);
-	spk_jsonw_end(j);
+	spk_sim_json_breakdown(j, "energy_breakdown_uj_per_image", e, n, true);
 	spk_jsonw_key_real(j, "energy_dynamic_uj_per_image", e->dynamic / n * 1e-6);
 	spk_jsonw_key_real(j, "pj_per_sop", per_sop(e->dynamic, st->ev.sops));
 	spk_jsonw_key_real(j, "pj_per_sop_total", per_sop(e->total, st->ev.sops));
