@@ -449,19 +449,7 @@ static void report_json(struct spk_jsonw *j, const struct report *r)
 	spk_jsonw_key_uint(j, "hops", c->noc.hops);
 	spk_jsonw_key_uint(j, "router_flits", c->noc.router_flits);
 	spk_jsonw_key_uint(j, "link_flits", c->noc.link_flits);
-	spk_jsonw_key(j, "busiest_link");
-	if (c->noc.busiest_link_flits > 0) {
-		const struct spk_image_tile *t = &img->tiles[c->noc.busiest_link / 5];
-
-		spk_jsonw_object(j);
-		spk_jsonw_key_uint(j, "x", t->x);
-		spk_jsonw_key_uint(j, "y", t->y);
-		spk_jsonw_key_str(j, "direction", port_names[c->noc.busiest_link % 5]);
-		spk_jsonw_key_uint(j, "flits", c->noc.busiest_link_flits);
-		spk_jsonw_end(j);
-	} else {
-		spk_jsonw_null(j);
-	}
+	spk_sim_json_busiest_link(j, img, &c->noc);
 	spk_jsonw_end(j);
 	spk_sim_json_events(j, &c->ev, &c->noc, c->spikes);
 	spk_jsonw_key(j, "sample");
@@ -514,11 +502,7 @@ static void report_json(struct spk_jsonw *j, const struct report *r)
 		spk_jsonw_key_bool(j, "used", spk_sim_tile_used(img, t));
 		spk_sim_json_unit_events(j, &c->tile_ev[t]);
 		spk_jsonw_key_real(j, "unit_energy_uj_per_image", te.dynamic / n * 1e-6);
-		spk_jsonw_key(j, "flits_out");
-		spk_jsonw_object(j);
-		for (unsigned p = 0; p < 5; p++)
-			spk_jsonw_key_uint(j, port_names[p], l[p]);
-		spk_jsonw_end(j);
+		spk_sim_json_flits_out(j, l);
 		spk_jsonw_end(j);
 	}
 	spk_jsonw_end(j);

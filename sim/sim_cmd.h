@@ -207,6 +207,12 @@ void spk_sim_json_breakdown(struct spk_jsonw *j, const char *key, const struct s
 			    double n, bool with_static);
 void spk_sim_json_unit_events(struct spk_jsonw *j, const struct spk_unit_events *ev);
 
+/* The NoC's busiest tile-to-tile link (x, y, direction, flits; null if none), and a tile's
+ * flits per router output (links[5]: local, east, west, north, south), as JSON keys. */
+void spk_sim_json_busiest_link(struct spk_jsonw *j, const struct spk_image *img,
+			       const struct spk_noc_stats *noc);
+void spk_sim_json_flits_out(struct spk_jsonw *j, const uint64_t *links);
+
 /* Whether tile t of img has work (its unit is used by the image). */
 bool spk_sim_tile_used(const struct spk_image *img, uint32_t t);
 

@@ -308,6 +308,33 @@ void spk_sim_json_breakdown(struct spk_jsonw *j, const char *key, const struct s
 	spk_jsonw_end(j);
 }
 
+void spk_sim_json_busiest_link(struct spk_jsonw *j, const struct spk_image *img,
+			       const struct spk_noc_stats *noc)
+{
+	spk_jsonw_key(j, "busiest_link");
+	if (noc->busiest_link_flits > 0) {
+		const struct spk_image_tile *t = &img->tiles[noc->busiest_link / 5];
+
+		spk_jsonw_object(j);
+		spk_jsonw_key_uint(j, "x", t->x);
+		spk_jsonw_key_uint(j, "y", t->y);
+		spk_jsonw_key_str(j, "direction", port_names[noc->busiest_link % 5]);
+		spk_jsonw_key_uint(j, "flits", noc->busiest_link_flits);
+		spk_jsonw_end(j);
+	} else {
+		spk_jsonw_null(j);
+	}
+}
+
+void spk_sim_json_flits_out(struct spk_jsonw *j, const uint64_t *links)
+{
+	spk_jsonw_key(j, "flits_out");
+	spk_jsonw_object(j);
+	for (unsigned p = 0; p < 5; p++)
+		spk_jsonw_key_uint(j, port_names[p], links[p]);
+	spk_jsonw_end(j);
+}
+
 void spk_sim_json_unit_events(struct spk_jsonw *j, const struct spk_unit_events *ev)
 {
 	spk_jsonw_key_uint(j, "sops", ev->sops);
@@ -387,17 +414,7 @@ void spk_sim_report_json(struct spk_jsonw *j, const struct sim_summary *s, const
 	spk_jsonw_key_uint(j, "inject_refused", st->noc.inject_refused);
 	spk_jsonw_key_uint(j, "router_flits", st->noc.router_flits);
 	spk_jsonw_key_uint(j, "link_flits", st->noc.link_flits);
-	spk_jsonw_key(j, "busiest_link");
-	if (st->noc.busiest_link_flits > 0) {
-		spk_jsonw_object(j);
-		spk_jsonw_key_uint(j, "x", s->busy_x);
-		spk_jsonw_key_uint(j, "y", s->busy_y);
-		spk_jsonw_key_str(j, "direction", s->busy_dir);
-		spk_jsonw_key_uint(j, "flits", st->noc.busiest_link_flits);
-		spk_jsonw_end(j);
-	} else {
-		spk_jsonw_null(j);
-	}
+	spk_sim_json_busiest_link(j, img, &st->noc);
 	spk_jsonw_end(j);
 	spk_sim_json_events(j, &st->ev, &st->noc, st->spikes);
 	spk_jsonw_key(j, "busiest_unit");
@@ -421,12 +438,7 @@ void spk_sim_report_json(struct spk_jsonw *j, const struct sim_summary *s, const
 		spk_jsonw_key_uint(j, "busy_cycles", s->busy[t]);
 		spk_jsonw_key_real(j, "utilisation", share(s->busy[t], s));
 		spk_jsonw_key_uint(j, "ni_refused", s->refused[t]);
-		spk_jsonw_key(j, "flits_out");
-		spk_jsonw_object(j);
-		for (unsigned p = 0; p < 5; p++) {
-			spk_jsonw_key_uint(j, port_names[p], l[p]);
-		}
-		spk_jsonw_end(j);
+		spk_sim_json_flits_out(j, l);
 		spk_jsonw_end(j);
 	}
 	spk_jsonw_end(j);
