@@ -53,6 +53,7 @@ struct spk_energy {
 	uint64_t *pop_spikes;		/* [n_pops] */
 	size_t raw_words;
 	uint64_t *raw;
+	const uint64_t *cur;		/* the raw counts being turned into counts (compute()) */
 	uint32_t *route_base;		/* [n_tiles]: tile t's routes in the raw route block */
 	uint8_t **released;		/* [n_tiles][n_routes]: the destination releases it */
 	/* per timestep and per image, fixed by the image */
@@ -423,7 +424,7 @@ static void route_packets(struct spk_energy *e, uint32_t t, uint32_t k, uint64_t
 {
 	const struct spk_image *img = e->img;
 	const struct spk_image_route *r = &img->tiles[t].routes[k];
-	const uint64_t ev = e->raw[RAW_ROUTES(img) + e->route_base[t] + k], images = e->raw[0];
+	const uint64_t ev = e->cur[RAW_ROUTES(img) + e->route_base[t] + k], images = e->cur[0];
 	const uint32_t i = route_step(e, r);
 	struct spk_unit_events *src = &e->tile_ev[t], *dst = &e->tile_ev[r->dst_tile];
 	struct spk_unit_events *sev = &e->step[i].ev;
@@ -461,10 +462,6 @@ static void route_packets(struct spk_energy *e, uint32_t t, uint32_t k, uint64_t
 
 const struct spk_energy_counts *spk_energy_counts(struct spk_energy *e)
 {
-	const struct spk_image *img = e->img;
-	struct spk_energy_counts *c = &e->c;
-	uint64_t steps, images;
-
 	if (e->run_images > 0) {	/* this process's own images, not yet taken */
 		uint64_t *mine = malloc(e->raw_words * sizeof(*mine));
 
@@ -474,8 +471,16 @@ const struct spk_energy_counts *spk_energy_counts(struct spk_energy *e)
 		spk_energy_add(e, mine);
 		free(mine);
 	}
-	images = e->raw[0];
-	steps = images * img->time_steps;
+	return spk_energy_counts_of(e, e->raw);
+}
+
+const struct spk_energy_counts *spk_energy_counts_of(struct spk_energy *e, const uint64_t *raw)
+{
+	const struct spk_image *img = e->img;
+	struct spk_energy_counts *c = &e->c;
+	const uint64_t images = raw[0], steps = images * img->time_steps;
+
+	e->cur = raw;
 
 	memset(c, 0, sizeof(*c));
 	memset(e->tile_ev, 0, img->n_tiles * sizeof(*e->tile_ev));
@@ -485,7 +490,7 @@ const struct spk_energy_counts *spk_energy_counts(struct spk_energy *e)
 	for (uint32_t i = 0; i < img->n_steps; i++) {
 		const struct spk_image_step *st = &img->steps[i];
 		struct spk_energy_step *s = &e->step[i];
-		uint64_t ops = e->raw[RAW_STEP(img, i)];
+		uint64_t ops = e->cur[RAW_STEP(img, i)];
 
 		if (st->type == SPK_STEP_ATTN)
 			s->ev.attention_ops = ops;
@@ -494,13 +499,13 @@ const struct spk_energy_counts *spk_energy_counts(struct spk_energy *e)
 		s->ev.neuron_updates = e->step_nu[i] * steps;
 		s->ev.encoder_macs = e->step_macs[i] * images;
 		if (st->type == SPK_STEP_FIRE)
-			s->spikes = e->raw[RAW_POP(img, st->pop)];
+			s->spikes = e->cur[RAW_POP(img, st->pop)];
 	}
 	for (uint32_t t = 0; t < img->n_tiles; t++) {
 		struct spk_unit_events *u = &e->tile_ev[t];
 
-		u->sops += e->raw[RAW_TILE(t)];
-		u->attention_ops += e->raw[RAW_TILE(t) + 1];
+		u->sops += e->cur[RAW_TILE(t)];
+		u->attention_ops += e->cur[RAW_TILE(t) + 1];
 		u->neuron_updates += e->tile_nu[t] * steps;
 		u->encoder_macs += e->tile_macs[t] * images;
 		for (uint32_t k = 0; k < img->tiles[t].n_routes; k++)
@@ -509,7 +514,7 @@ const struct spk_energy_counts *spk_energy_counts(struct spk_energy *e)
 	for (uint32_t t = 0; t < img->n_tiles; t++)
 		spk_unit_events_add(&c->ev, &e->tile_ev[t]);
 	for (uint32_t p = 0; p < img->n_pops; p++)
-		c->spikes += e->raw[RAW_POP(img, p)];
+		c->spikes += e->cur[RAW_POP(img, p)];
 	for (size_t l = 0; l < (size_t)img->n_tiles * 5; l++)
 		if (l % 5 != SPK_PORT_LOCAL && e->links[l] > c->noc.busiest_link_flits) {
 			c->noc.busiest_link_flits = e->links[l];

@@ -90,4 +90,8 @@ void spk_energy_add(struct spk_energy *e, const uint64_t *raw);
  * NULL if out of memory. */
 const struct spk_energy_counts *spk_energy_counts(struct spk_energy *e);
 
+/* The counts of raw counters (e.g. one image's, from spk_energy_take()) alone, leaving the
+ * totals as they are; valid until the next call or destroy. */
+const struct spk_energy_counts *spk_energy_counts_of(struct spk_energy *e, const uint64_t *raw);
+
 #endif

@@ -245,40 +245,74 @@ out:
 /* The count split into items of images over --jobs processes (sim/jobs.h). */
 struct count_run {
 	struct spk_energy *en;
+	const struct spk_arch *arch;
 	const struct spk_dataset *ds;
 	uint32_t per_item;
 	uint32_t correct;
+	/* per image: class, dynamic energy (pJ), SOPs */
+	uint32_t *cls;
+	double *dyn;
+	uint64_t *sops;
 	struct spk_progress bar;
 	bool show;
 };
 
-/* Item k: its images counted; the blob is the number correct, then the raw counts. */
+/* Words of item k's result: the number correct, the raw counts, per image class, energy, SOPs. */
+static size_t item_words(const struct count_run *r, uint32_t n)
+{
+	return 1 + spk_energy_raw_words(r->en) + 3 * (size_t)n;
+}
+
+static void item_range(const struct count_run *r, uint32_t k, uint32_t *i0, uint32_t *n)
+{
+	*i0 = k * r->per_item;
+	*n = *i0 + r->per_item < r->ds->n ? r->per_item : r->ds->n - *i0;
+}
+
+/* Item k: its images counted, one at a time, each image's own counts kept for its energy. */
 static int count_item(void *ctx, struct spk_jobs_worker *w, uint32_t k, void **blobp,
 		      size_t *lenp, char *err, size_t errlen)
 {
 	struct count_run *r = ctx;
-	const uint32_t i0 = k * r->per_item;
-	const uint32_t i1 = i0 + r->per_item < r->ds->n ? i0 + r->per_item : r->ds->n;
-	size_t words = 1 + spk_energy_raw_words(r->en);
-	uint64_t *blob = calloc(words, sizeof(*blob));
+	const size_t raw_words = spk_energy_raw_words(r->en);
+	uint32_t i0, n;
+	uint64_t *blob, *one, *per;
 	uint8_t *px = malloc(spk_dataset_image_size(r->ds));
 
-	if (blob == NULL || px == NULL) {
+	item_range(r, k, &i0, &n);
+	blob = calloc(item_words(r, n), sizeof(*blob));
+	one = malloc(raw_words * sizeof(*one));
+	if (blob == NULL || px == NULL || one == NULL) {
 		free(blob);
 		free(px);
+		free(one);
 		snprintf(err, errlen, "out of memory");
 		return SPK_EXIT_FAIL;
 	}
-	for (uint32_t i = i0; i < i1; i++) {
-		spk_dataset_image_u8(r->ds, i, px);
-		if (spk_energy_run(r->en, px) == (int)(r->ds->labels != NULL ? r->ds->labels[i] : -1))
+	per = blob + 1 + raw_words;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct spk_energy_counts *c;
+		struct spk_chip_energy en;
+		int cls;
+
+		spk_dataset_image_u8(r->ds, i0 + i, px);
+		cls = spk_energy_run(r->en, px);
+		if (r->ds->labels != NULL && cls == (int)r->ds->labels[i0 + i])
 			blob[0]++;
+		spk_energy_take(r->en, one);
+		for (size_t j = 0; j < raw_words; j++)
+			blob[1 + j] += one[j];
+		c = spk_energy_counts_of(r->en, one);
+		spk_chip_energy_of(&en, &c->ev, &c->noc, r->arch, 0, 0);
+		per[3 * i] = (uint64_t)cls;
+		memcpy(&per[3 * i + 1], &en.dynamic, sizeof(double));
+		per[3 * i + 2] = c->ev.sops;
 		spk_jobs_tick(w, 1);
 	}
-	spk_energy_take(r->en, blob + 1);
 	free(px);
+	free(one);
 	*blobp = blob;
-	*lenp = words * sizeof(*blob);
+	*lenp = item_words(r, n) * sizeof(*blob);
 	return 0;
 }
 
@@ -286,14 +320,22 @@ static int count_merge(void *ctx, uint32_t k, const void *blob, size_t len, char
 		       size_t errlen)
 {
 	struct count_run *r = ctx;
-	const uint64_t *b = blob;
+	const uint64_t *b = blob, *per;
+	uint32_t i0, n;
 
-	if (len != (1 + spk_energy_raw_words(r->en)) * sizeof(*b)) {
+	item_range(r, k, &i0, &n);
+	if (len != item_words(r, n) * sizeof(*b)) {
 		snprintf(err, errlen, "item %u: a result of %zu bytes (a broken worker)", k, len);
 		return SPK_EXIT_FAIL;
 	}
 	r->correct += (uint32_t)b[0];
 	spk_energy_add(r->en, b + 1);
+	per = b + 1 + spk_energy_raw_words(r->en);
+	for (uint32_t i = 0; i < n; i++) {
+		r->cls[i0 + i] = (uint32_t)per[3 * i];
+		memcpy(&r->dyn[i0 + i], &per[3 * i + 1], sizeof(double));
+		r->sops[i0 + i] = per[3 * i + 2];
+	}
 	return 0;
 }
 
@@ -340,6 +382,8 @@ struct report {
 	bool have_acc;
 	uint32_t correct;
 	double wall;
+	const struct count_run *cr;	/* per image */
+	const uint8_t *labels;
 };
 
 static const char *const port_names[] = { "local", "east", "west", "north", "south" };
@@ -364,6 +408,16 @@ static void report_text(FILE *f, const struct report *r)
 	fprintf(f, "dynamic energy       %.4f uJ per image (static energy needs cycles: %s)\n",
 		e->dynamic / n * 1e-6, r->sm != NULL ? "sampled below" : "--sample K");
 	spk_sim_text_breakdown(f, e, n, false);
+	{
+		uint32_t lo = 0, hi = 0;
+
+		for (uint32_t i = 1; i < c->images; i++) {
+			lo = r->cr->dyn[i] < r->cr->dyn[lo] ? i : lo;
+			hi = r->cr->dyn[i] > r->cr->dyn[hi] ? i : hi;
+		}
+		fprintf(f, "  per image          %.4f uJ (image %u) to %.4f uJ (image %u)\n",
+			r->cr->dyn[lo] * 1e-6, lo, r->cr->dyn[hi] * 1e-6, hi);
+	}
 	fprintf(f, "pJ/SOP               %.3f dynamic (one synaptic op in a core: %.3f pJ)\n",
 		c->ev.sops > 0 ? e->dynamic / (double)c->ev.sops : 0,
 		r->a->energy.syn_add_pj + img->weight_bits * r->a->energy.weight_read_pj);
@@ -412,6 +466,40 @@ static void report_text(FILE *f, const struct report *r)
 		r->wall > 0 ? (double)c->ev.sops / r->wall : 0, r->wall > 0 ? n / r->wall : 0);
 }
 
+/* "per_image": class, label (null without labels), dynamic energy (µJ) and SOPs of each image. */
+static void json_per_image(struct spk_jsonw *j, const struct report *r)
+{
+	const uint32_t n = r->c->images;
+
+	spk_jsonw_key(j, "per_image");
+	spk_jsonw_object(j);
+	spk_jsonw_key(j, "class");
+	spk_jsonw_array_inline(j);
+	for (uint32_t i = 0; i < n; i++)
+		spk_jsonw_uint(j, r->cr->cls[i]);
+	spk_jsonw_end(j);
+	spk_jsonw_key(j, "label");
+	if (r->labels != NULL) {
+		spk_jsonw_array_inline(j);
+		for (uint32_t i = 0; i < n; i++)
+			spk_jsonw_uint(j, r->labels[i]);
+		spk_jsonw_end(j);
+	} else {
+		spk_jsonw_null(j);
+	}
+	spk_jsonw_key(j, "energy_dynamic_uj");
+	spk_jsonw_array_inline(j);
+	for (uint32_t i = 0; i < n; i++)
+		spk_jsonw_real(j, r->cr->dyn[i] * 1e-6);
+	spk_jsonw_end(j);
+	spk_jsonw_key(j, "sops");
+	spk_jsonw_array_inline(j);
+	for (uint32_t i = 0; i < n; i++)
+		spk_jsonw_uint(j, r->cr->sops[i]);
+	spk_jsonw_end(j);
+	spk_jsonw_end(j);
+}
+
 static void report_json(struct spk_jsonw *j, const struct report *r)
 {
 	const struct spk_energy_counts *c = r->c;
@@ -452,6 +540,7 @@ static void report_json(struct spk_jsonw *j, const struct report *r)
 	spk_sim_json_busiest_link(j, img, &c->noc);
 	spk_jsonw_end(j);
 	spk_sim_json_events(j, &c->ev, &c->noc, c->spikes);
+	json_per_image(j, r);
 	spk_jsonw_key(j, "sample");
 	if (r->sm != NULL) {
 		spk_jsonw_object(j);
@@ -607,7 +696,15 @@ int spk_energy_main(int argc, char **argv)
 	ret = SPK_EXIT_FAIL;
 	t0 = spk_now();
 	cr.en = en;
+	cr.arch = &arch;
 	cr.ds = &ds;
+	cr.cls = calloc(ds.n, sizeof(*cr.cls));
+	cr.dyn = calloc(ds.n, sizeof(*cr.dyn));
+	cr.sops = calloc(ds.n, sizeof(*cr.sops));
+	if (cr.cls == NULL || cr.dyn == NULL || cr.sops == NULL) {
+		spk_error("energy: out of memory for %u images", ds.n);
+		goto out;
+	}
 	cr.show = show;
 	/* a few items per process, so that uneven images even out */
 	cr.per_item = (ds.n + o.jobs * 4 - 1) / (o.jobs * 4);
@@ -619,6 +716,8 @@ int spk_energy_main(int argc, char **argv)
 	}
 	rep.wall = spk_now() - t0;
 	rep.correct = cr.correct;
+	rep.cr = &cr;
+	rep.labels = ds.labels;
 	if (o.sample > 0 && run_sample(&sm, img, &arch, &ds, show) != 0)
 		goto out;
 	rep.img = img;
@@ -646,6 +745,9 @@ int spk_energy_main(int argc, char **argv)
 	ret = SPK_EXIT_OK;
 out:
 	spk_outfile_abort(&json_out);
+	free(cr.cls);
+	free(cr.dyn);
+	free(cr.sops);
 	spk_energy_destroy(en);
 	spk_dataset_fini(&ds);
 	spk_model_destroy(m);

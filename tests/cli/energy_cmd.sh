@@ -39,6 +39,23 @@ assert t["events"]["sops"] == s["events"]["sops"] and t["events"]["spikes"] == s
 assert t["events"]["packets_injected"] < s["events"]["packets_injected"]
 PYEOF
 
+# Per image: the images' SOPs sum to the total, and image 0's figures are those of a run of image 0
+# alone (each image counted on its own).
+expect_status 0 "$SPIKECHIP" energy "$T_TMP/default.spki" --model "$MODEL" --images 1 \
+	--json "$T_TMP/first.json"
+T_CHECKS=$((T_CHECKS + 1))
+"$PY" - "$T_TMP/default-energy.json" "$T_TMP/first.json" <<'PYEOF' || fail "per-image figures wrong"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+p = a["per_image"]
+assert len(p["class"]) == len(p["sops"]) == len(p["energy_dynamic_uj"]) == 20
+assert sum(p["sops"]) == a["events"]["sops"]
+assert abs(sum(p["energy_dynamic_uj"]) / 20 - a["energy_dynamic_uj_per_image"]) < 1e-9 * a["energy_dynamic_uj_per_image"]
+assert p["sops"][0] == b["events"]["sops"] and p["class"][0] == b["per_image"]["class"][0]
+assert p["energy_dynamic_uj"][0] == b["energy_dynamic_uj_per_image"]
+assert len(set(p["energy_dynamic_uj"])) > 1        # images differ
+PYEOF
+
 # --jobs: the same report from three processes (the speed fields aside)
 expect_status 0 "$SPIKECHIP" energy "$T_TMP/default.spki" --model "$MODEL" --images 20 --jobs 3 \
 	--json "$T_TMP/jobs3.json"
