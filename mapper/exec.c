@@ -18,6 +18,7 @@
 #include "mapper/exec.h"
 #include "models/rowadd.h"
 #include "models/semantics.h"
+#include "util/divisor.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -55,9 +56,8 @@ struct xproj {
 
 struct inbox {
 	uint32_t n, cap;
-	bool by_pos;		/* pos and ch are in position order (sort_inbox()) */
+	bool by_pos;		/* ids are in position order (sort_inbox()) this timestep */
 	uint32_t *ids;		/* [cap = neurons of the population] */
-	uint32_t *pos, *ch;	/* [cap]: each spike's position y·W + x and channel */
 };
 
 struct xtile {
@@ -92,7 +92,7 @@ struct spk_exec {
 	int64_t *kv, *out;	/* ATTN: counts [C·d], outputs [N·C] */
 	int64_t *enc_out;	/* encoder outputs [h·w·g] */
 	uint32_t *ids;		/* spikes of the current FIRE */
-	uint32_t *ids_pos, *ids_ch;	/* and their positions and channels */
+	uint32_t *sort_ids;	/* sort_inbox() scratch [max pop] */
 	uint32_t *ch;		/* CONV: channels spiking at one position */
 	uint32_t *sort_count;	/* sort_inbox() scratch [max plane + 1] (and ids_pos, ids_ch) */
 	int64_t *scores;
@@ -139,11 +139,8 @@ void spk_exec_destroy(struct spk_exec *x)
 			free(x->projs[i].rx);
 		}
 	if (x->inboxes != NULL)
-		for (uint32_t i = 0; i < x->n_inboxes; i++) {
+		for (uint32_t i = 0; i < x->n_inboxes; i++)
 			free(x->inboxes[i].ids);
-			free(x->inboxes[i].pos);
-			free(x->inboxes[i].ch);
-		}
 	if (x->work != NULL)
 		for (uint32_t i = 0; i < img->n_steps; i++)
 			free(x->work[i].item);
@@ -170,8 +167,7 @@ void spk_exec_destroy(struct spk_exec *x)
 	free(x->out);
 	free(x->enc_out);
 	free(x->ids);
-	free(x->ids_pos);
-	free(x->ids_ch);
+	free(x->sort_ids);
 	free(x->ch);
 	free(x->sort_count);
 	free(x->scores);
@@ -325,9 +321,7 @@ static int make_inboxes(struct spk_exec *x)
 			ib->n = 0;
 			ib->cap = img->pops[r->source].neurons;
 			ib->ids = malloc((img->pops[r->source].neurons + 1) * sizeof(uint32_t));
-			ib->pos = malloc((img->pops[r->source].neurons + 1) * sizeof(uint32_t));
-			ib->ch = malloc((img->pops[r->source].neurons + 1) * sizeof(uint32_t));
-			if (ib->ids == NULL || ib->pos == NULL || ib->ch == NULL)
+			if (ib->ids == NULL)
 				return -ENOMEM;
 			x->tiles[r->dst_tile].inbox_of[r->source] = (int32_t)x->n_inboxes++;
 		}
@@ -420,13 +414,12 @@ struct spk_exec *spk_exec_create(const struct spk_image *img, char *err, size_t 
 	x->out = malloc(attn_nc * sizeof(*x->out));
 	x->enc_out = malloc(enc * sizeof(*x->enc_out));
 	x->ids = malloc(max_pop * sizeof(*x->ids));
-	x->ids_pos = malloc(max_pop * sizeof(*x->ids_pos));
-	x->ids_ch = malloc(max_pop * sizeof(*x->ids_ch));
+	x->sort_ids = malloc(max_pop * sizeof(*x->sort_ids));
 	x->sort_count = malloc((max_plane + 1) * sizeof(*x->sort_count));
 	x->ch = malloc(max_c * sizeof(*x->ch));
 	if (x->msum == NULL || x->acc32 == NULL || x->vb == NULL ||
 	    x->kv == NULL || x->out == NULL || x->enc_out == NULL || x->ids == NULL || x->ch == NULL ||
-	    x->ids_pos == NULL || x->ids_ch == NULL ||
+	    x->sort_ids == NULL ||
 	    x->sort_count == NULL)
 		goto out_nomem;
 	return x;
@@ -560,7 +553,7 @@ static void step_encoder(struct spk_exec *x, uint32_t i)
 
 /* Sends a piece's spikes (ids[0..n)) of pop along its tile's SPIKE entries. */
 static void send_spikes(struct spk_exec *x, const struct xpiece *xp, uint32_t pop,
-			uint32_t first, uint32_t n)
+			const uint32_t *ids, uint32_t n)
 {
 	const struct spk_image_tile *tile = &x->img->tiles[xp->tile];
 
@@ -574,9 +567,7 @@ static void send_spikes(struct spk_exec *x, const struct xpiece *xp, uint32_t po
 		/* a tile receives each spike once (the reader refuses duplicate entries) */
 		if (n > ib->cap - ib->n)
 			continue;
-		memcpy(ib->ids + ib->n, x->ids + first, n * sizeof(*ib->ids));
-		memcpy(ib->pos + ib->n, x->ids_pos + first, n * sizeof(*ib->pos));
-		memcpy(ib->ch + ib->n, x->ids_ch + first, n * sizeof(*ib->ch));
+		memcpy(ib->ids + ib->n, ids, n * sizeof(*ids));
 		ib->n += n;
 		x->tiles[xp->tile].events[r] += n;
 	}
@@ -595,8 +586,7 @@ static int fire_neurons(struct spk_exec *x, uint32_t t, uint32_t i, uint32_t pop
 		const struct spk_image_piece *p = xp->p;
 		int64_t *v = xp->v + (size_t)ri * xp->elems;
 		const int64_t *th2 = xp->th2 + (size_t)ri * xp->g;
-		uint32_t *ids = x->ids + total, *ip = x->ids_pos + total, *ic = x->ids_ch + total;
-		uint32_t n = 0;
+		uint32_t *ids = x->ids + total, n = 0;
 
 		for (uint32_t y = p->y0; y < p->y1; y++) {
 			for (uint32_t xx = 0; xx < xp->W; xx++) {
@@ -604,14 +594,11 @@ static int fire_neurons(struct spk_exec *x, uint32_t t, uint32_t i, uint32_t pop
 
 				for (uint32_t c = 0; c < xp->g; c++)
 					if (spk_sem_lif(&v[base + c], xp->acc[base + c], th2[c], x->vmin,
-							x->vmax)) {
-						ids[n] = ((p->c0 + c) * s->height + y) * s->width + xx;
-						ip[n] = y * s->width + xx;
-						ic[n++] = p->c0 + c;
-					}
+							x->vmax))
+						ids[n++] = ((p->c0 + c) * s->height + y) * s->width + xx;
 			}
 		}
-		send_spikes(x, xp, pop, total, n);
+		send_spikes(x, xp, pop, ids, n);
 		total += n;
 	}
 	return x->hook != NULL ? x->hook(x->hook_ctx, t, pop, x->ids, total) : 0;
@@ -661,26 +648,22 @@ static int fire_mean(struct spk_exec *x, uint32_t t, uint32_t pop)
  * step_conv() adds the rows of every channel that spiked at one input position in one call, as
  * the reference does, whichever source pieces sent them. Once per inbox and timestep.
  */
-static void sort_inbox(struct spk_exec *x, struct inbox *ib, uint32_t plane)
+static void sort_inbox(struct spk_exec *x, struct inbox *ib, const struct spk_divisor *plane)
 {
-	uint32_t *count = x->sort_count, *pos = x->ids_pos, *ch = x->ids_ch;
+	uint32_t *count = x->sort_count, *out = x->sort_ids;
+	const uint32_t P = plane->d;
 
 	if (ib->by_pos)
 		return;
 	ib->by_pos = true;
-	memset(count, 0, (plane + 1) * sizeof(*count));
+	memset(count, 0, (P + 1) * sizeof(*count));
 	for (uint32_t s = 0; s < ib->n; s++)
-		count[ib->pos[s] + 1]++;
-	for (uint32_t p = 0; p < plane; p++)
+		count[ib->ids[s] - spk_div_by(ib->ids[s], plane) * P + 1]++;
+	for (uint32_t p = 0; p < P; p++)
 		count[p + 1] += count[p];
-	for (uint32_t s = 0; s < ib->n; s++) {
-		uint32_t k = count[ib->pos[s]]++;
-
-		pos[k] = ib->pos[s];
-		ch[k] = ib->ch[s];
-	}
-	memcpy(ib->pos, pos, ib->n * sizeof(*pos));
-	memcpy(ib->ch, ch, ib->n * sizeof(*ch));
+	for (uint32_t s = 0; s < ib->n; s++)
+		out[count[ib->ids[s] - spk_div_by(ib->ids[s], plane) * P]++] = ib->ids[s];
+	memcpy(ib->ids, out, ib->n * sizeof(*out));
 }
 
 static void step_conv(struct spk_exec *x, uint32_t i)
@@ -689,7 +672,9 @@ static void step_conv(struct spk_exec *x, uint32_t i)
 	const struct spk_image_step *st = &img->steps[i];
 	const struct worklist *w = &x->work[i];
 	const uint32_t k = st->kernel, plane = st->h_in * st->w_in;
+	struct spk_divisor pd;
 
+	spk_divisor_init(&pd, plane);
 	for (uint32_t j = 0; j < w->n; j++) {
 		const struct xproj *pr = &x->projs[w->item[j]];
 		struct xpiece *xp = &x->pieces[pr->piece];
@@ -704,16 +689,22 @@ static void step_conv(struct spk_exec *x, uint32_t i)
 			struct inbox *ib = &x->inboxes[inbox];
 			uint32_t *ch = x->ch;
 
-			sort_inbox(x, ib, plane);
-			/* runs of spikes at one input position (a source piece sends them together) */
+			sort_inbox(x, ib, &pd);
+			/* runs of spikes at one input position (sort_inbox() put them together) */
 			for (uint32_t s = 0; s < ib->n;) {
-				const uint32_t pos = ib->pos[s];
+				const uint32_t c0 = spk_div_by(ib->ids[s], &pd), pos = ib->ids[s] - c0 * plane;
 				const uint32_t y = pos / st->w_in, xx = pos % st->w_in;
 				const struct range ry = pr->ry[y], rx = pr->rx[xx];
 				uint32_t n = 0;
 
-				while (s < ib->n && ib->pos[s] == pos && n < st->c_in)
-					ch[n++] = ib->ch[s++];
+				ch[n++] = c0;
+				for (s++; s < ib->n && n < st->c_in; s++) {
+					const uint32_t c = spk_div_by(ib->ids[s], &pd);
+
+					if (ib->ids[s] - c * plane != pos)
+						break;
+					ch[n++] = c;
+				}
 				sops += (uint64_t)n * g * (ry.hi - ry.lo) * (rx.hi - rx.lo);
 				for (uint32_t oy = ry.lo; oy < ry.hi; oy++) {
 					const uint32_t ky = y + st->pad - oy * st->stride;

@@ -46,7 +46,7 @@
  *
  * Per-event work. What a spike needs is computed at setup: its route is found through a bucket
  * table over the axon ranges (spike_range()); its element index is split into channel, row and
- * column by multiplications (struct divisor, no divide instruction); for each projection, the
+ * column by multiplications (struct spk_divisor, no divide instruction); for each projection, the
  * output rows and columns an input row or column reaches come with the offsets of their first
  * kernel tap and accumulator (struct span), and the next output is a fixed step away in both.
  * The fire engine steps channel and position instead of dividing. The records the hot paths
@@ -62,6 +62,7 @@
 #include "config.h"
 
 #include "sim/core.h"
+#include "util/divisor.h"
 
 #include "models/semantics.h"
 
@@ -91,32 +92,6 @@ struct range {
 };
 
 /*
- * Division by a divisor d fixed at setup (1 <= d <= 2^31) of any 32-bit n, without a divide
- * instruction on the hot paths: q = floor(m·2n / 2^64) with m = ceil(2^63 / d) (Lemire, Kaser and
- * Kurz, "Faster remainder by direct computation", 2019, with one bit moved so that d = 1 fits 64
- * bits). Exact: with m·d = 2^63 + f, 0 <= f < d, q = floor(n / d + f·n / (d·2^63)), and
- * f·n < 2^31·2^32 keeps the second term below the gap to the next integer.
- */
-__extension__ typedef unsigned __int128 u128;
-
-struct divisor {
-	uint64_t m;
-	uint32_t d;
-};
-
-static void divisor_init(struct divisor *v, uint32_t d)
-{
-	assert(d >= 1 && d <= UINT32_C(1) << 31);
-	v->d = d;
-	v->m = (UINT64_C(1) << 63) / d + ((UINT64_C(1) << 63) % d != 0);
-}
-
-static inline uint32_t div_by(uint32_t n, const struct divisor *v)
-{
-	return (uint32_t)(((u128)v->m * ((uint64_t)n << 1)) >> 64);
-}
-
-/*
  * Layout. The per-event state is grouped at the start of each record, in one cache line (64 bytes,
  * records and arrays of them aligned to it: calloc_lines()): what the receive engine reads for a
  * spike in struct in_route, proj and piece, what the send and fire engines read in struct reader,
@@ -138,7 +113,7 @@ struct piece {
 					   fire engine reads and clears acc32 only) */
 	bool has_enc;
 	uint32_t c0, y0, H;
-	struct divisor w_div;		/* W (spike traces) */
+	struct spk_divisor w_div;		/* W (spike traces) */
 	uint32_t enc_phase;
 	uint64_t acc_writes;		/* graded adds and folds into acc, ever */
 	int64_t *enc;			/* [elems] element order, or NULL */
@@ -199,7 +174,7 @@ struct reader {
 
 struct in_route {
 	/* hot: take_spike() */
-	_Alignas(LINE) struct divisor plane, width;	/* SPIKE: rows·width and width of the
+	_Alignas(LINE) struct spk_divisor plane, width;	/* SPIKE: rows·width and width of the
 							   source block */
 	uint32_t c0, y0;		/* SPIKE: its first channel and row */
 	uint32_t *projs;		/* SPIKE: projections reading its population */
@@ -249,7 +224,7 @@ struct spk_core {
 	uint32_t spike_shift, spike_end;	/* spike_end: the last range's hi */
 	struct piece *pieces;
 	struct proj *projs;
-	struct divisor adders;		/* [core] adders (a spike's busy cycles) */
+	struct spk_divisor adders;		/* [core] adders (a spike's busy cycles) */
 
 	/* Fire engine. */
 	uint64_t fire_step_q;
@@ -546,7 +521,7 @@ static int copy_pieces(struct spk_core *c, char *err, size_t errlen)
 		p->W = cp->width;
 		p->H = cp->height;
 		p->elems = (uint32_t)elems;
-		divisor_init(&p->w_div, p->W);
+		spk_divisor_init(&p->w_div, p->W);
 		/* a row whose g % 8 last weights would take three or more scalar adds is cheaper as
 		 * one more vector of eight lanes, the surplus ones zero weights into zero words */
 		p->gs = p->g % 8 >= 3 ? (p->g + 7) / 8 * 8 : p->g;
@@ -742,8 +717,8 @@ static int copy_in_routes(struct spk_core *c, char *err, size_t errlen)
 				    cr->pop);
 			if ((uint64_t)cr->rows * cr->width > UINT32_C(1) << 31)
 				BAD("incoming route %u: source block too large", i);
-			divisor_init(&r->plane, cr->rows * cr->width);
-			divisor_init(&r->width, cr->width);
+			spk_divisor_init(&r->plane, cr->rows * cr->width);
+			spk_divisor_init(&r->width, cr->width);
 			r->c0 = cr->c0;
 			r->y0 = cr->y0;
 			c->spike_ranges[ns++] = (struct range){
@@ -967,7 +942,7 @@ struct spk_core *spk_core_create(const struct spk_core_config *cfg, char *err, s
 	c->T = cfg->time_steps;
 	c->tile = cfg->tile;
 	c->oq.cap = cfg->output_queue;
-	divisor_init(&c->adders, cfg->adders);
+	spk_divisor_init(&c->adders, cfg->adders);
 	c->vmax = spk_sem_vmax(cfg->membrane_bits);
 	c->vmin = -c->vmax - 1;
 	c->graded_flits = spk_noc_packet_flits(cfg->flit_bits, SPK_PACKET_GRADED);
@@ -1257,7 +1232,7 @@ static void fire(struct spk_core *c, uint64_t x, uint32_t qfree, const struct sp
 			if (routed)
 				queue_push(c, Q_SPIKE, ri, e + j, 0, s);
 			if (port != NULL && port->spike != NULL) {
-				uint32_t y = div_by(pos + j, &p->w_div), xx = pos + j - y * p->W;
+				uint32_t y = spk_div_by(pos + j, &p->w_div), xx = pos + j - y * p->W;
 
 				port->spike(port->ctx, r->pop, s,
 					    ((p->c0 + ch) * p->H + p->y0 + y) * p->W + xx);
@@ -1408,9 +1383,9 @@ static uint64_t take_spike(struct spk_core *c, const struct spk_packet *pk)
 	uint64_t sops = 0;
 
 	e = pk->axon - rg->lo;
-	ch = div_by(e, &ir->plane);
+	ch = spk_div_by(e, &ir->plane);
 	pos = e - ch * ir->plane.d;
-	y = div_by(pos, &ir->width);
+	y = spk_div_by(pos, &ir->width);
 	xx = pos - y * ir->width.d;
 	ch += ir->c0;
 	y += ir->y0;
@@ -1512,7 +1487,7 @@ static void receive(struct spk_core *c, uint64_t x, const struct spk_unit_port *
 		if (sops == 0)
 			cycles = 1;
 		else if (sops <= UINT32_MAX)
-			cycles = (uint64_t)div_by((uint32_t)(sops - 1), &c->adders) + 1;
+			cycles = (uint64_t)spk_div_by((uint32_t)(sops - 1), &c->adders) + 1;
 		else
 			cycles = (sops + c->cfg.adders - 1) / c->cfg.adders;
 		break;

@@ -4,7 +4,7 @@
 noinst_LTLIBRARIES += %D%/libutil.la
 %C%_libutil_la_SOURCES = %D%/util.c %D%/util.h %D%/filecrc.c %D%/tmpfiles.c %D%/tmpfiles.h \
 	%D%/outfile.c %D%/outfile.h %D%/jsonw.c %D%/jsonw.h %D%/progress.c %D%/progress.h \
-	%D%/container.c %D%/container.h %D%/le.h %D%/rng.h
+	%D%/container.c %D%/container.h %D%/le.h %D%/rng.h %D%/divisor.h
 %C%_libutil_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DSPK_PKGDATADIR='"$(pkgdatadir)"' -DSPK_SRCDIR='"$(abs_top_srcdir)"'
 %C%_libutil_la_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS)
