@@ -1,7 +1,7 @@
 /*
  * make_seeds.c — writes the seeds of the binary formats that the repository holds no small
  * enough file of (doc/robustness.md): the payload of a tiny model (the unit test's 1x4x4,
- * 3-class network), that model compiled for a 4x4 chip, and two segment result files. Each
+ * 3-class network), that model compiled for two chips, and two segment result files. Each
  * seed starts with the harness's mode byte (tests/fuzz/fuzz.h): 0 and the payload ("wrap it"),
  * or, for the whole files (*.file), 1 and the file. The tracked seeds under corpus/ came
  * from it (the same bytes on every run); run it again only to regenerate them:
@@ -96,7 +96,8 @@ static uint8_t *payload(const struct spk_container *fmt, const void *file, size_
 	return raw;
 }
 
-static void image_seed(const char *dir, const struct spk_model *m, const char *mesh)
+static void image_seed(const char *dir, const struct spk_model *m, const char *mesh,
+		       const char *multicast, const char *weight_bits)
 {
 	struct spk_arch a;
 	struct spk_qmodel *q;
@@ -110,6 +111,8 @@ static void image_seed(const char *dir, const struct spk_model *m, const char *m
 	spk_arch_init_defaults(&a);
 	if (spk_arch_set(&a, "chip", "mesh_x", mesh, err, sizeof(err)) < 0 ||
 	    spk_arch_set(&a, "chip", "mesh_y", mesh, err, sizeof(err)) < 0 ||
+	    spk_arch_set(&a, "noc", "multicast", multicast, err, sizeof(err)) < 0 ||
+	    spk_arch_set(&a, "core", "weight_bits", weight_bits, err, sizeof(err)) < 0 ||
 	    spk_arch_check(&a, err, sizeof(err)) < 0)
 		die("arch", err);
 	q = spk_quant_create(m, a.core.weight_bits, a.core.membrane_bits, err, sizeof(err));
@@ -125,7 +128,7 @@ static void image_seed(const char *dir, const struct spk_model *m, const char *m
 	if (file == NULL)
 		die("serialize", err);
 	raw = payload(&spk_image_format, file, len, &n);
-	snprintf(name, sizeof(name), "tiny-mesh%s", mesh);
+	snprintf(name, sizeof(name), "tiny-mesh%s-%s-w%s", mesh, multicast, weight_bits);
 	put(dir, "image", name, 0, raw, n);
 	strcat(name, ".file");
 	put(dir, "image", name, 1, file, len);
@@ -200,7 +203,8 @@ int main(int argc, char **argv)
 	m = spk_model_build_model(b, "tiny.spkm", err, sizeof(err));
 	if (m == NULL)
 		die("model", err);
-	image_seed(argv[1], m, "4");
+	image_seed(argv[1], m, "4", "source", "8");
+	image_seed(argv[1], m, "4", "tree", "4");
 	spk_model_destroy(m);
 	spk_model_build_destroy(b);
 	segfile_seed(argv[1], "two-images-4-tiles", 2, 4);
