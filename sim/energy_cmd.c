@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "data/idx.h"
 #include "models/model.h"
+#include "models/ref_report.h"
 #include "sim/energy.h"
 #include "sim/jobs.h"
 #include "sim/sim_cmd.h"
@@ -24,9 +25,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The paper's energy formula (45 nm; doc/energy.md), as spikechip sim prints it. */
-#define PAPER_MAC_PJ 4.6
-#define PAPER_AC_PJ 0.9
 
 struct energy_opts {
 	struct sim_opts s;		/* image, model, arch, data, labels, images, json */
@@ -368,8 +366,8 @@ static void step_energy(struct spk_chip_energy *en, const struct spk_energy_step
 
 static double paper_pj(const struct spk_unit_events *ev)
 {
-	return PAPER_MAC_PJ * (double)ev->encoder_macs +
-	       PAPER_AC_PJ * (double)(ev->sops + ev->attention_ops);
+	return SPK_E_MAC_PJ * (double)ev->encoder_macs +
+	       SPK_E_AC_PJ * (double)(ev->sops + ev->attention_ops);
 }
 
 struct report {

@@ -8,14 +8,12 @@
 #include "config.h"
 
 #include "sim/sim_cmd.h"
+#include "models/ref_report.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-/* The paper's energy formula (45 nm; doc/architecture.md §10). */
-#define PAPER_MAC_PJ 4.6
-#define PAPER_AC_PJ 0.9
 
 /* A router's outputs by port number (enum spk_port), as reports name them. */
 static const char *const port_names[] = { "local", "east", "west", "north", "south" };
@@ -64,8 +62,8 @@ void spk_sim_summarise(struct sim_summary *s, const struct sim_run *r, const str
 	else
 		s->interval = s->lat_mean;
 	s->throughput = s->interval > 0 ? a->chip.clock_mhz * 1e6 / s->interval : 0;
-	s->paper_pj = PAPER_MAC_PJ * (double)s->st.ev.encoder_macs +
-		      PAPER_AC_PJ * (double)(s->st.ev.sops + s->st.ev.attention_ops);
+	s->paper_pj = SPK_E_MAC_PJ * (double)s->st.ev.encoder_macs +
+		      SPK_E_AC_PJ * (double)(s->st.ev.sops + s->st.ev.attention_ops);
 	s->core_sop_pj = a->energy.syn_add_pj + img->weight_bits * a->energy.weight_read_pj;
 	s->busy_x = (s->st.noc.busiest_link / 5) % img->mesh_x;
 	s->busy_y = (s->st.noc.busiest_link / 5) / img->mesh_x;
