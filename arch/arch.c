@@ -2,16 +2,8 @@
  * arch.c — resolving an architecture file into struct spk_arch: defaults from the parameter
  * table, then the file's keys, then the rules between parameters.
  *
- * Parsing is libinih's (Debian's libinih, built with multi-line values, inline ';' comments and
- * a fixed line buffer; its handler gets no line number). So the file is read into memory here and
- * handed to ini_parse_stream() line by line through a reader that
- *   - counts lines, so the handler knows the line of the key it is given;
- *   - strips leading blanks, so an indented "key = value" is a key of its own and never a
- *     continuation of the previous value (continuation lines are not part of the format);
- *   - checks "[section]" headers, which inih does not pass to the handler;
- *   - rejects lines that would not fit inih's buffer instead of letting inih split them.
- * inih reports lines it cannot parse (no '=', no ']') only by returning the first such line, so
- * the first error overall is the earlier of that line and the first error found here.
+ * Parsing is libinih's, through util/ini.h, which gives every key its line number and hands
+ * "[section]" headers to check_section_header() here.
  *
  * A value is checked against its row of the table (integer, real, choice, text; range) when it is
  * read; the rules are checked once the whole file is in, and a broken rule is reported on the
@@ -21,13 +13,12 @@
 
 #include "arch/arch.h"
 #include "arch/arch_params.h"
+#include "util/ini.h"
 #include "util/util.h"
 
 #include <assert.h>
 #include <errno.h>
-#include <ini.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -37,34 +28,14 @@
 /* Architecture files are a few kilobytes; anything much larger is the wrong file. */
 #define MAX_FILE_BYTES (1 << 20)
 
-/* Everything the reader and the handler share while one file is parsed. */
+/* Everything the handlers share while one file is parsed. */
 struct loader {
+	struct spk_ini ini;		/* the text, the line, the first error */
 	struct spk_arch *arch;
-	const char *name;		/* file name for messages */
-	const char *text;		/* the whole file */
-	size_t len, pos;		/* its length; start of the next line */
-	int lineno;			/* line last handed to inih */
 	int section_line[16];		/* per spk_arch_sections[] row: header line, 0 = not seen */
-	int err_line;			/* line of the first error, 0 if none (or no line applies) */
-	bool failed;
-	char msg[512];			/* the first error, without "FILE:LINE: " */
 };
 
-static void fail_at(struct loader *ld, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void fail_at(struct loader *ld, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ld->failed)
-		return;
-	ld->failed = true;
-	ld->err_line = line;
-	va_start(ap, fmt);
-	vsnprintf(ld->msg, sizeof(ld->msg), fmt, ap);
-	va_end(ap);
-}
+#define fail_at(ld, ...) spk_ini_fail(&(ld)->ini, __VA_ARGS__)
 
 static size_t param_index(const struct spk_arch_param *p)
 {
@@ -201,67 +172,27 @@ static void list_sections(char *buf, size_t len)
 	}
 }
 
-/* A "[name]" line (closing bracket present; inih reports a missing one). */
-static void check_section_header(struct loader *ld, const char *line)
+/* A "[name]" line's name (util/ini.h's on_header). */
+static void check_section_header(struct spk_ini *ini, const char *name, void *user)
 {
-	const char *close = strchr(line, ']');
-	char name[64], all[128];
-	const struct spk_arch_section *s;
-	size_t n, idx;
+	struct loader *ld = user;
+	char all[128];
+	const struct spk_arch_section *s = spk_arch_section_find(name);
+	size_t idx;
 
-	if (close == NULL)
-		return;
-	n = (size_t)(close - line - 1);
-	snprintf(name, sizeof(name), "%.*s", (int)n, line + 1);
-	s = spk_arch_section_find(name);
-	if (s == NULL || n >= sizeof(name)) {
+	if (s == NULL) {
 		list_sections(all, sizeof(all));
-		fail_at(ld, ld->lineno, "unknown section [%s]; sections are %s", name, all);
+		fail_at(ld, ini->lineno, "unknown section [%s]; sections are %s", name, all);
 		return;
 	}
 	idx = (size_t)(s - spk_arch_sections);
 	assert(idx < sizeof(ld->section_line) / sizeof(ld->section_line[0]));
 	if (ld->section_line[idx] > 0) {
-		fail_at(ld, ld->lineno, "section [%s] given twice (first on line %d); "
+		fail_at(ld, ini->lineno, "section [%s] given twice (first on line %d); "
 			"give each section once", name, ld->section_line[idx]);
 		return;
 	}
-	ld->section_line[idx] = ld->lineno;
-}
-
-/* inih's reader: hands out the next line, leading blanks stripped; NULL at the end or on error. */
-static char *next_line(char *str, int num, void *stream)
-{
-	struct loader *ld = stream;
-	const char *p, *end, *nl;
-	size_t n;
-
-	if (ld->failed || ld->pos >= ld->len)
-		return NULL;
-	p = ld->text + ld->pos;
-	nl = memchr(p, '\n', ld->len - ld->pos);
-	end = nl != NULL ? nl : ld->text + ld->len;
-	ld->pos = (size_t)(end - ld->text) + (nl != NULL ? 1 : 0);
-	ld->lineno++;
-	if (ld->lineno == 1 && end - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-		p += 3;		/* UTF-8 byte order mark */
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\v' || *p == '\f'))
-		p++;
-	n = (size_t)(end - p);
-	if (memchr(p, '\0', n) != NULL) {
-		fail_at(ld, ld->lineno, "NUL byte in the line; this is not a text file");
-		return NULL;
-	}
-	if (num < 2 || n > (size_t)num - 2) {
-		fail_at(ld, ld->lineno, "line longer than %d characters", num - 2);
-		return NULL;
-	}
-	memcpy(str, p, n);
-	str[n] = '\n';
-	str[n + 1] = '\0';
-	if (str[0] == '[')
-		check_section_header(ld, str);
-	return ld->failed ? NULL : str;
+	ld->section_line[idx] = ini->lineno;
 }
 
 /* inih's handler: one "key = value" of the file. Returns 1 if taken, 0 on error. */
@@ -270,7 +201,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	struct loader *ld = user;
 	const struct spk_arch_param *p;
 	char why[256];
-	int line = ld->lineno;
+	int line = ld->ini.lineno;
 	size_t idx;
 
 	if (key == NULL)	/* a section header, in inih builds that report them */
@@ -311,25 +242,6 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	}
 	ld->arch->src_line[idx] = line;
 	return 1;
-}
-
-/* The text of line lineno (1-based), leading blanks stripped, for a syntax message. */
-static void quote_line(const struct loader *ld, int lineno, char *buf, size_t len)
-{
-	const char *p = ld->text, *end = ld->text + ld->len, *nl;
-
-	for (int i = 1; i < lineno && p < end; i++) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		p = nl != NULL ? nl + 1 : end;
-	}
-	nl = memchr(p, '\n', (size_t)(end - p));
-	if (nl != NULL)
-		end = nl;
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	while (end > p && (end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
-		end--;
-	snprintf(buf, len, "%.*s", (int)(end - p > 60 ? 60 : end - p), p);
 }
 
 /*
@@ -452,45 +364,26 @@ static int load_text(struct spk_arch *a, const char *text, size_t len, const cha
 {
 	struct spk_arch tmp;
 	struct loader ld;
-	char quoted[64];
-	int rc, line;
+	int line;
 
 	spk_arch_init_defaults(&tmp);
 	memset(&ld, 0, sizeof(ld));
 	ld.arch = &tmp;
-	ld.name = name;
-	ld.text = text;
-	ld.len = len;
+	ld.ini.text = text;
+	ld.ini.len = len;
+	ld.ini.on_header = check_section_header;
+	ld.ini.user = &ld;
 
-	rc = ini_parse_stream(next_line, &ld, on_key, &ld);
-	if (rc == -2) {
-		ld.failed = false;
-		fail_at(&ld, 0, "out of memory while parsing");
-	} else if (rc > 0 && (!ld.failed || rc < ld.err_line)) {
-		/* A line inih could not parse, earlier than any error found here. */
-		quote_line(&ld, rc, quoted, sizeof(quoted));
-		ld.failed = false;
-		if (quoted[0] == '[')
-			fail_at(&ld, rc, "section header without ']': '%s'", quoted);
-		else
-			fail_at(&ld, rc, "expected 'key = value', '[section]' or a comment, "
-				"found '%s'", quoted);
-	}
-	if (!ld.failed) {
-		line = check_rules(&tmp, ld.msg, sizeof(ld.msg));
+	if (spk_ini_parse(&ld.ini, on_key, &ld) == 0) {
+		line = check_rules(&tmp, ld.ini.msg, sizeof(ld.ini.msg));
 		if (line >= 0) {
-			ld.failed = true;
-			ld.err_line = line;
+			ld.ini.failed = true;
+			ld.ini.err_line = line;
 		}
 	}
-	if (ld.failed) {
+	if (ld.ini.failed) {
 		spk_arch_init_defaults(a);
-		if (err != NULL && errlen > 0) {
-			if (ld.err_line > 0)
-				snprintf(err, errlen, "%s:%d: %s", name, ld.err_line, ld.msg);
-			else
-				snprintf(err, errlen, "%s: %s", name, ld.msg);
-		}
+		spk_ini_error(&ld.ini, name, err, errlen);
 		return -EINVAL;
 	}
 	*a = tmp;
@@ -505,46 +398,19 @@ int spk_arch_load_string(struct spk_arch *a, const char *text, const char *name,
 
 int spk_arch_load(struct spk_arch *a, const char *path, char *err, size_t errlen)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
+	char msg[1024], *buf;
+	size_t len;
 	int rc;
 
 	spk_arch_init_defaults(a);
-	f = fopen(path, "rb");
-	if (f == NULL) {
-		rc = -EIO;
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		goto out;
+	rc = spk_ini_read_file(path, MAX_FILE_BYTES, "an architecture file", &buf, &len, msg,
+			       sizeof(msg));
+	if (rc == 0) {
+		rc = load_text(a, buf, len, path, err, errlen);
+		free(buf);
+	} else if (err != NULL && errlen > 0) {
+		snprintf(err, errlen, "%s", msg);
 	}
-	buf = malloc(MAX_FILE_BYTES + 1);
-	if (buf == NULL) {
-		rc = -ENOMEM;
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "%s: out of memory", path);
-		goto out_close;
-	}
-	len = fread(buf, 1, MAX_FILE_BYTES + 1, f);
-	if (ferror(f)) {
-		rc = -EIO;
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-		goto out_free;
-	}
-	if (len > MAX_FILE_BYTES) {
-		rc = -EINVAL;
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "%s: larger than %d bytes; not an architecture file",
-				 path, MAX_FILE_BYTES);
-		goto out_free;
-	}
-	rc = load_text(a, buf, len, path, err, errlen);
-out_free:
-	free(buf);
-out_close:
-	fclose(f);
-out:
 	return rc;
 }
 
