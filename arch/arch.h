@@ -21,6 +21,7 @@
 #define SPK_ARCH_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Upper bound on the number of rows in the parameter table (checked at compile time). */
 #define SPK_ARCH_MAX_PARAMS 64
@@ -157,6 +158,13 @@ int spk_arch_set(struct spk_arch *a, const char *section, const char *key, const
  * in err, naming the parameter that was set last.
  */
 int spk_arch_check(const struct spk_arch *a, char *err, size_t errlen);
+
+/*
+ * Writes a as a complete architecture file: every parameter, commented with the line of path
+ * that set it (or "set", "default"), then the derived totals as comments (`arch show`).
+ * Defined in arch_cmd.c.
+ */
+void spk_arch_print(FILE *f, const char *path, const struct spk_arch *a);
 
 /* Computes the derived totals of a (checked) architecture. */
 void spk_arch_get_totals(const struct spk_arch *a, struct spk_arch_totals *t);

@@ -166,7 +166,7 @@ static void print_totals(FILE *f, const struct spk_arch *a)
 		a->energy.weight_read_pj);
 }
 
-static void print_arch(FILE *f, const char *path, const struct spk_arch *a)
+void spk_arch_print(FILE *f, const char *path, const struct spk_arch *a)
 {
 	const char *section = "";
 
@@ -250,7 +250,7 @@ static int cmd_show(int argc, char **argv)
 	status = load(first < argc ? argv[first] : "default", &a, path, sizeof(path));
 	if (status != SPK_EXIT_OK)
 		return status;
-	print_arch(stdout, path, &a);
+	spk_arch_print(stdout, path, &a);
 	return area ? print_area(stdout, &a) : SPK_EXIT_OK;
 }
 

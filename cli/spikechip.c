@@ -29,6 +29,8 @@ static const struct command commands[] = {
 	{ "map", spk_map_main, "compile a model onto a chip: chip image (.spki) and mapping report" },
 	{ "sim", spk_sim_main, "simulate a chip image cycle by cycle: accuracy, latency, energy" },
 	{ "energy", spk_energy_main, "dynamic energy of a chip image from its spikes, without cycles" },
+	{ "sweep", spk_sweep_main, "design-space exploration: sweep architectures, Pareto fronts" },
+	{ "noc", spk_noc_main, "synthetic traffic on an arch's network: latency and throughput against load" },
 	{ "rtl", spk_rtl_main, "RTL tools: replay a unit's recorded port traffic into its RTL" },
 };
 

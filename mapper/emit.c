@@ -21,6 +21,12 @@ static const char *const recorded[] = {
 
 #define N_RECORDED (sizeof(recorded) / sizeof(recorded[0]))
 
+const char *const *spk_emit_recorded_params(size_t *n)
+{
+	*n = N_RECORDED;
+	return recorded;
+}
+
 static int64_t arch_value(const struct spk_arch *a, const char *name)
 {
 	if (strcmp(name, "chip.mesh_x") == 0) return a->chip.mesh_x;

@@ -21,4 +21,11 @@
 struct spk_image *spk_emit_image(const struct spk_map *map, uint32_t model_crc32, char *err,
 				 size_t errlen);
 
+/*
+ * The recorded arch parameters' dotted names ("chip.mesh_x", ...), *n of them. An image also
+ * depends on [noc] multicast (tree tables) and on the model and the placement seed; the sweep
+ * (dse/sweep.c) shares one image among points equal in all of these.
+ */
+const char *const *spk_emit_recorded_params(size_t *n);
+
 #endif

@@ -15,6 +15,17 @@
 #include <time.h>
 #include <unistd.h>
 
+int spk_fmt(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
 void spk_error(const char *fmt, ...)
 {
 	va_list ap;

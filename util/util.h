@@ -24,6 +24,13 @@ enum {
 /* Prints "spikechip: <message>\n" on stderr. */
 void spk_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * snprintf for text that may be cut without harm or whose cut is checked: file names built
+ * from a directory the user gave, messages quoting other messages. Returns 0, or -1 if the
+ * text was cut (buf then holds its beginning).
+ */
+int spk_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Strict parsing: the whole string must be a number within [lo, hi]. Return 0 or -1. */
 int spk_parse_long(const char *s, long lo, long hi, long *out);
 int spk_parse_double(const char *s, double lo, double hi, double *out);
