@@ -8,7 +8,8 @@ noinst_LTLIBRARIES += %D%/libsim.la
 	%D%/readout.c %D%/readout.h %D%/chip.c %D%/chip.h %D%/jobs.c %D%/jobs.h \
 	%D%/segfile.c %D%/segfile.h \
 	%D%/sim_cmd.c %D%/sim_cmd.h %D%/sim_segments.c %D%/sim_report.c \
-	%D%/energy.c %D%/energy.h %D%/energy_cmd.c
+	%D%/energy.c %D%/energy.h %D%/energy_cmd.c \
+	%D%/noc_traffic.c %D%/noc_traffic.h %D%/noc_cmd.c
 EXTRA_DIST += %D%/README.md
 include %D%/systemc/local.mk
 
@@ -81,6 +82,11 @@ tests_unit_test_segfile_LDADD = sim/libsim.la util/libutil.la $(CMOCKA_LIBS) $(Z
 TESTS += tests/unit/test_segfile tests/cli/sim_resume.sh
 EXTRA_DIST += tests/cli/sim_resume.sh
 
+
+# `spikechip noc` (tests/cli/noc.sh): zero-load latency of every pattern against
+# doc/architecture.md's formula, no load above the channel-load bound, determinism, refusals.
+TESTS += tests/cli/noc.sh
+EXTRA_DIST += tests/cli/noc.sh
 
 # `make bench`: NoC simulation speed and latency against offered load (8x8, uniform random;
 # unicast 1 and 2 flits, tree multicast to groups of 4).
