@@ -157,7 +157,7 @@ protected:
 	void eval(uint64_t x, const spk_unit_port *port) override
 	{
 		spk_unit_port mine = { r_send, r_credit, port->spike != nullptr ? r_spike : nullptr,
-				       this };
+				       this, nullptr };
 
 		begin(x);
 		inner_ = port;

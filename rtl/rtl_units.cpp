@@ -206,7 +206,7 @@ protected:
 		}
 		if (shadow_) {
 			cap c;
-			spk_unit_port cp = { cap_send, cap_credit, nullptr, &c };
+			spk_unit_port cp = { cap_send, cap_credit, nullptr, &c, nullptr };
 
 			c.ready = v.tx_ready_i;
 			static_cast<D *>(this)->c_eval(x, &cp);

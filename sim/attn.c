@@ -350,7 +350,8 @@ static uint32_t next_token(const struct op *o, uint32_t n)
 }
 
 /* Starts token n's Q·KV additions in cycle x: computes its row. */
-static void start_token(struct spk_attn *a, struct op *o, uint32_t n, uint64_t x)
+static void start_token(struct spk_attn *a, struct op *o, uint32_t n, uint64_t x,
+			const struct spk_unit_port *port)
 {
 	const uint8_t *q = o->Q + (size_t)n * o->C;
 	const uint32_t d = o->d;
@@ -371,6 +372,9 @@ static void start_token(struct spk_attn *a, struct op *o, uint32_t n, uint64_t x
 			a->st.counter_overflows++;
 	a->st.ev.attention_ops += adds;
 	a->st.compute_cycles += cycles;
+	if (spk_unit_reporting(port))
+		spk_unit_report(port, SPK_ENGINE_FIRE, SPK_WORK_ATTN, x, cycles, o->cfg.phase,
+				o->step_q, false, NULL, 0);
 	a->tok_q = n;
 	a->emit_from_q = x + cycles;
 	a->emit_c_q = 0;
@@ -408,7 +412,17 @@ static void stalled(struct spk_attn *a, uint64_t x)
 	a->stall_x = x;
 }
 
-static void compute(struct spk_attn *a, uint64_t x, uint32_t qfree)
+/* A cycle in which the op pushed outputs or its marker. */
+static void emit_cycle(struct spk_attn *a, uint64_t x, const struct spk_unit_port *port)
+{
+	a->st.emit_cycles++;
+	if (spk_unit_reporting(port))
+		spk_unit_report(port, SPK_ENGINE_FIRE, SPK_WORK_ATTN, x, 1,
+				a->ops[a->op_q].cfg.phase, a->ops[a->op_q].step_q, false, NULL, 0);
+}
+
+static void compute(struct spk_attn *a, uint64_t x, uint32_t qfree,
+		    const struct spk_unit_port *port)
 {
 	struct op *o;
 	uint32_t budget, pushed = 0;
@@ -421,7 +435,7 @@ static void compute(struct spk_attn *a, uint64_t x, uint32_t qfree)
 		o = &a->ops[a->op_q];
 		a->tok_q = next_token(o, 0);
 		if (a->tok_q < o->N)
-			start_token(a, o, a->tok_q, x);
+			start_token(a, o, a->tok_q, x, port);
 		else
 			a->emit_from_q = x, a->emit_c_q = o->C;	/* only the marker */
 	}
@@ -455,7 +469,7 @@ static void compute(struct spk_attn *a, uint64_t x, uint32_t qfree)
 		}
 		if (a->emit_c_q < o->C) {
 			if (pushed > 0)
-				a->st.emit_cycles++;
+				emit_cycle(a, x, port);
 			else
 				stalled(a, x);
 			return;
@@ -465,8 +479,8 @@ static void compute(struct spk_attn *a, uint64_t x, uint32_t qfree)
 
 		if (n < o->N) {
 			if (pushed > 0)
-				a->st.emit_cycles++;
-			start_token(a, o, n, pushed > 0 ? x + 1 : x);
+				emit_cycle(a, x, port);
+			start_token(a, o, n, pushed > 0 ? x + 1 : x, port);
 			return;
 		}
 		a->tok_q = o->N;
@@ -474,22 +488,25 @@ static void compute(struct spk_attn *a, uint64_t x, uint32_t qfree)
 	/* The marker. */
 	if (pushed == budget) {
 		if (pushed > 0)
-			a->st.emit_cycles++;
+			emit_cycle(a, x, port);
 		else
 			stalled(a, x);
 		return;
 	}
 	queue_push(a, Q_MARKER, (uint32_t)a->op_q, 0, 0, o->step_q);
-	a->st.emit_cycles++;
+	emit_cycle(a, x, port);
 	step_done(a, o);
 }
 
 /* ---- send engine ------------------------------------------------------------------------------- */
 
 /* The NI refused a packet in cycle x. */
-static void refused(struct spk_attn *a, uint64_t x)
+static void refused(struct spk_attn *a, uint64_t x, const struct spk_unit_port *port)
 {
 	a->st.send_refused++;
+	if (spk_unit_reporting(port))
+		spk_unit_report(port, SPK_ENGINE_SEND, SPK_WORK_REFUSED, x, 1, UINT32_MAX, UINT64_MAX,
+				false, NULL, 0);
 	if (a->ni_wake)
 		a->blocked_q = x;
 }
@@ -497,14 +514,15 @@ static void refused(struct spk_attn *a, uint64_t x)
 static void send(struct spk_attn *a, uint64_t x, const struct spk_unit_port *port)
 {
 	struct spk_packet pk = { .src = a->cfg.tile, .flits = 1 };
-	int rc = spk_unit_releases_send(&a->rel, a->in_cfg, a->cfg.tile, port, &a->st.ev);
+	int rc = spk_unit_releases_send(&a->rel, a->in_cfg, a->cfg.tile, port, &a->st.ev,
+					 x);
 	const struct qentry *e;
 	const struct spk_unit_route *r;
 	bool last = true;
 
 	if (rc != 0) {
 		if (rc < 0)
-			refused(a, x);
+			refused(a, x, port);
 		return;
 	}
 	if (a->oq.len == 0)
@@ -527,10 +545,14 @@ static void send(struct spk_attn *a, uint64_t x, const struct spk_unit_port *por
 	}
 	pk.dst = r->dst_tile;
 	if (port->send(port->ctx, &pk) != 0) {
-		refused(a, x);
+		refused(a, x, port);
 		return;
 	}
 	a->st.ev.packets_out++;
+	if (spk_unit_reporting(port))
+		spk_unit_report(port, SPK_ENGINE_SEND, SPK_WORK_SEND, x, 1,
+				a->ops[e->kind == Q_GRADED ? a->routes[e->route].source : e->route]
+					.cfg.phase, e->step, false, &pk, 0);
 	if (!last) {
 		a->send_pos_q++;
 		return;
@@ -540,6 +562,49 @@ static void send(struct spk_attn *a, uint64_t x, const struct spk_unit_port *por
 }
 
 /* ---- receive engine ---------------------------------------------------------------------------- */
+
+/* The receive engine took pk (arrived in `arrival`) in cycle x, busy `cycles` (timeline, critical
+ * path; the cold path). */
+static __attribute__((cold, noinline)) void report_receive(const struct spk_attn *a, uint64_t x,
+							   uint64_t cycles,
+							   const struct spk_packet *pk,
+							   uint64_t arrival,
+							   const struct spk_unit_port *port)
+{
+	uint32_t layer = UINT32_MAX;
+	uint64_t step = UINT64_MAX;
+	uint8_t kind = SPK_WORK_RELEASE;
+
+	if (pk->kind == SPK_PACKET_SPIKE || pk->kind == SPK_PACKET_TOKEN) {
+		const struct in_route *r;
+
+		if (pk->kind == SPK_PACKET_SPIKE) {
+			uint32_t lo = 0, hi = a->cfg.n_in;
+
+			while (lo < hi) {
+				uint32_t mid = lo + (hi - lo) / 2;
+
+				if (a->ranges[mid].hi <= pk->axon)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			r = &a->in[a->ranges[lo].route];
+			kind = SPK_WORK_SPIKE;
+		} else {
+			r = &a->in[pk->axon];
+			kind = SPK_WORK_TOKEN;
+		}
+		if (r->n_ops > 0) {
+			layer = a->ops[r->ops[0]].cfg.phase;
+			step = a->ops[r->ops[0]].step_q;
+		}
+	} else {
+		layer = a->ops[a->routes[pk->axon].source].cfg.phase;
+		step = a->released_q[pk->axon] - 1;
+	}
+	spk_unit_report(port, SPK_ENGINE_RECEIVE, kind, x, cycles, layer, step, true, pk, arrival);
+}
 
 /* Applies a spike; returns the KV additions it made. */
 static uint64_t take_spike(struct spk_attn *a, const struct spk_packet *pk)
@@ -651,6 +716,8 @@ static void receive(struct spk_attn *a, uint64_t x, const struct spk_unit_port *
 	}
 	a->busy_until_q = x + cycles;
 	a->st.receive_busy += cycles;
+	if (spk_unit_reporting(port))
+		report_receive(a, x, cycles, &pk, f->arrival, port);	/* f: still the slot */
 }
 
 /* ---- cycle ------------------------------------------------------------------------------------- */
@@ -701,13 +768,16 @@ void spk_attn_eval(struct spk_attn *a, uint64_t x, const struct spk_unit_port *p
 	a->last_x = x;
 	if (a->blocked_q != UINT64_MAX) {
 		/* woken: it offered and was refused in every cycle it slept through */
+		if (spk_unit_reporting(port) && x > a->blocked_q + 1)
+			spk_unit_report(port, SPK_ENGINE_SEND, SPK_WORK_REFUSED, a->blocked_q + 1,
+					x - a->blocked_q - 1, UINT32_MAX, UINT64_MAX, false, NULL, 0);
 		spk_unit_woken(x, &a->blocked_q, &a->stalled_q, &a->st.send_refused,
 			       &a->st.emit_stalls);
 	} else if (x < a->next_q) {
 		return;
 	}
 	send(a, x, port);
-	compute(a, x, qfree);
+	compute(a, x, qfree, port);
 	receive(a, x, port);
 	update_next(a, x);
 }
@@ -725,6 +795,12 @@ void spk_attn_set_ni_wake(struct spk_attn *a, bool on)
 bool spk_attn_quiet(const struct spk_attn *a)
 {
 	return a->fifo.len == 0 && a->oq.len == 0 && a->rel.len == 0 && a->op_q < 0;
+}
+
+void spk_attn_occupancy(const struct spk_attn *a, uint32_t *fifo_flits, uint32_t *queue)
+{
+	*fifo_flits = a->fifo.flits;
+	*queue = a->oq.len;
 }
 
 void spk_attn_get_stats(const struct spk_attn *a, struct spk_attn_stats *st)

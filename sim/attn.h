@@ -96,6 +96,9 @@ uint64_t spk_attn_next_cycle(const struct spk_attn *a);
 /* NI wake-ups, off by default: as spk_core_set_ni_wake() (sim/core.h). */
 void spk_attn_set_ni_wake(struct spk_attn *a, bool on);
 bool spk_attn_quiet(const struct spk_attn *a);
+/* What the input FIFO (flits) and the output queue (entries) hold now (timeline counters). */
+void spk_attn_occupancy(const struct spk_attn *a, uint32_t *fifo_flits, uint32_t *queue);
+
 void spk_attn_get_stats(const struct spk_attn *a, struct spk_attn_stats *st);
 
 /*

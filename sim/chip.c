@@ -30,9 +30,11 @@
 
 #include "sim/attn.h"
 #include "sim/chip_engine.h"
+#include "sim/critpath.h"
 #include "sim/encoder.h"
 #include "sim/readout.h"
 #include "sim/sched.h"
+#include "sim/timeline.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -101,6 +103,12 @@ struct spk_chip {
 	uint64_t max_cycles;		/* spk_chip_set_max_cycles(); 0: none */
 	uint32_t stall_tile;		/* test hook SPK_TEST_STALL_TILE: this tile's unit is never
 					   evaluated (takes nothing); UINT32_MAX: none */
+	/* work reports (spk_chip_set_timeline(), spk_chip_set_critpath()); NULL: off */
+	struct spk_timeline *tl;
+	struct spk_critpath *cp;
+	int cp_rc;			/* the critical path's first error (-ENOMEM) */
+	uint32_t *enc_layer;		/* [n_tiles] an encoder's ENCODER step (its work's layer) */
+	uint32_t head_tile;		/* the readout with the head (class out) */
 };
 
 /* ---- ports ----------------------------------------------------------------------------------- */
@@ -109,7 +117,54 @@ static int port_send(void *ctx, const struct spk_packet *p)
 {
 	struct tile_port *tp = ctx;
 
+	if (__builtin_expect(tp->chip->cp != NULL, 0)) {
+		/* the critical path: the packet remembers its injection cycle */
+		struct spk_packet q = *p;
+
+		q.id = spk_noc_now(tp->chip->noc);
+		return spk_noc_inject(tp->chip->noc, &q);
+	}
 	return spk_noc_inject(tp->chip->noc, p);
+}
+
+/* A unit's work (timeline, critical path): the encoder's layer and step are the top's. */
+static void port_work(void *ctx, const struct spk_unit_work *w)
+{
+	struct tile_port *tp = ctx;
+	struct spk_chip *c = tp->chip;
+	struct spk_unit_work e;
+
+	if (c->kind[tp->tile] == SPK_TILE_ENCODER) {
+		e = *w;
+		e.layer = c->enc_layer[tp->tile];
+		if (e.step != UINT64_MAX)
+			e.step *= c->time_steps;
+		w = &e;
+	}
+	if (c->tl != NULL)
+		spk_timeline_work(c->tl, tp->tile, w);
+	if (c->cp != NULL && c->cp_rc == 0)
+		c->cp_rc = spk_critpath_work(c->cp, tp->tile, w);
+}
+
+static void router_work(void *ctx, uint32_t router, uint64_t x, uint32_t flits)
+{
+	spk_timeline_router(((struct spk_chip *)ctx)->tl, router, x, flits);
+}
+
+/* After tile t's unit was evaluated in x: its queues for the timeline. */
+static __attribute__((cold, noinline)) void timeline_queues(struct spk_chip *c, uint32_t t,
+							    uint64_t x)
+{
+	uint32_t fifo = 0, queue = 0;
+
+	switch (c->kind[t]) {
+	case SPK_TILE_CORE: spk_core_occupancy(c->unit[t], &fifo, &queue); break;
+	case SPK_TILE_ATTENTION: spk_attn_occupancy(c->unit[t], &fifo, &queue); break;
+	case SPK_TILE_ENCODER: spk_encoder_occupancy(c->unit[t], &fifo, &queue); break;
+	case SPK_TILE_READOUT: spk_readout_occupancy(c->unit[t], &fifo, &queue); break;
+	}
+	spk_timeline_queues(c->tl, t, x, fifo, queue);
 }
 
 static void port_credit(void *ctx, uint32_t flits)
@@ -698,10 +753,11 @@ struct spk_chip *spk_chip_create(const struct spk_image *img, const struct spk_a
 	c->pop_neurons = calloc(c->n_pops + 1, sizeof(*c->pop_neurons));
 	c->pop_off = calloc(c->n_pops + 1, sizeof(*c->pop_off));
 	c->pop_spikes = calloc(c->n_pops + 1, sizeof(*c->pop_spikes));
+	c->enc_layer = calloc(c->n_tiles, sizeof(*c->enc_layer));
 	c->noc = spk_noc_create(&ncfg);
 	if (c->kind == NULL || c->unit == NULL || c->tp == NULL || c->port == NULL ||
 	    c->enc_tiles == NULL || c->dl == NULL || c->pop_neurons == NULL ||
-	    c->pop_off == NULL || c->pop_spikes == NULL || c->noc == NULL ||
+	    c->pop_off == NULL || c->pop_spikes == NULL || c->noc == NULL || c->enc_layer == NULL ||
 	    spk_sched_init(&c->sched, c->n_tiles + 1, c->n_tiles) < 0)
 		goto out_nomem;
 	for (uint32_t p = 0; p < c->n_pops; p++) {
@@ -723,7 +779,8 @@ struct spk_chip *spk_chip_create(const struct spk_image *img, const struct spk_a
 
 		c->kind[t] = tl->kind;
 		c->tp[t] = (struct tile_port){ c, t };
-		c->port[t] = (struct spk_unit_port){ port_send, port_credit, port_spike, &c->tp[t] };
+		c->port[t] = (struct spk_unit_port){ port_send, port_credit, port_spike, &c->tp[t],
+						     NULL };
 		if (!tile_used(tl, rm.n_in[t]))
 			continue;
 		switch (tl->kind) {
@@ -738,9 +795,12 @@ struct spk_chip *spk_chip_create(const struct spk_image *img, const struct spk_a
 			c->unit[t] = build_encoder(img, a, &rm, t, uerr, sizeof(uerr));
 			if (c->unit[t] != NULL)
 				c->enc_tiles[c->n_enc++] = t;
+			c->enc_layer[t] = tl->encoder->step;
 			break;
 		case SPK_TILE_READOUT:
 			c->unit[t] = build_readout(c, img, a, &rm, t, uerr, sizeof(uerr));
+			if (tl->head != NULL)
+				c->head_tile = t;
 			break;
 		}
 		if (c->unit[t] == NULL) {
@@ -797,6 +857,7 @@ void spk_chip_destroy(struct spk_chip *c)
 	free(c->ext_unit);
 	free(c->ext_unit_set);
 	free(c->ext_enc);
+	free(c->enc_layer);
 	free(c);
 }
 
@@ -824,6 +885,32 @@ void spk_chip_set_image_hook(struct spk_chip *c, spk_chip_image_fn fn, void *ctx
 void spk_chip_set_max_cycles(struct spk_chip *c, uint64_t n)
 {
 	c->max_cycles = n;
+}
+
+/* The units report work when a timeline or a critical path wants it. */
+static void set_reports(struct spk_chip *c)
+{
+	bool on = c->tl != NULL || c->cp != NULL;
+
+	for (uint32_t t = 0; t < c->n_tiles; t++)
+		c->port[t].work = on ? port_work : NULL;
+}
+
+void spk_chip_set_timeline(struct spk_chip *c, struct spk_timeline *tl)
+{
+	c->tl = tl;
+	set_reports(c);
+	if (tl != NULL && spk_timeline_routers(tl))
+		spk_noc_set_router_hook(c->noc, router_work, c);
+	else
+		spk_noc_set_router_hook(c->noc, NULL, NULL);
+}
+
+void spk_chip_set_critpath(struct spk_chip *c, struct spk_critpath *cp)
+{
+	c->cp = cp;
+	c->cp_rc = 0;
+	set_reports(c);
 }
 
 const uint32_t *spk_chip_image_spikes(struct spk_chip *c, uint32_t image, uint32_t t,
@@ -888,6 +975,20 @@ static bool encoders_free(const struct spk_chip *c)
 	return true;
 }
 
+/* Image i is out: the timeline's marks, its critical path. 0 or -ENOMEM. */
+static int image_reports(struct spk_chip *c, uint32_t i)
+{
+	const struct spk_chip_result *r = &c->res[i];
+
+	if (c->tl != NULL)
+		spk_timeline_image(c->tl, i, r->in_cycle, r->out_cycle);
+	if (c->cp == NULL)
+		return 0;
+	if (c->cp_rc == 0)
+		c->cp_rc = spk_critpath_image(c->cp, i, r->in_cycle, r->out_cycle, c->head_tile);
+	return c->cp_rc;
+}
+
 int spk_chip_run(struct spk_chip *c, const uint8_t *pixels, uint32_t n,
 		 struct spk_chip_result *res, char *err, size_t errlen)
 {
@@ -930,6 +1031,8 @@ int spk_chip_run(struct spk_chip *c, const uint8_t *pixels, uint32_t n,
 			spk_sched_peek(&c->sched, &ev);
 			nc = unit_eval(c, ev.target, x);
 			c->unit_evals++;
+			if (__builtin_expect(c->tl != NULL, 0))
+				timeline_queues(c, ev.target, x);
 			if (nc != UINT64_MAX)
 				spk_sched_rewake_first(&c->sched, nc, 0);
 			else
@@ -937,6 +1040,11 @@ int spk_chip_run(struct spk_chip *c, const uint8_t *pixels, uint32_t n,
 		}
 		/* images out, in order */
 		while (c->done < c->fed && c->out[c->done]) {
+			if (__builtin_expect(c->tl != NULL || c->cp != NULL, 0) &&
+			    (rc = image_reports(c, c->done)) < 0) {
+				snprintf(err, errlen, "out of memory for the critical path");
+				goto out;
+			}
 			if (c->hook != NULL && (rc = c->hook(c->hook_ctx, c->done, &res[c->done])) < 0)
 				goto out;
 			c->done++;

@@ -134,6 +134,20 @@ void spk_chip_set_image_hook(struct spk_chip *c, spk_chip_image_fn fn, void *ctx
  */
 void spk_chip_set_max_cycles(struct spk_chip *c, uint64_t n);
 
+struct spk_timeline;
+struct spk_critpath;
+
+/*
+ * Reports (before the run; NULL: off, the default): every unit's work, queue occupancy, every
+ * image's in and out cycle and, if the timeline asks for routers, the routers' forwarded flits go
+ * to timeline tl (sim/timeline.h); every unit's work to the critical-path recorder cp
+ * (sim/critpath.h), which walks each image's path as it comes out (spk_chip_run() returns
+ * -ENOMEM if it runs out of memory). Both stay the caller's. Native engine only: the SystemC
+ * engine does not call them.
+ */
+void spk_chip_set_timeline(struct spk_chip *c, struct spk_timeline *tl);
+void spk_chip_set_critpath(struct spk_chip *c, struct spk_critpath *cp);
+
 /*
  * Runs n images of in_channels·in_height·in_width 8-bit pixels each, stored one after another,
  * from cycle 0 on a fresh chip state (a chip runs once). Results go to res[0..n). Returns 0, a

@@ -1125,7 +1125,6 @@ static void fire(struct spk_core *c, uint64_t x, uint32_t qfree, const struct sp
 	uint64_t s;
 	bool first_t, last_group, routed, live;
 
-	(void)x;
 	if (c->fire_q < 0) {
 		if (c->pick_q < 0)
 			return;
@@ -1243,6 +1242,9 @@ static void fire(struct spk_core *c, uint64_t x, uint32_t qfree, const struct sp
 	}
 	c->st.ev.neuron_updates += e1 - e0;
 	c->st.fire_cycles++;
+	if (spk_unit_reporting(port))
+		spk_unit_report(port, SPK_ENGINE_FIRE, SPK_WORK_FIRE, x, 1, r->phase, s, false, NULL,
+				0);
 	c->fire_elem_q = e1;
 	c->fire_ch_q = ch;
 	c->fire_pos_q = pos;
@@ -1258,13 +1260,91 @@ static void fire(struct spk_core *c, uint64_t x, uint32_t qfree, const struct sp
 	fire_done(c, r, s);
 }
 
+/* ---- work reports (port->work: timeline, critical path; the cold path) ------------------------- */
+
+/* The layer (phase) of what the send engine offers next: the head entry's reader; none for a
+ * release. */
+static uint32_t head_layer(const struct spk_core *c)
+{
+	if (c->rel.len > 0 || c->oq.len == 0)
+		return UINT32_MAX;
+	return c->readers[c->q[c->oq.head].reader].phase;
+}
+
+/* The layer an in-route's packets serve: the first projection reading it, the ATTN step, or
+ * the ENCODER step of the pieces it writes. */
+static uint32_t in_layer(const struct spk_core *c, const struct in_route *ir)
+{
+	if (ir->n_projs > 0)
+		return c->projs[ir->projs[0]].phase;
+	if (ir->cfg.kind == SPK_IN_ATTN)
+		return ir->cfg.phase;
+	if (ir->cfg.kind == SPK_IN_ENCODER && ir->n_pieces > 0)
+		return c->pieces[ir->pieces[0]].enc_phase;
+	return UINT32_MAX;
+}
+
+/* The receive engine took packet pk (arrived in `arrival`) in cycle x, busy `cycles`. */
+static __attribute__((cold, noinline)) void report_receive(const struct spk_core *c, uint64_t x,
+							   uint64_t cycles,
+							   const struct spk_packet *pk,
+							   uint64_t arrival,
+							   const struct spk_unit_port *port)
+{
+	uint32_t layer = UINT32_MAX;
+	uint64_t step = UINT64_MAX;
+	uint8_t kind = SPK_WORK_SPIKE;
+
+	switch (pk->kind) {
+	case SPK_PACKET_SPIKE: {
+		const struct in_route *ir = &c->in[spike_range(c, pk->axon)->index];
+
+		layer = in_layer(c, ir);
+		if (ir->n_projs > 0)
+			step = c->pieces[c->projs[ir->projs[0]].piece].step_q;
+		break;
+	}
+	case SPK_PACKET_GRADED: {
+		const struct range *rg = range_find(c->graded_ranges, c->n_graded_ranges, pk->axon);
+		const struct piece *p = &c->pieces[rg->index];
+
+		kind = SPK_WORK_GRADED;
+		step = p->step_q;
+		if (rg->enc) {
+			layer = p->enc_phase;
+			step = p->step_q / c->T * c->T;
+		}
+		for (uint32_t j = 0; !rg->enc && j < p->n_wr; j++)
+			if (c->in[p->wr[j]].cfg.kind == SPK_IN_ATTN)
+				layer = c->in[p->wr[j]].cfg.phase;
+		break;
+	}
+	case SPK_PACKET_TOKEN: {
+		const struct in_route *ir = &c->in[pk->axon];
+
+		kind = SPK_WORK_TOKEN;
+		layer = in_layer(c, ir);
+		step = ir->cfg.kind == SPK_IN_ENCODER ? (ir->tokens_q - 1) * c->T : ir->tokens_q - 1;
+		break;
+	}
+	default:
+		kind = SPK_WORK_RELEASE;
+		layer = c->readers[c->routes[pk->axon].source].phase;
+		step = c->released_q[pk->axon] - 1;
+		break;
+	}
+	spk_unit_report(port, SPK_ENGINE_RECEIVE, kind, x, cycles, layer, step, true, pk, arrival);
+}
+
 /* ---- send engine ------------------------------------------------------------------------------- */
 
 /* The NI refused a packet in cycle x. */
 static void refused(struct spk_core *c, uint64_t x, const struct spk_unit_port *port)
 {
-	(void)port;
 	c->st.send_refused++;
+	if (spk_unit_reporting(port))
+		spk_unit_report(port, SPK_ENGINE_SEND, SPK_WORK_REFUSED, x, 1, head_layer(c),
+				UINT64_MAX, false, NULL, 0);
 	if (c->ni_wake)
 		c->blocked_q = x;
 }
@@ -1272,7 +1352,7 @@ static void refused(struct spk_core *c, uint64_t x, const struct spk_unit_port *
 static void send(struct spk_core *c, uint64_t x, const struct spk_unit_port *port)
 {
 	if (c->rel.len > 0) {
-		if (spk_unit_releases_send(&c->rel, c->in_cfg, c->tile, port, &c->st.ev) < 0)
+		if (spk_unit_releases_send(&c->rel, c->in_cfg, c->tile, port, &c->st.ev, x) < 0)
 			refused(c, x, port);
 		return;
 	}
@@ -1310,6 +1390,9 @@ static void send(struct spk_core *c, uint64_t x, const struct spk_unit_port *por
 		return;
 	}
 	c->st.ev.packets_out++;
+	if (spk_unit_reporting(port))
+		spk_unit_report(port, SPK_ENGINE_SEND, SPK_WORK_SEND, x, 1, r->phase, e->step, false,
+				&pk, 0);
 	if (++c->send_pos_q == r->n_sends) {
 		c->send_pos_q = 0;
 		spk_unit_queue_pop(&c->oq);
@@ -1510,6 +1593,8 @@ static void receive(struct spk_core *c, uint64_t x, const struct spk_unit_port *
 	}
 	c->busy_until_q = x + cycles;
 	c->st.receive_busy += cycles;
+	if (spk_unit_reporting(port))
+		report_receive(c, x, cycles, &pk, f->arrival, port);	/* f: still the slot */
 }
 
 /* ---- cycle ------------------------------------------------------------------------------------- */
@@ -1561,6 +1646,10 @@ void spk_core_eval(struct spk_core *c, uint64_t x, const struct spk_unit_port *p
 	if (c->blocked_q != UINT64_MAX) {
 		/* woken (its NI may take a packet, or other work): it would have offered its
 		 * packet in every cycle it slept through, and been refused */
+		if (spk_unit_reporting(port) && x > c->blocked_q + 1)
+			spk_unit_report(port, SPK_ENGINE_SEND, SPK_WORK_REFUSED, c->blocked_q + 1,
+					x - c->blocked_q - 1, head_layer(c), UINT64_MAX, false, NULL,
+					0);
 		spk_unit_woken(x, &c->blocked_q, &c->stalled_q, &c->st.send_refused,
 			       &c->st.fire_stalls);
 	} else if (x < c->next_q) {	/* nothing to do */
@@ -1587,6 +1676,12 @@ void spk_core_set_ni_wake(struct spk_core *c, bool on)
 bool spk_core_quiet(const struct spk_core *c)
 {
 	return c->fifo.len == 0 && c->oq.len == 0 && c->rel.len == 0 && c->fire_q < 0;
+}
+
+void spk_core_occupancy(const struct spk_core *c, uint32_t *fifo_flits, uint32_t *queue)
+{
+	*fifo_flits = c->fifo.flits;
+	*queue = c->oq.len;
 }
 
 void spk_core_get_stats(const struct spk_core *c, struct spk_core_stats *st)

@@ -166,6 +166,9 @@ bool spk_core_quiet(const struct spk_core *c);
 
 void spk_core_get_stats(const struct spk_core *c, struct spk_core_stats *st);
 
+/* What the input FIFO (flits) and the output queue (entries) hold now (timeline counters). */
+void spk_core_occupancy(const struct spk_core *c, uint32_t *fifo_flits, uint32_t *queue);
+
 /*
  * The configuration the core was created with, its arrays the core's own copies (valid while it
  * lives): what the RTL core is loaded with (rtl/core_load.h).

@@ -284,7 +284,8 @@ static bool item_waiting(const struct spk_encoder *e)
 	return e->computing && e->nz_pos < e->n_nz && item_macs(e, e->nz[e->nz_pos]) <= e->mac_q;
 }
 
-static void compute(struct spk_encoder *e, uint64_t x, uint32_t qfree)
+static void compute(struct spk_encoder *e, uint64_t x, uint32_t qfree,
+		    const struct spk_unit_port *port)
 {
 	const uint64_t total = (uint64_t)e->E * e->K;
 
@@ -311,14 +312,20 @@ static void compute(struct spk_encoder *e, uint64_t x, uint32_t qfree)
 
 	e->mac_q = total - done < cycles * e->cfg.macs ? total : done + cycles * e->cfg.macs;
 	e->st.ev.encoder_macs += e->mac_q - done;
-	e->st.compute_cycles += (e->mac_q - done + e->cfg.macs - 1) / e->cfg.macs;
+	cycles = (e->mac_q - done + e->cfg.macs - 1) / e->cfg.macs;
+	e->st.compute_cycles += cycles;
+	/* the MAC array's work since mac_from_q (the encoder's step is the chip top's: layer
+	 * none; the step is the image) */
+	if (spk_unit_reporting(port) && cycles > 0)
+		spk_unit_report(port, SPK_ENGINE_FIRE, SPK_WORK_MAC, e->mac_from_q, cycles,
+				UINT32_MAX, e->img_q - 1, true, NULL, 0);
 	e->mac_from_q = x + 1;
 	push_items(e, qfree);
 }
 
 /* ---- send, receive ----------------------------------------------------------------------------- */
 
-static void send(struct spk_encoder *e, const struct spk_unit_port *port)
+static void send(struct spk_encoder *e, uint64_t x, const struct spk_unit_port *port)
 {
 	struct spk_packet pk = { .src = e->cfg.tile, .flits = 1 };
 	const struct qentry *q;
@@ -346,9 +353,15 @@ static void send(struct spk_encoder *e, const struct spk_unit_port *port)
 		last = true;		/* nowhere to send: the marker just leaves */
 	} else if (port->send(port->ctx, &pk) != 0) {
 		e->st.send_refused++;
+		if (spk_unit_reporting(port))
+			spk_unit_report(port, SPK_ENGINE_SEND, SPK_WORK_REFUSED, x, 1, UINT32_MAX,
+					q->image, false, NULL, 0);
 		return;
 	} else {
 		e->st.ev.packets_out++;
+		if (spk_unit_reporting(port))
+			spk_unit_report(port, SPK_ENGINE_SEND, SPK_WORK_SEND, x, 1, UINT32_MAX,
+					q->image, false, &pk, 0);
 	}
 	if (!last) {
 		e->send_pos_q++;
@@ -372,6 +385,9 @@ static void receive(struct spk_encoder *e, uint64_t x, const struct spk_unit_por
 	assert((e->released_q[pk.axon] & 1) == pk.tag);
 	e->released_q[pk.axon]++;
 	e->busy_until_q = x + 1;
+	if (spk_unit_reporting(port))
+		spk_unit_report(port, SPK_ENGINE_RECEIVE, SPK_WORK_RELEASE, x, 1, UINT32_MAX,
+				e->released_q[pk.axon] - 1, false, &pk, f->arrival);
 }
 
 /* ---- cycle ------------------------------------------------------------------------------------- */
@@ -414,6 +430,12 @@ void spk_encoder_get_config(const struct spk_encoder *e, struct spk_encoder_conf
 	cfg->routes = e->routes;
 }
 
+void spk_encoder_occupancy(const struct spk_encoder *e, uint32_t *fifo_flits, uint32_t *queue)
+{
+	*fifo_flits = e->fifo.flits;
+	*queue = e->oq.len;
+}
+
 bool spk_encoder_can_take_image(const struct spk_encoder *e)
 {
 	return !e->port_full;
@@ -448,8 +470,8 @@ void spk_encoder_eval(struct spk_encoder *e, uint64_t x, const struct spk_unit_p
 	e->last_x = x;
 	if (x < e->next_q)
 		return;
-	send(e, port);
-	compute(e, x, qfree);
+	send(e, x, port);
+	compute(e, x, qfree, port);
 	receive(e, x, port);
 	update_next(e, x);
 }

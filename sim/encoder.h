@@ -81,6 +81,9 @@ void spk_encoder_destroy(struct spk_encoder *e);
  */
 void spk_encoder_get_config(const struct spk_encoder *e, struct spk_encoder_config *cfg);
 
+/* What the input FIFO (flits) and the output queue (entries) hold now (timeline counters). */
+void spk_encoder_occupancy(const struct spk_encoder *e, uint32_t *fifo_flits, uint32_t *queue);
+
 /* True if the input port is free (an image may be put in). */
 bool spk_encoder_can_take_image(const struct spk_encoder *e);
 

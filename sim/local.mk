@@ -6,6 +6,7 @@ noinst_LTLIBRARIES += %D%/libsim.la
 	%D%/sched.c %D%/sched.h \
 	%D%/unit.c %D%/unit.h %D%/core.c %D%/core.h %D%/attn.c %D%/attn.h %D%/encoder.c %D%/encoder.h \
 	%D%/readout.c %D%/readout.h %D%/chip.c %D%/chip.h %D%/jobs.c %D%/jobs.h \
+	%D%/timeline.c %D%/timeline.h %D%/critpath.c %D%/critpath.h \
 	%D%/segfile.c %D%/segfile.h \
 	%D%/sim_cmd.c %D%/sim_cmd.h %D%/sim_segments.c %D%/sim_report.c \
 	%D%/energy.c %D%/energy.h %D%/energy_cmd.c \

@@ -128,6 +128,8 @@ struct spk_noc {
 	struct spk_router rt;
 	uint32_t n;			/* tiles */
 	uint64_t now;			/* next cycle to evaluate */
+	spk_noc_router_fn router_fn;	/* spk_noc_set_router_hook(), NULL: off */
+	void *router_ctx;
 	int32_t step[PORTS];		/* tile index of the neighbour across port o, minus ours */
 
 	/* Packet table. */
@@ -344,6 +346,12 @@ int spk_noc_add_group(struct spk_noc *noc, uint32_t src, const struct spk_noc_me
 		spk_router_group_path(&noc->rt, g, src, sorted[i].tile);
 	*id = g;
 	return 0;
+}
+
+void spk_noc_set_router_hook(struct spk_noc *noc, spk_noc_router_fn fn, void *ctx)
+{
+	noc->router_fn = fn;
+	noc->router_ctx = ctx;
 }
 
 void spk_noc_set_eject_capacity(struct spk_noc *noc, uint32_t tile, uint32_t flits)
@@ -735,6 +743,9 @@ static void eval_cycle(struct spk_noc *noc)
 			noc->st.stall_cycles += one.stalls;
 			next = one.next;
 			if (__builtin_expect(one.valid != 0, 1)) {
+				if (__builtin_expect(noc->router_fn != NULL, 0))
+					noc->router_fn(noc->router_ctx, r, x,
+						       (uint32_t)__builtin_popcount(one.valid));
 				for (unsigned valid = one.valid; valid != 0; valid &= valid - 1)
 					send_flit(noc, r, (unsigned)__builtin_ctz(valid), one.flit, x);
 				if (one.left)
@@ -756,6 +767,8 @@ static void eval_cycle(struct spk_noc *noc)
 				t->blk_want = o.want;
 				next = o.wake;
 			}
+			if (__builtin_expect(noc->router_fn != NULL, 0) && o.valid != 0)
+				noc->router_fn(noc->router_ctx, r, x, (uint32_t)__builtin_popcount(o.valid));
 			for (unsigned valid = o.valid; valid != 0; valid &= valid - 1) {
 				unsigned port = (unsigned)__builtin_ctz(valid);
 

@@ -172,6 +172,14 @@ void spk_noc_destroy(struct spk_noc *noc);
 int spk_noc_add_group(struct spk_noc *noc, uint32_t src, const struct spk_noc_member *m, size_t n,
 		      uint32_t *id);
 
+/*
+ * A hook called for every router evaluation that sent flits: router (tile), cycle x, and the
+ * flits (multicast copies) that left its outputs (the timeline, sim/timeline.h). NULL: off, the
+ * default; off costs one predicted-false branch per router evaluation that sends.
+ */
+typedef void (*spk_noc_router_fn)(void *ctx, uint32_t router, uint64_t x, uint32_t flits);
+void spk_noc_set_router_hook(struct spk_noc *noc, spk_noc_router_fn fn, void *ctx);
+
 /* Overrides one tile's input capacity (flits, 0 = unlimited); only before its first delivery. */
 void spk_noc_set_eject_capacity(struct spk_noc *noc, uint32_t tile, uint32_t flits);
 

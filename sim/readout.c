@@ -237,7 +237,8 @@ static int32_t pick(const struct spk_readout *r)
 }
 
 /* The fire of mean m for step s ended in cycle x: releases, head rows, the class. */
-static void fire_done(struct spk_readout *r, uint32_t mi, uint64_t x)
+static void fire_done(struct spk_readout *r, uint32_t mi, uint64_t x,
+		      const struct spk_unit_port *port)
 {
 	struct mean *m = &r->means[mi];
 	const uint64_t s = m->step_q;
@@ -264,6 +265,9 @@ static void fire_done(struct spk_readout *r, uint32_t mi, uint64_t x)
 		head = (uint64_t)r->n_spk * ((K + r->cfg.adders - 1) / r->cfg.adders);
 		r->st.ev.sops += (uint64_t)r->n_spk * K;
 		r->st.head_cycles += head;
+		if (spk_unit_reporting(port) && head > 0)
+			spk_unit_report(port, SPK_ENGINE_FIRE, SPK_WORK_HEAD, x + 1, head,
+					m->cfg.phase, s, false, NULL, 0);
 		if (s % r->T == r->T - 1) {
 			uint32_t best = 0;
 
@@ -320,9 +324,12 @@ static void engine(struct spk_readout *r, uint64_t x, const struct spk_unit_port
 	}
 	r->st.ev.neuron_updates += c1 - r->chan_q;
 	r->st.fire_cycles++;
+	if (spk_unit_reporting(port))
+		spk_unit_report(port, SPK_ENGINE_FIRE, SPK_WORK_FIRE, x, 1, m->cfg.phase, m->step_q,
+				false, NULL, 0);
 	r->chan_q = c1;
 	if (c1 == m->cfg.channels)
-		fire_done(r, (uint32_t)r->mean_q, x);
+		fire_done(r, (uint32_t)r->mean_q, x, port);
 }
 
 /* ---- receive ----------------------------------------------------------------------------------- */
@@ -350,6 +357,10 @@ static void receive(struct spk_readout *r, uint64_t x, const struct spk_unit_por
 		r->means[i].x[pk.axon - r->means[i].cfg.axon_base] += pk.value;
 		r->st.ev.graded_adds++;
 		r->st.graded_in++;
+		if (spk_unit_reporting(port))
+			spk_unit_report(port, SPK_ENGINE_RECEIVE, SPK_WORK_GRADED, x, 1,
+					r->means[i].cfg.phase, r->means[i].step_q, true, &pk,
+					f->arrival);
 	} else {
 		struct mean *m;
 
@@ -360,6 +371,9 @@ static void receive(struct spk_readout *r, uint64_t x, const struct spk_unit_por
 		r->in_tokens_q[pk.axon]++;
 		m->tokens_q++;
 		r->st.tokens_in++;
+		if (spk_unit_reporting(port))
+			spk_unit_report(port, SPK_ENGINE_RECEIVE, SPK_WORK_TOKEN, x, 1, m->cfg.phase,
+					m->step_q, true, &pk, f->arrival);
 		r->dirty = true;
 	}
 	r->busy_until_q = x + 1;
@@ -413,9 +427,13 @@ void spk_readout_eval(struct spk_readout *r, uint64_t x, const struct spk_unit_p
 	r->last_x = x;
 	if (x < r->next_q)
 		return;
-	rc = spk_unit_releases_send(&r->rel, r->in, r->cfg.tile, port, &r->st.ev);
-	if (rc < 0)
+	rc = spk_unit_releases_send(&r->rel, r->in, r->cfg.tile, port, &r->st.ev, x);
+	if (rc < 0) {
 		r->st.send_refused++;
+		if (spk_unit_reporting(port))
+			spk_unit_report(port, SPK_ENGINE_SEND, SPK_WORK_REFUSED, x, 1, UINT32_MAX,
+					UINT64_MAX, false, NULL, 0);
+	}
 	engine(r, x, port);
 	receive(r, x, port);
 	update_next(r, x);
@@ -424,6 +442,12 @@ void spk_readout_eval(struct spk_readout *r, uint64_t x, const struct spk_unit_p
 uint64_t spk_readout_next_cycle(const struct spk_readout *r)
 {
 	return r->next_q;
+}
+
+void spk_readout_occupancy(const struct spk_readout *r, uint32_t *fifo_flits, uint32_t *queue)
+{
+	*fifo_flits = r->fifo.flits;
+	*queue = r->rel.len;
 }
 
 bool spk_readout_quiet(const struct spk_readout *r)

@@ -88,6 +88,10 @@ struct spk_readout *spk_readout_create(const struct spk_readout_config *cfg, cha
 				       size_t errlen);
 void spk_readout_destroy(struct spk_readout *r);
 
+/* What the input FIFO holds now (flits), and the releases due (the readout has no output queue;
+ * timeline counters). */
+void spk_readout_occupancy(const struct spk_readout *r, uint32_t *fifo_flits, uint32_t *queue);
+
 void spk_readout_deliver(struct spk_readout *r, const struct spk_packet *p, uint64_t arrival);
 void spk_readout_eval(struct spk_readout *r, uint64_t x, const struct spk_unit_port *port);
 uint64_t spk_readout_next_cycle(const struct spk_readout *r);

@@ -38,6 +38,7 @@
 #include "models/quant.h"
 #include "rtl/rtl_ports.h"
 #include "sim/systemc/sc_chip.h"
+#include "sim/timeline.h"
 #include "util/outfile.h"
 #include "util/util.h"
 
@@ -179,6 +180,8 @@ static void sim_usage(FILE *f)
 		"                     [--engine native|systemc] [--rtl BLOCKS [--rtl-tiles LIST]]\n"
 		"                     [--wave FILE.fst [--wave-from C] [--wave-to C]]\n"
 		"                     [--record-ports TILE FILE] [--max-cycles N]\n"
+		"                     [--timeline FILE.json [--timeline-routers]\n"
+		"                      [--timeline-from C] [--timeline-to C]] [--critical-path]\n"
 		"\n"
 		"Runs a chip image (.spki, from 'spikechip map') cycle by cycle over a data set and\n"
 		"reports accuracy, latency, throughput, SOPs, energy per image and its breakdown,\n"
@@ -229,12 +232,66 @@ static void sim_usage(FILE *f)
 		"                     with --engine systemc: record the port traffic of the C model\n"
 		"                     of tile TILE's synapse core or attention unit into FILE, for\n"
 		"                     'spikechip rtl replay FILE' (doc/rtl.md)\n"
+		"  --timeline FILE.json\n"
+		"                     write what every unit did in which cycle (receive, fire and\n"
+		"                     send work by layer and timestep, queue occupancy) in the\n"
+		"                     Chrome trace-event format that Perfetto (ui.perfetto.dev) and\n"
+		"                     chrome://tracing open; one unit of its time axis is one cycle.\n"
+		"                     One segment, native engine, one job (doc/report.md)\n"
+		"  --timeline-routers also a track per router (cycles in which it forwarded flits)\n"
+		"  --timeline-from C  first cycle of the timeline (default 0)\n"
+		"  --timeline-to C    cycle after its last one (default: the end of the run); an\n"
+		"                     image is millions of cycles, and a busy chip writes about\n"
+		"                     100 bytes per unit and cycle: bound it\n"
+		"  --critical-path    for each image, follow the chain of waits that set the cycle\n"
+		"                     its class came out and report what its cycles went to, by\n"
+		"                     unit, layer and cause (top 5 in the text report, all in the\n"
+		"                     JSON; native engine, one job; doc/report.md)\n"
 		"  -h, --help         show this help\n"
 		"\n"
 		"exit status: 0 done (and checked); 1 the chip diverged from the reference, or a value\n"
 		"did not fit the chip's widths; 2 a bad option or input file.\n",
 		SPK_FMNIST_DIR, SIM_SEGMENT_DEFAULT);
 }
+
+/* --timeline and --critical-path: what they take. 0 or exit status 2 with the message. */
+static int check_report_opts(struct sim_opts *o)
+{
+	const char *what = o->timeline != NULL ? "--timeline" : "--critical-path";
+
+	if ((o->timeline_routers || o->timeline_window) && o->timeline == NULL) {
+		spk_error("sim: %s needs --timeline FILE.json", o->timeline_routers ?
+			  "--timeline-routers" : "--timeline-from/--timeline-to");
+		return SPK_EXIT_USAGE;
+	}
+	if (o->timeline != NULL && o->timeline_to <= o->timeline_from) {
+		spk_error("sim: --timeline-to %llu is not after --timeline-from %llu",
+			  (unsigned long long)o->timeline_to, (unsigned long long)o->timeline_from);
+		return SPK_EXIT_USAGE;
+	}
+	if (o->timeline == NULL && !o->critical_path)
+		return 0;
+	if (o->systemc) {
+		spk_error("sim: %s follows the native engine's units: not with --engine systemc",
+			  what);
+		return SPK_EXIT_USAGE;
+	}
+	if (o->jobs > 1 || o->resume != NULL) {
+		spk_error("sim: %s records one process's run: it takes neither --jobs N > 1 nor "
+			  "--resume", what);
+		return SPK_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Long options without a short letter. */
+enum {
+	OPT_TIMELINE = 256,
+	OPT_TIMELINE_ROUTERS,
+	OPT_TIMELINE_FROM,
+	OPT_TIMELINE_TO,
+	OPT_CRITICAL_PATH,
+};
 
 static int parse_opts(int argc, char **argv, struct sim_opts *o)
 {
@@ -258,6 +315,11 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		{ "max-cycles", required_argument, NULL, 'M' },
 		{ "wave-from", required_argument, NULL, 'f' },
 		{ "wave-to", required_argument, NULL, 'T' },
+		{ "timeline", required_argument, NULL, OPT_TIMELINE },
+		{ "timeline-routers", no_argument, NULL, OPT_TIMELINE_ROUTERS },
+		{ "timeline-from", required_argument, NULL, OPT_TIMELINE_FROM },
+		{ "timeline-to", required_argument, NULL, OPT_TIMELINE_TO },
+		{ "critical-path", no_argument, NULL, OPT_CRITICAL_PATH },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -267,6 +329,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 
 	o->jobs = 1;
 	o->segment = SIM_SEGMENT_DEFAULT;
+	o->timeline_to = UINT64_MAX;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -302,6 +365,19 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 				return SPK_EXIT_USAGE;
 			break;
 		case 'L': o->rtl_tiles = optarg; break;
+		case OPT_TIMELINE: o->timeline = optarg; break;
+		case OPT_TIMELINE_ROUTERS: o->timeline_routers = true; break;
+		case OPT_CRITICAL_PATH: o->critical_path = true; break;
+		case OPT_TIMELINE_FROM:
+		case OPT_TIMELINE_TO:
+			if (spk_parse_long(optarg, 0, LONG_MAX, &v) < 0) {
+				spk_error("sim: %s '%s' is not a cycle number", c == OPT_TIMELINE_FROM ?
+					  "--timeline-from" : "--timeline-to", optarg);
+				return SPK_EXIT_USAGE;
+			}
+			*(c == OPT_TIMELINE_FROM ? &o->timeline_from : &o->timeline_to) = (uint64_t)v;
+			o->timeline_window = true;
+			break;
 		case 'w': o->wave = optarg; break;
 		case 'M':
 			if (spk_parse_long(optarg, 1, LONG_MAX, &v) < 0) {
@@ -398,7 +474,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 			return SPK_EXIT_USAGE;
 		}
 	}
-	return 0;
+	return check_report_opts(o);
 }
 
 static int ref_hook(void *ctx, uint32_t t, uint32_t pop, const uint32_t *ids, size_t n)
@@ -807,7 +883,7 @@ int spk_sim_main(int argc, char **argv)
 	struct spk_dataset ds = { 0 };
 	struct spk_chip *chip = NULL;
 	struct spk_chip_result *res = NULL;
-	struct spk_outfile json_out = { 0 };
+	struct spk_outfile json_out = { 0 }, tl_out = { 0 };
 	struct sim_run run = { 0 };
 	struct sim_summary sum = { 0 };
 	uint8_t *pixels = NULL;
@@ -853,6 +929,12 @@ int spk_sim_main(int argc, char **argv)
 	run.seg = o.segment;
 	run.n_segs = (uint32_t)(((uint64_t)ds.n + o.segment - 1) / o.segment);
 	run.jobs = o.jobs < run.n_segs ? o.jobs : run.n_segs;
+	if (o.timeline != NULL && run.n_segs > 1) {
+		spk_error("sim: --timeline records one segment (each starts again at cycle 0): give "
+			  "--images N of at most --segment S (%u images in segments of %u here)",
+			  ds.n, o.segment);
+		goto out;
+	}
 	run.systemc = o.systemc;
 	run.rtl = o.rtl != 0;
 	run.byo = o.byo_core[0] != '\0';
@@ -930,6 +1012,22 @@ int spk_sim_main(int argc, char **argv)
 		spk_error("%s", err);
 		goto out;
 	}
+	if (o.timeline != NULL) {
+		if (spk_outfile_open(&tl_out, o.timeline, err, sizeof(err)) < 0) {
+			spk_error("%s", err);
+			goto out;
+		}
+		run.tl = spk_timeline_create(tl_out.f, img, &arch, o.timeline_from, o.timeline_to,
+					     o.timeline_routers);
+		if (run.tl == NULL) {
+			spk_error("sim: out of memory");
+			goto out;
+		}
+	}
+	if (o.critical_path && (run.cp = spk_critpath_create(img->n_tiles)) == NULL) {
+		spk_error("sim: out of memory");
+		goto out;
+	}
 	run.t0 = spk_now();
 	spk_progress_init(&run.bar, run.n - run.done_images);
 	{
@@ -950,6 +1048,7 @@ int spk_sim_main(int argc, char **argv)
 	}
 	sum.wall = spk_now() - run.t0;
 	spk_sim_summarise(&sum, &run, img, &arch, res, ds.n);
+	sum.cp = run.cp;
 	sum.checked = o.check;
 	sum.byo_core = run.byo ? o.byo_core : NULL;
 	sum.mismatches = 0;
@@ -987,6 +1086,18 @@ int spk_sim_main(int argc, char **argv)
 		ret = SPK_EXIT_FAIL;
 		goto out;
 	}
+	if (run.tl != NULL) {
+		if (spk_timeline_finish(run.tl) < 0) {
+			spk_error("%s: cannot write the timeline", o.timeline);
+			ret = SPK_EXIT_FAIL;
+			goto out;
+		}
+		if (spk_outfile_commit(&tl_out, err, sizeof(err)) < 0) {
+			spk_error("%s", err);
+			ret = SPK_EXIT_FAIL;
+			goto out;
+		}
+	}
 	spk_sim_report_text(stdout, &sum, &o, img);
 	ret = SPK_EXIT_OK;
 	if (sum.st.graded_clamped > 0 || sum.st.counter_overflows > 0) {
@@ -1010,6 +1121,9 @@ out:
 	free(run.refused_sum);
 	free(run.link_sum);
 	spk_outfile_abort(&json_out);
+	spk_outfile_abort(&tl_out);
+	spk_timeline_destroy(run.tl);
+	spk_critpath_destroy(run.cp);
 	free(run.golden);
 	free(run.off);
 	spk_ref_destroy(run.ref);

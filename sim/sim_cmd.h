@@ -17,6 +17,7 @@
 #include "image/image.h"
 #include "models/ref.h"
 #include "sim/chip.h"
+#include "sim/critpath.h"
 #include "sim/jobs.h"
 #include "sim/segfile.h"
 #include "traces/trace.h"
@@ -53,6 +54,12 @@ struct sim_opts {
 	char byo_core[4096];	/* --rtl core=PATH.sv: one's own core (doc/rtl.md) */
 	const char *record_tile;	/* --record-ports TILE FILE */
 	const char *record_file;
+	const char *timeline;		/* --timeline FILE.json */
+	bool timeline_routers;		/* --timeline-routers */
+	uint64_t timeline_from, timeline_to;	/* --timeline-from, --timeline-to (UINT64_MAX:
+						   the end) */
+	bool timeline_window;		/* either given */
+	bool critical_path;		/* --critical-path */
 };
 
 /* What the image hook needs: the reference, the trace, progress. */
@@ -102,6 +109,8 @@ struct sim_run {
 	uint64_t *refused_sum;		/* [n_tiles] offers the tile's NI refused */
 	uint32_t seg_span_n;		/* steady-state intervals over all segments */
 	uint64_t seg_span_cycles;
+	struct spk_timeline *tl;	/* --timeline (one segment), or NULL */
+	struct spk_critpath *cp;	/* --critical-path, or NULL */
 };
 
 /*
@@ -183,6 +192,7 @@ struct sim_summary {
 	const char *resume;
 	uint32_t resumed;
 	uint64_t sim_sops, sim_cycles;
+	struct spk_critpath *cp;	/* --critical-path: every image's path, or NULL */
 };
 
 void spk_sim_summarise(struct sim_summary *s, const struct sim_run *r, const struct spk_image *img,

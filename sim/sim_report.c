@@ -138,6 +138,132 @@ static void report_util_map(FILE *f, const struct sim_summary *s, const struct s
 /* Runs up to this many images list every image in the text report (all in the JSON). */
 #define TEXT_IMAGES_MAX 20u
 
+/* ---- the critical path (--critical-path, sim/critpath.h) --------------------------------------- */
+
+/* A contributor's unit, "core (3,4)", and layer, the step's name or "-". */
+static void cp_names(const struct spk_image *img, const struct spk_cp_entry *e, char *unit,
+		     size_t len, const char **layer)
+{
+	const struct spk_image_tile *tl = &img->tiles[e->tile];
+
+	snprintf(unit, len, "%s (%u,%u)", spk_image_tile_kind_name(tl->kind), tl->x, tl->y);
+	*layer = e->layer < img->n_steps ? img->steps[e->layer].name : "-";
+}
+
+/* The path's cycles of every cause, over all images walked; their sum. */
+static uint64_t cp_by_cause(const struct sim_summary *s, uint64_t *by)
+{
+	uint64_t total = 0;
+
+	memset(by, 0, SPK_CP_CAUSES * sizeof(*by));
+	for (uint32_t i = 0; i < spk_critpath_images(s->cp); i++) {
+		const uint64_t *b = spk_critpath_image_causes(s->cp, i);
+
+		for (unsigned k = 0; b != NULL && k < SPK_CP_CAUSES; k++) {
+			by[k] += b[k];
+			total += b[k];
+		}
+	}
+	return total;
+}
+
+static void report_text_critpath(FILE *f, const struct sim_summary *s,
+				 const struct spk_image *img)
+{
+	uint64_t by[SPK_CP_CAUSES], total = cp_by_cause(s, by);
+	size_t n;
+	const struct spk_cp_entry *e = spk_critpath_top(s->cp, &n);
+	bool first = true;
+
+	fprintf(f, "critical path        %llu cycles of %u image%s' paths from in to class out "
+		"(doc/report.md); top 5:\n", (unsigned long long)total,
+		spk_critpath_images(s->cp), spk_critpath_images(s->cp) == 1 ? "" : "s");
+	fprintf(f, "                     %12s  %6s  %-18s %-36s %s\n", "cycles", "share", "unit",
+		"layer", "cause");
+	for (size_t k = 0; k < n && k < 5; k++) {
+		char unit[64];
+		const char *layer;
+
+		cp_names(img, &e[k], unit, sizeof(unit), &layer);
+		fprintf(f, "                     %12llu  %5.1f%%  %-18s %-36s %s\n",
+			(unsigned long long)e[k].cycles, total ? 100.0 * e[k].cycles / total : 0,
+			unit, layer, spk_cp_cause_name(e[k].cause));
+	}
+	fprintf(f, "by cause            ");
+	for (unsigned k = 0; k < SPK_CP_CAUSES; k++) {
+		if (by[k] == 0)
+			continue;
+		fprintf(f, "%s %s %.1f %%", first ? "" : ",", spk_cp_cause_name(k),
+			total ? 100.0 * by[k] / total : 0);
+		first = false;
+	}
+	fputc('\n', f);
+}
+
+/* The cycles of each cause as an object of snake_case keys. */
+static void cp_json_causes(struct spk_jsonw *j, const char *key, const uint64_t *by)
+{
+	spk_jsonw_key(j, key);
+	spk_jsonw_object(j);
+	for (unsigned k = 0; k < SPK_CP_CAUSES; k++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s", spk_cp_cause_name(k));
+		for (char *p = name; *p != '\0'; p++)
+			if (*p == ' ')
+				*p = '_';
+		spk_jsonw_key_uint(j, name, by[k]);
+	}
+	spk_jsonw_end(j);
+}
+
+static void report_json_critpath(struct spk_jsonw *j, const struct sim_summary *s,
+				 const struct spk_image *img)
+{
+	uint64_t by[SPK_CP_CAUSES], total = cp_by_cause(s, by);
+	size_t n;
+	const struct spk_cp_entry *e = spk_critpath_top(s->cp, &n);
+
+	spk_jsonw_key(j, "critical_path");
+	spk_jsonw_object(j);
+	spk_jsonw_key_uint(j, "images", spk_critpath_images(s->cp));
+	spk_jsonw_key_uint(j, "cycles", total);
+	cp_json_causes(j, "by_cause", by);
+	spk_jsonw_key(j, "contributors");
+	spk_jsonw_array(j);
+	for (size_t k = 0; k < n; k++) {
+		const struct spk_image_tile *tl = &img->tiles[e[k].tile];
+
+		spk_jsonw_object(j);
+		spk_jsonw_key_str(j, "kind", spk_image_tile_kind_name(tl->kind));
+		spk_jsonw_key_uint(j, "x", tl->x);
+		spk_jsonw_key_uint(j, "y", tl->y);
+		spk_jsonw_key_uint(j, "tile", e[k].tile);
+		spk_jsonw_key_str(j, "layer", e[k].layer < img->n_steps ?
+			img->steps[e[k].layer].name : NULL);
+		spk_jsonw_key_str(j, "cause", spk_cp_cause_name(e[k].cause));
+		spk_jsonw_key_uint(j, "cycles", e[k].cycles);
+		spk_jsonw_key_real(j, "share", total ? (double)e[k].cycles / total : 0);
+		spk_jsonw_end(j);
+	}
+	spk_jsonw_end(j);
+	spk_jsonw_key(j, "per_image");
+	spk_jsonw_array(j);
+	for (uint32_t i = 0; i < spk_critpath_images(s->cp); i++) {
+		const uint64_t *b = spk_critpath_image_causes(s->cp, i);
+
+		if (b == NULL)
+			continue;
+		spk_jsonw_object(j);
+		spk_jsonw_key_uint(j, "image", i);
+		spk_jsonw_key_uint(j, "latency_cycles", s->res[i].out_cycle - s->res[i].in_cycle);
+		cp_json_causes(j, "by_cause", b);
+		spk_jsonw_end(j);
+	}
+	spk_jsonw_end(j);
+	spk_jsonw_end(j);
+}
+
 static void report_text_images(FILE *f, const struct sim_summary *s)
 {
 	if (s->n > TEXT_IMAGES_MAX) {
@@ -226,6 +352,8 @@ void spk_sim_report_text(FILE *f, const struct sim_summary *s, const struct sim_
 	}
 	report_util_map(f, s, img);
 	report_text_images(f, s);
+	if (s->cp != NULL)
+		report_text_critpath(f, s, img);
 	fprintf(f, "simulator            %s engine%s%s%s, %.3f s, %.0f SOPs/s, %.0f cycles/s, %llu unit "
 		"evaluations, %u job%s\n", s->systemc ? (s->rtl ? "systemc+RTL" : "systemc") : "native",
 		s->rtl ? " (RTL: " : "", s->rtl ? s->rtl_desc : "", s->rtl ? ")" : "",
@@ -440,6 +568,8 @@ void spk_sim_report_json(struct spk_jsonw *j, const struct sim_summary *s, const
 		spk_jsonw_end(j);
 	}
 	spk_jsonw_end(j);
+	if (s->cp != NULL)
+		report_json_critpath(j, s, img);
 	spk_jsonw_key_uint(j, "graded_clamped", st->graded_clamped);
 	spk_jsonw_key_uint(j, "counter_overflows", st->counter_overflows);
 	spk_jsonw_key_uint(j, "unit_evals", st->unit_evals);

@@ -153,6 +153,12 @@ int spk_sim_run_segment(void *ctx, struct spk_jobs_worker *w, uint32_t k, void *
 		}
 	}
 	spk_chip_set_max_cycles(chip, r->max_cycles);
+	if (r->tl != NULL)
+		spk_chip_set_timeline(chip, r->tl);
+	if (r->cp != NULL) {
+		spk_critpath_begin(r->cp, first);
+		spk_chip_set_critpath(chip, r->cp);
+	}
 	r->chip = chip;
 	r->base = first;
 	r->worker = w;

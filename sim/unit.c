@@ -68,7 +68,7 @@ void spk_unit_releases_push(struct spk_unit_releases *rl, uint32_t route, uint64
 
 int spk_unit_releases_send(struct spk_unit_releases *rl, const struct spk_unit_in_route *in,
 			   uint32_t tile, const struct spk_unit_port *port,
-			   struct spk_unit_events *ev)
+			   struct spk_unit_events *ev, uint64_t x)
 {
 	const struct spk_unit_release *r;
 	struct spk_packet pk = { .src = tile, .flits = 1, .kind = SPK_PACKET_RELEASE };
@@ -80,9 +80,23 @@ int spk_unit_releases_send(struct spk_unit_releases *rl, const struct spk_unit_i
 	pk.tag = (uint8_t)(r->step & 1);
 	pk.axon = in[r->route].src_route;
 	if (port->send(port->ctx, &pk) != 0)
-		return -EAGAIN;
+		return -EAGAIN;		/* the unit reports the refusal */
 	ev->packets_out++;
+	if (spk_unit_reporting(port))
+		spk_unit_report(port, SPK_ENGINE_SEND, SPK_WORK_SEND, x, 1, UINT32_MAX, r->step, false,
+				&pk, 0);
 	rl->head = spk_ring_wrap(rl->head + 1, rl->cap);
 	rl->len--;
 	return 1;
+}
+
+void spk_unit_report(const struct spk_unit_port *port, uint8_t engine, uint8_t kind,
+		     uint64_t start, uint64_t cycles, uint32_t layer, uint64_t step, bool busy,
+		     const struct spk_packet *pkt, uint64_t arrival)
+{
+	struct spk_unit_work w = { .start = start, .cycles = cycles, .step = step, .layer = layer,
+				   .engine = engine, .kind = kind, .busy = busy, .pkt = pkt,
+				   .arrival = arrival };
+
+	port->work(port->ctx, &w);
 }

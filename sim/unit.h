@@ -42,12 +42,69 @@
  * current cycle (usable by the network from the next). spike, if not NULL, observes every
  * spike fired (population, global step, neuron id (c·H + y)·W + x of the population).
  */
+struct spk_unit_work;
+
 struct spk_unit_port {
 	int (*send)(void *ctx, const struct spk_packet *p);
 	void (*credit)(void *ctx, uint32_t flits);
 	void (*spike)(void *ctx, uint32_t pop, uint64_t step, uint32_t neuron);
 	void *ctx;
+	/* If not NULL, observes every piece of engine work (spk_sim timeline and critical path,
+	 * sim/timeline.h, sim/critpath.h); NULL costs the units one predicted-false branch. */
+	void (*work)(void *ctx, const struct spk_unit_work *w);
 };
+
+/* A unit's three engines (doc/architecture.md §6–8), as work reports name them. */
+enum spk_engine {
+	SPK_ENGINE_RECEIVE = 0,		/* input side: packets taken from the FIFO */
+	SPK_ENGINE_FIRE = 1,		/* fire / compute: neuron updates, Q·KV, MACs, head rows */
+	SPK_ENGINE_SEND = 2,		/* packets offered to the NI */
+};
+#define SPK_ENGINES 3
+
+/* What a piece of work was. */
+enum spk_work_kind {
+	SPK_WORK_SPIKE = 0,		/* receive: a spike's additions (SOPs, KV additions) */
+	SPK_WORK_GRADED,		/* receive: a graded add or register write */
+	SPK_WORK_TOKEN,			/* receive: a token counted */
+	SPK_WORK_RELEASE,		/* receive: a release counted */
+	SPK_WORK_FIRE,			/* fire: neuron updates (a group, or readout channels) */
+	SPK_WORK_HEAD,			/* fire: the readout's head rows */
+	SPK_WORK_ATTN,			/* fire: the attention unit's Q·KV additions and pushes */
+	SPK_WORK_MAC,			/* fire: the encoder's MACs */
+	SPK_WORK_SEND,			/* send: one packet accepted by the NI */
+	SPK_WORK_REFUSED,		/* send: offers the NI refused */
+};
+#define SPK_WORK_KINDS 10
+
+/*
+ * One piece of engine work, cycles [start, start + cycles). busy: counted in the unit's
+ * input-busy cycles (the report's busy_cycles: a core's or attention unit's receive engine,
+ * the encoder's MAC array, the readout's packets), so a unit's busy work sums to that figure.
+ */
+struct spk_unit_work {
+	uint64_t start, cycles;
+	uint64_t step;			/* global step (the encoder: image · T); UINT64_MAX: none */
+	uint32_t layer;			/* the image step (phase) it serves; UINT32_MAX: none */
+	uint8_t engine;			/* enum spk_engine */
+	uint8_t kind;			/* enum spk_work_kind */
+	bool busy;
+	const struct spk_packet *pkt;	/* receive: the packet taken; send: the one accepted */
+	uint64_t arrival;		/* receive: that packet's arrival cycle */
+};
+
+/* Reports work through port->work (the callers check spk_unit_reporting() first: the cold
+ * path, out of line). */
+__attribute__((cold)) void spk_unit_report(const struct spk_unit_port *port, uint8_t engine,
+					   uint8_t kind, uint64_t start, uint64_t cycles,
+					   uint32_t layer, uint64_t step, bool busy,
+					   const struct spk_packet *pkt, uint64_t arrival);
+
+/* Whether work reports are on (the one predicted-false branch on the hot paths). */
+static inline bool spk_unit_reporting(const struct spk_unit_port *port)
+{
+	return __builtin_expect(port->work != NULL, 0);
+}
 
 /* Energy events of doc/architecture.md §10 that the units count (the NoC counts flits). */
 struct spk_unit_events {
@@ -234,12 +291,13 @@ void spk_unit_releases_fini(struct spk_unit_releases *rl);
 void spk_unit_releases_push(struct spk_unit_releases *rl, uint32_t route, uint64_t step);
 
 /*
- * Offers the oldest pending release of the incoming routes `in` to the NI of `tile`. Returns 1 if
- * it went, 0 if none is pending, -EAGAIN if the NI refused it; counts packets_out.
+ * Offers the oldest pending release of the incoming routes `in` to the NI of `tile` in cycle x.
+ * Returns 1 if it went, 0 if none is pending, -EAGAIN if the NI refused it; counts packets_out
+ * and reports the send through port->work (a refusal is the caller's to report).
  */
 int spk_unit_releases_send(struct spk_unit_releases *rl, const struct spk_unit_in_route *in,
 			   uint32_t tile, const struct spk_unit_port *port,
-			   struct spk_unit_events *ev);
+			   struct spk_unit_events *ev, uint64_t x);
 
 /*
  * Every unit's deliver(): packet p arriving in cycle `arrival` enters the FIFO. When the FIFO

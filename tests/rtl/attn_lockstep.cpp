@@ -483,7 +483,7 @@ struct harness {
 	{
 		char err[256];
 		port_ctx pc = {};
-		spk_unit_port port = { c_send, c_credit, nullptr, &pc };
+		spk_unit_port port = { c_send, c_credit, nullptr, &pc, nullptr };
 
 		make_config(k);
 		a = spk_attn_create(&cfg, err, sizeof(err));

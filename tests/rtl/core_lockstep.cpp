@@ -618,7 +618,7 @@ struct harness {
 		std::vector<release_due> rel;
 		uint32_t credits = k.cfg.input_fifo;
 		port_ctx pc;
-		spk_unit_port port = { c_send, c_credit, c_spike, &pc };
+		spk_unit_port port = { c_send, c_credit, c_spike, &pc, nullptr };
 		uint64_t mean_sums = 0, mc_packets = 0, enc_writes = 0;
 		int rc = 0;
 

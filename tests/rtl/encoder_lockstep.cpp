@@ -480,7 +480,7 @@ struct harness {
 	{
 		const spk_encoder_config &c = su.cfg;
 		const size_t npx = (size_t)c.c_in * c.h_in * c.w_in;
-		spk_unit_port port = { c_send, c_credit, nullptr, this };
+		spk_unit_port port = { c_send, c_credit, nullptr, this, nullptr };
 		bool rx = false, img = false, ldw = false;
 		release r{};
 		char line[256];

@@ -341,7 +341,7 @@ struct harness {
 			history.pop_front();
 
 		// the C model: deliver, then evaluate the cycle
-		spk_unit_port port = { c_send, c_credit_fn, c_spike, this };
+		spk_unit_port port = { c_send, c_credit_fn, c_spike, this, nullptr };
 		c_offer = offer{};
 		c_credit = 0;
 		c_spikes.clear();

@@ -182,12 +182,12 @@ struct harness {
 			credits -= d.flits;
 			n_delivered++;
 		}
-		spk_unit_port port = { c_send, c_credit, nullptr, this };
+		spk_unit_port port = { c_send, c_credit, nullptr, this, nullptr };
 		c_offer = offer{};
 		bool rel_due = rel.len > 0, taken = false;
 		if (rel_due) {
 			uint32_t route = rel.r[rel.head].route;
-			int rc = spk_unit_releases_send(&rel, in.data(), 0, &port, &ev);
+			int rc = spk_unit_releases_send(&rel, in.data(), 0, &port, &ev, 0);
 
 			if (rc < 0)
 				refused++;

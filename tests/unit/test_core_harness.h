@@ -166,7 +166,7 @@ static inline uint64_t h_next_delivery(const struct harness *h)
 /* Runs cycles now, now + 1, ... below `until` (event or dense mode). Returns cycles evaluated. */
 static inline uint64_t h_run(struct harness *h, uint64_t until)
 {
-	struct spk_unit_port port = { h_send, h_credit_cb, h_spike_cb, h };
+	struct spk_unit_port port = { h_send, h_credit_cb, h_spike_cb, h, NULL };
 	uint64_t n = 0;
 
 	for (;;) {
