@@ -51,6 +51,9 @@ TESTS += tests/unit/test_chip
 # `spikechip sim` end to end (tests/cli/sim.sh): --check, trace diff, JSON, bad inputs.
 TESTS += tests/cli/sim.sh
 EXTRA_DIST += tests/cli/sim.sh
+# --timeline and --critical-path (tests/cli/timeline.sh, doc/report.md).
+TESTS += tests/cli/timeline.sh
+EXTRA_DIST += tests/cli/timeline.sh
 
 # Energy accounting with the energy presets (doc/energy.md): the tiny fixture on loihi against
 # default, same cycles and spikes, the counted events times Loihi's figures.
