@@ -26,7 +26,7 @@ struct loader {
 	struct spk_sweep_spec *s;
 	char dir[PATH_MAX];		/* the sweep file's directory */
 	int sweep_line, axes_line;	/* header lines, 0 = not seen */
-	int model_line, images_line;
+	int model_line, images_line, sample_line;
 	enum { IN_NONE, IN_SWEEP, IN_AXES, IN_ZIP } in;
 	bool seen[8];			/* [sweep] keys given */
 };
@@ -270,7 +270,7 @@ static int add_param(struct loader *ld, const char *name, const char *value)
 			fail_at(ld, ld->ini.lineno, "%s", why);
 			return -1;
 		}
-		for (uint32_t w = 0; w < v; w++)
+		for (uint32_t w = 0; w < v && ld->in == IN_AXES; w++)
 			if (strcmp(p->values[w], p->values[v]) == 0) {
 				fail_at(ld, ld->ini.lineno, "[%s] %s: %s is given twice", p->section,
 					p->key, p->values[v]);
@@ -373,6 +373,7 @@ static int sweep_key(struct loader *ld, const char *key, const char *value)
 	case 5:
 		return parse_u64(ld, "seed", value, 0, (1ULL << 62), &s->seed);
 	case 6:
+		ld->sample_line = ld->ini.lineno;
 		if (parse_u64(ld, "sample", value, 0, SPK_SWEEP_MAX_POINTS, &v) < 0)
 			return -1;
 		s->sample = (uint32_t)v;
@@ -519,7 +520,7 @@ struct spk_sweep_spec *spk_sweep_spec_load(const char *path, char *err, size_t e
 		}
 	}
 	if (s->sample > s->grid) {
-		fail_at(&ld, ld.sweep_line, "sample = %u is more than the grid's %llu points",
+		fail_at(&ld, ld.sample_line, "sample = %u is more than the grid's %llu points",
 			s->sample, (unsigned long long)s->grid);
 		goto fail;
 	}

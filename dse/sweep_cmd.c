@@ -669,10 +669,10 @@ int spk_sweep_main(int argc, char **argv)
 
 			spk_sweep_point_label(s, k, label, sizeof(label));
 			rc = spk_sweep_point_arch(s, k, &a, why, sizeof(why));
-			printf("%5u  %s%s%s\n", k, label, rc < 0 ? "  [invalid: " : "",
-			       rc < 0 ? why : "");
+			printf("%5u  %s", k, label);
 			if (rc < 0)
-				printf("]\n");
+				printf("  [invalid: %s]", why);
+			printf("\n");
 		}
 		spk_sweep_spec_free(s);
 		return SPK_EXIT_OK;
