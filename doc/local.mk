@@ -8,3 +8,5 @@ dist_doc_DATA += %D%/performance.md
 dist_doc_DATA += %D%/robustness.md
 # Every command's refusals, messages and exit statuses (tests/cli/errors.sh runs its tables).
 dist_doc_DATA += %D%/errors.md
+# The timeline and critical path of `spikechip sim` (doc/report.md), with a small example timeline.
+dist_doc_DATA += %D%/report.md %D%/timeline-example.json

@@ -175,8 +175,8 @@ static void report_text_critpath(FILE *f, const struct sim_summary *s,
 	const struct spk_cp_entry *e = spk_critpath_top(s->cp, &n);
 	bool first = true;
 
-	fprintf(f, "critical path        %llu cycles of %u image%s' paths from in to class out "
-		"(doc/report.md); top 5:\n", (unsigned long long)total,
+	fprintf(f, "critical path        %llu cycles on the paths of %u image%s from in to class "
+		"out (doc/report.md); top 5:\n", (unsigned long long)total,
 		spk_critpath_images(s->cp), spk_critpath_images(s->cp) == 1 ? "" : "s");
 	fprintf(f, "                     %12s  %6s  %-18s %-36s %s\n", "cycles", "share", "unit",
 		"layer", "cause");

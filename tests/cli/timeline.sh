@@ -107,7 +107,7 @@ top = max(cp["by_cause"], key=lambda k: cp["by_cause"][k])
 print("top %s %.3f" % (top, cp["by_cause"][top] / cp["cycles"]))
 EOF
 expect_status 0 "$SPIKECHIP" sim "$IMG" --images 2 --json "$T_TMP/cp.json" --critical-path
-expect_grep out '^critical path +[0-9]+ cycles of 2 images'
+expect_grep out '^critical path +[0-9]+ cycles on the paths of 2 images'
 T_CHECKS=$((T_CHECKS + 1))
 [ "$(grep -A6 '^critical path' "$T_TMP/out" | grep -Ec '^ +[0-9]+ +[0-9.]+%')" = 5 ] ||
 	fail "the text report does not list 5 contributors"
