@@ -9,9 +9,9 @@
  * measured, a mesh with no arch file (the default preset's router unless told otherwise).
  * Columns: offered and accepted load (flits per cycle per tile), mean latency from creation and
  * network latency (cycles), the worst latency, mean hops, whether the load is past saturation
- * (3x zero-load latency, or tagged packets not drained); then speed per CPU second of this
- * process: simulated cycles, delivered flits and flit-router passages (the NoC's unit of work),
- * and routers evaluated per simulated cycle.
+ * (mean or p99 latency above 3x the zero-load mean or maximum, or tagged packets not
+ * drained); then speed per CPU second of this process: simulated cycles, delivered flits and
+ * flit-router passages (the NoC's unit of work), and routers evaluated per simulated cycle.
  *
  * Tree multicast: with a fifth argument K >= 1, every tile owns one multicast group of K
  * distinct random other tiles, and each packet is one one-flit injection forked by the routers
@@ -59,6 +59,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	c.sat_latency = 3 * z.latency;
+	c.sat_p99 = 3 * (double)z.latency_max;
 	if (K > 0)
 		printf("NoC: %ux%u mesh, router_stages %u, buffer_flits %u, tree multicast: each tile "
 		       "sends 1-flit packets to its own group of %u random tiles, Bernoulli sources; "

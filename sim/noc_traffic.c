@@ -54,7 +54,7 @@ int spk_traffic_pattern_parse(const char *name, enum spk_traffic_pattern *p)
 
 const char *spk_traffic_sat_name(enum spk_traffic_sat s)
 {
-	static const char *const names[] = { "no", "queue", "drain", "latency" };
+	static const char *const names[] = { "no", "queue", "drain", "latency", "p99" };
 
 	return names[s];
 }
@@ -846,6 +846,8 @@ int spk_traffic_run(const struct spk_traffic_config *c, double rate, uint64_t se
 		res->sat = SPK_TRAFFIC_SAT_DRAIN;
 	else if (c->sat_latency > 0 && res->latency > c->sat_latency)
 		res->sat = SPK_TRAFFIC_SAT_LATENCY;
+	else if (c->sat_p99 > 0 && (double)res->latency_p99 > c->sat_p99)
+		res->sat = SPK_TRAFFIC_SAT_P99;
 	res->cycles = st.cycles;
 	res->flits = st.flits_delivered;
 	res->router_flits = st.router_flits;

@@ -14,9 +14,10 @@
  * queueing included, as BookSim does), network latency from injection.
  *
  * A load is *saturated* when a source queue overflowed, when a tagged packet had not arrived by
- * the drain limit, or when the tagged packets' mean latency exceeded sat_latency (the command
- * passes three times the pattern's zero-load latency). spk_traffic_saturation() bisects on that
- * predicate.
+ * the drain limit, when the tagged packets' mean latency exceeded sat_latency, or when their
+ * 99th percentile exceeded sat_p99 (the command passes three times the pattern's mean and
+ * maximum zero-load latency: the mean catches the network as a whole, the percentile a few
+ * overloaded flows). spk_traffic_saturation() bisects on that predicate.
  *
  * Patterns (tile t = y·mesh_x + x, N tiles, b = log2 N; doc/noc.md has the table): uniform (any
  * other tile), transpose ((x, y) -> (y, x); square meshes), bitcomp, bitrev, shuffle (BookSim's
@@ -80,6 +81,7 @@ struct spk_traffic_config {
 	uint64_t warmup, measure;	/* cycles */
 	uint64_t drain;			/* cycles after the window for tagged packets to arrive */
 	double sat_latency;		/* mean latency above which a load is saturated (0: none) */
+	double sat_p99;			/* p99 latency above which a load is saturated (0: none) */
 };
 
 /* The pattern's name ("uniform", ...), and the pattern of a name: 0 or -EINVAL. */
@@ -147,9 +149,10 @@ enum spk_traffic_sat {
 	SPK_TRAFFIC_SAT_QUEUE,		/* a source queue overflowed */
 	SPK_TRAFFIC_SAT_DRAIN,		/* tagged packets still out at the drain limit */
 	SPK_TRAFFIC_SAT_LATENCY,	/* mean latency above sat_latency */
+	SPK_TRAFFIC_SAT_P99,		/* p99 latency above sat_p99 */
 };
 
-/* "no", "queue", "drain", "latency". */
+/* "no", "queue", "drain", "latency", "p99". */
 const char *spk_traffic_sat_name(enum spk_traffic_sat s);
 
 struct spk_traffic_result {
