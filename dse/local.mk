@@ -13,3 +13,8 @@ EXTRA_DIST += tests/cli/sweep.sh tests/data/sweep/tiny.ini tests/data/sweep/four
 	tests/data/sweep/bad-zip.ini tests/data/sweep/bad-nomodel.ini \
 	tests/data/sweep/bad-sample.ini tests/data/sweep/bad-twice.ini \
 	tests/data/sweep/bad-model.ini
+
+# tests/cli/sweep_cluster.sh: the 4-point sweep through GNU parallel and on a private
+# single-node Slurm cluster (slurm-wlm, munge), each merged CSV equal to the local run's.
+TESTS += tests/cli/sweep_cluster.sh
+EXTRA_DIST += tests/cli/sweep_cluster.sh
