@@ -10,3 +10,5 @@ dist_doc_DATA += %D%/robustness.md
 dist_doc_DATA += %D%/errors.md
 # The timeline and critical path of `spikechip sim` (doc/report.md), with a small example timeline.
 dist_doc_DATA += %D%/report.md %D%/timeline-example.json
+# `spikechip noc`: synthetic traffic patterns on an arch's network, measured saturation.
+dist_doc_DATA += %D%/noc.md
