@@ -8,6 +8,7 @@ use_tiny_fixture
 DOC="$TOP_SRCDIR/doc/errors.md"
 ARCH="$TOP_SRCDIR/tests/data/arch"
 SHIPPED="$TOP_SRCDIR/models/fmnist_t4.spkm"
+SWEEP="$TOP_SRCDIR/tests/data/sweep"
 BAD="$T_TMP/bad"
 OUT="$T_TMP/outdir"
 mkdir "$BAD" "$OUT"

@@ -1,7 +1,8 @@
 # %D%/ — libFuzzer harnesses of every file reader (doc/robustness.md): the model file, the chip
 # image, the architecture INI, IDX data sets (plain and gzip), the spike trace and the segment
-# result file. Built by clang (configure's FUZZ_CC) with ASan + UBSan straight from the readers'
-# sources, not from the gcc-built libraries, and never by `make` or `make check`:
+# result file, and the sweep file. Built by clang (configure's FUZZ_CC) with ASan + UBSan
+# straight from the readers' sources, not from the gcc-built libraries, and never by `make` or
+# `make check`:
 #
 #   make check-fuzz-smoke   per harness: every input of regress/, the seeds of corpus/, then
 #                           FUZZ_SMOKE_SECONDS of fuzzing (.ci/run runs it)
@@ -9,14 +10,14 @@
 #
 # FUZZ_READERS picks harnesses (make fuzz FUZZ_READERS=idx FUZZ_SECONDS=60). What the fuzzer
 # grows and finds stays in the build directory (tests/fuzz/work/).
-FUZZ_READERS = model image arch idx trace segfile
+FUZZ_READERS = model image arch idx trace segfile sweep
 FUZZ_SECONDS = 1200
-FUZZ_SMOKE_SECONDS = 20
+FUZZ_SMOKE_SECONDS = 10
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1 -std=gnu11 \
 	-Wall -Wextra
 FUZZ_CPPFLAGS = -I$(top_srcdir) -I$(top_builddir) -DSPK_PKGDATADIR='"$(pkgdatadir)"' \
 	-DSPK_SRCDIR='"$(abs_top_srcdir)"'
-FUZZ_UTIL = util/util.c util/container.c util/tmpfiles.c util/outfile.c util/filecrc.c
+FUZZ_UTIL = util/util.c util/container.c util/tmpfiles.c util/outfile.c util/filecrc.c util/ini.c
 FUZZ_ARCH = arch/arch.c arch/arch_params.c
 fuzz_model_SRC = %D%/fuzz_model.c models/model.c $(FUZZ_UTIL)
 fuzz_image_SRC = %D%/fuzz_image.c image/format.c image/image.c image/mc.c image/validate.c \
@@ -25,6 +26,7 @@ fuzz_arch_SRC = %D%/fuzz_arch.c $(FUZZ_ARCH) $(FUZZ_UTIL)
 fuzz_idx_SRC = %D%/fuzz_idx.c data/idx.c $(FUZZ_UTIL)
 fuzz_trace_SRC = %D%/fuzz_trace.c traces/trace.c $(FUZZ_UTIL)
 fuzz_segfile_SRC = %D%/fuzz_segfile.c sim/segfile.c $(FUZZ_UTIL)
+fuzz_sweep_SRC = %D%/fuzz_sweep.c dse/spec.c $(FUZZ_ARCH) $(FUZZ_UTIL)
 FUZZ_LINK_LIBS = $(INIH_LIBS) $(ZLIB_LIBS) -lm
 FUZZ_BINS = $(FUZZ_READERS:%=%D%/fuzz_%)
 
@@ -48,6 +50,8 @@ fuzz_link = $(AM_V_CCLD)if test "x$(FUZZ_CC)" = xno; then \
 	$(call fuzz_link,$(fuzz_trace_SRC))
 %D%/fuzz_segfile: $(fuzz_segfile_SRC:%=$(top_srcdir)/%) $(FUZZ_DEPS)
 	$(call fuzz_link,$(fuzz_segfile_SRC))
+%D%/fuzz_sweep: $(fuzz_sweep_SRC:%=$(top_srcdir)/%) $(FUZZ_DEPS)
+	$(call fuzz_link,$(fuzz_sweep_SRC))
 
 fuzz-build: $(FUZZ_BINS)
 check-fuzz-smoke: $(FUZZ_BINS)

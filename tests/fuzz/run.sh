@@ -19,7 +19,7 @@ status=0
 # The longest input worth trying per format: a few headers and tables more than the seeds.
 max_len() {
 	case $1 in
-	arch|model) echo 8192 ;;
+	arch|model|sweep) echo 8192 ;;
 	image) echo 16384 ;;
 	*) echo 4096 ;;
 	esac
