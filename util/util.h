@@ -85,7 +85,7 @@ double spk_now(void);
  * the calling process, exactly as an outside kill at that point would; otherwise it does nothing.
  * The points: "image" (spikechip ref, after image K), "segment" (spikechip sim's parent, after
  * segment K is merged and its --resume result written), "worker" (a sim worker process, before
- * it runs segment K).
+ * it runs segment K), "point" (spikechip sweep's parent, after K points are done).
  */
 void spk_test_stop(const char *what, uint64_t k);
 
