@@ -14,6 +14,7 @@
 #include "dse/spec.h"
 #include "dse/sweep.h"
 #include "util/outfile.h"
+#include "util/tmpfiles.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -76,28 +77,18 @@ static void sweep_usage(FILE *f)
 static pid_t *children;		/* running children (0: free slot), for the signal handler */
 static size_t n_children;
 
-static void on_signal(int sig)
+/*
+ * Stops the running children when the sweep is stopped (util/tmpfiles.h's signal hook), and
+ * waits for them, so that nothing is written into DIR once the sweep has exited.
+ */
+static void stop_children(void)
 {
-	struct sigaction dfl;
-
 	for (size_t i = 0; i < n_children; i++)
 		if (children[i] > 0)
 			kill(children[i], SIGTERM);
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	sigaction(sig, &dfl, NULL);
-	raise(sig);
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	for (size_t i = 0; i < n_children; i++)
+		if (children[i] > 0)
+			waitpid(children[i], NULL, 0);
 }
 
 enum task_kind { TASK_MAP, TASK_POINT };
@@ -260,7 +251,7 @@ static int run_local(const struct spk_sweep_spec *s, const char *dir, uint32_t j
 	       "%u chip images to map\n", s->path, s->n_points, s->n_points - n, s->images,
 	       jobs, n_maps);
 	fflush(stdout);
-	catch_signals();
+	spk_tmpfile_signal_hook(stop_children);
 	failed = 0;
 	if (n_maps > 0) {
 		pr.total = n_maps;

@@ -19,12 +19,16 @@ static struct {
 	pid_t owner;
 } table[SPK_TMPFILES_MAX];
 static int installed;
+static void (*hook)(void);
+static pid_t hook_owner;
 
 static void on_signal(int sig)
 {
 	pid_t me = getpid();
 	struct sigaction dfl;
 
+	if (hook != NULL && hook_owner == me)
+		hook();
 	for (int i = 0; i < SPK_TMPFILES_MAX; i++)
 		if (table[i].path != NULL && table[i].owner == me)
 			unlink(table[i].path);
@@ -98,4 +102,16 @@ void spk_tmpfile_drop(const char *path)
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	free(gone);
+}
+
+void spk_tmpfile_signal_hook(void (*fn)(void))
+{
+	sigset_t old;
+
+	block(&old);
+	if (!installed)
+		install();
+	hook = fn;
+	hook_owner = getpid();
+	sigprocmask(SIG_SETMASK, &old, NULL);
 }

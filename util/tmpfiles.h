@@ -22,4 +22,11 @@
 void spk_tmpfile_add(const char *path);
 void spk_tmpfile_drop(const char *path);
 
+/*
+ * Also call fn (async-signal-safe calls only, e.g. kill()) from the same handler, before the
+ * files are removed, in this process only (not in children forked later): a parent that runs
+ * children (spikechip sweep) stops them when it is stopped.
+ */
+void spk_tmpfile_signal_hook(void (*fn)(void));
+
 #endif

@@ -27,6 +27,40 @@ expect_grep out '^    0  core\.adders=8 noc\.multicast=source chip\.mesh_x=12 ch
 expect_grep out '^    4  core\.adders=8 noc\.multicast=tree chip\.mesh_x=5 chip\.mesh_y=5 core\.membrane_bits=16$'
 expect_grep out '^   11  core\.adders=32 noc\.multicast=tree chip\.mesh_x=12 chip\.mesh_y=12 core\.membrane_bits=4  \[invalid: .*narrower than weight_bits'
 
+# --- ranges, sampling (nothing run) ---------------------------------------------------------------
+cat >"$T_TMP/ranges.ini" <<EOF
+[sweep]
+model = $MODEL
+images = 1
+sample = 5
+sample_seed = 7
+[axes]
+core.neuron_updates = 4..16:x2
+noc.buffer_flits = 1..7:3
+core.adders = 8..10
+EOF
+expect_status 0 "$SPIKECHIP" sweep "$T_TMP/ranges.ini" --list
+expect_grep out '5 points drawn \(grid 27\), 1 images each'
+cp "$T_TMP/out" "$T_TMP/draw1"
+T_CHECKS=$((T_CHECKS + 1))
+"$PY" - "$T_TMP/draw1" <<'PYEOF' || fail "the drawn points are not 5 distinct grid points in order"
+import itertools, re, sys
+grid = [f"core.neuron_updates={a} noc.buffer_flits={b} core.adders={c}"
+        for a, b, c in itertools.product([4, 8, 16], [1, 4, 7], [8, 9, 10])]
+rows = [re.match(r"^ *([0-9]+)  (.*)$", l).groups()
+        for l in open(sys.argv[1]).read().splitlines()[1:]]
+idx = [grid.index(label) for _, label in rows]
+assert [int(k) for k, _ in rows] == list(range(5))
+assert len(set(idx)) == 5 and idx == sorted(idx), idx
+PYEOF
+expect_status 0 "$SPIKECHIP" sweep "$T_TMP/ranges.ini" --list
+T_CHECKS=$((T_CHECKS + 1))
+cmp -s "$T_TMP/out" "$T_TMP/draw1" || fail "the same sweep file drew other points"
+sed 's/^sample_seed = 7$/sample_seed = 8/' "$T_TMP/ranges.ini" >"$T_TMP/ranges8.ini"
+expect_status 0 "$SPIKECHIP" sweep "$T_TMP/ranges8.ini" --list
+T_CHECKS=$((T_CHECKS + 1))
+! cmp -s "$T_TMP/out" "$T_TMP/draw1" || fail "another sample_seed drew the same points"
+
 # --- the whole sweep, two at a time --------------------------------------------------------------
 expect_status 0 "$SPIKECHIP" sweep "$SPEC" --out "$T_TMP/a" --jobs 2 --pareto energy,latency
 expect_grep out '12 points \(0 done before\), 2 images each, 2 at a time; 4 chip images to map'
