@@ -316,39 +316,56 @@ static void pareto_arg(FILE *f, const char *pareto)
 	}
 }
 
-static int write_script(const char *path, const char *text, bool exec, char *err, size_t errlen)
+/* A script or job file being written: text in memory, then to DIR/NAME at once. */
+struct script {
+	FILE *f;
+	char *text;
+	size_t len;
+};
+
+static FILE *script_open(struct script *sc)
 {
-	if (spk_outfile_write(path, text, strlen(text), err, errlen) < 0)
-		return -1;
-	if (exec && chmod(path, 0755) != 0) {
-		spk_fmt(err, errlen, "%s: cannot make executable: %s", path, strerror(errno));
-		return -1;
+	sc->text = NULL;
+	sc->len = 0;
+	sc->f = open_memstream(&sc->text, &sc->len);
+	if (sc->f == NULL)
+		spk_error("sweep: out of memory");
+	return sc->f;
+}
+
+/* Writes the script to DIR/NAME atomically (executable if exec); 0, or -1 with the message. */
+static int script_commit(struct script *sc, const char *dir, const char *name, bool exec)
+{
+	char path[PATH_MAX + 64], err[ERRLEN];
+	int rc = 0;
+
+	fclose(sc->f);
+	spk_fmt(path, sizeof(path), "%s/%s", dir, name);
+	if (spk_outfile_write(path, sc->text, sc->len, err, sizeof(err)) < 0) {
+		spk_error("sweep: %s", err);
+		rc = -1;
+	} else if (exec && chmod(path, 0755) != 0) {
+		spk_error("sweep: %s: cannot make executable: %s", path, strerror(errno));
+		rc = -1;
 	}
-	return 0;
+	free(sc->text);
+	return rc;
 }
 
 static int emit_parallel(const struct spk_sweep_spec *s, const char *dir, const char *pareto)
 {
-	char self[PATH_MAX], path[PATH_MAX + 32], err[ERRLEN], *text = NULL;
-	size_t len = 0;
+	char self[PATH_MAX];
+	struct script sc;
 	FILE *f;
 
 	self_path(self, sizeof(self));
-	f = open_memstream(&text, &len);
-	if (f == NULL)
+	if ((f = script_open(&sc)) == NULL)
 		return SPK_EXIT_FAIL;
 	for (uint32_t k = 0; k < s->n_points; k++) {
 		command_prefix(f, self, s, dir);
 		fprintf(f, " --point %u\n", k);
 	}
-	fclose(f);
-	spk_fmt(path, sizeof(path), "%s/parallel.jobs", dir);
-	if (write_script(path, text, false, err, sizeof(err)) < 0)
-		goto fail;
-	free(text);
-	text = NULL;
-	f = open_memstream(&text, &len);
-	if (f == NULL)
+	if (script_commit(&sc, dir, "parallel.jobs", false) < 0 || (f = script_open(&sc)) == NULL)
 		return SPK_EXIT_FAIL;
 	fprintf(f, "#!/bin/sh\n"
 		"# Written by spikechip sweep --emit parallel: runs every point of the sweep with\n"
@@ -364,19 +381,12 @@ static int emit_parallel(const struct spk_sweep_spec *s, const char *dir, const 
 	fputs(" --merge", f);
 	pareto_arg(f, pareto);
 	fputc('\n', f);
-	fclose(f);
-	spk_fmt(path, sizeof(path), "%s/run-parallel.sh", dir);
-	if (write_script(path, text, true, err, sizeof(err)) < 0)
-		goto fail;
-	free(text);
+	if (script_commit(&sc, dir, "run-parallel.sh", true) < 0)
+		return SPK_EXIT_FAIL;
 	printf("wrote %s/parallel.jobs (%u points) and %s/run-parallel.sh; run:\n"
 	       "  %s/run-parallel.sh          (or: parallel < %s/parallel.jobs, then --merge)\n",
 	       dir, s->n_points, dir, dir, dir);
 	return SPK_EXIT_OK;
-fail:
-	free(text);
-	spk_error("sweep: %s", err);
-	return SPK_EXIT_FAIL;
 }
 
 static void sbatch_header(FILE *f, const char *name, const char *const *opts, size_t n_opts)
@@ -389,13 +399,13 @@ static void sbatch_header(FILE *f, const char *name, const char *const *opts, si
 static int emit_slurm(const struct spk_sweep_spec *s, const char *dir, const char *pareto,
 		      const char *const *opts, size_t n_opts)
 {
-	char self[PATH_MAX], path[PATH_MAX + 32], err[ERRLEN], *text = NULL;
+	char self[PATH_MAX], sdir[PATH_MAX + 16], err[ERRLEN];
 	uint32_t tasks = s->n_points < SLURM_MAX_ARRAY ? s->n_points : SLURM_MAX_ARRAY;
 	uint32_t per_task = (s->n_points + tasks - 1) / tasks;
 	uint64_t rss, mem_mb;
 	double spi, task_s;
 	unsigned minutes;
-	size_t len = 0;
+	struct script sc;
 	FILE *f;
 
 	printf("sweep: estimating a point's memory and time (one image per chip image)...\n");
@@ -408,76 +418,51 @@ static int emit_slurm(const struct spk_sweep_spec *s, const char *dir, const cha
 	mem_mb = (rss * 3 / 2) / (1024 * 1024) + 64;
 	task_s = per_task * (2.0 * s->images * spi + 120);
 	minutes = (unsigned)ceil(task_s / 60);
-	spk_fmt(path, sizeof(path), "%s/slurm", dir);
-	if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-		spk_error("sweep: %s: cannot create: %s", path, strerror(errno));
+	spk_fmt(sdir, sizeof(sdir), "%s/slurm", dir);
+	if (mkdir(sdir, 0777) != 0 && errno != EEXIST) {
+		spk_error("sweep: %s: cannot create: %s", sdir, strerror(errno));
 		return SPK_EXIT_FAIL;
 	}
 	self_path(self, sizeof(self));
 
-	f = open_memstream(&text, &len);
-	if (f == NULL)
+	if ((f = script_open(&sc)) == NULL)
 		return SPK_EXIT_FAIL;
 	sbatch_header(f, "spikechip-sweep", opts, n_opts);
 	fprintf(f, "#SBATCH --array=0-%u\n#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n"
-		"#SBATCH --mem=%lluM\n#SBATCH --time=%u\n#SBATCH --output=%s/slurm/task-%%a.out\n"
+		"#SBATCH --mem=%lluM\n#SBATCH --time=%u\n#SBATCH --output=%s/task-%%a.out\n"
 		"# Written by spikechip sweep --emit slurm. Task I runs points I, I+%u, ... (%u "
 		"each at most).\n# Measured: %.1f MiB peak and %.2f s for one image; %u images "
-		"per point.\n", tasks - 1, (unsigned long long)mem_mb, minutes, dir, tasks,
+		"per point.\n", tasks - 1, (unsigned long long)mem_mb, minutes, sdir, tasks,
 		per_task, rss / 1048576.0, spi, s->images);
 	fputs("exec ", f);
 	command_prefix(f, self, s, dir);
 	fprintf(f, " --task \"$SLURM_ARRAY_TASK_ID\" --tasks %u\n", tasks);
-	fclose(f);
-	spk_fmt(path, sizeof(path), "%s/slurm/points.sbatch", dir);
-	if (write_script(path, text, false, err, sizeof(err)) < 0)
-		goto fail;
-	free(text);
-
-	text = NULL;
-	f = open_memstream(&text, &len);
-	if (f == NULL)
+	if (script_commit(&sc, sdir, "points.sbatch", false) < 0 || (f = script_open(&sc)) == NULL)
 		return SPK_EXIT_FAIL;
 	sbatch_header(f, "spikechip-sweep-merge", opts, n_opts);
 	fprintf(f, "#SBATCH --ntasks=1\n#SBATCH --mem=512M\n#SBATCH --time=30\n"
-		"#SBATCH --output=%s/slurm/merge.out\nexec ", dir);
+		"#SBATCH --output=%s/merge.out\nexec ", sdir);
 	command_prefix(f, self, s, dir);
 	fputs(" --merge", f);
 	pareto_arg(f, pareto);
 	fputc('\n', f);
-	fclose(f);
-	spk_fmt(path, sizeof(path), "%s/slurm/merge.sbatch", dir);
-	if (write_script(path, text, false, err, sizeof(err)) < 0)
-		goto fail;
-	free(text);
-
-	text = NULL;
-	f = open_memstream(&text, &len);
-	if (f == NULL)
+	if (script_commit(&sc, sdir, "merge.sbatch", false) < 0 || (f = script_open(&sc)) == NULL)
 		return SPK_EXIT_FAIL;
 	fputs("#!/bin/sh\n"
 	      "# Written by spikechip sweep --emit slurm: submits the points (an array job) and\n"
 	      "# the merge, which runs after the array whatever its tasks' end (afterany).\n"
 	      "set -e\ncd ", f);
-	shq(f, dir);
-	fputs("/slurm\n"
-	      "array=$(sbatch --parsable points.sbatch)\n"
+	shq(f, sdir);
+	fputs("\narray=$(sbatch --parsable points.sbatch)\n"
 	      "array=${array%%;*}\n"
 	      "merge=$(sbatch --parsable --dependency=afterany:\"$array\" merge.sbatch)\n"
 	      "echo \"submitted: points as job $array, the merge as job ${merge%%;*}\"\n", f);
-	fclose(f);
-	spk_fmt(path, sizeof(path), "%s/slurm/submit.sh", dir);
-	if (write_script(path, text, true, err, sizeof(err)) < 0)
-		goto fail;
-	free(text);
-	printf("wrote %s/slurm/points.sbatch (%u tasks, %llu MiB, %u min each), merge.sbatch and "
-	       "submit.sh; run:\n  %s/slurm/submit.sh\n", dir, tasks, (unsigned long long)mem_mb,
-	       minutes, dir);
+	if (script_commit(&sc, sdir, "submit.sh", true) < 0)
+		return SPK_EXIT_FAIL;
+	printf("wrote %s/points.sbatch (%u tasks, %llu MiB, %u min each), merge.sbatch and "
+	       "submit.sh; run:\n  %s/submit.sh\n", sdir, tasks, (unsigned long long)mem_mb,
+	       minutes, sdir);
 	return SPK_EXIT_OK;
-fail:
-	free(text);
-	spk_error("sweep: %s", err);
-	return SPK_EXIT_FAIL;
 }
 
 /* ---- options --------------------------------------------------------------------------------- */
