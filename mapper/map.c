@@ -71,6 +71,8 @@ void spk_map_destroy(struct spk_map *map)
 	free(map->op_node);
 	free(map->routes);
 	free(map->tile_node);
+	free(map->tile_initial);
+	free(map->pop_rate);
 	free(map);
 }
 
@@ -165,7 +167,9 @@ struct spk_map *spk_map_create(const struct spk_model *m, const struct spk_qmode
 	map->nodes = calloc(tiles, sizeof(*map->nodes));
 	map->op_node = calloc(m->n_ops, sizeof(*map->op_node));
 	map->tile_node = calloc(tiles, sizeof(*map->tile_node));
-	if (map->sites == NULL || map->pop_consumers == NULL || map->n_pop_consumers == NULL ||
+	map->tile_initial = calloc(tiles, sizeof(*map->tile_initial));
+	map->tree = a->noc.multicast == SPK_MULTICAST_TREE;
+	if (map->tile_initial == NULL || map->sites == NULL || map->pop_consumers == NULL || map->n_pop_consumers == NULL ||
 	    map->nodes == NULL || map->op_node == NULL || map->tile_node == NULL)
 		goto out_destroy;
 	for (uint32_t i = 0; i < map->n_syn; i++)
@@ -230,6 +234,11 @@ const char *spk_map_site_layer(const struct spk_map *map, uint32_t site)
 	uint32_t op = map->sites[site].first_op;
 
 	return op != UINT32_MAX ? map->m->ops[op].name : map->m->sites[site].name;
+}
+
+uint32_t spk_map_pop_rate(const struct spk_map *map, uint32_t p)
+{
+	return map->pop_rate != NULL ? map->pop_rate[p] : SPK_MAP_RATE_BP;
 }
 
 uint64_t spk_map_piece_elems(const struct spk_map *map, const struct spk_map_piece *p)

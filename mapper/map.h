@@ -17,7 +17,8 @@
  *
  * A pass that finds the network does not fit returns -ENOSPC and fills map->fail: the
  * resource, the layer, needed vs available, and the arch parameter that would fix it
- * (spk_map_fail_message() words it). -ENOMEM is out of memory. Anything else is a bug.
+ * (spk_map_fail_message() words it). -ENOMEM is out of memory; -EIO, Scotch refused the
+ * placement problem (it printed why). Anything else is a bug.
  *
  * Ownership: create/destroy; the map borrows the model and the quantized model.
  */
@@ -33,10 +34,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Firing rate assumed for traffic estimates (placement weights, expected link load), percent. */
-#define SPK_MAP_RATE_PCT 15u
-/* Traffic weights are in hundredths of an event per timestep. */
-#define SPK_MAP_WEIGHT_UNIT 100u
+/* Firing rate assumed for traffic estimates (placement weights, expected link load) where no
+ * profile gives a population's measured rate (spk_map.pop_rate), in basis points (1/10000). */
+#define SPK_MAP_RATE_BP 1500u
+/* Traffic weights are in 1/10000 of an event per timestep (rate in basis points x neurons). */
+#define SPK_MAP_WEIGHT_UNIT 10000u
+
+/* How nodes get their first tiles (doc/mapper.md "Place"); swaps refine both. */
+enum spk_map_placer {
+	SPK_PLACER_GREEDY,		/* constructive, in program order, near placed neighbours */
+	SPK_PLACER_SCOTCH,		/* Scotch's graph mapping onto a 2-D mesh target */
+};
+
+/* What the swaps minimise. */
+enum spk_map_cost {
+	SPK_COST_SUM,			/* Σ events x hops, one path per destination (as with
+					 * source replication) */
+	SPK_COST_TREE,			/* with tree multicast: a reader's spikes cost the links
+					 * of their XY tree (needs map->tree) */
+	SPK_COST_MAXLINK,		/* the busiest link's load first, then the sum, links
+					 * loaded as the chip routes (trees with tree multicast) */
+};
 
 struct spk_map_site {
 	uint32_t n_readers, *readers;	/* per-neuron (kind 0) populations reading it */
@@ -117,6 +135,14 @@ struct spk_map {
 	uint32_t n_routes, cap_routes;
 	struct spk_map_route *routes;
 	uint32_t *tile_node;		/* [tiles]: placement */
+	uint32_t *tile_initial;		/* [n_nodes]: node -> tile before the swaps (a baseline) */
+	/* Placement settings: set between spk_map_create() and spk_map_compile(). */
+	enum spk_map_placer placer;	/* default SPK_PLACER_GREEDY */
+	enum spk_map_cost cost_kind;	/* default SPK_COST_SUM */
+	bool tree;			/* [noc] multicast = tree: the chip sends a reader's spikes
+					 * along XY trees (traffic is measured that way) */
+	uint32_t *pop_rate;		/* [n_pops] measured firing rates in basis points, or NULL
+					 * (SPK_MAP_RATE_BP for every population); owned */
 	uint64_t cost_constructive;	/* Σ weight·hops after the constructive placement */
 	uint64_t cost;			/* ... after local improvement */
 	uint64_t place_moves;		/* improving swaps made */
@@ -131,7 +157,8 @@ struct spk_map *spk_map_create(const struct spk_model *m, const struct spk_qmode
 			       const struct spk_arch *a, uint32_t seed);
 void spk_map_destroy(struct spk_map *map);
 
-/* Runs partition, assign, route and place. 0, -ENOSPC (map->fail says why) or -ENOMEM. */
+/* Runs partition, assign, route and place. 0, -ENOSPC (map->fail says why), -ENOMEM or -EIO
+ * (Scotch failed). */
 int spk_map_compile(struct spk_map *map);
 
 /* Records why the network does not fit; returns -ENOSPC. */
@@ -147,6 +174,9 @@ const char *spk_map_site_layer(const struct spk_map *map, uint32_t site);
 
 /* Neurons of a piece's block. */
 uint64_t spk_map_piece_elems(const struct spk_map *map, const struct spk_map_piece *p);
+
+/* The firing rate assumed for population p, basis points. */
+uint32_t spk_map_pop_rate(const struct spk_map *map, uint32_t p);
 
 /* Adds an item to a node; -ENOMEM. */
 int spk_map_node_add(struct spk_map_node *n, uint32_t item);

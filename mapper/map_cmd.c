@@ -21,6 +21,7 @@
 #include "mapper/emit.h"
 #include "mapper/exec.h"
 #include "mapper/map.h"
+#include "mapper/profile.h"
 #include "mapper/report.h"
 #include "models/model.h"
 #include "models/quant.h"
@@ -48,8 +49,11 @@ struct map_opts {
 	const char *report;
 	const char *data;
 	const char *labels;
+	const char *profile;	/* --profile: measured firing rates, or NULL */
 	uint32_t verify;	/* images; 0: no verification */
 	uint32_t seed;
+	enum spk_map_placer placer;
+	enum spk_map_cost cost;
 };
 
 static void map_usage(FILE *f)
@@ -57,6 +61,8 @@ static void map_usage(FILE *f)
 	fprintf(f,
 		"usage: spikechip map --model FILE --arch FILE --out IMAGE [--report FILE]\n"
 		"                     [--verify N [--data IDX [--labels IDX]]] [--seed S]\n"
+		"                     [--placer greedy|scotch] [--cost sum|tree|maxlink]\n"
+		"                     [--profile RESULT.json]\n"
 		"\n"
 		"Compiles a model file onto a chip architecture: partitions every layer into\n"
 		"core-sized pieces, assigns attention, encoder and readout units, routes spikes and\n"
@@ -76,6 +82,14 @@ static void map_usage(FILE *f)
 		"  --data IDX      images for --verify (default: Fashion-MNIST test set in %s)\n"
 		"  --labels IDX    labels for --data (to report the chip's accuracy)\n"
 		"  --seed S        placement seed (default 1); same inputs and seed, same image\n"
+		"  --placer P      first placement before the swaps: greedy (constructive, the\n"
+		"                  default) or scotch (Scotch's graph mapping onto the mesh)\n"
+		"  --cost C        what the swaps minimise: sum (events x hops, one path per\n"
+		"                  destination; the default), tree (with [noc] multicast = tree:\n"
+		"                  a reader's spikes cost their XY tree's links) or maxlink (the\n"
+		"                  busiest link's load first, then the sum)\n"
+		"  --profile FILE  firing rates per population from a 'spikechip ref --json'\n"
+		"                  report of this model (default: 15 %% everywhere)\n"
 		"  -h, --help      show this help\n"
 		"\n"
 		"exit status: 0 mapped (and verified), 1 the image diverges from the reference,\n"
@@ -94,6 +108,9 @@ static int parse_opts(int argc, char **argv, struct map_opts *o)
 		{ "data", required_argument, NULL, 'd' },
 		{ "labels", required_argument, NULL, 'l' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "placer", required_argument, NULL, 'P' },
+		{ "cost", required_argument, NULL, 'C' },
+		{ "profile", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -123,6 +140,29 @@ static int parse_opts(int argc, char **argv, struct map_opts *o)
 			}
 			o->seed = (uint32_t)v;
 			break;
+		case 'P':
+			if (strcmp(optarg, "greedy") == 0) {
+				o->placer = SPK_PLACER_GREEDY;
+			} else if (strcmp(optarg, "scotch") == 0) {
+				o->placer = SPK_PLACER_SCOTCH;
+			} else {
+				spk_error("map: --placer '%s' is not greedy or scotch", optarg);
+				return SPK_EXIT_USAGE;
+			}
+			break;
+		case 'C':
+			if (strcmp(optarg, "sum") == 0) {
+				o->cost = SPK_COST_SUM;
+			} else if (strcmp(optarg, "tree") == 0) {
+				o->cost = SPK_COST_TREE;
+			} else if (strcmp(optarg, "maxlink") == 0) {
+				o->cost = SPK_COST_MAXLINK;
+			} else {
+				spk_error("map: --cost '%s' is not sum, tree or maxlink", optarg);
+				return SPK_EXIT_USAGE;
+			}
+			break;
+		case 'p': o->profile = optarg; break;
 		case 'h':
 			map_usage(stdout);
 			return -1;
@@ -424,11 +464,34 @@ int spk_map_main(int argc, char **argv)
 		spk_error("map: out of memory");
 		goto out;
 	}
+	map->placer = o.placer;
+	map->cost_kind = o.cost;
+	if (o.cost == SPK_COST_TREE && !map->tree) {
+		spk_error("map: --cost tree is for a chip with [noc] multicast = tree (%s has "
+			  "source replication)", arch_path);
+		goto out;
+	}
+	if (o.profile != NULL) {
+		map->pop_rate = malloc((m->n_pops + 1) * sizeof(*map->pop_rate));
+		if (map->pop_rate == NULL) {
+			spk_error("map: out of memory");
+			goto out;
+		}
+		if (spk_profile_load(o.profile, m, o.model, map->pop_rate, err, sizeof(err)) < 0) {
+			spk_error("%s", err);
+			goto out;
+		}
+	}
 	rc = spk_map_compile(map);
 	if (rc == -ENOSPC) {
 		spk_map_fail_message(map, err, sizeof(err));
 		spk_error("%s onto %s: %s", o.model, arch_path, err);
 		ret = SPK_EXIT_NOFIT;
+		goto out;
+	}
+	if (rc == -EIO) {
+		spk_error("map: Scotch could not place %s onto %s (its message is above)", o.model,
+			  arch_path);
 		goto out;
 	}
 	if (rc < 0) {
@@ -470,6 +533,7 @@ int spk_map_main(int argc, char **argv)
 	info.arch_path = arch_path;
 	info.image_path = o.out;
 	info.image_bytes = len;
+	info.profile_path = o.profile;
 
 	ret = SPK_EXIT_OK;
 	if (o.verify > 0) {

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "mapper/place.h"
+#include "mapper/traffic.h"
 #include "util/rng.h"
 
 #include <errno.h>
@@ -217,32 +218,48 @@ static int construct(struct pctx *c, const uint32_t *used, uint32_t n_used)
 	return 0;
 }
 
+/* The next trial: a used node a and a tile pb near one of its neighbours (now and then
+ * anywhere); the same draws whatever the cost. */
+static void pick(struct pctx *c, const uint32_t *used, uint32_t n_used, uint32_t *a_out,
+		 uint32_t *pb_out)
+{
+	uint32_t a = used[spk_rng_splitmix(&c->rng) % n_used], pb;
+	uint64_t r = spk_rng_splitmix(&c->rng);
+
+	if (c->off[a + 1] > c->off[a] && (r & 3) != 0) {
+		uint32_t deg = c->off[a + 1] - c->off[a];
+		uint32_t v = c->nb[c->off[a] + (uint32_t)((r >> 2) % deg)];
+		int32_t x = (int32_t)(c->pos[v] % c->W) + (int32_t)((r >> 32) % 5) - 2;
+		int32_t y = (int32_t)(c->pos[v] / c->W) + (int32_t)((r >> 40) % 5) - 2;
+
+		x = x < 0 ? 0 : x >= (int32_t)c->W ? (int32_t)c->W - 1 : x;
+		y = y < 0 ? 0 : y >= (int32_t)c->H ? (int32_t)c->H - 1 : y;
+		pb = (uint32_t)y * c->W + (uint32_t)x;
+	} else {
+		pb = (uint32_t)((r >> 2) % c->map->n_nodes);
+	}
+	*a_out = a;
+	*pb_out = pb;
+}
+
+static const uint64_t improve_budget = UINT64_C(300000000);
+
+/* Swaps under the pairwise cost (source replication, Σ weight x hops): the change of a swap is
+ * a walk over the two nodes' neighbours. */
 static void improve(struct pctx *c, const uint32_t *used, uint32_t n_used)
 {
 	struct spk_map *map = c->map;
 	uint64_t edges = c->off[map->n_nodes], trials = 64 * (uint64_t)n_used;
 	uint64_t avg = n_used ? edges / n_used + 1 : 1;
-	const uint64_t budget = UINT64_C(300000000);
 
-	if (trials * 2 * avg > budget)
-		trials = budget / (2 * avg);
+	if (trials * 2 * avg > improve_budget)
+		trials = improve_budget / (2 * avg);
 	for (uint64_t it = 0; it < trials; it++) {
-		uint32_t a = used[spk_rng_splitmix(&c->rng) % n_used], pa = c->pos[a], pb, b;
-		uint64_t r = spk_rng_splitmix(&c->rng);
+		uint32_t a, pa, pb, b;
 		int64_t delta;
 
-		if (c->off[a + 1] > c->off[a] && (r & 3) != 0) {
-			uint32_t deg = c->off[a + 1] - c->off[a];
-			uint32_t v = c->nb[c->off[a] + (uint32_t)((r >> 2) % deg)];
-			int32_t x = (int32_t)(c->pos[v] % c->W) + (int32_t)((r >> 32) % 5) - 2;
-			int32_t y = (int32_t)(c->pos[v] / c->W) + (int32_t)((r >> 40) % 5) - 2;
-
-			x = x < 0 ? 0 : x >= (int32_t)c->W ? (int32_t)c->W - 1 : x;
-			y = y < 0 ? 0 : y >= (int32_t)c->H ? (int32_t)c->H - 1 : y;
-			pb = (uint32_t)y * c->W + (uint32_t)x;
-		} else {
-			pb = (uint32_t)((r >> 2) % map->n_nodes);
-		}
+		pick(c, used, n_used, &a, &pb);
+		pa = c->pos[a];
 		if (pb == pa)
 			continue;
 		b = c->occ[pb];
@@ -254,6 +271,120 @@ static void improve(struct pctx *c, const uint32_t *used, uint32_t n_used)
 			map->place_moves++;
 		}
 	}
+}
+
+static uint64_t max_load(const uint64_t *load, uint32_t n)
+{
+	uint64_t m = 0;
+
+	for (uint32_t l = 0; l < n; l++)
+		if (load[l] > m)
+			m = load[l];
+	return m;
+}
+
+/*
+ * Swaps under the flow cost (mapper/traffic.h): with SPK_COST_TREE a reader's spikes cost their
+ * XY tree (tree multicast), and with SPK_COST_MAXLINK (links loaded as the chip routes) a swap must not raise the busiest link's load and is
+ * kept when it lowers it, or keeps it and lowers the sum. A swap re-costs every flow the two
+ * nodes send or receive. Same draws as improve(): with source replication and the sum, both
+ * keep the same swaps.
+ */
+static int improve_flows(struct pctx *c, const uint32_t *used, uint32_t n_used)
+{
+	struct spk_map *map = c->map;
+	const bool ml = map->cost_kind == SPK_COST_MAXLINK;
+	const uint32_t L = 4 * map->n_nodes;
+	struct spk_traffic t;
+	uint32_t *stamp = NULL, *list = NULL, gen = 0;
+	uint64_t *load = NULL, work = 0, trials = 64 * (uint64_t)n_used, cur_max = 0;
+	int rc = spk_traffic_init(&t, map, map->tree && map->cost_kind != SPK_COST_SUM);
+
+	if (rc < 0)
+		return rc;
+	rc = -ENOMEM;
+	stamp = calloc(t.n_flows + 1, sizeof(*stamp));
+	list = malloc((t.n_flows + 1) * sizeof(*list));
+	load = ml ? calloc(L, sizeof(*load)) : NULL;
+	if (stamp == NULL || list == NULL || (ml && load == NULL))
+		goto out_free;
+	if (ml) {
+		for (uint32_t f = 0; f < t.n_flows; f++)
+			spk_traffic_flow_load(&t, f, c->pos, 1, load);
+		cur_max = max_load(load, L);
+	}
+	/* work of a trial: the destinations of the flows of two nodes (+ the links, maxlink) */
+	for (uint32_t k = 0; k < n_used; k++)
+		for (uint32_t j = t.node_off[used[k]]; j < t.node_off[used[k] + 1]; j++)
+			work += t.flows[t.node_flows[j]].n_routes + 1;
+	work = 2 * (work / n_used + 1) * (ml ? (c->W + c->H) / 2 + 4 : 1) + (ml ? L : 0);
+	if (trials * work > improve_budget)
+		trials = improve_budget / work;
+	for (uint64_t it = 0; it < trials; it++) {
+		uint32_t a, pa, pb, b, n = 0;
+		uint64_t before = 0, after = 0, new_max = 0;
+		bool keep;
+
+		pick(c, used, n_used, &a, &pb);
+		pa = c->pos[a];
+		if (pb == pa)
+			continue;
+		b = c->occ[pb];
+		if (++gen == 0) {
+			memset(stamp, 0, t.n_flows * sizeof(*stamp));
+			gen = 1;
+		}
+		for (int side = 0; side < 2; side++) {
+			uint32_t u = side ? b : a;
+
+			for (uint32_t j = t.node_off[u]; j < t.node_off[u + 1]; j++) {
+				uint32_t f = t.node_flows[j];
+
+				if (stamp[f] != gen) {
+					stamp[f] = gen;
+					list[n++] = f;
+				}
+			}
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			before += t.flows[list[i]].weight * spk_traffic_flow_links(&t, list[i], c->pos);
+			if (ml)
+				spk_traffic_flow_load(&t, list[i], c->pos, -1, load);
+		}
+		put(c, a, pb);
+		put(c, b, pa);
+		for (uint32_t i = 0; i < n; i++) {
+			after += t.flows[list[i]].weight * spk_traffic_flow_links(&t, list[i], c->pos);
+			if (ml)
+				spk_traffic_flow_load(&t, list[i], c->pos, 1, load);
+		}
+		if (ml) {
+			new_max = max_load(load, L);
+			keep = new_max < cur_max || (new_max == cur_max && after < before);
+		} else {
+			keep = after < before;
+		}
+		if (keep) {
+			map->place_moves++;
+			cur_max = new_max;
+			continue;
+		}
+		if (ml)
+			for (uint32_t i = 0; i < n; i++)
+				spk_traffic_flow_load(&t, list[i], c->pos, -1, load);
+		put(c, a, pa);
+		put(c, b, pb);
+		if (ml)
+			for (uint32_t i = 0; i < n; i++)
+				spk_traffic_flow_load(&t, list[i], c->pos, 1, load);
+	}
+	rc = 0;
+out_free:
+	free(stamp);
+	free(list);
+	free(load);
+	spk_traffic_fini(&t);
+	return rc;
 }
 
 /* Program order of nodes: by the first op each serves, then by index. */
@@ -293,14 +424,30 @@ int spk_place_run(struct spk_map *map)
 		}
 		used[j] = x;
 	}
-	construct(&c, used, n_used);
+	if (map->placer == SPK_PLACER_SCOTCH) {
+		rc = spk_place_scotch(map, c.off, c.nb, c.w, used, n_used, c.pos);
+		if (rc < 0)
+			goto out_free;
+		for (uint32_t i = 0; i < map->n_nodes; i++)
+			c.occ[c.pos[i]] = i;
+		rc = -ENOMEM;
+	} else {
+		construct(&c, used, n_used);
+	}
 	for (uint32_t i = 0; i < map->n_nodes; i++) {
 		map->nodes[i].tile = c.pos[i];
 		map->tile_node[c.pos[i]] = i;
+		map->tile_initial[i] = c.pos[i];
 	}
 	map->cost_constructive = spk_place_cost(map);
-	if (n_used > 0)
+	if (n_used > 0 && map->cost_kind != SPK_COST_SUM) {
+		rc = improve_flows(&c, used, n_used);
+		if (rc < 0)
+			goto out_free;
+		rc = -ENOMEM;
+	} else if (n_used > 0) {
 		improve(&c, used, n_used);
+	}
 	for (uint32_t i = 0; i < map->n_nodes; i++) {
 		map->nodes[i].tile = c.pos[i];
 		map->tile_node[c.pos[i]] = i;
@@ -315,4 +462,18 @@ out_free:
 	free(c.nb);
 	free(c.w);
 	return rc;
+}
+
+void spk_place_random(const struct spk_map *map, uint32_t *pos)
+{
+	uint64_t rng = UINT64_C(0x72616e646f6d2121) ^ map->seed;
+
+	for (uint32_t i = 0; i < map->n_nodes; i++)
+		pos[i] = i;
+	for (uint32_t i = map->n_nodes; i > 1; i--) {
+		uint32_t j = (uint32_t)(spk_rng_splitmix(&rng) % i), x = pos[i - 1];
+
+		pos[i - 1] = pos[j];
+		pos[j] = x;
+	}
 }

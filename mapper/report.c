@@ -12,6 +12,7 @@
 
 #include "mapper/report.h"
 #include "mapper/place.h"
+#include "mapper/traffic.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -208,7 +209,15 @@ static void link_loads(const struct spk_map *map, const struct spk_map_report_in
  * report is written whole or not at all: an allocation that fails is an error the caller
  * reports (no section is silently left out).
  */
+enum { PL_FINAL, PL_INITIAL, PL_RANDOM, PL_N };
+static const char *const pl_key[PL_N] = { "final", "initial", "random" };
+static const char *const pl_text[PL_N] = { "final", "before swaps", "random" };
+
 struct scratch {
+	struct spk_traffic tr;		/* expected traffic, per placement: */
+	uint32_t *pos[PL_N];		/* [n_nodes] node -> tile */
+	struct spk_traffic_stats chip[PL_N];
+	struct spk_traffic_stats *layers[PL_N];	/* [tr.n_layers] */
 	double *expected, *measured;	/* [4·n_nodes] link loads (link_loads()) */
 	uint32_t *group;		/* [n_nodes] core_groups() */
 	const char **names;		/* [n_nodes] */
@@ -219,6 +228,11 @@ struct scratch {
 
 static void scratch_fini(struct scratch *sc)
 {
+	for (int k = 0; k < PL_N; k++) {
+		free(sc->pos[k]);
+		free(sc->layers[k]);
+	}
+	spk_traffic_fini(&sc->tr);
 	free(sc->expected);
 	free(sc->measured);
 	free(sc->group);
@@ -233,22 +247,39 @@ static int scratch_init(struct scratch *sc, const struct spk_map *map,
 	const size_t n = map->n_nodes;
 	const size_t W = (size_t)map->arch.chip.mesh_x, H = (size_t)map->arch.chip.mesh_y;
 
+	memset(sc, 0, sizeof(*sc));
 	sc->expected = calloc(4 * n, sizeof(*sc->expected));
 	sc->measured = calloc(4 * n, sizeof(*sc->measured));
 	sc->group = malloc(n * sizeof(*sc->group));
 	sc->names = malloc(n * sizeof(*sc->names));
 	sc->mesh = malloc(H * (W + 1));
 	sc->axons = calloc(n, sizeof(*sc->axons));
-	if (sc->expected == NULL || sc->measured == NULL || sc->group == NULL ||
-	    sc->names == NULL || sc->mesh == NULL || sc->axons == NULL) {
-		scratch_fini(sc);
-		return -ENOMEM;
+	if (spk_traffic_init(&sc->tr, map, map->tree) < 0)
+		goto out_nomem;
+	for (int k = 0; k < PL_N; k++) {
+		sc->pos[k] = malloc((n + 1) * sizeof(*sc->pos[k]));
+		sc->layers[k] = calloc(sc->tr.n_layers + 1, sizeof(*sc->layers[k]));
+		if (sc->pos[k] == NULL || sc->layers[k] == NULL)
+			goto out_nomem;
 	}
+	if (sc->expected == NULL || sc->measured == NULL || sc->group == NULL ||
+	    sc->names == NULL || sc->mesh == NULL || sc->axons == NULL)
+		goto out_nomem;
+	for (size_t i = 0; i < n; i++)
+		sc->pos[PL_FINAL][i] = map->nodes[i].tile;
+	memcpy(sc->pos[PL_INITIAL], map->tile_initial, n * sizeof(*map->tile_initial));
+	spk_place_random(map, sc->pos[PL_RANDOM]);
+	for (int k = 0; k < PL_N; k++)
+		if (spk_traffic_measure(&sc->tr, sc->pos[k], &sc->chip[k], sc->layers[k]) < 0)
+			goto out_nomem;
 	link_loads(map, info, sc->expected, sc->measured);
 	sc->n_groups = core_groups(map, sc->group, sc->names, map->n_nodes);
 	mesh_rows(map, sc->group, sc->mesh);
 	axons_in(map, sc->axons);
 	return 0;
+out_nomem:
+	scratch_fini(sc);
+	return -ENOMEM;
 }
 
 static void link_end(uint32_t W, uint32_t t, int dir, uint32_t *x, uint32_t *y)
@@ -383,6 +414,139 @@ static void describe_node(FILE *f, const struct spk_map *map, const struct spk_m
 	}
 }
 
+static const char *placer_name(enum spk_map_placer p)
+{
+	return p == SPK_PLACER_SCOTCH ? "scotch" : "greedy";
+}
+
+static const char *cost_name(enum spk_map_cost c)
+{
+	return c == SPK_COST_MAXLINK ? "maxlink" : c == SPK_COST_TREE ? "tree" : "sum";
+}
+
+static double per_image(const struct spk_map *map, uint64_t w)
+{
+	return (double)w * map->m->time_steps / SPK_MAP_WEIGHT_UNIT;
+}
+
+static double hops_per_packet(const struct spk_traffic_stats *s)
+{
+	return s->packets ? (double)s->hop_traffic / (double)s->packets : 0;
+}
+
+/* "load (x1,y1)->(x2,y2)" of the busiest link, or "-". */
+static void busiest(char *buf, size_t len, const struct scratch *sc, const struct spk_map *map,
+		    const struct spk_traffic_stats *s)
+{
+	uint32_t x1, y1, x2, y2;
+
+	if (s->max_link_id == UINT32_MAX) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	spk_traffic_link_ends(&sc->tr, s->max_link_id, &x1, &y1, &x2, &y2);
+	snprintf(buf, len, "%.4g (%u,%u)->(%u,%u)", per_image(map, s->max_link), x1, y1, x2, y2);
+}
+
+/* The expected traffic: whole chip for the three placements, then per layer. */
+static void print_traffic(FILE *f, const struct spk_map *map,
+			  const struct spk_map_report_info *info, const struct scratch *sc)
+{
+	char b1[64];
+
+	fprintf(f, "\nexpected traffic per image (placer %s, cost %s, %s multicast; firing rates ",
+		placer_name(map->placer), cost_name(map->cost_kind), map->tree ? "tree" : "source");
+	if (info->profile_path != NULL)
+		fprintf(f, "from %s)\n", info->profile_path);
+	else
+		fprintf(f, "assumed %u %%)\n", SPK_MAP_RATE_BP / 100);
+	fprintf(f, "  %-14s %12s %12s %12s %12s  %s\n", "placement", "packets", "deliveries",
+		"hops/packet", "hop-traffic", "busiest link (load, tiles)");
+	for (int k = 0; k < PL_N; k++) {
+		const struct spk_traffic_stats *s = &sc->chip[k];
+
+		busiest(b1, sizeof(b1), sc, map, s);
+		fprintf(f, "  %-14s %12.4g %12.4g %12.3f %12.4g  %s\n", pl_text[k],
+			per_image(map, s->packets), per_image(map, s->deliveries),
+			hops_per_packet(s), per_image(map, s->hop_traffic), b1);
+	}
+	fprintf(f, "per layer (final placement; hops/packet also before swaps and random)\n");
+	fprintf(f, "  %-40s %10s %8s %8s %8s %11s  %s\n", "layer", "packets", "hops/pk",
+		"(before)", "(random)", "hop-traffic", "busiest link");
+	for (uint32_t l = 0; l < sc->tr.n_layers; l++) {
+		const struct spk_traffic_stats *s = &sc->layers[PL_FINAL][l];
+
+		if (s->deliveries == 0)
+			continue;
+		busiest(b1, sizeof(b1), sc, map, s);
+		fprintf(f, "  %-40.40s %10.4g %8.2f %8.2f %8.2f %11.4g  %s\n",
+			spk_traffic_layer_name(&sc->tr, l), per_image(map, s->packets),
+			hops_per_packet(s), hops_per_packet(&sc->layers[PL_INITIAL][l]),
+			hops_per_packet(&sc->layers[PL_RANDOM][l]), per_image(map, s->hop_traffic),
+			b1);
+	}
+}
+
+/* One placement's figures as a JSON object (per image). */
+static void json_traffic(struct spk_jsonw *j, const struct spk_map *map, const struct scratch *sc,
+			 const struct spk_traffic_stats *s)
+{
+	uint32_t x1, y1, x2, y2;
+
+	spk_jsonw_object(j);
+	spk_jsonw_key_real(j, "packets_per_image", per_image(map, s->packets));
+	spk_jsonw_key_real(j, "deliveries_per_image", per_image(map, s->deliveries));
+	spk_jsonw_key_real(j, "hops_per_packet", hops_per_packet(s));
+	spk_jsonw_key_real(j, "hop_traffic_per_image", per_image(map, s->hop_traffic));
+	spk_jsonw_key(j, "busiest_link");
+	if (s->max_link_id == UINT32_MAX) {
+		spk_jsonw_null(j);
+	} else {
+		spk_traffic_link_ends(&sc->tr, s->max_link_id, &x1, &y1, &x2, &y2);
+		spk_jsonw_object(j);
+		spk_jsonw_key(j, "from");
+		spk_jsonw_array_inline(j);
+		spk_jsonw_uint(j, x1);
+		spk_jsonw_uint(j, y1);
+		spk_jsonw_end(j);
+		spk_jsonw_key(j, "to");
+		spk_jsonw_array_inline(j);
+		spk_jsonw_uint(j, x2);
+		spk_jsonw_uint(j, y2);
+		spk_jsonw_end(j);
+		spk_jsonw_key_real(j, "packets_per_image", per_image(map, s->max_link));
+		spk_jsonw_end(j);
+	}
+	spk_jsonw_end(j);
+}
+
+static void json_traffic_section(struct spk_jsonw *j, const struct spk_map *map,
+				 const struct scratch *sc)
+{
+	spk_jsonw_key(j, "traffic");
+	spk_jsonw_object(j);
+	for (int k = 0; k < PL_N; k++) {
+		spk_jsonw_key(j, pl_key[k]);
+		json_traffic(j, map, sc, &sc->chip[k]);
+	}
+	spk_jsonw_key(j, "layers");
+	spk_jsonw_array(j);
+	for (uint32_t l = 0; l < sc->tr.n_layers; l++) {
+		if (sc->layers[PL_FINAL][l].deliveries == 0)
+			continue;
+		spk_jsonw_object(j);
+		spk_jsonw_key_str(j, "name", spk_traffic_layer_name(&sc->tr, l));
+		spk_jsonw_key_str(j, "kind", l < map->m->n_pops ? "population" : "op");
+		for (int k = 0; k < PL_N; k++) {
+			spk_jsonw_key(j, pl_key[k]);
+			json_traffic(j, map, sc, &sc->layers[k][l]);
+		}
+		spk_jsonw_end(j);
+	}
+	spk_jsonw_end(j);
+	spk_jsonw_end(j);
+}
+
 int spk_map_report_text(FILE *f, const struct spk_map *map,
 			const struct spk_map_report_info *info)
 {
@@ -428,6 +592,7 @@ int spk_map_report_text(FILE *f, const struct spk_map *map,
 		(double)map->cost / SPK_MAP_WEIGHT_UNIT, (unsigned long long)map->place_moves);
 	fprintf(f, "time       mapping %.3f s; image %zu bytes\n", info->map_seconds,
 		info->image_bytes);
+	print_traffic(f, map, info, &sc);
 
 	fprintf(f, "\npopulations (synapse memory is that of the kernels writing the site it reads; "
 		"* = a stream shared with other readers)\n");
@@ -480,8 +645,10 @@ int spk_map_report_text(FILE *f, const struct spk_map *map,
 			(int)group_len(sc.names[g]), sc.names[g]);
 
 	fputc('\n', f);
-	print_links(f, map, sc.expected, "expected link traffic (events per timestep, firing "
-		    "rate 15 %)");
+	print_links(f, map, sc.expected, info->profile_path != NULL ?
+		    "expected link traffic (events per timestep, profiled firing rates, source "
+		    "replication)" : "expected link traffic (events per timestep, firing rate 15 %, "
+		    "source replication)");
 	if (info->exec != NULL && info->verify_images > 0)
 		print_links(f, map, sc.measured, "measured link traffic (events per image)");
 	if (info->verify_images > 0) {
@@ -554,8 +721,17 @@ int spk_map_report_json(struct spk_jsonw *j, const struct spk_map *map,
 			   (double)map->cost_constructive / SPK_MAP_WEIGHT_UNIT);
 	spk_jsonw_key_real(j, "placement_cost", (double)map->cost / SPK_MAP_WEIGHT_UNIT);
 	spk_jsonw_key_uint(j, "placement_swaps", map->place_moves);
-	spk_jsonw_key_real(j, "assumed_firing_rate", SPK_MAP_RATE_PCT / 100.0);
+	spk_jsonw_key_real(j, "assumed_firing_rate", SPK_MAP_RATE_BP / 10000.0);
+	spk_jsonw_key(j, "profile");
+	if (info->profile_path != NULL)
+		spk_jsonw_string(j, info->profile_path);
+	else
+		spk_jsonw_null(j);
+	spk_jsonw_key_str(j, "placer", placer_name(map->placer));
+	spk_jsonw_key_str(j, "cost", cost_name(map->cost_kind));
+	spk_jsonw_key_str(j, "multicast", map->tree ? "tree" : "source");
 	spk_jsonw_key_real(j, "map_seconds", info->map_seconds);
+	json_traffic_section(j, map, &sc);
 
 	spk_jsonw_key(j, "populations");
 	spk_jsonw_array(j);

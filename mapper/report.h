@@ -7,6 +7,9 @@
  *     write its site (shared by the populations that read one stream), its routing entries;
  *   - per tile: kind, position, neuron slots, synapse / KV / weight memory, routing entries;
  *   - an ASCII map of the mesh (a symbol per layer group, see the legend);
+ *   - expected traffic (mapper/traffic.h), per layer and for the chip: packets, hops per
+ *     packet, hop-traffic and the busiest link, for the final placement and two fixed
+ *     baselines: the placement before the swaps, and a random one (seeded);
  *   - traffic per link of the XY mesh: expected (the route weights, at the assumed firing
  *     rate) and, after --verify, measured by the executor (events per image);
  *   - the verification's outcome.
@@ -27,6 +30,7 @@
 
 struct spk_map_report_info {
 	const char *model_path, *arch_path, *image_path;
+	const char *profile_path;	/* --profile, or NULL (assumed rates) */
 	double map_seconds;		/* partition .. emit */
 	size_t image_bytes;		/* size of the image file */
 	/* --verify (images == 0: not run) */

@@ -94,7 +94,7 @@ static int core_routes(struct rctx *c, uint32_t node)
 				struct spk_map_route rt = {
 					.kind = SPK_ROUTE_SPIKE, .source = pop, .local = l,
 					.dst = c->dst[k], .dst_piece = UINT32_MAX,
-					.weight = elems * SPK_MAP_RATE_PCT,
+					.weight = elems * spk_map_pop_rate(map, pop),
 				};
 
 				if (add_route(map, &rt) < 0)
@@ -191,7 +191,7 @@ int spk_route_run(struct spk_map *map)
 			rc = 0;
 			for (uint32_t k = 0; k < n->n_items && rc == 0; k++)
 				rc = graded_routes(map, SPK_ROUTE_ATTN, n->items[k], k, 0, UINT32_MAX,
-						   SPK_MAP_RATE_PCT);
+						   SPK_MAP_RATE_BP);
 			break;
 		case SPK_TILE_ENCODER:
 			rc = graded_routes(map, SPK_ROUTE_ENCODER, 0, 0, n->c0, n->c1,

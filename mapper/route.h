@@ -10,9 +10,9 @@
  *   - attention unit, per ATTN op: one ATTN entry per piece of its destination site;
  *   - encoder unit: one ENCODER entry per destination piece sharing its channels.
  * Destinations are nodes here; placement turns them into tiles. Every entry carries the
- * expected events per timestep it causes (at SPK_MAP_RATE_PCT for spikes and attention
- * outputs, one per channel for partial sums, the encoder's once per image spread over T),
- * which is what placement minimises.
+ * expected events per timestep it causes (spikes at the population's rate, spk_map_pop_rate();
+ * attention outputs at SPK_MAP_RATE_BP; one per channel for partial sums; the encoder's once
+ * per image spread over T), which is what placement minimises.
  *
  * Fails (-ENOSPC) when some node needs more entries than [core] route_entries (the table of
  * every tile kind has that size); the message names the fullest node.

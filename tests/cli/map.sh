@@ -3,7 +3,10 @@
 # shapes, each verified spike for spike on 3 Fashion-MNIST test images; same inputs -> the same
 # image bytes; the JSON report's keys; every kind of "does not fit" (neurons, synapse memory,
 # route entries, attention units, KV memory, mesh too small) with exit status 3 and no file left
-# behind; bad inputs with exit status 2.
+# behind; bad inputs with exit status 2. The placers (greedy, scotch), the costs (sum, maxlink,
+# tree multicast) and --profile: each image verified, Scotch deterministic (same bytes twice),
+# the report's traffic figures consistent (the same packets for every placement, the swaps never
+# worse than the placement before them, layers adding up to the chip), a profile's rates used.
 # Skipped (77) without the fixture model or the dataset.
 . "$TOP_SRCDIR/tests/cli/lib.sh"
 
@@ -126,6 +129,62 @@ expect_status 0 "$SPIKECHIP" map --model "$MODEL" --arch "$T_TMP/v2.ini" --out "
 expect_grep out '\(seed 99\)'
 T_CHECKS=$((T_CHECKS + 1))
 cmp -s "$T_TMP/v2.spki" "$T_TMP/v2c.spki" && fail "another seed gave the same image"
+# --- placers, costs, profile ------------------------------------------------------------------
+expect_status 0 "$SPIKECHIP" map --model "$MODEL" --arch "$T_TMP/v2.ini" --out "$T_TMP/sc1.spki" \
+	--placer scotch --report "$T_TMP/sc1.json" --verify 2
+expect_grep out 'placer scotch, cost sum, source multicast; firing rates assumed 15 %'
+expect_grep out '^  before swaps '
+expect_grep out '^  random '
+expect_status 0 "$SPIKECHIP" map --model "$MODEL" --arch "$T_TMP/v2.ini" --out "$T_TMP/sc2.spki" \
+	--placer scotch
+T_CHECKS=$((T_CHECKS + 1))
+cmp -s "$T_TMP/sc1.spki" "$T_TMP/sc2.spki" || fail "two Scotch runs gave different images"
+variant v2tree.ini chip.mesh_x=16 chip.mesh_y=16 core.neurons=1024 core.route_entries=256 \
+	attention.units=3 attention.kv_kib=2 encoder.units=2 noc.multicast=tree
+expect_status 0 "$SPIKECHIP" map --model "$MODEL" --arch "$T_TMP/v2tree.ini" \
+	--out "$T_TMP/tr.spki" --report "$T_TMP/tr.json" --verify 2 --cost tree
+expect_grep out 'cost tree, tree multicast'
+expect_status 0 "$SPIKECHIP" map --model "$MODEL" --arch "$T_TMP/v2.ini" --out "$T_TMP/ml.spki" \
+	--cost maxlink --report "$T_TMP/ml.json" --verify 2
+expect_status 0 "$SPIKECHIP" ref --model "$MODEL" --images 2 --json "$T_TMP/ref.json"
+expect_status 0 "$SPIKECHIP" map --model "$MODEL" --arch "$T_TMP/v2.ini" --out "$T_TMP/pr.spki" \
+	--profile "$T_TMP/ref.json" --report "$T_TMP/pr.json" --verify 2
+expect_grep out 'firing rates from .*ref.json\)'
+T_CHECKS=$((T_CHECKS + 1))
+"$PY" - "$T_TMP" <<'EOF' || fail "traffic figures in the JSON reports"
+import json, os, sys
+d = sys.argv[1]
+runs = (("v2", "greedy", "sum", "source"), ("sc1", "scotch", "sum", "source"),
+        ("tr", "greedy", "tree", "tree"), ("ml", "greedy", "maxlink", "source"),
+        ("pr", "greedy", "sum", "source"))
+rep = {name: json.load(open(os.path.join(d, name + ".json"))) for name, *_ in runs}
+for name, placer, cost, mc in runs:
+    r = rep[name]
+    assert (r["placer"], r["cost"], r["multicast"]) == (placer, cost, mc), name
+    assert (r["profile"] is None) == (name != "pr"), name
+    t = r["traffic"]
+    f, i, rnd = t["final"], t["initial"], t["random"]
+    # the same traffic whatever the placement; only its hops differ
+    assert f["packets_per_image"] == i["packets_per_image"] == rnd["packets_per_image"] > 0
+    assert abs(f["hop_traffic_per_image"] - f["hops_per_packet"] * f["packets_per_image"]) \
+        <= 1e-6 * f["hop_traffic_per_image"], name
+    if cost != "maxlink":
+        assert f["hop_traffic_per_image"] <= i["hop_traffic_per_image"], name
+        assert f["hops_per_packet"] < rnd["hops_per_packet"], name
+    else:
+        assert f["busiest_link"]["packets_per_image"] <= i["busiest_link"]["packets_per_image"]
+    if mc == "tree":
+        assert f["packets_per_image"] < f["deliveries_per_image"], name
+    else:
+        assert f["packets_per_image"] == f["deliveries_per_image"], name
+    # the layers' figures add up to the chip's
+    s = sum(l["final"]["packets_per_image"] for l in t["layers"])
+    assert abs(s - f["packets_per_image"]) <= 1e-6 * s, name
+# measured rates (this fixture fires far more than 15 %) change the expected traffic
+assert rep["pr"]["traffic"]["final"]["packets_per_image"] > \
+    1.5 * rep["v2"]["traffic"]["final"]["packets_per_image"]
+EOF
+
 # a preset name works as --arch (the tiny model does not fit the small preset)
 expect_status 3 "$SPIKECHIP" map --model "$MODEL" --arch small --out "$T_TMP/x.spki"
 expect_grep err 'arch/small.ini: does not fit: synapse cores \(mesh too small\)'

@@ -64,12 +64,13 @@ fuzz: $(FUZZ_BINS)
 
 # The generator of the binary formats' seeds (its header says when to run it); built on demand.
 make_seeds_SRC = %D%/make_seeds.c mapper/assign.c mapper/emit.c mapper/map.c \
-	mapper/partition.c mapper/place.c mapper/route.c models/model.c models/model_build.c \
+	mapper/partition.c mapper/place.c mapper/route.c mapper/traffic.c mapper/scotch.c \
+	models/model.c models/model_build.c \
 	models/quant.c image/format.c image/image.c image/mc.c image/validate.c sim/segfile.c \
 	$(FUZZ_ARCH) $(FUZZ_UTIL)
 MAKE_SEEDS_FLAGS = -fsanitize=address,undefined -g -O1 -std=gnu11 -Wall -Wextra
 %D%/make_seeds: $(make_seeds_SRC:%=$(top_srcdir)/%) $(FUZZ_DEPS)
-	$(call fuzz_link,$(make_seeds_SRC),$(MAKE_SEEDS_FLAGS))
+	$(call fuzz_link,$(make_seeds_SRC),$(MAKE_SEEDS_FLAGS) $(SCOTCH_CFLAGS)) $(SCOTCH_LIBS)
 
 # The grown corpus and the findings (work/) outlive `make clean`: they are what the next run
 # starts from.
