@@ -48,6 +48,7 @@ struct op {
 	uint32_t n_ins;
 	uint32_t tokens_q;		/* tokens of step_q counted */
 	uint64_t step_q;		/* steps completed */
+	uint64_t adds;			/* its KV and Q·KV additions (spk_attn_layer_counts()) */
 };
 
 struct in_route {
@@ -55,6 +56,7 @@ struct in_route {
 	uint32_t n_ops;
 	uint64_t tokens_q;
 	uint32_t done;			/* ops finished with the current step */
+	uint64_t busy;			/* receive cycles of its spikes and tokens */
 };
 
 struct axon_range {
@@ -100,6 +102,8 @@ struct spk_attn {
 	bool ni_wake;
 	uint64_t blocked_q, stall_x, took_x, stalled_q;
 	struct spk_attn_stats st;
+	uint64_t *route_ev;		/* [n_routes] graded packets sent on each route */
+	uint64_t *rel_busy;		/* [n_routes] receive cycles of its releases */
 };
 
 void spk_attn_destroy(struct spk_attn *a)
@@ -128,6 +132,8 @@ void spk_attn_destroy(struct spk_attn *a)
 	free(a->in_cfg);
 	free(a->routes);
 	free(a->released_q);
+	free(a->route_ev);
+	free(a->rel_busy);
 	free(a->ranges);
 	free(a->row);
 	free(a->q);
@@ -189,9 +195,12 @@ struct spk_attn *spk_attn_create(const struct spk_attn_config *cfg, char *err, s
 	a->released_q = calloc(cfg->n_routes + 1, sizeof(*a->released_q));
 	a->ranges = calloc(cfg->n_in + 1, sizeof(*a->ranges));
 	a->q = calloc(cfg->output_queue, sizeof(*a->q));
+	a->route_ev = calloc(cfg->n_routes + 1, sizeof(*a->route_ev));
+	a->rel_busy = calloc(cfg->n_routes + 1, sizeof(*a->rel_busy));
 	a->oq.cap = cfg->output_queue;
 	if (a->ops == NULL || a->in == NULL || a->in_cfg == NULL || a->routes == NULL ||
 	    a->released_q == NULL || a->ranges == NULL || a->q == NULL ||
+	    a->route_ev == NULL || a->rel_busy == NULL ||
 	    spk_unit_fifo_init(&a->fifo, cfg->input_fifo) < 0 ||
 	    spk_unit_releases_init(&a->rel, cfg->n_in) < 0)
 		NOMEM();
@@ -371,6 +380,7 @@ static void start_token(struct spk_attn *a, struct op *o, uint32_t n, uint64_t x
 		if (a->row[c] > a->cmax)
 			a->st.counter_overflows++;
 	a->st.ev.attention_ops += adds;
+	o->adds += adds;
 	a->st.compute_cycles += cycles;
 	if (spk_unit_reporting(port))
 		spk_unit_report(port, SPK_ENGINE_FIRE, SPK_WORK_ATTN, x, cycles, o->cfg.phase,
@@ -549,6 +559,8 @@ static void send(struct spk_attn *a, uint64_t x, const struct spk_unit_port *por
 		return;
 	}
 	a->st.ev.packets_out++;
+	if (e->kind == Q_GRADED)
+		a->route_ev[e->route]++;
 	if (spk_unit_reporting(port))
 		spk_unit_report(port, SPK_ENGINE_SEND, SPK_WORK_SEND, x, 1,
 				a->ops[e->kind == Q_GRADED ? a->routes[e->route].source : e->route]
@@ -606,8 +618,8 @@ static __attribute__((cold, noinline)) void report_receive(const struct spk_attn
 	spk_unit_report(port, SPK_ENGINE_RECEIVE, kind, x, cycles, layer, step, true, pk, arrival);
 }
 
-/* Applies a spike; returns the KV additions it made. */
-static uint64_t take_spike(struct spk_attn *a, const struct spk_packet *pk)
+/* Applies a spike; returns the KV additions it made, and its incoming route in *route. */
+static uint64_t take_spike(struct spk_attn *a, const struct spk_packet *pk, uint32_t *route)
 {
 	uint32_t lo = 0, hi = a->cfg.n_in, e, plane, c, y, xx;
 	const struct spk_unit_in_route *ir;
@@ -623,6 +635,7 @@ static uint64_t take_spike(struct spk_attn *a, const struct spk_packet *pk)
 			hi = mid;
 	}
 	assert(lo < a->cfg.n_in && a->ranges[lo].lo <= pk->axon);
+	*route = a->ranges[lo].route;
 	ir = &a->in_cfg[a->ranges[lo].route];
 	r = &a->in[a->ranges[lo].route];
 	e = pk->axon - ir->axon_base;
@@ -634,6 +647,7 @@ static uint64_t take_spike(struct spk_attn *a, const struct spk_packet *pk)
 		struct op *o = &a->ops[r->ops[j]];
 		const uint32_t n = y * o->cfg.width + xx, d = o->d, h0 = c / d * d;
 		const size_t at = (size_t)n * o->C;
+		const uint64_t adds0 = adds;
 
 		assert((int32_t)r->ops[j] != a->op_q);	/* no input while its step computes */
 		assert((o->step_q & 1) == pk->tag);
@@ -663,6 +677,7 @@ static uint64_t take_spike(struct spk_attn *a, const struct spk_packet *pk)
 			o->Q[at + c] = 1;
 			o->qn[n]++;
 		}
+		o->adds += adds - adds0;
 	}
 	return adds;
 }
@@ -681,12 +696,14 @@ static void receive(struct spk_attn *a, uint64_t x, const struct spk_unit_port *
 	a->st.packets_in++;
 	switch (pk.kind) {
 	case SPK_PACKET_SPIKE: {
-		uint64_t adds = take_spike(a, &pk);
+		uint32_t route;
+		uint64_t adds = take_spike(a, &pk, &route);
 
 		a->st.spikes_in++;
 		a->st.ev.attention_ops += adds;
 		if (adds > 0)
 			cycles = (adds + a->cfg.lanes - 1) / a->cfg.lanes;
+		a->in[route].busy += cycles;
 		break;
 	}
 	case SPK_PACKET_TOKEN: {
@@ -700,6 +717,7 @@ static void receive(struct spk_attn *a, uint64_t x, const struct spk_unit_port *
 			a->ops[r->ops[j]].tokens_q++;
 		}
 		r->tokens_q++;
+		r->busy++;
 		a->st.tokens_in++;
 		a->dirty = true;
 		break;
@@ -708,6 +726,7 @@ static void receive(struct spk_attn *a, uint64_t x, const struct spk_unit_port *
 		assert(pk.axon < a->cfg.n_routes);
 		assert((a->released_q[pk.axon] & 1) == pk.tag);
 		a->released_q[pk.axon]++;
+		a->rel_busy[pk.axon]++;
 		a->st.releases_in++;
 		a->dirty = true;
 		break;
@@ -801,6 +820,26 @@ void spk_attn_occupancy(const struct spk_attn *a, uint32_t *fifo_flits, uint32_t
 {
 	*fifo_flits = a->fifo.flits;
 	*queue = a->oq.len;
+}
+
+void spk_attn_layer_counts(const struct spk_attn *a, uint32_t n_layers, uint64_t *ops,
+			   uint64_t *busy, uint64_t *route_ev)
+{
+	uint32_t l;
+
+	for (uint32_t i = 0; i < a->cfg.n_ops; i++) {
+		assert(a->ops[i].cfg.phase < n_layers);
+		ops[a->ops[i].cfg.phase] += a->ops[i].adds;
+	}
+	for (uint32_t i = 0; i < a->cfg.n_in; i++) {
+		l = a->in[i].n_ops > 0 ? a->ops[a->in[i].ops[0]].cfg.phase : UINT32_MAX;
+		busy[l < n_layers ? l : n_layers] += a->in[i].busy;
+	}
+	for (uint32_t i = 0; i < a->cfg.n_routes; i++) {
+		l = a->ops[a->routes[i].source].cfg.phase;
+		busy[l < n_layers ? l : n_layers] += a->rel_busy[i];
+		route_ev[i] += a->route_ev[i];
+	}
 }
 
 void spk_attn_get_stats(const struct spk_attn *a, struct spk_attn_stats *st)

@@ -110,4 +110,13 @@ void spk_attn_get_config(const struct spk_attn *a, struct spk_attn_config *cfg);
 /* Steps op has completed (the step it is on). */
 uint64_t spk_attn_op_steps(const struct spk_attn *a, uint32_t op);
 
+/*
+ * What the unit did, by layer (as spk_core_layer_counts()): ops[phase] += each op's KV and Q·KV
+ * additions; busy[layer] += the receive cycles of each incoming route's spikes and tokens (the
+ * first op reading it) and of each route's releases (its op), busy[n_layers] those with no
+ * layer; route_ev[k] += graded packets sent on ATTN route k.
+ */
+void spk_attn_layer_counts(const struct spk_attn *a, uint32_t n_layers, uint64_t *ops,
+			   uint64_t *busy, uint64_t *route_ev);
+
 #endif

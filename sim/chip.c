@@ -32,6 +32,7 @@
 #include "sim/chip_engine.h"
 #include "sim/critpath.h"
 #include "sim/encoder.h"
+#include "sim/energy.h"
 #include "sim/readout.h"
 #include "sim/sched.h"
 #include "sim/timeline.h"
@@ -1214,6 +1215,61 @@ void spk_chip_get_unit_busy(const struct spk_chip *c, uint64_t *busy)
 {
 	for (uint32_t t = 0; t < c->n_tiles; t++)
 		busy[t] = tile_busy(c, t);
+}
+
+size_t spk_chip_layer_words(const struct spk_image *img)
+{
+	return spk_energy_raw_size(img) + img->n_steps + 1;
+}
+
+int spk_chip_layer_counts(const struct spk_chip *c, const struct spk_image *img, uint64_t *w)
+{
+	const uint32_t L = img->n_steps;
+	uint64_t *ops = w + spk_energy_raw_step(img, 0), *route_ev = w + spk_energy_raw_routes(img);
+	uint64_t *busy = w + spk_energy_raw_size(img);
+	struct spk_chip_stats st;
+
+	assert(img->n_tiles == c->n_tiles && img->n_pops == c->n_pops);
+	memset(w, 0, spk_chip_layer_words(img) * sizeof(*w));
+	for (uint32_t t = 0; t < c->n_tiles; t++)
+		if (c->ext_unit_set != NULL && c->ext_unit_set[t])
+			return -1;	/* an RTL unit: the C model's counters did not run */
+	spk_chip_get_stats(c, &st);
+	w[0] = st.images;
+	for (uint32_t t = 0; t < c->n_tiles; t++) {
+		union unit_stats u;
+		const struct spk_image_tile *tl = &img->tiles[t];
+
+		if (c->unit[t] == NULL) {
+			route_ev += tl->n_routes;
+			continue;
+		}
+		unit_stats(c, t, &u);
+		switch (c->kind[t]) {
+		case SPK_TILE_CORE:
+			w[spk_energy_raw_tile(t)] = u.core.ev.sops;
+			spk_core_layer_counts(c->unit[t], L, ops, busy, route_ev);
+			break;
+		case SPK_TILE_ATTENTION:
+			w[spk_energy_raw_tile(t) + 1] = u.attn.ev.attention_ops;
+			spk_attn_layer_counts(c->unit[t], L, ops, busy, route_ev);
+			break;
+		case SPK_TILE_ENCODER:
+			spk_encoder_route_counts(c->unit[t], route_ev);
+			busy[c->enc_layer[t] < L ? c->enc_layer[t] : L] += u.enc.compute_cycles;
+			break;
+		case SPK_TILE_READOUT:
+			w[spk_energy_raw_tile(t)] = u.ro.ev.sops;
+			if (tl->head != NULL)
+				ops[tl->head->step] += u.ro.ev.sops;
+			spk_readout_layer_busy(c->unit[t], L, busy);
+			break;
+		}
+		route_ev += tl->n_routes;
+	}
+	for (uint32_t p = 0; p < c->n_pops; p++)
+		w[spk_energy_raw_pop(img, p)] = c->pop_spikes[p];
+	return 0;
 }
 
 /* ---- hooks for another engine (sim/chip_engine.h: the SystemC top) ---------------------------- */

@@ -177,6 +177,19 @@ const uint64_t *spk_chip_pop_spikes(const struct spk_chip *c);
 const uint64_t *spk_chip_link_counts(const struct spk_chip *c);
 void spk_chip_get_unit_busy(const struct spk_chip *c, uint64_t *busy);
 
+/*
+ * The per-layer counts (`spikechip sim`'s "layers" and per-tile events), spk_chip_layer_words(img)
+ * words for the chip's image img: first the raw counters of sim/energy.h (images, per tile its
+ * SOPs and attention additions, per step its ops, per population its spikes, per routing entry
+ * its data packets), which spk_energy_counts_of() turns into events per step and tile exactly as
+ * `spikechip energy` attributes them; then per step its units' input-busy cycles (the figure
+ * spk_chip_get_unit_busy() gives per tile, split by the layer each packet served) and one word
+ * for busy cycles of no layer. Words of several runs add. 0, or -1 if RTL units ran in place of
+ * C models (their counters are not kept).
+ */
+size_t spk_chip_layer_words(const struct spk_image *img);
+int spk_chip_layer_counts(const struct spk_chip *c, const struct spk_image *img, uint64_t *w);
+
 /* Offers each tile's NI refused so far, as spk_noc_ni_refused() ([n_tiles], owned by the chip). */
 const uint64_t *spk_chip_ni_refused(const struct spk_chip *c);
 

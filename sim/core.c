@@ -253,6 +253,14 @@ struct spk_core {
 	uint32_t n_spike_ranges, n_graded_ranges;
 
 	_Alignas(LINE) struct spk_core_stats st;
+	/* By layer (spk_core_layer_counts()): SOPs per projection, data packets per routing
+	 * entry, receive-busy cycles per incoming route (spikes, tokens), per graded range and per
+	 * routing entry (its releases). One add per packet, beside the stats. */
+	uint64_t *proj_sops;		/* [n_projs] */
+	uint64_t *route_ev;		/* [n_routes] */
+	uint64_t *in_busy;		/* [n_in] */
+	uint64_t *graded_busy;		/* [n_graded_ranges] */
+	uint64_t *rel_busy;		/* [n_routes] */
 };
 
 /* ---- create / destroy -------------------------------------------------------------------------- */
@@ -362,6 +370,11 @@ void spk_core_destroy(struct spk_core *c)
 	free(c->spike_ranges);
 	free(c->spike_bucket);
 	free(c->graded_ranges);
+	free(c->proj_sops);
+	free(c->route_ev);
+	free(c->in_busy);
+	free(c->graded_busy);
+	free(c->rel_busy);
 	spk_unit_fifo_fini(&c->fifo);
 	free(c->q);
 	spk_unit_releases_fini(&c->rel);
@@ -959,9 +972,15 @@ struct spk_core *spk_core_create(const struct spk_core_config *cfg, char *err, s
 	c->spike_ranges = calloc(cfg->n_in + 1, sizeof(*c->spike_ranges));
 	c->graded_ranges = calloc(2 * (size_t)cfg->n_pieces + 1, sizeof(*c->graded_ranges));
 	c->q = calloc(cfg->output_queue, sizeof(*c->q));
+	c->proj_sops = calloc(cfg->n_projs + 1, sizeof(*c->proj_sops));
+	c->route_ev = calloc(cfg->n_routes + 1, sizeof(*c->route_ev));
+	c->in_busy = calloc(cfg->n_in + 1, sizeof(*c->in_busy));
+	c->graded_busy = calloc(2 * (size_t)cfg->n_pieces + 1, sizeof(*c->graded_busy));
+	c->rel_busy = calloc(cfg->n_routes + 1, sizeof(*c->rel_busy));
 	if (c->pieces == NULL || c->projs == NULL || c->readers == NULL || c->in == NULL ||
 	    c->in_cfg == NULL || c->routes == NULL || c->released_q == NULL ||
-	    c->spike_ranges == NULL ||
+	    c->spike_ranges == NULL || c->proj_sops == NULL || c->route_ev == NULL ||
+	    c->in_busy == NULL || c->graded_busy == NULL || c->rel_busy == NULL ||
 	    c->graded_ranges == NULL || c->q == NULL ||
 	    spk_unit_fifo_init(&c->fifo, cfg->input_fifo) < 0 ||
 	    spk_unit_releases_init(&c->rel, cfg->n_in) < 0)
@@ -1390,6 +1409,8 @@ static void send(struct spk_core *c, uint64_t x, const struct spk_unit_port *por
 		return;
 	}
 	c->st.ev.packets_out++;
+	if (e->kind != Q_MARKER)
+		c->route_ev[sd->route]++;	/* a group's packet: at its first route */
 	if (spk_unit_reporting(port))
 		spk_unit_report(port, SPK_ENGINE_SEND, SPK_WORK_SEND, x, 1, r->phase, e->step, false,
 				&pk, 0);
@@ -1457,8 +1478,8 @@ static inline void acc32_reserve(struct piece *p)
 	p->adds32++;
 }
 
-/* Adds the kernel rows of spike axon a; returns the SOPs. */
-static uint64_t take_spike(struct spk_core *c, const struct spk_packet *pk)
+/* Adds the kernel rows of spike axon a; returns the SOPs, and its incoming route in *route. */
+static uint64_t take_spike(struct spk_core *c, const struct spk_packet *pk, uint32_t *route)
 {
 	const struct range *rg = spike_range(c, pk->axon);
 	const struct in_route *ir = &c->in[rg->index];
@@ -1497,12 +1518,17 @@ static uint64_t take_spike(struct spk_core *c, const struct spk_packet *pk)
 			for (uint32_t ox = xlo; ox < xhi; ox++, w1 -= w_dx, a1 += gs)
 				add_row(acc32 + a1, w + w1, gs);
 		}
-		sops += (uint64_t)(yhi - ylo) * (xhi - xlo) * g;
+		const uint64_t n = (uint64_t)(yhi - ylo) * (xhi - xlo) * g;
+
+		c->proj_sops[ir->projs[j]] += n;
+		sops += n;
 	}
+	*route = rg->index;
 	return sops;
 }
 
-static void take_graded(struct spk_core *c, const struct spk_packet *pk)
+/* Takes a graded event; returns its graded range (index in graded_ranges). */
+static uint32_t take_graded(struct spk_core *c, const struct spk_packet *pk)
 {
 	const struct range *rg = range_find(c->graded_ranges, c->n_graded_ranges, pk->axon);
 	struct piece *p;
@@ -1514,13 +1540,14 @@ static void take_graded(struct spk_core *c, const struct spk_packet *pk)
 	if (rg->enc) {
 		assert(((p->step_q / c->T) & 1) == pk->tag);
 		p->enc[i] = pk->value;
-		return;
+		return (uint32_t)(rg - c->graded_ranges);
 	}
 	assert((p->step_q & 1) == pk->tag);
 	p->acc[i] += pk->value;
 	p->acc_live = true;
 	p->acc_writes++;
 	c->st.ev.graded_adds++;
+	return (uint32_t)(rg - c->graded_ranges);
 }
 
 static void take_token(struct spk_core *c, const struct spk_packet *pk)
@@ -1562,7 +1589,8 @@ static void receive(struct spk_core *c, uint64_t x, const struct spk_unit_port *
 	c->st.packets_in++;
 	switch (pk.kind) {
 	case SPK_PACKET_SPIKE: {
-		uint64_t sops = take_spike(c, &pk);
+		uint32_t route;
+		uint64_t sops = take_spike(c, &pk, &route);
 
 		c->st.spikes_in++;
 		c->st.ev.sops += sops;
@@ -1573,18 +1601,21 @@ static void receive(struct spk_core *c, uint64_t x, const struct spk_unit_port *
 			cycles = (uint64_t)spk_div_by((uint32_t)(sops - 1), &c->adders) + 1;
 		else
 			cycles = (sops + c->cfg.adders - 1) / c->cfg.adders;
+		c->in_busy[route] += cycles;
 		break;
 	}
 	case SPK_PACKET_GRADED:
 		c->st.graded_in++;
-		take_graded(c, &pk);
+		c->graded_busy[take_graded(c, &pk)]++;
 		break;
 	case SPK_PACKET_TOKEN:
 		c->st.tokens_in++;
+		c->in_busy[pk.axon]++;
 		take_token(c, &pk);
 		break;
 	default:
 		c->st.releases_in++;
+		c->rel_busy[pk.axon]++;
 		assert(pk.axon < c->cfg.n_routes);
 		assert((c->released_q[pk.axon] & 1) == pk.tag);
 		c->released_q[pk.axon]++;
@@ -1699,6 +1730,44 @@ void spk_core_get_config(const struct spk_core *c, struct spk_core_config *cfg)
 	cfg->in = c->in_cfg;
 	cfg->routes = c->routes;
 	cfg->route_mc = c->route_mc_cfg;
+}
+
+/* The layer of a graded range's events: the ENCODER step for the encoder register, else the
+ * ATTN step writing the piece (as report_receive() names them). */
+static uint32_t graded_layer(const struct spk_core *c, const struct range *rg)
+{
+	const struct piece *p = &c->pieces[rg->index];
+
+	if (rg->enc)
+		return p->enc_phase;
+	for (uint32_t j = 0; j < p->n_wr; j++)
+		if (c->in[p->wr[j]].cfg.kind == SPK_IN_ATTN)
+			return c->in[p->wr[j]].cfg.phase;
+	return UINT32_MAX;
+}
+
+void spk_core_layer_counts(const struct spk_core *c, uint32_t n_layers, uint64_t *ops,
+			   uint64_t *busy, uint64_t *route_ev)
+{
+	uint32_t l;
+
+	for (uint32_t i = 0; i < c->cfg.n_projs; i++) {
+		assert(c->projs[i].phase < n_layers);
+		ops[c->projs[i].phase] += c->proj_sops[i];
+	}
+	for (uint32_t i = 0; i < c->cfg.n_in; i++) {
+		l = in_layer(c, &c->in[i]);
+		busy[l < n_layers ? l : n_layers] += c->in_busy[i];
+	}
+	for (uint32_t i = 0; i < c->n_graded_ranges; i++) {
+		l = graded_layer(c, &c->graded_ranges[i]);
+		busy[l < n_layers ? l : n_layers] += c->graded_busy[i];
+	}
+	for (uint32_t i = 0; i < c->cfg.n_routes; i++) {
+		l = c->readers[c->routes[i].source].phase;
+		busy[l < n_layers ? l : n_layers] += c->rel_busy[i];
+		route_ev[i] += c->route_ev[i];
+	}
 }
 
 uint64_t spk_core_reader_steps(const struct spk_core *c, uint32_t r)

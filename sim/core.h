@@ -175,6 +175,19 @@ void spk_core_occupancy(const struct spk_core *c, uint32_t *fifo_flits, uint32_t
  */
 void spk_core_get_config(const struct spk_core *c, struct spk_core_config *cfg);
 
+/*
+ * What the core did, by layer (the per-layer figures of `spikechip sim`'s JSON report), added
+ * into the caller's arrays: ops[phase] += the SOPs of each projection (phase: its CONV step);
+ * busy[layer] += the receive engine's busy cycles of the packets each layer's work brought (a
+ * spike or token: the first projection reading its route, or its ATTN or ENCODER step; a graded
+ * event: the step that wrote it; a release: the reader's FIRE step), busy[n_layers] those of
+ * packets with no layer; route_ev[k] += data packets (spikes, partial sums) accepted on routing
+ * entry k (a multicast group's at its first route), tokens and releases not counted. The busy
+ * cycles sum to the stats' receive_busy.
+ */
+void spk_core_layer_counts(const struct spk_core *c, uint32_t n_layers, uint64_t *ops,
+			   uint64_t *busy, uint64_t *route_ev);
+
 /* Steps fired by reader r so far (the next step it fires). */
 uint64_t spk_core_reader_steps(const struct spk_core *c, uint32_t r);
 

@@ -68,6 +68,7 @@ struct spk_encoder {
 	bool started;
 	uint64_t last_x, next_q;
 	struct spk_encoder_stats st;
+	uint64_t *route_ev;		/* [n_routes] graded packets sent on each route */
 };
 
 void spk_encoder_destroy(struct spk_encoder *e)
@@ -79,6 +80,7 @@ void spk_encoder_destroy(struct spk_encoder *e)
 	free(e->mult);
 	free(e->bias);
 	free(e->routes);
+	free(e->route_ev);
 	free(e->route_of);
 	free(e->released_q);
 	free(e->port_px);
@@ -131,6 +133,7 @@ struct spk_encoder *spk_encoder_create(const struct spk_encoder_config *cfg, cha
 	e->routes = calloc(cfg->n_routes + 1, sizeof(*e->routes));
 	e->route_of = malloc(nro * sizeof(*e->route_of));
 	e->released_q = calloc(cfg->n_routes + 1, sizeof(*e->released_q));
+	e->route_ev = calloc(cfg->n_routes + 1, sizeof(*e->route_ev));
 	e->port_px = malloc(npx);
 	e->val = malloc((size_t)e->E * sizeof(*e->val));
 	e->nz = malloc(((size_t)e->E + 1) * sizeof(*e->nz));
@@ -138,6 +141,7 @@ struct spk_encoder *spk_encoder_create(const struct spk_encoder_config *cfg, cha
 	e->oq.cap = cfg->output_queue;
 	if (e->w == NULL || e->zero == NULL || e->mult == NULL || e->bias == NULL ||
 	    e->routes == NULL || e->route_of == NULL || e->released_q == NULL ||
+	    e->route_ev == NULL ||
 	    e->port_px == NULL || e->val == NULL || e->nz == NULL || e->q == NULL ||
 	    spk_unit_fifo_init(&e->fifo, cfg->input_fifo) < 0)
 		NOMEM();
@@ -359,6 +363,8 @@ static void send(struct spk_encoder *e, uint64_t x, const struct spk_unit_port *
 		return;
 	} else {
 		e->st.ev.packets_out++;
+		if (q->kind == Q_GRADED)
+			e->route_ev[q->route]++;
 		if (spk_unit_reporting(port))
 			spk_unit_report(port, SPK_ENGINE_SEND, SPK_WORK_SEND, x, 1, UINT32_MAX,
 					q->image, false, &pk, 0);
@@ -484,6 +490,12 @@ uint64_t spk_encoder_next_cycle(const struct spk_encoder *e)
 bool spk_encoder_quiet(const struct spk_encoder *e)
 {
 	return e->fifo.len == 0 && e->oq.len == 0 && !e->computing && !e->port_full;
+}
+
+void spk_encoder_route_counts(const struct spk_encoder *e, uint64_t *route_ev)
+{
+	for (uint32_t i = 0; i < e->cfg.n_routes; i++)
+		route_ev[i] += e->route_ev[i];
 }
 
 void spk_encoder_get_stats(const struct spk_encoder *e, struct spk_encoder_stats *st)

@@ -99,4 +99,8 @@ uint64_t spk_encoder_next_cycle(const struct spk_encoder *e);
 bool spk_encoder_quiet(const struct spk_encoder *e);
 void spk_encoder_get_stats(const struct spk_encoder *e, struct spk_encoder_stats *st);
 
+/* Graded packets sent on each route, added into route_ev[n_routes] (the per-layer figures; the
+ * encoder's work is all its ENCODER step's). */
+void spk_encoder_route_counts(const struct spk_encoder *e, uint64_t *route_ev);
+
 #endif

@@ -16,6 +16,7 @@
 #include "mapper/exec.h"
 #include "sim/router.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,11 +31,11 @@ struct tree {
 	uint64_t hops;			/* Σ members' distances from the source */
 };
 
-/* Offsets in the raw block (raw_layout()). */
-#define RAW_TILE(t) (1 + 2 * (size_t)(t))
-#define RAW_STEP(img, i) (1 + 2 * (size_t)(img)->n_tiles + (i))
-#define RAW_POP(img, p) (RAW_STEP(img, (img)->n_steps) + (p))
-#define RAW_ROUTES(img) RAW_POP(img, (img)->n_pops)
+/* Offsets in the raw block (energy.h, raw_layout()). */
+#define RAW_TILE(t) spk_energy_raw_tile(t)
+#define RAW_STEP(img, i) spk_energy_raw_step(img, i)
+#define RAW_POP(img, p) spk_energy_raw_pop(img, p)
+#define RAW_ROUTES(img) spk_energy_raw_routes(img)
 
 struct spk_energy {
 	const struct spk_image *img;
@@ -240,8 +241,18 @@ static int fixed_work(struct spk_energy *e)
 	return 0;
 }
 
-struct spk_energy *spk_energy_create(const struct spk_image *img, const struct spk_arch *a,
-				     char *err, size_t errlen)
+size_t spk_energy_raw_size(const struct spk_image *img)
+{
+	size_t n = RAW_ROUTES(img);
+
+	for (uint32_t t = 0; t < img->n_tiles; t++)
+		n += img->tiles[t].n_routes;
+	return n;
+}
+
+/* A counter; with_exec: with the executor that runs images (spk_energy_run()). */
+static struct spk_energy *create(const struct spk_image *img, const struct spk_arch *a,
+				 bool with_exec, char *err, size_t errlen)
 {
 	struct spk_energy *e = calloc(1, sizeof(*e));
 	uint8_t *seen = NULL;
@@ -251,12 +262,14 @@ struct spk_energy *spk_energy_create(const struct spk_image *img, const struct s
 	e->img = img;
 	e->arch = a;
 	e->graded_flits = spk_noc_packet_flits((uint32_t)a->noc.flit_bits, SPK_PACKET_GRADED);
-	e->x = spk_exec_create(img, err, errlen);
-	if (e->x == NULL) {
-		spk_energy_destroy(e);
-		return NULL;
+	if (with_exec) {
+		e->x = spk_exec_create(img, err, errlen);
+		if (e->x == NULL) {
+			spk_energy_destroy(e);
+			return NULL;
+		}
+		spk_exec_set_spike_hook(e->x, count_spikes, e);
 	}
-	spk_exec_set_spike_hook(e->x, count_spikes, e);
 	e->fire_step = calloc(img->n_pops + 1, sizeof(*e->fire_step));
 	e->pop_spikes = calloc(img->n_pops + 1, sizeof(*e->pop_spikes));
 	e->released = calloc(img->n_tiles, sizeof(*e->released));
@@ -306,8 +319,21 @@ nomem:
 	return NULL;
 }
 
+struct spk_energy *spk_energy_create(const struct spk_image *img, const struct spk_arch *a,
+				     char *err, size_t errlen)
+{
+	return create(img, a, true, err, errlen);
+}
+
+struct spk_energy *spk_energy_create_counter(const struct spk_image *img,
+					     const struct spk_arch *a, char *err, size_t errlen)
+{
+	return create(img, a, false, err, errlen);
+}
+
 int spk_energy_run(struct spk_energy *e, const uint8_t *pixels)
 {
+	assert(e->x != NULL);
 	e->run_images++;
 	return spk_exec_run(e->x, pixels, NULL);
 }

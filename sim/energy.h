@@ -74,6 +74,45 @@ struct spk_energy *spk_energy_create(const struct spk_image *img, const struct s
 				     char *err, size_t errlen);
 void spk_energy_destroy(struct spk_energy *e);
 
+/*
+ * A counter without the executor: it runs no image, and turns raw counters that the cycle
+ * simulator filled (spk_chip_layer_counts()) into counts with spk_energy_counts_of(): the one
+ * place that attributes events to steps and tiles. NULL with a message in err.
+ */
+struct spk_energy *spk_energy_create_counter(const struct spk_image *img,
+					     const struct spk_arch *a, char *err, size_t errlen);
+
+/*
+ * The raw counters' layout (spk_energy_raw_words() of them): [0] images; per tile t, its SOPs
+ * at spk_energy_raw_tile(t) and its attention additions at the next word; per step i, its ops
+ * at spk_energy_raw_step(img, i) (SOPs of a CONV or LINEAR step, additions of an ATTN step); per
+ * population p, its spikes at spk_energy_raw_pop(img, p); then per tile and routing entry in
+ * table order, from spk_energy_raw_routes(img), the data packets (spikes, graded values; not
+ * tokens or releases) the entry carried (a multicast group's at its first entry).
+ */
+static inline size_t spk_energy_raw_tile(uint32_t t)
+{
+	return 1 + 2 * (size_t)t;
+}
+
+static inline size_t spk_energy_raw_step(const struct spk_image *img, uint32_t i)
+{
+	return 1 + 2 * (size_t)img->n_tiles + i;
+}
+
+static inline size_t spk_energy_raw_pop(const struct spk_image *img, uint32_t p)
+{
+	return spk_energy_raw_step(img, img->n_steps) + p;
+}
+
+static inline size_t spk_energy_raw_routes(const struct spk_image *img)
+{
+	return spk_energy_raw_pop(img, img->n_pops);
+}
+
+/* The raw counters' length for img. */
+size_t spk_energy_raw_size(const struct spk_image *img);
+
 /* Runs one image (in_channels × in_height × in_width pixels); returns its class. */
 int spk_energy_run(struct spk_energy *e, const uint8_t *pixels);
 

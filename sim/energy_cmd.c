@@ -345,30 +345,6 @@ static void count_progress(void *ctx, uint64_t done)
 		spk_progress_show(&r->bar, (uint32_t)done, done == r->ds->n);
 }
 
-/* A step's name as the model file gives it, its type in brackets for unnamed ones. */
-static const char *step_name(const struct spk_image *img, uint32_t i)
-{
-	const struct spk_image_step *st = &img->steps[i];
-
-	return st->name != NULL && st->name[0] != '\0' ? st->name :
-	       spk_image_step_type_name(st->type);
-}
-
-/* The energy of a step's events (its NoC flits included), no static row. */
-static void step_energy(struct spk_chip_energy *en, const struct spk_energy_step *s,
-			const struct spk_arch *a)
-{
-	struct spk_noc_stats noc = { .router_flits = s->router_flits,
-				     .link_flits = s->link_flits };
-
-	spk_chip_energy_of(en, &s->ev, &noc, a, 0, 0);
-}
-
-static double paper_pj(const struct spk_unit_events *ev)
-{
-	return SPK_E_MAC_PJ * (double)ev->encoder_macs +
-	       SPK_E_AC_PJ * (double)(ev->sops + ev->attention_ops);
-}
 
 struct report {
 	const struct energy_opts *o;
@@ -420,7 +396,7 @@ static void report_text(FILE *f, const struct report *r)
 		c->ev.sops > 0 ? e->dynamic / (double)c->ev.sops : 0,
 		r->a->energy.syn_add_pj + img->weight_bits * r->a->energy.weight_read_pj);
 	fprintf(f, "paper's formula      %.4f uJ per image (4.6 pJ/MAC, 0.9 pJ/AC, 45 nm)\n",
-		paper_pj(&c->ev) / n * 1e-6);
+		spk_sim_paper_pj(&c->ev) / n * 1e-6);
 	fprintf(f, "NoC                  %.0f packets, %.0f flits, %.0f hops per image (%.2f hops "
 		"per packet)\n", pk / n, c->noc.flits_delivered / n, c->noc.hops / n,
 		pk > 0 ? (double)c->noc.hops / pk : 0);
@@ -451,10 +427,10 @@ static void report_text(FILE *f, const struct report *r)
 	for (uint32_t i = 0; i < img->n_steps; i++) {
 		struct spk_chip_energy s;
 
-		step_energy(&s, &c->step[i], r->a);
+		spk_sim_step_energy(&s, &c->step[i], r->a);
 		fprintf(f, "  %-4u %-22.22s %-7s %10.4f %10.4f %10.4f %10.4f %10.4f %10.4f\n", i,
-			step_name(img, i), spk_image_step_type_name(img->steps[i].type),
-			paper_pj(&c->step[i].ev) / n * 1e-6, s.dynamic / n * 1e-6,
+			spk_sim_step_name(img, i), spk_image_step_type_name(img->steps[i].type),
+			spk_sim_paper_pj(&c->step[i].ev) / n * 1e-6, s.dynamic / n * 1e-6,
 			(s.syn_add + s.attention + s.encoder) / n * 1e-6, s.weight_read / n * 1e-6,
 			s.neuron / n * 1e-6, (s.spike_out + s.router + s.link) / n * 1e-6);
 	}
@@ -527,7 +503,7 @@ static void report_json(struct spk_jsonw *j, const struct report *r)
 	spk_jsonw_key_real(j, "pj_per_sop", c->ev.sops > 0 ? e->dynamic / (double)c->ev.sops : 0);
 	spk_jsonw_key_real(j, "pj_per_sop_core",
 			   r->a->energy.syn_add_pj + img->weight_bits * r->a->energy.weight_read_pj);
-	spk_jsonw_key_real(j, "paper_energy_uj_per_image", paper_pj(&c->ev) / n * 1e-6);
+	spk_jsonw_key_real(j, "paper_energy_uj_per_image", spk_sim_paper_pj(&c->ev) / n * 1e-6);
 	spk_jsonw_key(j, "noc");
 	spk_jsonw_object(j);
 	spk_jsonw_key_uint(j, "packets", c->noc.packets_delivered);
@@ -556,21 +532,8 @@ static void report_json(struct spk_jsonw *j, const struct report *r)
 	spk_jsonw_key(j, "layers");
 	spk_jsonw_array(j);
 	for (uint32_t i = 0; i < img->n_steps; i++) {
-		const struct spk_energy_step *s = &c->step[i];
-		struct spk_chip_energy se;
-
-		step_energy(&se, s, r->a);
 		spk_jsonw_object(j);
-		spk_jsonw_key_uint(j, "step", i);
-		spk_jsonw_key_str(j, "name", step_name(img, i));
-		spk_jsonw_key_str(j, "type", spk_image_step_type_name(img->steps[i].type));
-		spk_sim_json_unit_events(j, &s->ev);
-		spk_jsonw_key_uint(j, "spikes", s->spikes);
-		spk_jsonw_key_uint(j, "router_flits", s->router_flits);
-		spk_jsonw_key_uint(j, "link_flits", s->link_flits);
-		spk_jsonw_key_real(j, "energy_uj_per_image", se.dynamic / n * 1e-6);
-		spk_jsonw_key_real(j, "paper_uj_per_image", paper_pj(&s->ev) / n * 1e-6);
-		spk_sim_json_breakdown(j, "breakdown_uj_per_image", &se, n, false);
+		spk_sim_json_layer_keys(j, img, i, &c->step[i], r->a, n);
 		spk_jsonw_end(j);
 	}
 	spk_jsonw_end(j);

@@ -29,6 +29,7 @@ struct mean {
 	uint32_t n_ins;
 	uint32_t tokens_q;
 	uint64_t step_q;		/* steps fired */
+	uint64_t packets;		/* partial sums and tokens taken (busy cycles, one each) */
 };
 
 struct spk_readout {
@@ -355,6 +356,7 @@ static void receive(struct spk_readout *r, uint64_t x, const struct spk_unit_por
 		assert((int32_t)i != r->mean_q);	/* no partial sum while it fires */
 		assert((r->means[i].step_q & 1) == pk.tag);
 		r->means[i].x[pk.axon - r->means[i].cfg.axon_base] += pk.value;
+		r->means[i].packets++;
 		r->st.ev.graded_adds++;
 		r->st.graded_in++;
 		if (spk_unit_reporting(port))
@@ -370,6 +372,7 @@ static void receive(struct spk_readout *r, uint64_t x, const struct spk_unit_por
 		assert(r->in_tokens_q[pk.axon] == m->step_q);
 		r->in_tokens_q[pk.axon]++;
 		m->tokens_q++;
+		m->packets++;
 		r->st.tokens_in++;
 		if (spk_unit_reporting(port))
 			spk_unit_report(port, SPK_ENGINE_RECEIVE, SPK_WORK_TOKEN, x, 1, m->cfg.phase,
@@ -453,6 +456,15 @@ void spk_readout_occupancy(const struct spk_readout *r, uint32_t *fifo_flits, ui
 bool spk_readout_quiet(const struct spk_readout *r)
 {
 	return r->fifo.len == 0 && r->rel.len == 0 && r->mean_q < 0 && !r->class_due;
+}
+
+void spk_readout_layer_busy(const struct spk_readout *r, uint32_t n_layers, uint64_t *busy)
+{
+	for (uint32_t i = 0; i < r->cfg.n_means; i++) {
+		uint32_t l = r->means[i].cfg.phase;
+
+		busy[l < n_layers ? l : n_layers] += r->means[i].packets;
+	}
 }
 
 void spk_readout_get_stats(const struct spk_readout *r, struct spk_readout_stats *st)

@@ -104,6 +104,11 @@ void spk_readout_get_stats(const struct spk_readout *r, struct spk_readout_stats
  */
 void spk_readout_get_config(const struct spk_readout *r, struct spk_readout_config *cfg);
 
+/* The input side's busy cycles (one per packet) by layer, added into busy[]: each mean
+ * population's partial sums and tokens to its FIRE step (as spk_core_layer_counts()). The head's
+ * SOPs are the stats' ev.sops, all of the head's LINEAR step. */
+void spk_readout_layer_busy(const struct spk_readout *r, uint32_t n_layers, uint64_t *busy);
+
 /* Steps mean population m has fired. */
 uint64_t spk_readout_mean_steps(const struct spk_readout *r, uint32_t m);
 

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KEY_WORDS 9u
+#define KEY_WORDS 10u
 /* A segment holds at most this many images, a chip this many tiles (sanity, not a limit). */
 #define MAX_IMAGES (1u << 24)
 #define MAX_TILES (1u << 16)
@@ -73,10 +73,13 @@ static size_t stats_bytes(void)
 	return n;
 }
 
-static size_t payload_bytes(uint32_t n, uint32_t n_tiles)
+/* Per-layer words at most (a chip image's steps, populations and routes bound them). */
+#define MAX_LAYER_WORDS (1u << 26)
+
+static size_t payload_bytes(uint32_t n, uint32_t n_tiles, uint32_t layer_words)
 {
 	return 4 * KEY_WORDS + stats_bytes() + (size_t)n * 20 +
-	       (size_t)n_tiles * SPK_SEGFILE_TILE_WORDS * 8;
+	       ((size_t)n_tiles * SPK_SEGFILE_TILE_WORDS + layer_words) * 8;
 }
 
 /* Cursor forms of util/le.h: each moves *p past the field. */
@@ -111,7 +114,7 @@ static struct spk_container format(void)
 		.magic = SPK_SEGFILE_MAGIC,
 		.version = SPK_SEGFILE_VERSION,
 		.what = "a segment result file",
-		.max_raw = (uint32_t)payload_bytes(MAX_IMAGES, MAX_TILES),
+		.max_raw = (uint32_t)payload_bytes(MAX_IMAGES, MAX_TILES, MAX_LAYER_WORDS),
 		.max_file = SPK_CONTAINER_HEADER_BYTES + (size_t)UINT32_MAX,
 		.level = 6,
 	};
@@ -128,6 +131,7 @@ static void key_words(const struct spk_segfile_key *k, uint32_t w[KEY_WORDS])
 	w[6] = k->arch_crc32;
 	w[7] = k->pixels_crc32;
 	w[8] = k->flags;
+	w[9] = k->layer_words;
 }
 
 int spk_segfile_write(const char *path, const struct spk_segfile_key *key,
@@ -135,7 +139,7 @@ int spk_segfile_write(const char *path, const struct spk_segfile_key *key,
 		      const uint64_t *tiles, char *err, size_t errlen)
 {
 	const struct spk_container fmt = format();
-	size_t raw_n = payload_bytes(key->n, key->n_tiles);
+	size_t raw_n = payload_bytes(key->n, key->n_tiles, key->layer_words);
 	uint8_t *raw = malloc(raw_n), *p = raw;
 	uint32_t w[KEY_WORDS];
 	int rc;
@@ -165,7 +169,7 @@ int spk_segfile_write(const char *path, const struct spk_segfile_key *key,
 		put64(&p, res[i].in_cycle);
 		put64(&p, res[i].out_cycle);
 	}
-	for (uint32_t i = 0; i < key->n_tiles * SPK_SEGFILE_TILE_WORDS; i++)
+	for (size_t i = 0; i < (size_t)key->n_tiles * SPK_SEGFILE_TILE_WORDS + key->layer_words; i++)
 		put64(&p, tiles[i]);
 	rc = spk_container_write(&fmt, raw, raw_n, path, err, errlen);
 	free(raw);
@@ -192,20 +196,21 @@ struct spk_segfile *spk_segfile_read(const char *path, char *err, size_t errlen)
 	}
 	for (uint32_t i = 0; i < KEY_WORDS; i++)
 		w[i] = get32(&p);
-	if (w[2] > MAX_IMAGES || w[4] == 0 || w[4] > MAX_TILES ||
-	    raw_n != payload_bytes(w[2], w[4])) {
+	if (w[2] > MAX_IMAGES || w[4] == 0 || w[4] > MAX_TILES || w[9] > MAX_LAYER_WORDS ||
+	    raw_n != payload_bytes(w[2], w[4], w[9])) {
 		snprintf(err, errlen, "%s: payload: %zu bytes do not hold %u images on %u tiles",
 			 path, raw_n, w[2], w[4]);
 		goto out;
 	}
 	size = sizeof(*s) + (size_t)w[2] * sizeof(*s->res) +
-	       (size_t)w[4] * SPK_SEGFILE_TILE_WORDS * sizeof(uint64_t);
+	       ((size_t)w[4] * SPK_SEGFILE_TILE_WORDS + w[9]) * sizeof(uint64_t);
 	s = calloc(1, size);
 	if (s == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
-	s->key = (struct spk_segfile_key){ w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8] };
+	s->key = (struct spk_segfile_key){ w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8],
+					   w[9] };
 	for (size_t i = 0; i < N_FIELDS; i++) {
 		char *f = (char *)&s->st + stats_fields[i].off;
 		uint32_t u32;
@@ -223,12 +228,13 @@ struct spk_segfile *spk_segfile_read(const char *path, char *err, size_t errlen)
 	s->links = (uint64_t *)(s->res + w[2]);
 	s->busy = s->links + (size_t)w[4] * 5;
 	s->refused = s->busy + w[4];
+	s->layers = s->refused + w[4];
 	for (uint32_t i = 0; i < w[2]; i++) {
 		s->res[i].cls = get32(&p);
 		s->res[i].in_cycle = get64(&p);
 		s->res[i].out_cycle = get64(&p);
 	}
-	for (uint32_t i = 0; i < w[4] * SPK_SEGFILE_TILE_WORDS; i++)
+	for (size_t i = 0; i < (size_t)w[4] * SPK_SEGFILE_TILE_WORDS + w[9]; i++)
 		s->links[i] = get64(&p);
 out:
 	free(raw);
@@ -250,7 +256,8 @@ int spk_segfile_match(const struct spk_segfile_key *have, const struct spk_segfi
 			 want->first, want->first + want->n - 1);
 		return -1;
 	}
-	if (have->image_crc32 != want->image_crc32 || have->n_tiles != want->n_tiles) {
+	if (have->image_crc32 != want->image_crc32 || have->n_tiles != want->n_tiles ||
+	    have->layer_words != want->layer_words) {
 		snprintf(err, errlen, "it was run on another chip image (CRC-32 %08x, this one "
 			 "%08x)", have->image_crc32, want->image_crc32);
 		return -1;

@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #define SPK_SEGFILE_MAGIC "SPKSEGRS"
-#define SPK_SEGFILE_VERSION 1u
+#define SPK_SEGFILE_VERSION 2u	/* 2: the per-layer counts (layer_words) */
 
 /* How the segment was run (struct spk_segfile_key.flags). */
 #define SPK_SEGFILE_CHECKED 1u	/* every image compared with the integer reference (--check) */
@@ -40,6 +40,8 @@ struct spk_segfile_key {
 	uint32_t arch_crc32;		/* CRC-32 of the arch file */
 	uint32_t pixels_crc32;		/* CRC-32 of the segment's images, 8-bit pixels */
 	uint32_t flags;			/* SPK_SEGFILE_* */
+	uint32_t layer_words;		/* per-layer counts after the per-tile ones
+					   (spk_chip_layer_words(); 0: none kept) */
 };
 
 struct spk_segfile {
@@ -50,6 +52,7 @@ struct spk_segfile {
 	uint64_t *links;		/* [key.n_tiles * 5] flits per router output */
 	uint64_t *busy;			/* [key.n_tiles] busy cycles per unit (links + 5·n_tiles) */
 	uint64_t *refused;		/* [key.n_tiles] offers refused per NI (busy + n_tiles) */
+	uint64_t *layers;		/* [key.layer_words] per-layer counts (refused + n_tiles) */
 };
 
 /* Per-tile counts per tile in a file: 5 router outputs, the unit's busy cycles, NI refusals. */
@@ -58,7 +61,7 @@ struct spk_segfile {
 /*
  * Writes the file atomically (PATH.tmp.<pid>, then rename): res[key->n], and `tiles` as struct
  * spk_segfile lays them out (links, then busy, then refused: SPK_SEGFILE_TILE_WORDS · n_tiles
- * words). 0 or a negative errno.
+ * words; then key->layer_words per-layer words). 0 or a negative errno.
  */
 int spk_segfile_write(const char *path, const struct spk_segfile_key *key,
 		      const struct spk_chip_stats *st, const struct spk_chip_result *res,

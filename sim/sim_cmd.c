@@ -949,8 +949,10 @@ int spk_sim_main(int argc, char **argv)
 	run.link_sum = calloc((size_t)img->n_tiles * 5, sizeof(*run.link_sum));
 	run.busy_sum = calloc(img->n_tiles, sizeof(*run.busy_sum));
 	run.refused_sum = calloc(img->n_tiles, sizeof(*run.refused_sum));
+	run.layer_words = (uint32_t)spk_chip_layer_words(img);
+	run.layer_sum = calloc(run.layer_words, sizeof(*run.layer_sum));
 	if (pixels == NULL || res == NULL || run.link_sum == NULL || run.busy_sum == NULL ||
-	    run.refused_sum == NULL) {
+	    run.refused_sum == NULL || run.layer_sum == NULL) {
 		spk_error("sim: out of memory for %u images", ds.n);
 		goto out;
 	}
@@ -1119,6 +1121,7 @@ out:
 	free(run.done);
 	free(run.busy_sum);
 	free(run.refused_sum);
+	free(run.layer_sum);
 	free(run.link_sum);
 	spk_outfile_abort(&json_out);
 	spk_outfile_abort(&tl_out);

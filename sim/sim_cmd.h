@@ -107,6 +107,9 @@ struct sim_run {
 	uint64_t *link_sum;		/* [n_tiles·5] */
 	uint64_t *busy_sum;		/* [n_tiles] */
 	uint64_t *refused_sum;		/* [n_tiles] offers the tile's NI refused */
+	uint32_t layer_words;		/* spk_chip_layer_words() of the image */
+	uint64_t *layer_sum;		/* [layer_words] the per-layer counts, summed */
+	bool layers_lost;		/* a segment kept none (RTL units): no per-layer figures */
 	uint32_t seg_span_n;		/* steady-state intervals over all segments */
 	uint64_t seg_span_cycles;
 	struct spk_timeline *tl;	/* --timeline (one segment), or NULL */
@@ -115,19 +118,21 @@ struct sim_run {
 
 /*
  * One segment's result, as a worker sends it: this, then res[n], links[n_links], busy[n_tiles],
- * refused[n_tiles]: the per-tile counts as a segment result file holds them (sim/segfile.h).
+ * refused[n_tiles], layers[layer_words]: the per-tile and per-layer counts as a segment result
+ * file holds them (sim/segfile.h; layers[0], the images, is 0 when none were kept).
  */
 struct seg_blob {
 	uint32_t first, n;
 	uint32_t n_links, n_tiles;
+	uint32_t layer_words;
 	struct spk_chip_stats st;
 	uint64_t c_cycles;	/* sim_run.byo: the segment's cycles with the C models */
 };
 
-static inline size_t blob_len(uint32_t n, uint32_t n_tiles)
+static inline size_t blob_len(uint32_t n, uint32_t n_tiles, uint32_t layer_words)
 {
 	return sizeof(struct seg_blob) + n * sizeof(struct spk_chip_result) +
-	       (size_t)n_tiles * SPK_SEGFILE_TILE_WORDS * sizeof(uint64_t);
+	       ((size_t)n_tiles * SPK_SEGFILE_TILE_WORDS + layer_words) * sizeof(uint64_t);
 }
 
 /* ---- sim_cmd.c -------------------------------------------------------------------------------- */
@@ -187,6 +192,8 @@ struct sim_summary {
 	const uint64_t *busy;		/* [n_tiles] input-busy cycles per unit, whole run */
 	const uint64_t *links;		/* [n_tiles·5] flits per router output, whole run */
 	const uint64_t *refused;	/* [n_tiles] offers each NI refused, whole run */
+	const uint64_t *layers;		/* spk_chip_layer_counts() of the whole run, or NULL */
+	const struct spk_arch *arch;
 	uint32_t refused_tile;		/* the NI that refused the most (refused[.] > 0) */
 	/* --resume: segments taken from files; what this run simulated itself */
 	const char *resume;
@@ -222,6 +229,21 @@ void spk_sim_json_unit_events(struct spk_jsonw *j, const struct spk_unit_events 
 void spk_sim_json_busiest_link(struct spk_jsonw *j, const struct spk_image *img,
 			       const struct spk_noc_stats *noc);
 void spk_sim_json_flits_out(struct spk_jsonw *j, const uint64_t *links);
+
+/*
+ * Per layer (`spikechip sim` and `spikechip energy` write the same keys): a step's name as the
+ * model file gives it (its type for an unnamed one); the dynamic energy of a step's events, its
+ * NoC flits included (no static row); the paper's formula for events (pJ); and the keys of one
+ * element of "layers": step, name, type, the unit events, spikes, router and link flits, the
+ * energy and the paper's formula per image (over n images) and the energy's breakdown.
+ */
+struct spk_energy_step;
+const char *spk_sim_step_name(const struct spk_image *img, uint32_t i);
+void spk_sim_step_energy(struct spk_chip_energy *en, const struct spk_energy_step *s,
+			 const struct spk_arch *a);
+double spk_sim_paper_pj(const struct spk_unit_events *ev);
+void spk_sim_json_layer_keys(struct spk_jsonw *j, const struct spk_image *img, uint32_t i,
+			     const struct spk_energy_step *s, const struct spk_arch *a, double n);
 
 /* Whether tile t of img has work (its unit is used by the image). */
 bool spk_sim_tile_used(const struct spk_image *img, uint32_t t);

@@ -9,9 +9,11 @@
 
 #include "sim/sim_cmd.h"
 #include "models/ref_report.h"
+#include "sim/energy.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 
@@ -37,6 +39,8 @@ void spk_sim_summarise(struct sim_summary *s, const struct sim_run *r, const str
 	s->busy = r->busy_sum;
 	s->links = r->link_sum;
 	s->refused = r->refused_sum;
+	s->layers = r->layers_lost || r->layer_sum == NULL ? NULL : r->layer_sum;
+	s->arch = a;
 	s->refused_tile = 0;
 	for (uint32_t t = 1; t < img->n_tiles; t++)
 		if (s->refused[t] > s->refused[s->refused_tile])
@@ -62,8 +66,7 @@ void spk_sim_summarise(struct sim_summary *s, const struct sim_run *r, const str
 	else
 		s->interval = s->lat_mean;
 	s->throughput = s->interval > 0 ? a->chip.clock_mhz * 1e6 / s->interval : 0;
-	s->paper_pj = SPK_E_MAC_PJ * (double)s->st.ev.encoder_macs +
-		      SPK_E_AC_PJ * (double)(s->st.ev.sops + s->st.ev.attention_ops);
+	s->paper_pj = spk_sim_paper_pj(&s->st.ev);
 	s->core_sop_pj = a->energy.syn_add_pj + img->weight_bits * a->energy.weight_read_pj;
 	s->busy_x = (s->st.noc.busiest_link / 5) % img->mesh_x;
 	s->busy_y = (s->st.noc.busiest_link / 5) / img->mesh_x;
@@ -71,6 +74,47 @@ void spk_sim_summarise(struct sim_summary *s, const struct sim_run *r, const str
 	s->unit_x = img->tiles[s->st.busiest_tile].x;
 	s->unit_y = img->tiles[s->st.busiest_tile].y;
 	s->unit_kind = spk_image_tile_kind_name(img->tiles[s->st.busiest_tile].kind);
+}
+
+double spk_sim_paper_pj(const struct spk_unit_events *ev)
+{
+	return SPK_E_MAC_PJ * (double)ev->encoder_macs +
+	       SPK_E_AC_PJ * (double)(ev->sops + ev->attention_ops);
+}
+
+const char *spk_sim_step_name(const struct spk_image *img, uint32_t i)
+{
+	const struct spk_image_step *st = &img->steps[i];
+
+	return st->name != NULL && st->name[0] != '\0' ? st->name :
+	       spk_image_step_type_name(st->type);
+}
+
+void spk_sim_step_energy(struct spk_chip_energy *en, const struct spk_energy_step *s,
+			 const struct spk_arch *a)
+{
+	struct spk_noc_stats noc = { .router_flits = s->router_flits,
+				     .link_flits = s->link_flits };
+
+	spk_chip_energy_of(en, &s->ev, &noc, a, 0, 0);
+}
+
+void spk_sim_json_layer_keys(struct spk_jsonw *j, const struct spk_image *img, uint32_t i,
+			     const struct spk_energy_step *s, const struct spk_arch *a, double n)
+{
+	struct spk_chip_energy se;
+
+	spk_sim_step_energy(&se, s, a);
+	spk_jsonw_key_uint(j, "step", i);
+	spk_jsonw_key_str(j, "name", spk_sim_step_name(img, i));
+	spk_jsonw_key_str(j, "type", spk_image_step_type_name(img->steps[i].type));
+	spk_sim_json_unit_events(j, &s->ev);
+	spk_jsonw_key_uint(j, "spikes", s->spikes);
+	spk_jsonw_key_uint(j, "router_flits", s->router_flits);
+	spk_jsonw_key_uint(j, "link_flits", s->link_flits);
+	spk_jsonw_key_real(j, "energy_uj_per_image", se.dynamic / n * 1e-6);
+	spk_jsonw_key_real(j, "paper_uj_per_image", spk_sim_paper_pj(&s->ev) / n * 1e-6);
+	spk_sim_json_breakdown(j, "breakdown_uj_per_image", &se, n, false);
 }
 
 static double per_sop(double pj, uint64_t sops)
@@ -262,6 +306,101 @@ static void report_json_critpath(struct spk_jsonw *j, const struct sim_summary *
 	}
 	spk_jsonw_end(j);
 	spk_jsonw_end(j);
+}
+
+/* ---- per layer and per tile (the JSON report's "layers", each tile's "layers") ---------------- */
+
+/* Whether tile t hosts step i: a CONV step's projections, an ATTN step's op, the ENCODER's
+ * channels, the head (LINEAR), or a FIRE step's neurons (a piece its population reads, a mean
+ * population's partial sums or channels). */
+static bool tile_hosts(const struct spk_image *img, uint32_t t, uint32_t i)
+{
+	const struct spk_image_tile *tl = &img->tiles[t];
+	const struct spk_image_step *st = &img->steps[i];
+
+	switch (st->type) {
+	case SPK_STEP_CONV:
+		for (uint32_t k = 0; k < tl->n_projs; k++)
+			if (tl->projs[k].step == i)
+				return true;
+		return false;
+	case SPK_STEP_ATTN:
+		for (uint32_t k = 0; k < tl->n_attn; k++)
+			if (tl->attn[k].step == i)
+				return true;
+		return false;
+	case SPK_STEP_ENCODER:
+		return tl->encoder != NULL && tl->encoder->step == i;
+	case SPK_STEP_LINEAR:
+		return tl->head != NULL && tl->head->step == i;
+	case SPK_STEP_FIRE:
+		for (uint32_t l = 0; l < tl->n_pieces; l++) {
+			uint32_t site = tl->pieces[l].site;
+
+			for (uint32_t k = 0; k < img->n_site_readers[site]; k++)
+				if (img->site_readers[site][k] == st->pop)
+					return true;
+		}
+		for (uint32_t k = 0; k < tl->n_routes; k++)
+			if (tl->routes[k].kind == SPK_ROUTE_MEAN && tl->routes[k].source == st->pop)
+				return true;
+		for (uint32_t m = 0; m < tl->n_means; m++)
+			if (tl->means[m].pop == st->pop)
+				return true;
+		return false;
+	}
+	return false;
+}
+
+/* The busy cycles of step i (the chip's input-busy cycles of the packets its work brought). */
+static uint64_t layer_busy(const struct sim_summary *s, const struct spk_image *img, uint32_t i)
+{
+	return s->layers[spk_energy_raw_size(img) + i];
+}
+
+/* The tiles hosting step i, as an array of tile indices. */
+static void json_layer_tiles(struct spk_jsonw *j, const struct spk_image *img, uint32_t i)
+{
+	spk_jsonw_key(j, "tiles");
+	spk_jsonw_array_inline(j);
+	for (uint32_t t = 0; t < img->n_tiles; t++)
+		if (tile_hosts(img, t, i))
+			spk_jsonw_uint(j, t);
+	spk_jsonw_end(j);
+}
+
+/*
+ * "layers": per step of the image, its events, energy (as `spikechip energy` attributes them:
+ * spk_energy_counts_of() of the simulator's own counts), its input-busy cycles, its firing rate
+ * (FIRE: spikes per neuron and timestep) and the tiles hosting it. NULL counts: RTL units ran,
+ * whose counters are not kept: "layers" is null.
+ */
+static void report_json_layers(struct spk_jsonw *j, const struct sim_summary *s,
+			       const struct spk_image *img, const struct spk_energy_counts *c)
+{
+	spk_jsonw_key(j, "layers");
+	if (c == NULL) {
+		spk_jsonw_null(j);
+		return;
+	}
+	spk_jsonw_array(j);
+	for (uint32_t i = 0; i < img->n_steps; i++) {
+		const struct spk_image_step *st = &img->steps[i];
+
+		spk_jsonw_object(j);
+		spk_sim_json_layer_keys(j, img, i, &c->step[i], s->arch, s->n);
+		spk_jsonw_key_uint(j, "busy_cycles", layer_busy(s, img, i));
+		spk_jsonw_key(j, "firing_rate");
+		if (st->type == SPK_STEP_FIRE && img->pops[st->pop].neurons > 0)
+			spk_jsonw_real(j, (double)c->step[i].spikes /
+				       ((double)img->pops[st->pop].neurons * img->time_steps * s->n));
+		else
+			spk_jsonw_null(j);
+		json_layer_tiles(j, img, i);
+		spk_jsonw_end(j);
+	}
+	spk_jsonw_end(j);
+	spk_jsonw_key_uint(j, "busy_cycles_no_layer", layer_busy(s, img, img->n_steps));
 }
 
 static void report_text_images(FILE *f, const struct sim_summary *s)
@@ -495,6 +634,8 @@ void spk_sim_report_json(struct spk_jsonw *j, const struct sim_summary *s, const
 	const struct spk_chip_energy *e = &st->energy;
 	double n = s->n;
 	uint64_t pk = st->noc.packets_delivered;
+	struct spk_energy *ctr = NULL;
+	const struct spk_energy_counts *c = NULL;
 
 	spk_jsonw_object(j);
 	spk_jsonw_key_str(j, "image_file", o->image);
@@ -551,6 +692,14 @@ void spk_sim_report_json(struct spk_jsonw *j, const struct sim_summary *s, const
 	spk_jsonw_key_uint(j, "busy_cycles", st->busiest_cycles);
 	spk_jsonw_end(j);
 	report_json_images(j, s);
+	if (s->layers != NULL) {
+		char err[256];
+
+		ctr = spk_energy_create_counter(img, s->arch, err, sizeof(err));
+		if (ctr != NULL)
+			c = spk_energy_counts_of(ctr, s->layers);
+	}
+	report_json_layers(j, s, img, c);
 	spk_jsonw_key(j, "tiles");
 	spk_jsonw_array(j);
 	for (uint32_t t = 0; t < img->n_tiles; t++) {
@@ -565,9 +714,22 @@ void spk_sim_report_json(struct spk_jsonw *j, const struct sim_summary *s, const
 		spk_jsonw_key_real(j, "utilisation", share(s->busy[t], s));
 		spk_jsonw_key_uint(j, "ni_refused", s->refused[t]);
 		spk_sim_json_flits_out(j, l);
+		if (c != NULL) {
+			spk_jsonw_key(j, "events");
+			spk_jsonw_object(j);
+			spk_sim_json_unit_events(j, &c->tile_ev[t]);
+			spk_jsonw_end(j);
+		}
+		spk_jsonw_key(j, "layers");
+		spk_jsonw_array_inline(j);
+		for (uint32_t i = 0; i < img->n_steps; i++)
+			if (tile_hosts(img, t, i))
+				spk_jsonw_uint(j, i);
+		spk_jsonw_end(j);
 		spk_jsonw_end(j);
 	}
 	spk_jsonw_end(j);
+	spk_energy_destroy(ctr);
 	if (s->cp != NULL)
 		report_json_critpath(j, s, img);
 	spk_jsonw_key_uint(j, "graded_clamped", st->graded_clamped);

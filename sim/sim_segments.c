@@ -62,7 +62,7 @@ static int done_blob(struct sim_run *r, uint32_t k, void **blobp, size_t *lenp, 
 {
 	const struct spk_segfile *s = r->done[k];
 	uint32_t n = s->key.n, n_links = s->key.n_tiles * 5;
-	size_t len = blob_len(n, s->key.n_tiles);
+	size_t len = blob_len(n, s->key.n_tiles, s->key.layer_words);
 	struct seg_blob *b = malloc(len);
 	struct spk_chip_result *res;
 
@@ -71,10 +71,12 @@ static int done_blob(struct sim_run *r, uint32_t k, void **blobp, size_t *lenp, 
 		return SPK_EXIT_FAIL;
 	}
 	*b = (struct seg_blob){ .first = s->key.first, .n = n, .n_links = n_links,
-				.n_tiles = s->key.n_tiles, .st = s->st };
+				.n_tiles = s->key.n_tiles, .layer_words = s->key.layer_words,
+				.st = s->st };
 	res = (struct spk_chip_result *)(b + 1);
 	memcpy(res, s->res, n * sizeof(*res));
-	memcpy(res + n, s->links, (size_t)s->key.n_tiles * SPK_SEGFILE_TILE_WORDS * sizeof(uint64_t));
+	memcpy(res + n, s->links, ((size_t)s->key.n_tiles * SPK_SEGFILE_TILE_WORDS +
+				   s->key.layer_words) * sizeof(uint64_t));
 	*blobp = b;
 	*lenp = len;
 	return 0;
@@ -131,7 +133,7 @@ int spk_sim_run_segment(void *ctx, struct spk_jobs_worker *w, uint32_t k, void *
 	if (r->done != NULL && r->done[k] != NULL)
 		return done_blob(r, k, blobp, lenp, err, errlen);
 	seg_range(r, k, &first, &n);
-	len = blob_len(n, img->n_tiles);
+	len = blob_len(n, img->n_tiles, r->layer_words);
 	b = calloc(1, len);
 	chip = spk_chip_create(img, r->arch, cerr, sizeof(cerr));
 	if (b == NULL || chip == NULL) {
@@ -178,6 +180,7 @@ int spk_sim_run_segment(void *ctx, struct spk_jobs_worker *w, uint32_t k, void *
 	b->n = n;
 	b->n_links = n_links;
 	b->n_tiles = img->n_tiles;
+	b->layer_words = r->layer_words;
 	spk_chip_get_stats(chip, &b->st);
 	if (r->byo && c_model_cycles(r, px, n, &b->c_cycles, err, errlen) != 0)
 		goto out;
@@ -185,6 +188,8 @@ int spk_sim_run_segment(void *ctx, struct spk_jobs_worker *w, uint32_t k, void *
 	spk_chip_get_unit_busy(chip, (uint64_t *)(res + n) + n_links);
 	memcpy((uint64_t *)(res + n) + n_links + img->n_tiles, spk_chip_ni_refused(chip),
 	       img->n_tiles * sizeof(uint64_t));
+	/* RTL units: no per-layer counts (the words stay 0, images 0 among them) */
+	(void)spk_chip_layer_counts(chip, img, (uint64_t *)(res + n) + n_links + 2 * img->n_tiles);
 	if (r->tw != r->trace_out) {
 		spk_trace_writer *tw = r->tw;
 
@@ -291,14 +296,14 @@ int spk_sim_merge_segment(void *ctx, uint32_t k, const void *blob, size_t len, c
 	const struct seg_blob *b = blob;
 	const struct spk_chip_result *res = (const struct spk_chip_result *)(b + 1);
 	const uint64_t *links = (const uint64_t *)(res + b->n), *busy = links + b->n_links;
-	const uint64_t *refused = busy + b->n_tiles;
+	const uint64_t *refused = busy + b->n_tiles, *layers = refused + b->n_tiles;
 	struct spk_chip_stats *t = &r->total;
 	uint32_t first, n;
 
 	seg_range(r, k, &first, &n);
 	if (len < sizeof(*b) || b->first != first || b->n != n || b->n_tiles != r->img->n_tiles ||
-	    b->n_links != r->img->n_tiles * 5 ||
-	    len != blob_len(n, b->n_tiles)) {
+	    b->n_links != r->img->n_tiles * 5 || b->layer_words != r->layer_words ||
+	    len != blob_len(n, b->n_tiles, b->layer_words)) {
 		snprintf(err, errlen, "internal error: segment %u's result is malformed", k);
 		return SPK_EXIT_FAIL;
 	}
@@ -332,6 +337,10 @@ int spk_sim_merge_segment(void *ctx, uint32_t k, const void *blob, size_t len, c
 			t->busiest_tile = i;
 		}
 	}
+	if (layers[0] == 0)
+		r->layers_lost = true;
+	for (uint32_t i = 0; i < b->layer_words; i++)
+		r->layer_sum[i] += layers[i];
 	/* steady state of the segment: its second half when it has one */
 	if (n >= 2) {
 		uint32_t i0 = n >= 4 ? n / 2 : 0;
@@ -371,6 +380,7 @@ int spk_sim_open_resume(struct sim_run *r, const struct sim_opts *o)
 	r->resume = o->resume;
 	r->key.segment_images = o->segment;
 	r->key.n_tiles = r->img->n_tiles;
+	r->key.layer_words = r->layer_words;
 	r->key.flags = (o->check ? SPK_SEGFILE_CHECKED : 0) | (o->trace ? SPK_SEGFILE_TRACED : 0) |
 		       (o->systemc ? SPK_SEGFILE_SYSTEMC : 0);
 	r->key.image_crc32 = r->key.arch_crc32 = 0;

@@ -211,9 +211,9 @@ static void test_bad_files(void **state)
 	c[20] ^= 1;				/* payload_raw_bytes, header CRC now wrong */
 	expect_refused(f, c, len, "header CRC mismatch");
 	memcpy(c, b, len);
-	spk_le32_put(c + 8, 2);			/* a newer version, with a valid header CRC */
+	spk_le32_put(c + 8, SPK_SEGFILE_VERSION + 1);	/* a newer version, valid header CRC */
 	spk_le32_put(c + 28, (uint32_t)crc32(0L, c, 28));
-	expect_refused(f, c, len, "version 2 at byte 8 is not supported");
+	expect_refused(f, c, len, "version 3 at byte 8 is not supported");
 	memcpy(c, b, len);
 	spk_le32_put(c + 12, 1);
 	spk_le32_put(c + 28, (uint32_t)crc32(0L, c, 28));
