@@ -13,7 +13,7 @@ set -eu
 PACKAGES="build-essential autoconf automake libtool pkg-config libsystemc-dev verilator
 zlib1g-dev libcmocka-dev libinih-dev python3 python3-torch python3-numpy python3-pytest
 dataset-fashion-mnist yosys gtkwave ccache git clang-14 libclang-rt-14-dev libjansson-dev
-parallel slurm-wlm munge libscotch-dev"
+parallel slurm-wlm munge libscotch-dev chromium"
 
 usage() {
 	sed -n '2,10s/^# \{0,1\}//p' "$0"

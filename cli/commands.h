@@ -19,6 +19,7 @@ int spk_sim_main(int argc, char **argv);	/* sim/sim_cmd.c */
 int spk_energy_main(int argc, char **argv);	/* sim/energy_cmd.c */
 int spk_sweep_main(int argc, char **argv);	/* dse/sweep_cmd.c */
 int spk_noc_main(int argc, char **argv);		/* sim/noc_cmd.c */
+int spk_report_main(int argc, char **argv);	/* report/report_cmd.c */
 
 /*
  * `spikechip sim`'s checks of --jobs and --engine, shared with `spikechip run` (which checks

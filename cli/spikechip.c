@@ -31,6 +31,7 @@ static const struct command commands[] = {
 	{ "energy", spk_energy_main, "dynamic energy of a chip image from its spikes, without cycles" },
 	{ "sweep", spk_sweep_main, "design-space exploration: sweep architectures, Pareto fronts" },
 	{ "noc", spk_noc_main, "synthetic traffic on an arch's network: latency and throughput against load" },
+	{ "report", spk_report_main, "an HTML page with figures of a sim JSON report or a sweep" },
 	{ "rtl", spk_rtl_main, "RTL tools: replay a unit's recorded port traffic into its RTL" },
 };
 

@@ -10,5 +10,7 @@ dist_doc_DATA += %D%/robustness.md
 dist_doc_DATA += %D%/errors.md
 # The timeline and critical path of `spikechip sim` (doc/report.md), with a small example timeline.
 dist_doc_DATA += %D%/report.md %D%/timeline-example.json
+# ... and the HTML report of the shipped model (spikechip report), with the sim JSON it shows.
+dist_doc_DATA += %D%/report-example.html %D%/report-example.json
 # `spikechip noc`: synthetic traffic patterns on an arch's network, measured saturation.
 dist_doc_DATA += %D%/noc.md
