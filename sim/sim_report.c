@@ -675,6 +675,7 @@ void spk_sim_report_json(struct spk_jsonw *j, const struct sim_summary *s, const
 	spk_jsonw_key_uint(j, "packets", pk);
 	spk_jsonw_key_uint(j, "flits", st->noc.flits_delivered);
 	spk_jsonw_key_uint(j, "hops", st->noc.hops);
+	spk_jsonw_key_real(j, "hops_per_packet", pk ? (double)st->noc.hops / pk : 0);
 	spk_jsonw_key_real(j, "latency_mean", pk ? (double)st->noc.latency_sum / pk : 0);
 	spk_jsonw_key_uint(j, "latency_max", st->noc.latency_max);
 	spk_jsonw_key_uint(j, "stall_cycles", st->noc.stall_cycles);

@@ -86,6 +86,7 @@ for x in t:
     assert 0 <= x["utilisation"] <= 1 and x["utilisation"] == x["busy_cycles"] / r["cycles"], x
     assert x["used"] or (x["busy_cycles"] == 0 and sum(x["flits_out"].values()) == 0), x
 n = r["noc"]
+assert n["hops_per_packet"] == n["hops"] / n["packets"]
 assert sum(x["flits_out"][d] for x in t for d in ("east", "west", "north", "south")) == n["link_flits"]
 assert sum(x["flits_out"]["local"] for x in t) == n["flits"] > 0
 assert sum(x["ni_refused"] for x in t) == n["inject_refused"]
