@@ -7,7 +7,8 @@ noinst_LTLIBRARIES += %D%/libarch.la
 
 # Presets, installed for spk_data_path() ("arch/default.ini").
 archdir = $(pkgdatadir)/arch
-dist_arch_DATA = %D%/small.ini %D%/default.ini %D%/large.ini %D%/loihi.ini
+dist_arch_DATA = %D%/small.ini %D%/default.ini %D%/large.ini %D%/loihi.ini \
+	%D%/efficient.ini
 
 check_PROGRAMS += tests/unit/test_arch
 tests_unit_test_arch_SOURCES = tests/unit/test_arch.c

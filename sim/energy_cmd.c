@@ -64,7 +64,7 @@ static void energy_usage(FILE *f)
 		"                     CRC the image records; the data set is read for its input);\n"
 		"                     without IMAGE, the model to compile\n"
 		"  --arch FILE        architecture for the energies and the multicast mode (INI file\n"
-		"                     or a preset name: small, default, large, loihi); its mapping\n"
+		"                     or a preset name, e.g. default or loihi); its mapping\n"
 		"                     parameters must be those the image was compiled for (default:\n"
 		"                     the shipped default)\n"
 		"  --images N         the first N images (default: all)\n"

@@ -189,7 +189,7 @@ static void sim_usage(FILE *f)
 		"\n"
 		"options:\n"
 		"  --arch FILE        architecture for timing and energy (INI file, or a preset name:\n"
-		"                     small, default, large, loihi); its mapping parameters must be\n"
+		"                     default, loihi, efficient...); its mapping parameters must be\n"
 		"                     those the image was compiled for (default: the shipped\n"
 		"                     default)\n"
 		"  --model FILE       the model the image was compiled from (required by --check;\n"
