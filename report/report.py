@@ -636,7 +636,7 @@ def sweep_page(d, src):
                         [(e, a, r["label"], i in accf)
                          for i, ((e, a), r) in enumerate(zip(acc, ok))],
                         "energy per image (µJ)", "accuracy"))
-    axes = [a["name"] for a in d.get("axes", [])]
+    axes = [p for a in d.get("axes", []) for p in a.get("params", [a["name"]])]
     cols = ["energy_uj_per_image", "latency_mean_cycles", "throughput_images_per_s",
             "accuracy", "pj_per_sop", "tiles_used"]
     rows, front_ids = [], {ok[i]["point"] for i in front}
