@@ -201,6 +201,37 @@ uint32_t spk_noc_packet_flits(uint32_t flit_bits, enum spk_packet_kind kind)
 	return 1;
 }
 
+/*
+ * Test hook SPK_TEST_ROUTE_RING (tests/cli/sim.sh): unicast packets follow one ring through
+ * every tile instead of XY (router.h's rt->ring), a cyclic channel dependency that deadlocks
+ * the network under load. The ring: row 0 east from column 1, each row then back west to
+ * column 1 and on south, and from the last row's column 1 up column 0 to (0,0); it needs an
+ * even mesh_y and mesh_x >= 2 (the hook is ignored otherwise). 0, or -1 out of memory.
+ */
+static int test_ring(struct spk_router *rt)
+{
+	const char *on = getenv("SPK_TEST_ROUTE_RING");
+	uint32_t X = rt->mesh_x, Y = rt->mesh_y;
+
+	if (on == NULL || *on == '\0' || X < 2 || Y % 2 != 0)
+		return 0;
+	rt->ring = malloc(rt->n);
+	if (rt->ring == NULL)
+		return -1;
+	for (uint32_t t = 0; t < rt->n; t++) {
+		uint32_t x = t % X, y = t / X;
+
+		if (x == 0)
+			rt->ring[t] = y > 0 ? SPK_PORT_NORTH : SPK_PORT_EAST;
+		else if (y % 2 == 0)
+			rt->ring[t] = x < X - 1 ? SPK_PORT_EAST : SPK_PORT_SOUTH;
+		else
+			rt->ring[t] = x > 1 ? SPK_PORT_WEST : y < Y - 1 ? SPK_PORT_SOUTH :
+								 SPK_PORT_WEST;
+	}
+	return 0;
+}
+
 struct spk_noc *spk_noc_create(const struct spk_noc_config *cfg)
 {
 	struct spk_noc *noc;
@@ -220,6 +251,8 @@ struct spk_noc *spk_noc_create(const struct spk_noc_config *cfg)
 			       (int32_t)cfg->mesh_x;
 	if (spk_router_init(&noc->rt, cfg->mesh_x, cfg->mesh_y, cfg->buffer_flits,
 			    cfg->router_stages) < 0)
+		goto out_free_noc;
+	if (test_ring(&noc->rt) < 0)
 		goto out_free_noc;
 	noc->pkt_cap = n * (PORTS * cfg->buffer_flits + 1);
 	noc->wheel = 1;

@@ -79,6 +79,7 @@ void spk_router_fini(struct spk_router *rt)
 	free(rt->tile_x);
 	free(rt->tile_y);
 	free(rt->mc_mask);
+	free(rt->ring);
 	memset(rt, 0, sizeof(*rt));
 }
 
@@ -187,6 +188,8 @@ void spk_router_eval(struct spk_router *rt, uint32_t r, uint64_t cycle,
 
 			o = dx > nd->x ? SPK_PORT_EAST : dx < nd->x ? SPK_PORT_WEST :
 			    dy > nd->y ? SPK_PORT_SOUTH : dy < nd->y ? SPK_PORT_NORTH : SPK_PORT_LOCAL;
+			if (__builtin_expect(rt->ring != NULL, 0) && o != SPK_PORT_LOCAL)
+				o = rt->ring[r];
 			if (nd->owner_q[o] != SPK_ROUTER_NONE)
 				continue;	/* another packet holds the output */
 		} else {

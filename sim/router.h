@@ -129,6 +129,13 @@ struct spk_router {
 	uint32_t n_groups;
 	/* Observation (not state): the most flits ever held by one input buffer. */
 	uint32_t buf_peak;
+	/*
+	 * Test hook SPK_TEST_ROUTE_RING (sim/noc.c, tests/cli/sim.sh): [n] the output toward the
+	 * next tile of one ring through every tile, taken instead of XY by every unicast packet
+	 * not yet at its destination, so that the channels depend on each other in a cycle and the
+	 * network deadlocks under load (the deadlock report's test). NULL: XY routing.
+	 */
+	uint8_t *ring;
 };
 
 /* The flits arriving on a router's input links in one cycle. */
@@ -339,6 +346,8 @@ static inline bool spk_router_eval_one(struct spk_router *rt, uint32_t r, uint64
 
 		o = dx > nd->x ? SPK_PORT_EAST : dx < nd->x ? SPK_PORT_WEST :
 		    dy > nd->y ? SPK_PORT_SOUTH : dy < nd->y ? SPK_PORT_NORTH : SPK_PORT_LOCAL;
+		if (__builtin_expect(rt->ring != NULL, 0) && o != SPK_PORT_LOCAL)
+			o = rt->ring[r];
 		res->want = nd->owner_q[o] == SPK_ROUTER_NONE ? (uint8_t)(1u << o) : 0;
 	} else {
 		o = nd->route_q[p];

@@ -123,6 +123,19 @@ expect_grep err '^  router \([0-9]+,[0-9]+\) input [a-z]+ holds [0-9]+ flits?; i
 T_CHECKS=$((T_CHECKS + 1))
 [ ! -e "$T_TMP/stall.json" ] || fail "a deadlocked run wrote its report"
 
+# A cyclic channel dependency (the test hook SPK_TEST_ROUTE_RING: unicast packets follow one ring
+# through every tile instead of XY routes): the ring's channels fill up and wait on each other;
+# the run ends at once with exit 1, naming the blocked router inputs along the ring ((0,0)'s
+# south input waits for its east output, (1,0)'s west input too), and writes nothing.
+expect_status 1 env SPK_TEST_ROUTE_RING=1 "$SPIKECHIP" sim "$IMG" --images 2 --json "$T_TMP/ring.json"
+expect_grep err 'deadlock: nothing left to do in cycle [0-9]+ with 0 of 2 images out; [0-9]+ blocked network inputs and interfaces:'
+expect_grep err '^  router \(0,0\) input south holds [0-9]+ flits?; its head, of a [a-z]+ packet from \([0-9]+,[0-9]+\) to \([0-9]+,[0-9]+\), wants output east \(0 credits'
+expect_grep err '^  router \(1,0\) input west holds [0-9]+ flits?; its head, .* wants output east \(0 credits'
+T_CHECKS=$((T_CHECKS + 1))
+[ ! -e "$T_TMP/ring.json" ] || fail "a deadlocked run wrote its report"
+# ... and the same run with XY routes completes
+expect_status 0 "$SPIKECHIP" sim "$IMG" --images 2 --json "$T_TMP/ring.json"
+
 # A chip that would not fit in memory is refused before anything is built (the test hook
 # SPK_TEST_MEMORY_AVAILABLE stands for /proc/meminfo's MemAvailable): exit 2, nothing written.
 expect_status 2 env SPK_TEST_MEMORY_AVAILABLE=1000000 "$SPIKECHIP" sim "$IMG" --images 2 --jobs 2 \
