@@ -46,6 +46,13 @@ if [ -n "$missing" ]; then
 		echo "setup.sh: need root to install:$missing" >&2
 		exit 1
 	fi
+	# munge's setup runs as the munge user, which cannot run /bin/sh when / is closed to other
+	# users (mode 700, as in some unpacked root images; a normal system has 755).
+	if [ -n "$($SUDO find / -maxdepth 0 ! -perm -o=x)" ]; then
+		echo "setup.sh: / is closed to other users (mode $(stat -c %a /)); opening it (755) so" \
+			"that packages can set up their own users"
+		$SUDO chmod 755 /
+	fi
 	log=$(mktemp /tmp/spikechip-apt.XXXXXX)
 	if ! { $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q &&
 	       $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing; } >"$log" 2>&1; then
