@@ -14,3 +14,10 @@ dist_doc_DATA += %D%/report.md %D%/timeline-example.json
 dist_doc_DATA += %D%/report-example.html %D%/report-example.json
 # `spikechip noc`: synthetic traffic patterns on an arch's network, measured saturation.
 dist_doc_DATA += %D%/noc.md
+# `spikechip sweep` (design-space exploration) and the worked sweep of the default chip: its
+# sweep files, merged results, HTML page and picture (doc/dse/).
+dist_doc_DATA += %D%/dse.md
+dsedocdir = $(docdir)/dse
+dist_dsedoc_DATA = %D%/dse/default-chip.ini %D%/dse/baseline.ini %D%/dse/efficient.ini \
+	%D%/dse/default-chip-results.csv %D%/dse/baseline-results.csv \
+	%D%/dse/efficient-results.csv %D%/dse/default-chip.html %D%/dse/default-chip.png
