@@ -1,8 +1,8 @@
 # sweep_cluster.sh — `spikechip sweep --emit parallel|slurm` run for real (doc/dse.md): the
 # 4-point sweep tests/data/sweep/four.ini, once locally, once through GNU parallel and once on a
 # single-node Slurm cluster started here from Debian's slurm-wlm and munge (configuration, state,
-# keys and logs in a temporary directory; no cgroups, no accounting); the merged CSV of both
-# equals the local run's (wall_s aside). Setup installs parallel, slurm-wlm and munge: without
+# keys and logs in a temporary directory; no cgroups, no accounting, no name lookups); the merged
+# CSV of both equals the local run's (wall_s aside). Setup installs parallel, slurm-wlm and munge: without
 # them the test fails, it does not skip.
 . "$TOP_SRCDIR/tests/cli/lib.sh"
 
@@ -48,7 +48,7 @@ head -c 1024 /dev/urandom >"$S/munge.key"
 chmod 600 "$S/munge.key"
 cat >"$S/slurm.conf" <<EOF
 ClusterName=spktest
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=$user
 SlurmdUser=$user
 AuthType=auth/munge
@@ -71,9 +71,13 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 ReturnToService=2
 MpiDefault=none
-NodeName=$host CPUs=$(nproc) RealMemory=$(awk '/MemTotal/ { print int($2 / 1024 / 2) }' /proc/meminfo) State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$(nproc) RealMemory=$(awk '/MemTotal/ { print int($2 / 1024 / 2) }' /proc/meminfo) State=UNKNOWN
 PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
+# Slurm 22.05's slurmd loads a cgroup plugin even without cgroup tracking; "autodetect" fails
+# where /sys/fs/cgroup is not mounted (a chroot), cgroup/v1 only loads. Addresses are given, so
+# that no name lookup is needed (a root image without /etc/hosts).
+printf 'CgroupPlugin=cgroup/v1\n' >"$S/cgroup.conf"
 export SLURM_CONF="$S/slurm.conf"
 stop_cluster() {
 	scontrol shutdown >/dev/null 2>&1
