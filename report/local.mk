@@ -10,3 +10,5 @@ dist_reportdata_DATA = %D%/report.py
 # in the build directory); a broken page is caught.
 TESTS += tests/cli/report.sh
 EXTRA_DIST += tests/cli/report.sh tests/cli/report_dom.py
+# The screenshots it keeps (a shell glob: rm -f expands it).
+CLEANFILES += tests/cli/report-*.png
