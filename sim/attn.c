@@ -575,6 +575,23 @@ static void send(struct spk_attn *a, uint64_t x, const struct spk_unit_port *por
 
 /* ---- receive engine ---------------------------------------------------------------------------- */
 
+/* The incoming route whose axon range holds a spike's axon (binary search of a->ranges). */
+static inline uint32_t spike_route(const struct spk_attn *a, uint32_t axon)
+{
+	uint32_t lo = 0, hi = a->cfg.n_in;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (a->ranges[mid].hi <= axon)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	assert(lo < a->cfg.n_in && a->ranges[lo].lo <= axon);
+	return a->ranges[lo].route;
+}
+
 /* The receive engine took pk (arrived in `arrival`) in cycle x, busy `cycles` (timeline, critical
  * path; the cold path). */
 static __attribute__((cold, noinline)) void report_receive(const struct spk_attn *a, uint64_t x,
@@ -591,17 +608,7 @@ static __attribute__((cold, noinline)) void report_receive(const struct spk_attn
 		const struct in_route *r;
 
 		if (pk->kind == SPK_PACKET_SPIKE) {
-			uint32_t lo = 0, hi = a->cfg.n_in;
-
-			while (lo < hi) {
-				uint32_t mid = lo + (hi - lo) / 2;
-
-				if (a->ranges[mid].hi <= pk->axon)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			r = &a->in[a->ranges[lo].route];
+			r = &a->in[spike_route(a, pk->axon)];
 			kind = SPK_WORK_SPIKE;
 		} else {
 			r = &a->in[pk->axon];
@@ -621,23 +628,14 @@ static __attribute__((cold, noinline)) void report_receive(const struct spk_attn
 /* Applies a spike; returns the KV additions it made, and its incoming route in *route. */
 static uint64_t take_spike(struct spk_attn *a, const struct spk_packet *pk, uint32_t *route)
 {
-	uint32_t lo = 0, hi = a->cfg.n_in, e, plane, c, y, xx;
+	uint32_t e, plane, c, y, xx;
 	const struct spk_unit_in_route *ir;
 	const struct in_route *r;
 	uint64_t adds = 0;
 
-	while (lo < hi) {		/* the route whose axon range holds the spike */
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (a->ranges[mid].hi <= pk->axon)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	assert(lo < a->cfg.n_in && a->ranges[lo].lo <= pk->axon);
-	*route = a->ranges[lo].route;
-	ir = &a->in_cfg[a->ranges[lo].route];
-	r = &a->in[a->ranges[lo].route];
+	*route = spike_route(a, pk->axon);
+	ir = &a->in_cfg[*route];
+	r = &a->in[*route];
 	e = pk->axon - ir->axon_base;
 	plane = ir->rows * ir->width;
 	c = ir->c0 + e / plane;
