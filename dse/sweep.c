@@ -188,6 +188,24 @@ static bool json_num(const json_t *j, const char *path, double *v)
 	return true;
 }
 
+/* A point's architecture as a complete file (`arch show` form); 0, or -1 with err. */
+static int write_arch(const char *path, const struct spk_sweep_spec *s, const struct spk_arch *a,
+		      char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL) {
+		spk_fmt(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+		return -1;
+	}
+	spk_arch_print(f, s->arch, a);
+	if (fclose(f) != 0) {
+		spk_fmt(err, errlen, "%s: cannot write", path);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- the output directory -------------------------------------------------------------------- */
 
 int spk_sweep_prepare_dir(const struct spk_sweep_spec *s, const char *dir, char *err,
@@ -298,7 +316,6 @@ static int ensure_image(const struct spk_sweep_spec *s, const char *dir, uint32_
 	uint32_t idx[SPK_SWEEP_MAX_AXES], model;
 	uint8_t *have = NULL;
 	size_t len;
-	FILE *f;
 	int rc;
 
 	nofit[0] = '\0';
@@ -335,16 +352,8 @@ static int ensure_image(const struct spk_sweep_spec *s, const char *dir, uint32_
 
 	/* The architecture file the mapper reads: this point's (its mapping keys are the key). */
 	spk_fmt(archf, sizeof(archf), "%s/images/%s.ini", dir, key);
-	f = fopen(archf, "w");
-	if (f == NULL) {
-		spk_fmt(err, errlen, "%s: cannot create: %s", archf, strerror(errno));
+	if (write_arch(archf, s, a, err, errlen) < 0)
 		return -1;
-	}
-	spk_arch_print(f, s->arch, a);
-	if (fclose(f) != 0) {
-		spk_fmt(err, errlen, "%s: cannot write", archf);
-		return -1;
-	}
 	spk_fmt(report, sizeof(report), "%s/images/%s.map.json", dir, key);
 	spk_fmt(log, sizeof(log), "%s/images/%s.map.log", dir, key);
 	spk_fmt(seed, sizeof(seed), "%llu", (unsigned long long)s->seed);
@@ -402,7 +411,7 @@ static int read_metrics(const char *sim_json, const char *map_json, double *m, b
 			char *err, size_t errlen)
 {
 	json_t *sj = load_json(sim_json, err, errlen), *mj, *lat;
-	double clock = 0, stall = 0, flits = 0, v;
+	double clock = 0, stall = 0, flits = 0, v = 0;
 	double *sorted;
 	size_t n;
 
@@ -458,14 +467,13 @@ fail:
 	return -1;
 }
 
-static void write_point(const struct spk_sweep_spec *s, const char *dir, uint32_t k,
-			const char *status, const char *message, const char *image,
-			const double *m, const bool *have, double wall, struct spk_jsonw *j)
+static void write_point(const struct spk_sweep_spec *s, uint32_t k, const char *status,
+			const char *message, const char *image, const double *m, const bool *have,
+			double wall, struct spk_jsonw *j)
 {
 	uint32_t idx[SPK_SWEEP_MAX_AXES], model;
 	char label[2048];
 
-	(void)dir;
 	spk_sweep_point_indices(s, k, &model, idx);
 	spk_sweep_point_label(s, k, label, sizeof(label));
 	spk_jsonw_object(j);
@@ -522,7 +530,7 @@ static int record_point(const struct spk_sweep_spec *s, const char *dir, uint32_
 	if (spk_outfile_open(&of, path, err, errlen) < 0)
 		return -1;
 	spk_jsonw_init(&j, of.f);
-	write_point(s, dir, k, status, message, rel[0] != '\0' ? rel : NULL, m, have, wall, &j);
+	write_point(s, k, status, message, rel[0] != '\0' ? rel : NULL, m, have, wall, &j);
 	spk_jsonw_finish(&j);
 	return spk_outfile_commit(&of, err, errlen) < 0 ? -1 : 0;
 }
@@ -536,7 +544,6 @@ int spk_sweep_run_point(const struct spk_sweep_spec *s, const char *dir, uint32_
 	double m[N_METRICS], t0 = spk_now();
 	bool have[N_METRICS];
 	struct spk_arch a;
-	FILE *f;
 	int rc;
 
 	if (spk_sweep_point_done(dir, k))
@@ -555,16 +562,8 @@ int spk_sweep_run_point(const struct spk_sweep_spec *s, const char *dir, uint32_
 	if (mkdir_p(work, err, errlen) < 0)
 		return -1;
 	spk_fmt(archf, sizeof(archf), "%s/arch.ini", work);
-	f = fopen(archf, "w");
-	if (f == NULL) {
-		spk_fmt(err, errlen, "%s: cannot create: %s", archf, strerror(errno));
+	if (write_arch(archf, s, &a, err, errlen) < 0)
 		return -1;
-	}
-	spk_arch_print(f, s->arch, &a);
-	if (fclose(f) != 0) {
-		spk_fmt(err, errlen, "%s: cannot write", archf);
-		return -1;
-	}
 	spk_fmt(log, sizeof(log), "%s/sim.log", work);
 	spk_fmt(simjson, sizeof(simjson), "%s/sim.json", work);
 	spk_fmt(seg, sizeof(seg), "%s/segments", work);
@@ -977,7 +976,6 @@ int spk_sweep_estimate(const struct spk_sweep_spec *s, const char *dir, uint64_t
 		double t0;
 		pid_t pid;
 		int st;
-		FILE *f;
 
 		if (spk_sweep_point_arch(s, k, &a, nofit, sizeof(nofit)) < 0)
 			continue;
@@ -1002,14 +1000,10 @@ int spk_sweep_estimate(const struct spk_sweep_spec *s, const char *dir, uint64_t
 		spk_fmt(archf, sizeof(archf), "%s/arch.ini", work);
 		spk_fmt(log, sizeof(log), "%s/sim.log", work);
 		spk_fmt(simjson, sizeof(simjson), "%s/sim.json", work);
-		f = fopen(archf, "w");
-		if (f == NULL) {
-			spk_fmt(err, errlen, "%s: cannot create", archf);
+		if (write_arch(archf, s, &a, err, errlen) < 0) {
 			free(seen);
 			return -1;
 		}
-		spk_arch_print(f, s->arch, &a);
-		fclose(f);
 		t0 = spk_now();
 		fflush(stdout);
 		fflush(stderr);
