@@ -727,6 +727,40 @@ static void step_conv(struct spk_exec *x, uint32_t i)
 	}
 }
 
+uint64_t spk_exec_attention(uint32_t C, uint32_t N, uint32_t d, const uint32_t *q, size_t nq,
+			    const uint32_t *k, size_t nk, const uint32_t *v, size_t nv, uint8_t *vb,
+			    int64_t *kv, int64_t *out)
+{
+	uint64_t ops = 0;
+
+	memset(vb, 0, (size_t)N * C);
+	memset(kv, 0, (size_t)C * d * sizeof(*kv));
+	memset(out, 0, (size_t)N * C * sizeof(*out));
+	/* V spikes as a bitmap [n][c]; K spikes then add V rows of their head: KV[ck][j]. */
+	for (size_t s = 0; s < nv; s++)
+		vb[(size_t)(v[s] % N) * C + v[s] / N] = 1;
+	for (size_t s = 0; s < nk; s++) {
+		uint32_t ck = k[s] / N, n = k[s] % N, h0 = ck / d * d;
+		const uint8_t *vrow = vb + (size_t)n * C + h0;
+		int64_t *row = kv + (size_t)ck * d;
+
+		for (uint32_t j = 0; j < d; j++) {
+			row[j] += vrow[j];
+			ops += vrow[j];		/* one addition per (K, V) pair */
+		}
+	}
+	ops += (uint64_t)nq * d;		/* a KV row per Q spike */
+	for (size_t s = 0; s < nq; s++) {
+		uint32_t cq = q[s] / N, n = q[s] % N, h0 = cq / d * d;
+		const int64_t *row = kv + (size_t)cq * d;
+		int64_t *o = out + (size_t)n * C + h0;
+
+		for (uint32_t j = 0; j < d; j++)
+			o[j] += row[j];
+	}
+	return ops;
+}
+
 static void step_attn(struct spk_exec *x, uint32_t i)
 {
 	const struct spk_image *img = x->img;
@@ -736,42 +770,16 @@ static void step_attn(struct spk_exec *x, uint32_t i)
 	const struct spk_image_tile *tile = &img->tiles[t];
 	const int32_t iq = x->tiles[t].inbox_of[st->q_pop], ik = x->tiles[t].inbox_of[st->k_pop];
 	const int32_t iv = x->tiles[t].inbox_of[st->v_pop];
-	uint64_t ops = 0;
+	static const uint32_t none[1];
+	uint64_t ops;
 
-	memset(x->vb, 0, (size_t)N * C);
-	memset(x->kv, 0, (size_t)C * d * sizeof(*x->kv));
-	memset(x->out, 0, (size_t)N * C * sizeof(*x->out));
-	/* V spikes as a bitmap [n][c]; K spikes then add V rows of their head: KV[ck][j]. */
-	if (iv >= 0)
-		for (uint32_t s = 0; s < x->inboxes[iv].n; s++) {
-			uint32_t id = x->inboxes[iv].ids[s];
-
-			x->vb[(size_t)(id % N) * C + id / N] = 1;
-		}
-	if (ik >= 0)
-		for (uint32_t s = 0; s < x->inboxes[ik].n; s++) {
-			uint32_t id = x->inboxes[ik].ids[s], ck = id / N, n = id % N, h0 = ck / d * d;
-			const uint8_t *vrow = x->vb + (size_t)n * C + h0;
-			int64_t *row = x->kv + (size_t)ck * d;
-
-			for (uint32_t j = 0; j < d; j++) {
-				row[j] += vrow[j];
-				ops += vrow[j];		/* one addition per (K, V) pair */
-			}
-		}
-	if (iq >= 0)
-		ops += (uint64_t)x->inboxes[iq].n * d;	/* a KV row per Q spike */
+	ops = spk_exec_attention(C, N, d, iq >= 0 ? x->inboxes[iq].ids : none,
+				 iq >= 0 ? x->inboxes[iq].n : 0,
+				 ik >= 0 ? x->inboxes[ik].ids : none, ik >= 0 ? x->inboxes[ik].n : 0,
+				 iv >= 0 ? x->inboxes[iv].ids : none, iv >= 0 ? x->inboxes[iv].n : 0,
+				 x->vb, x->kv, x->out);
 	x->tiles[t].attn_ops += ops;
 	x->step_ops[i] += ops;
-	if (iq >= 0)
-		for (uint32_t s = 0; s < x->inboxes[iq].n; s++) {
-			uint32_t id = x->inboxes[iq].ids[s], cq = id / N, n = id % N, h0 = cq / d * d;
-			const int64_t *row = x->kv + (size_t)cq * d;
-			int64_t *o = x->out + (size_t)n * C + h0;
-
-			for (uint32_t j = 0; j < d; j++)
-				o[j] += row[j];
-		}
 	/* send the non-zero outputs along the ATTN entries of this step */
 	for (uint32_t r = 0; r < tile->n_routes; r++) {
 		const struct spk_image_route *rt = &tile->routes[r];

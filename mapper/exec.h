@@ -68,6 +68,16 @@ uint64_t spk_exec_tile_attn_ops(const struct spk_exec *x, uint32_t t);
 /* Step i's SOPs (CONV, LINEAR) or attention additions (ATTN), all images run. */
 uint64_t spk_exec_step_ops(const struct spk_exec *x, uint32_t i);
 
+/*
+ * The arithmetic of one ATTN step (doc/semantics.md §5) on the spikes of its Q, K and V
+ * populations (ids c·N + n over C channels and N tokens; heads of d channels): out [N][C] gets
+ * O[n][c] = Σ_i Q[n][i]·KV[i][c], with KV [C][d] counted from K and V (vb [N·C] is scratch).
+ * Returns the additions the attention unit makes: one per (K, V) pair, d per Q spike.
+ */
+uint64_t spk_exec_attention(uint32_t C, uint32_t N, uint32_t d, const uint32_t *q, size_t nq,
+			    const uint32_t *k, size_t nk, const uint32_t *v, size_t nv, uint8_t *vb,
+			    int64_t *kv, int64_t *out);
+
 /* Sets every count above to 0 (the counts of the images run from now on). */
 void spk_exec_clear_counts(struct spk_exec *x);
 

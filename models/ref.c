@@ -330,6 +330,11 @@ const int64_t *spk_ref_scores(const struct spk_ref *r)
 	return r->score_i;
 }
 
+const int64_t *spk_ref_encoder_out(const struct spk_ref *r)
+{
+	return r->q != NULL ? r->enc_i : NULL;
+}
+
 /* ---- ENCODER --------------------------------------------------------------------------- */
 
 static void encoder_int(struct spk_ref *r, const uint8_t *img)

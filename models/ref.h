@@ -85,4 +85,10 @@ const int64_t *spk_ref_membranes(const struct spk_ref *r, uint32_t pop);
 /* Integer mode: the head's scores Σ_t L_t of the last image ([classes]); NULL in float mode. */
 const int64_t *spk_ref_scores(const struct spk_ref *r);
 
+/*
+ * Integer mode: the ENCODER's contribution of the last image (or the image being run), as added
+ * at every timestep: channel-last over its site ((y·W + x)·C + c). NULL in float mode.
+ */
+const int64_t *spk_ref_encoder_out(const struct spk_ref *r);
+
 #endif

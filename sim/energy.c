@@ -2,7 +2,8 @@
  * energy.c — the chip's dynamic energy events without its cycles; see energy.h.
  *
  * What depends on the images — spikes per route, non-zero graded values, SOPs and attention
- * additions — comes from the functional executor (mapper/exec.h), which counts them as it runs.
+ * additions — comes from the functional executor (mapper/exec.h), which counts them as it runs,
+ * or from the integer reference's run (energy_ref.h), which yields the same counts faster.
  * Everything else is a fixed number per timestep or per image that create() works out once from
  * the image: neuron updates per tile and step, encoder MACs, the sends of each routing entry, its
  * path (or tree) and which entries are released. spk_energy_counts() then multiplies and walks
@@ -14,6 +15,7 @@
 #include "sim/energy.h"
 
 #include "mapper/exec.h"
+#include "sim/energy_ref.h"
 #include "sim/router.h"
 
 #include <assert.h>
@@ -40,7 +42,8 @@ struct tree {
 struct spk_energy {
 	const struct spk_image *img;
 	const struct spk_arch *arch;
-	struct spk_exec *x;
+	struct spk_exec *x;		/* runs images: the executor, */
+	struct spk_energy_ref *rc;	/* or the reference */
 	bool tree;
 	struct spk_image_mc mc;
 	struct tree *trees;		/* [G] */
@@ -76,6 +79,7 @@ void spk_energy_destroy(struct spk_energy *e)
 	if (e == NULL)
 		return;
 	spk_exec_destroy(e->x);
+	spk_energy_ref_destroy(e->rc);
 	if (e->trees != NULL)
 		for (uint32_t g = 0; g < e->mc.n_groups; g++)
 			free(e->trees[g].out);
@@ -331,11 +335,25 @@ struct spk_energy *spk_energy_create_counter(const struct spk_image *img,
 	return create(img, a, false, err, errlen);
 }
 
+struct spk_energy *spk_energy_create_ref(const struct spk_image *img, const struct spk_arch *a,
+					 struct spk_energy_ref *rc, char *err, size_t errlen)
+{
+	struct spk_energy *e = create(img, a, false, err, errlen);
+
+	if (e == NULL) {
+		spk_energy_ref_destroy(rc);
+		return NULL;
+	}
+	e->rc = rc;
+	spk_energy_ref_set_spike_hook(rc, count_spikes, e);
+	return e;
+}
+
 int spk_energy_run(struct spk_energy *e, const uint8_t *pixels)
 {
-	assert(e->x != NULL);
+	assert(e->x != NULL || e->rc != NULL);
 	e->run_images++;
-	return spk_exec_run(e->x, pixels, NULL);
+	return e->x != NULL ? spk_exec_run(e->x, pixels, NULL) : spk_energy_ref_run(e->rc, pixels);
 }
 
 /*
@@ -366,18 +384,31 @@ void spk_energy_take(struct spk_energy *e, uint64_t *raw)
 	uint64_t *r = raw;
 
 	*r++ = e->run_images;
-	for (uint32_t t = 0; t < img->n_tiles; t++) {
-		*r++ = spk_exec_tile_sops(e->x, t);
-		*r++ = spk_exec_tile_attn_ops(e->x, t);
+	if (e->x != NULL) {
+		for (uint32_t t = 0; t < img->n_tiles; t++) {
+			*r++ = spk_exec_tile_sops(e->x, t);
+			*r++ = spk_exec_tile_attn_ops(e->x, t);
+		}
+		for (uint32_t i = 0; i < img->n_steps; i++)
+			*r++ = spk_exec_step_ops(e->x, i);
+	} else {
+		for (uint32_t t = 0; t < img->n_tiles; t++) {
+			*r++ = spk_energy_ref_tile_sops(e->rc, t);
+			*r++ = spk_energy_ref_tile_attn_ops(e->rc, t);
+		}
+		for (uint32_t i = 0; i < img->n_steps; i++)
+			*r++ = spk_energy_ref_step_ops(e->rc, i);
 	}
-	for (uint32_t i = 0; i < img->n_steps; i++)
-		*r++ = spk_exec_step_ops(e->x, i);
 	for (uint32_t p = 0; p < img->n_pops; p++)
 		*r++ = e->pop_spikes[p];
 	for (uint32_t t = 0; t < img->n_tiles; t++)
 		for (uint32_t k = 0; k < img->tiles[t].n_routes; k++)
-			*r++ = spk_exec_route_events(e->x, t, k);
-	spk_exec_clear_counts(e->x);
+			*r++ = e->x != NULL ? spk_exec_route_events(e->x, t, k) :
+					      spk_energy_ref_route_events(e->rc, t, k);
+	if (e->x != NULL)
+		spk_exec_clear_counts(e->x);
+	else
+		spk_energy_ref_clear_counts(e->rc);
 	memset(e->pop_spikes, 0, img->n_pops * sizeof(*e->pop_spikes));
 	e->run_images = 0;
 }

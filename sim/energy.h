@@ -5,9 +5,11 @@
  * Every dynamic energy event of doc/architecture.md §10 is fixed by the spikes and the chip
  * image, not by timing: which packets a unit builds, the XY path (or tree) each one takes, the
  * weights a spike adds, the neurons a fire phase updates, the attention and encoder arithmetic.
- * So they are counted here from a functional run of the image (mapper/exec.h: the image's own
+ * So they are counted here from a functional run — either the image's own (mapper/exec.h: its
  * tiles, routes and memories, checked spike for spike against the integer reference by
- * `spikechip map --verify`) and the counting rules of the units' C models:
+ * `spikechip map --verify`) or the integer reference's, whose spikes and values give the same
+ * per-route and per-tile counts at the reference's speed (sim/energy_ref.h) — and the counting
+ * rules of the units' C models:
  *
  *   - a synapse core: the SOPs of its projections; one neuron update per element of each piece,
  *     per reader (per-neuron populations and the mean readers of its MEAN routes) and timestep;
@@ -73,6 +75,15 @@ struct spk_energy_counts {
 struct spk_energy *spk_energy_create(const struct spk_image *img, const struct spk_arch *a,
 				     char *err, size_t errlen);
 void spk_energy_destroy(struct spk_energy *e);
+
+/*
+ * A counter that runs images through the integer reference instead of the executor: the same
+ * counts (sim/energy_ref.h), at the reference's speed. It takes rc (destroyed with the counter,
+ * or here on failure). NULL with a message in err.
+ */
+struct spk_energy_ref;
+struct spk_energy *spk_energy_create_ref(const struct spk_image *img, const struct spk_arch *a,
+					 struct spk_energy_ref *rc, char *err, size_t errlen);
 
 /*
  * A counter without the executor: it runs no image, and turns raw counters that the cycle

@@ -9,14 +9,17 @@
 #include "cli/commands.h"
 #include "data/idx.h"
 #include "models/model.h"
+#include "models/quant.h"
 #include "models/ref_report.h"
 #include "sim/energy.h"
+#include "sim/energy_ref.h"
 #include "sim/jobs.h"
 #include "sim/sim_cmd.h"
 #include "util/outfile.h"
 #include "util/tmpfiles.h"
 #include "util/util.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -31,6 +34,8 @@ struct energy_opts {
 	uint32_t sample;		/* --sample K (0: none) */
 	uint32_t jobs;			/* --jobs N */
 	long sample_offset;		/* --sample-offset O (-1: the middle of each stride) */
+	bool executor;			/* --counter executor (or no --model) */
+	bool reference;			/* --counter reference */
 	char shown[PATH_MAX + 16];	/* the image as the report names it */
 };
 
@@ -47,6 +52,7 @@ static void energy_usage(FILE *f)
 		"usage: spikechip energy IMAGE|--model FILE [--arch FILE] [--images N]\n"
 		"                        [--data IDX [--labels IDX]] [--json FILE]\n"
 		"                        [--sample K [--sample-offset O]] [--jobs N]\n"
+		"                        [--counter reference|executor]\n"
 		"\n"
 		"The dynamic energy of a chip image (.spki, from 'spikechip map') over a data set,\n"
 		"without simulating cycles: every event the cycle simulator counts (SOPs, graded\n"
@@ -79,6 +85,11 @@ static void energy_usage(FILE *f)
 		"  --sample-offset O  which image of each stride of n/K images is sampled (0 to\n"
 		"                     n/K - 1; default: the middle one); offsets give disjoint samples\n"
 		"  --jobs N           count over N processes (default 1); the report is the same\n"
+		"  --counter WHAT     what runs the images: 'reference', the integer reference of\n"
+		"                     --model, whose spikes and values give every count at its\n"
+		"                     speed (the default with --model); or 'executor', the chip\n"
+		"                     image's own functional run (slower, the same counts; the\n"
+		"                     default without --model)\n"
 		"  -h, --help         show this help\n"
 		"\n"
 		"exit status: 0 done; 1 a sampled image failed in the cycle simulator; 2 a bad option\n"
@@ -98,6 +109,7 @@ static int parse_opts(int argc, char **argv, struct energy_opts *o)
 		{ "sample", required_argument, NULL, 's' },
 		{ "sample-offset", required_argument, NULL, 'o' },
 		{ "jobs", required_argument, NULL, 'J' },
+		{ "counter", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -140,6 +152,15 @@ static int parse_opts(int argc, char **argv, struct energy_opts *o)
 				return SPK_EXIT_USAGE;
 			o->jobs = (uint32_t)v;
 			break;
+		case 'c':
+			if (strcmp(optarg, "reference") != 0 && strcmp(optarg, "executor") != 0) {
+				spk_error("energy: --counter '%s' is neither 'reference' nor 'executor'",
+					  optarg);
+				return SPK_EXIT_USAGE;
+			}
+			o->executor = strcmp(optarg, "executor") == 0;
+			o->reference = !o->executor;
+			break;
 		case 'h':
 			energy_usage(stdout);
 			return -1;
@@ -156,6 +177,12 @@ static int parse_opts(int argc, char **argv, struct energy_opts *o)
 			  "required; see 'spikechip energy --help'");
 		return SPK_EXIT_USAGE;
 	}
+	if (o->reference && o->s.model == NULL) {
+		spk_error("energy: --counter reference runs the model the image was compiled from: "
+			  "give --model FILE");
+		return SPK_EXIT_USAGE;
+	}
+	o->executor |= o->s.model == NULL;
 	if (o->sample_offset >= 0 && o->sample == 0) {
 		spk_error("energy: --sample-offset chooses the images of --sample: give --sample K");
 		return SPK_EXIT_USAGE;
@@ -436,7 +463,8 @@ static void report_text(FILE *f, const struct report *r)
 	}
 	fprintf(f, "  (arith: additions, attention ops and encoder MACs at the chip's energies; "
 		"network: packets built, router and link flits)\n");
-	fprintf(f, "counter              %.3f s, %.0f SOPs/s, %.1f images/s\n", r->wall,
+	fprintf(f, "counter              %s: %.3f s, %.0f SOPs/s, %.1f images/s\n",
+		r->o->executor ? "the image's executor" : "the integer reference", r->wall,
 		r->wall > 0 ? (double)c->ev.sops / r->wall : 0, r->wall > 0 ? n / r->wall : 0);
 }
 
@@ -494,6 +522,7 @@ static void report_json(struct spk_jsonw *j, const struct report *r)
 		spk_jsonw_null(j);
 	spk_jsonw_key_str(j, "multicast", r->a->noc.multicast == SPK_MULTICAST_TREE ? "tree" :
 			  "source");
+	spk_jsonw_key_str(j, "counter", r->o->executor ? "executor" : "reference");
 	spk_jsonw_key_real(j, "sops_per_image", c->ev.sops / n);
 	spk_jsonw_key_real(j, "attention_ops_per_image", c->ev.attention_ops / n);
 	spk_jsonw_key_real(j, "encoder_macs_per_image", c->ev.encoder_macs / n);
@@ -596,6 +625,31 @@ static int compile(struct energy_opts *o, char *path, size_t len)
 	return 0;
 }
 
+/*
+ * The counter: the integer reference's run (the model quantized as the image was: *q), or with
+ * --counter executor the image's executor. NULL with a message in err.
+ */
+static struct spk_energy *make_counter(const struct energy_opts *o, const struct spk_image *img,
+				       const struct spk_arch *a, const struct spk_model *m,
+				       struct spk_qmodel **q, char *err, size_t errlen)
+{
+	struct spk_energy_ref *rc;
+	size_t len;
+
+	if (o->executor)
+		return spk_energy_create(img, a, err, errlen);
+	*q = spk_quant_create(m, img->weight_bits, img->membrane_bits, err, errlen);
+	if (*q == NULL)
+		return NULL;
+	if (spk_energy_ref_create(img, m, *q, &rc, err, errlen) == -ENOTSUP) {
+		len = strlen(err);
+		snprintf(err + len, errlen - len, " (an image 'spikechip map' does not write; "
+			 "--counter executor counts it)");
+		return NULL;
+	}
+	return rc == NULL ? NULL : spk_energy_create_ref(img, a, rc, err, errlen);
+}
+
 int spk_energy_main(int argc, char **argv)
 {
 	struct energy_opts o = { 0 };
@@ -605,6 +659,7 @@ int spk_energy_main(int argc, char **argv)
 	struct spk_model *m = NULL;
 	struct spk_dataset ds = { 0 };
 	struct spk_energy *en = NULL;
+	struct spk_qmodel *q = NULL;
 	struct spk_outfile json_out = { 0 };
 	struct report rep = { .o = &o };
 	struct sample sm = { 0 };
@@ -645,7 +700,7 @@ int spk_energy_main(int argc, char **argv)
 		}
 		sm.offset = o.sample_offset >= 0 ? (uint32_t)o.sample_offset : sm.stride / 2;
 	}
-	en = spk_energy_create(img, &arch, err, sizeof(err));
+	en = make_counter(&o, img, &arch, m, &q, err, sizeof(err));
 	if (en == NULL) {
 		spk_error("%s: %s", o.s.image, err);
 		goto out;
@@ -710,6 +765,7 @@ out:
 	free(cr.dyn);
 	free(cr.sops);
 	spk_energy_destroy(en);
+	spk_quant_destroy(q);
 	spk_dataset_fini(&ds);
 	spk_model_destroy(m);
 	spk_image_destroy(img);

@@ -9,7 +9,7 @@ noinst_LTLIBRARIES += %D%/libsim.la
 	%D%/timeline.c %D%/timeline.h %D%/critpath.c %D%/critpath.h \
 	%D%/segfile.c %D%/segfile.h \
 	%D%/sim_cmd.c %D%/sim_cmd.h %D%/sim_segments.c %D%/sim_report.c \
-	%D%/energy.c %D%/energy.h %D%/energy_cmd.c \
+	%D%/energy.c %D%/energy.h %D%/energy_cmd.c %D%/energy_ref.c %D%/energy_ref.h \
 	%D%/noc_traffic.c %D%/noc_traffic.h %D%/noc_cmd.c
 EXTRA_DIST += %D%/README.md
 include %D%/systemc/local.mk

@@ -1,7 +1,8 @@
 # energy_cmd.sh — `spikechip energy` (doc/energy.md "Energy without cycles"): the tiny fixture
 # model, 20 Fashion-MNIST test images, source replication and tree multicast: every count the
 # cycle simulator makes (`spikechip sim --json` over the same images) is the energy command's,
-# field by field, and the comparison catches a changed count; --sample's latency and static
+# field by field, and the comparison catches a changed count; the two counters (the integer
+# reference's run, the default, and the image's executor) give the same report; --sample's latency and static
 # energy are those of the sampled images run alone through `sim --segment 1`; bad options and
 # inputs exit 2 and leave no file.
 . "$TOP_SRCDIR/tests/cli/lib.sh"
@@ -29,6 +30,29 @@ for mode in default tree; do
 	expect_grep out '^dynamic energy +[0-9.]+ uJ per image'
 	expect_grep out '^  [0-9]+ +block3\.0\.attn +ATTN '
 	energy_equals_sim "$T_TMP/$mode-sim.json" "$T_TMP/$mode-energy.json"
+	expect_grep out '^counter +the integer reference: '
+	expect_status 0 "$SPIKECHIP" energy "$T_TMP/$mode.spki" --arch "$a" --model "$MODEL" \
+		--images 20 --json "$T_TMP/$mode-exec.json" --counter executor
+	expect_grep out "^counter +the image's executor: "
+	same_counts "$T_TMP/$mode-energy.json" "$T_TMP/$mode-exec.json"
+done
+# without --model the executor counts (the image alone): the same report
+expect_status 0 "$SPIKECHIP" energy "$T_TMP/default.spki" --images 20 --json "$T_TMP/nomodel.json"
+expect_grep out "^counter +the image's executor: "
+same_counts "$T_TMP/default-energy.json" "$T_TMP/nomodel.json"
+# ... a comparison that catches one tile's SOPs, one step's attention ops, one image's energy
+for change in 'e["tiles"][7]["sops"] += 1' 'e["layers"][46]["attention_ops"] -= 1' \
+	'e["per_image"]["energy_dynamic_uj"][3] *= 1.000001'; do
+	"$PY" - "$T_TMP/default-exec.json" "$T_TMP/changed.json" "$change" <<'PYEOF'
+import json, sys
+e = json.load(open(sys.argv[1]))
+exec(sys.argv[3])
+json.dump(e, open(sys.argv[2], "w"))
+PYEOF
+	T_CHECKS=$((T_CHECKS + 1))
+	if (same_counts "$T_TMP/default-energy.json" "$T_TMP/changed.json") 2>/dev/null; then
+		fail "the counters' comparison did not catch: $change"
+	fi
 done
 T_CHECKS=$((T_CHECKS + 1))
 "$PY" - "$T_TMP/default-energy.json" "$T_TMP/tree-energy.json" <<'PYEOF' || fail "tree multicast counted no fewer packets"
@@ -150,6 +174,10 @@ BAD_MSG='a chip image \(\.spki\), or a model to compile \(--model FILE\), is req
 	--images 2
 BAD_MSG="/nonexistent\.spkm" bad --model "$T_TMP/nonexistent.spkm"
 BAD_MSG="unknown option|unrecognized" bad "$T_TMP/default.spki" --frobnicate
+BAD_MSG="--counter 'fast' is neither 'reference' nor 'executor'" bad "$T_TMP/default.spki" \
+	--counter fast
+BAD_MSG="--counter reference runs the model the image was compiled from: give --model" bad \
+	"$T_TMP/default.spki" --counter reference
 BAD_MSG="--sample '1' is not a number of images \(2 or more" bad "$T_TMP/default.spki" --sample 1
 BAD_MSG="--sample-offset chooses the images of --sample" bad "$T_TMP/default.spki" \
 	--sample-offset 1

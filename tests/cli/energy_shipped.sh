@@ -1,7 +1,8 @@
 # energy_shipped.sh — `spikechip energy` on the shipped model (models/fmnist_t4.spkm), 20
 # Fashion-MNIST test images with labels, on the default chip and on its tree-multicast variant:
 # every count, energy row, accuracy and per-tile flit count equals `spikechip sim`'s over the same
-# images. In SPK_SLOW_TESTS (tests/local.mk): .ci/run's sanitizer pass and distcheck leave it out.
+# images; the executor (--counter executor) counts what the integer reference's run counts. In
+# SPK_SLOW_TESTS (tests/local.mk): .ci/run's sanitizer pass and distcheck leave it out.
 . "$TOP_SRCDIR/tests/cli/lib.sh"
 
 MODEL="$TOP_SRCDIR/models/fmnist_t4.spkm"
@@ -23,6 +24,10 @@ for a in default "$T_TMP/tree.ini"; do
 		--images 20 $DATA --json "$T_TMP/energy.json"
 	expect_grep out '^accuracy +[0-9.]+ % \([0-9]+ of 20\)'
 	energy_equals_sim "$T_TMP/sim.json" "$T_TMP/energy.json"
+	# shellcheck disable=SC2086
+	expect_status 0 "$SPIKECHIP" energy "$T_TMP/m.spki" --arch "$a" --model "$MODEL" \
+		--images 20 $DATA --json "$T_TMP/exec.json" --counter executor
+	same_counts "$T_TMP/energy.json" "$T_TMP/exec.json"
 done
 
 done_checks

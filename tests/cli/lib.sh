@@ -93,6 +93,24 @@ sys.exit(1 if bad else 0)
 PYEOF
 }
 
+# same_counts A.json B.json: two `spikechip energy --json` reports of the same run are equal in
+# everything but the counter that ran them and its speed (one check).
+same_counts() {
+	T_CHECKS=$((T_CHECKS + 1))
+	"${PYTHON:-python3}" - "$1" "$2" <<'PYEOF' || fail "energy reports $1 and $2 differ"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for r in (a, b):
+    for k in ("wall_s", "sops_per_s", "counter"):
+        del r[k]
+assert a["events"]["sops"] > 0, "an empty run"
+bad = [k for k in a if a[k] != b.get(k)] + [k for k in b if k not in a]
+for k in bad:
+    print(f"{k} differs", file=sys.stderr)
+sys.exit(1 if bad else 0)
+PYEOF
+}
+
 # energy_equals_sim SIM.json ENERGY.json: `spikechip energy --json` counted what `spikechip sim
 # --json` counted over the same images: every event count, energy row, per-image figure, NoC
 # total, the busiest link and every tile's flits per output port; and the energy report is
