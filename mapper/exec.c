@@ -99,6 +99,7 @@ struct spk_exec {
 	int64_t vmin, vmax;
 	spk_exec_spike_fn hook;
 	void *hook_ctx;
+	bool avx2;		/* CONV rows added eight lanes at a time (models/rowadd.h) */
 };
 
 /* ---- helpers --------------------------------------------------------------------------------- */
@@ -338,6 +339,7 @@ struct spk_exec *spk_exec_create(const struct spk_image *img, char *err, size_t 
 	if (x == NULL)
 		goto out_nomem;
 	x->img = img;
+	x->avx2 = spk_cpu_avx2();
 	x->readout = UINT32_MAX;
 	x->vmax = spk_sem_vmax(img->membrane_bits);
 	x->vmin = -x->vmax - 1;
@@ -666,7 +668,9 @@ static void sort_inbox(struct spk_exec *x, struct inbox *ib, const struct spk_di
 	memcpy(ib->ids, out, ib->n * sizeof(*out));
 }
 
-static void step_conv(struct spk_exec *x, uint32_t i)
+/* One CONV step; wide: with spk_rowadd8() (a function compiled for AVX2 only). */
+static inline __attribute__((always_inline)) void step_conv_with(struct spk_exec *x, uint32_t i,
+								  bool wide)
 {
 	const struct spk_image *img = x->img;
 	const struct spk_image_step *st = &img->steps[i];
@@ -712,9 +716,13 @@ static void step_conv(struct spk_exec *x, uint32_t i)
 					for (uint32_t ox = rx.lo; ox < rx.hi; ox++) {
 						const uint32_t kx = xx + st->pad - ox * st->stride;
 
-						spk_rowadd(acc + ((size_t)(oy - y0) * W + ox) * gp,
-							   pr->w + ((size_t)ky * k + kx) * gp, cstride,
-							   ch, n, gp);
+						int32_t *a = acc + ((size_t)(oy - y0) * W + ox) * gp;
+						const int32_t *wt = pr->w + ((size_t)ky * k + kx) * gp;
+
+						if (wide)
+							spk_rowadd8(a, wt, cstride, ch, n, gp);
+						else
+							spk_rowadd(a, wt, cstride, ch, n, gp);
 					}
 				}
 			}
@@ -759,6 +767,16 @@ uint64_t spk_exec_attention(uint32_t C, uint32_t N, uint32_t d, const uint32_t *
 			o[j] += row[j];
 	}
 	return ops;
+}
+
+static void step_conv(struct spk_exec *x, uint32_t i)
+{
+	step_conv_with(x, i, false);
+}
+
+SPK_TARGET_AVX2 static void step_conv_avx2(struct spk_exec *x, uint32_t i)
+{
+	step_conv_with(x, i, true);
 }
 
 static void step_attn(struct spk_exec *x, uint32_t i)
@@ -862,7 +880,10 @@ int spk_exec_run(struct spk_exec *x, const uint8_t *pixels, int64_t *scores)
 								    fire_neurons(x, t, i, st->pop);
 				break;
 			case SPK_STEP_CONV:
-				step_conv(x, i);
+				if (x->avx2)
+					step_conv_avx2(x, i);
+				else
+					step_conv(x, i);
 				break;
 			case SPK_STEP_ATTN:
 				if (x->work[i].n > 0)

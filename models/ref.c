@@ -75,6 +75,7 @@ struct spk_ref {
 	spk_ref_spike_fn hook;
 	void *hook_ctx;
 	struct spk_ref_stats st;
+	bool avx2;			/* CONV rows added eight lanes at a time (models/rowadd.h) */
 };
 
 /* ---- creation -------------------------------------------------------------------------- */
@@ -202,6 +203,7 @@ struct spk_ref *spk_ref_create(const struct spk_model *m, const struct spk_qmode
 	r->m = m;
 	r->q = q;
 	r->T = time_steps ? time_steps : m->time_steps;
+	r->avx2 = spk_cpu_avx2();
 	r->st.time_steps = r->T;
 	r->pops = calloc(m->n_pops, sizeof(*r->pops));
 	r->ry = calloc(m->n_ops, sizeof(*r->ry));
@@ -562,7 +564,9 @@ static int report_spikes(struct spk_ref *r, uint32_t t, uint32_t p)
 
 /* ---- CONV ------------------------------------------------------------------------------ */
 
-static void conv_int(struct spk_ref *r, uint32_t i)
+/* One CONV in integers; wide: with spk_rowadd8() (a function compiled for AVX2 only). */
+static inline __attribute__((always_inline)) void conv_int_with(struct spk_ref *r, uint32_t i,
+								 bool wide)
 {
 	const struct spk_op *op = &r->m->ops[i];
 	const struct spk_qop *qo = &r->q->ops[i];
@@ -591,9 +595,13 @@ static void conv_int(struct spk_ref *r, uint32_t i)
 			for (uint32_t ox = xr.lo; ox < xr.hi; ox++) {
 				const uint32_t kx = x + pad - ox * stride;
 
-				spk_rowadd(acc + ((size_t)oy * wo + ox) * cs,
-					   qo->w + ((size_t)ky * k + kx) * cs, cstride,
-					   sp->ch + b, nch, cs);
+				int32_t *a = acc + ((size_t)oy * wo + ox) * cs;
+				const int32_t *w = qo->w + ((size_t)ky * k + kx) * cs;
+
+				if (wide)
+					spk_rowadd8(a, w, cstride, sp->ch + b, nch, cs);
+				else
+					spk_rowadd(a, w, cstride, sp->ch + b, nch, cs);
 			}
 		}
 	}
@@ -605,6 +613,16 @@ static void conv_int(struct spk_ref *r, uint32_t i)
 		for (uint32_t c = 0; c < C; c++)
 			o[c] += (int64_t)a[c] + bias[c];
 	}
+}
+
+static void conv_int(struct spk_ref *r, uint32_t i)
+{
+	conv_int_with(r, i, false);
+}
+
+SPK_TARGET_AVX2 static void conv_int_avx2(struct spk_ref *r, uint32_t i)
+{
+	conv_int_with(r, i, true);
 }
 
 static void conv_float(struct spk_ref *r, uint32_t i)
@@ -825,7 +843,9 @@ int spk_ref_run(struct spk_ref *r, const uint8_t *u8, const double *f64, double 
 				}
 				break;
 			case SPK_OP_CONV:
-				if (integer)
+				if (integer && r->avx2)
+					conv_int_avx2(r, i);
+				else if (integer)
 					conv_int(r, i);
 				else
 					conv_float(r, i);

@@ -17,6 +17,7 @@
 #ifndef SPK_ROWADD_H
 #define SPK_ROWADD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -103,6 +104,92 @@ spk_rowadd(int32_t *restrict a, const int32_t *restrict w, size_t cstride,
 			t += w[j + ch[s] * cstride];
 		a[j] = t;
 	}
+}
+
+/*
+ * The same row add in eight-lane vectors, for functions compiled for AVX2 (SPK_TARGET_AVX2): one
+ * 256-bit addition per eight weights, 64 lanes per pass. Compiled without AVX2 its vectors are
+ * split into SSE2 pairs and the eight accumulators spill (measured: 1.7× slower than
+ * spk_rowadd()), so only SPK_TARGET_AVX2 functions call it, and only where spk_cpu_avx2() said
+ * the processor has AVX2. The sums are the same int32 sums in any lane width.
+ */
+typedef int32_t spk_lanes8 __attribute__((vector_size(32)));
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SPK_TARGET_AVX2 __attribute__((target("avx2")))
+static inline bool spk_cpu_avx2(void)
+{
+	return __builtin_cpu_supports("avx2");
+}
+#else
+#define SPK_TARGET_AVX2
+static inline bool spk_cpu_avx2(void)
+{
+	return false;
+}
+#endif
+
+static inline __attribute__((always_inline)) void
+spk_rowadd8(int32_t *restrict a, const int32_t *restrict w, size_t cstride,
+	    const uint32_t *restrict ch, uint32_t n, uint32_t len)
+{
+	const size_t V = sizeof(spk_lanes8);
+	uint32_t j = 0;
+
+	for (; j + 64 <= len; j += 64) {
+		int32_t *aj = a + j;
+		const int32_t *wj = w + j;
+		spk_lanes8 t0, t1, t2, t3, t4, t5, t6, t7;
+
+		memcpy(&t0, aj, V);
+		memcpy(&t1, aj + 8, V);
+		memcpy(&t2, aj + 16, V);
+		memcpy(&t3, aj + 24, V);
+		memcpy(&t4, aj + 32, V);
+		memcpy(&t5, aj + 40, V);
+		memcpy(&t6, aj + 48, V);
+		memcpy(&t7, aj + 56, V);
+		for (uint32_t s = 0; s < n; s++) {
+			const int32_t *r = wj + ch[s] * cstride;
+			spk_lanes8 u0, u1, u2, u3, u4, u5, u6, u7;
+
+			memcpy(&u0, r, V);
+			memcpy(&u1, r + 8, V);
+			memcpy(&u2, r + 16, V);
+			memcpy(&u3, r + 24, V);
+			memcpy(&u4, r + 32, V);
+			memcpy(&u5, r + 40, V);
+			memcpy(&u6, r + 48, V);
+			memcpy(&u7, r + 56, V);
+			t0 += u0;
+			t1 += u1;
+			t2 += u2;
+			t3 += u3;
+			t4 += u4;
+			t5 += u5;
+			t6 += u6;
+			t7 += u7;
+		}
+		memcpy(aj, &t0, V);
+		memcpy(aj + 8, &t1, V);
+		memcpy(aj + 16, &t2, V);
+		memcpy(aj + 24, &t3, V);
+		memcpy(aj + 32, &t4, V);
+		memcpy(aj + 40, &t5, V);
+		memcpy(aj + 48, &t6, V);
+		memcpy(aj + 56, &t7, V);
+	}
+	for (; j + 8 <= len; j += 8) {
+		spk_lanes8 t0, u;
+
+		memcpy(&t0, a + j, V);
+		for (uint32_t s = 0; s < n; s++) {
+			memcpy(&u, w + j + ch[s] * cstride, V);
+			t0 += u;
+		}
+		memcpy(a + j, &t0, V);
+	}
+	spk_rowadd(a + j, w + j, cstride, ch, n, len - j);
 }
 
 /*
