@@ -9,6 +9,17 @@
 
 use_tiny_fixture
 
+# changed REPORT.json CHANGE: $T_TMP/changed.json is REPORT with the Python statement CHANGE
+# applied to it (as e).
+changed() {
+	"$PY" - "$1" "$T_TMP/changed.json" "$2" <<'PYEOF'
+import json, sys
+e = json.load(open(sys.argv[1]))
+exec(sys.argv[3])
+json.dump(e, open(sys.argv[2], "w"))
+PYEOF
+}
+
 expect_status 0 "$SPIKECHIP" energy --help
 expect_grep out '^usage: spikechip energy IMAGE'
 expect_status 0 "$SPIKECHIP" --help
@@ -43,12 +54,7 @@ same_counts "$T_TMP/default-energy.json" "$T_TMP/nomodel.json"
 # ... a comparison that catches one tile's SOPs, one step's attention ops, one image's energy
 for change in 'e["tiles"][7]["sops"] += 1' 'e["layers"][46]["attention_ops"] -= 1' \
 	'e["per_image"]["energy_dynamic_uj"][3] *= 1.000001'; do
-	"$PY" - "$T_TMP/default-exec.json" "$T_TMP/changed.json" "$change" <<'PYEOF'
-import json, sys
-e = json.load(open(sys.argv[1]))
-exec(sys.argv[3])
-json.dump(e, open(sys.argv[2], "w"))
-PYEOF
+	changed "$T_TMP/default-exec.json" "$change"
 	T_CHECKS=$((T_CHECKS + 1))
 	if (same_counts "$T_TMP/default-energy.json" "$T_TMP/changed.json") 2>/dev/null; then
 		fail "the counters' comparison did not catch: $change"
@@ -113,12 +119,7 @@ PYEOF
 # The comparison is trusted only if it catches a changed count: one event, one tile's flits.
 for change in 'e["events"]["graded_adds"] += 1' 'e["tiles"][3]["flits_out"]["local"] += 1' \
 	'e["layers"][5]["neuron_updates"] += 1'; do
-	"$PY" - "$T_TMP/default-energy.json" "$T_TMP/changed.json" "$change" <<'PYEOF'
-import json, sys
-e = json.load(open(sys.argv[1]))
-exec(sys.argv[3])
-json.dump(e, open(sys.argv[2], "w"))
-PYEOF
+	changed "$T_TMP/default-energy.json" "$change"
 	T_CHECKS=$((T_CHECKS + 1))
 	if (energy_equals_sim "$T_TMP/default-sim.json" "$T_TMP/changed.json") 2>/dev/null; then
 		fail "the comparison did not catch: $change"
