@@ -69,6 +69,7 @@ void spk_map_destroy(struct spk_map *map)
 	free(map->pieces);
 	free(map->nodes);
 	free(map->op_node);
+	free(map->op_reader_before);
 	free(map->routes);
 	free(map->tile_node);
 	free(map->tile_initial);
@@ -80,6 +81,22 @@ static int analyse(struct spk_map *map)
 {
 	const struct spk_model *m = map->m;
 	const uint64_t wb = (uint64_t)map->arch.core.weight_bits;
+	uint32_t *last = malloc((m->n_sites + 1) * sizeof(*last));	/* last reader per site */
+
+	if (last == NULL)
+		return -ENOMEM;
+	for (uint32_t s = 0; s < m->n_sites; s++)
+		last[s] = UINT32_MAX;
+	for (uint32_t i = 0; i < m->n_ops; i++) {
+		const struct spk_op *op = &m->ops[i];
+
+		map->op_reader_before[i] = UINT32_MAX;
+		if (op->type == SPK_OP_FIRE && m->pops[op->pop].kind != SPK_POP_MEAN)
+			last[m->pops[op->pop].site] = op->pop;
+		else if (op->type == SPK_OP_CONV)
+			map->op_reader_before[i] = last[op->dst_site];
+	}
+	free(last);
 
 	for (uint32_t s = 0; s < m->n_sites; s++) {
 		map->sites[s].attn_op = UINT32_MAX;
@@ -166,11 +183,13 @@ struct spk_map *spk_map_create(const struct spk_model *m, const struct spk_qmode
 	map->n_pop_consumers = calloc(m->n_pops, sizeof(*map->n_pop_consumers));
 	map->nodes = calloc(tiles, sizeof(*map->nodes));
 	map->op_node = calloc(m->n_ops, sizeof(*map->op_node));
+	map->op_reader_before = calloc(m->n_ops, sizeof(*map->op_reader_before));
 	map->tile_node = calloc(tiles, sizeof(*map->tile_node));
 	map->tile_initial = calloc(tiles, sizeof(*map->tile_initial));
 	map->tree = a->noc.multicast == SPK_MULTICAST_TREE;
 	if (map->tile_initial == NULL || map->sites == NULL || map->pop_consumers == NULL || map->n_pop_consumers == NULL ||
-	    map->nodes == NULL || map->op_node == NULL || map->tile_node == NULL)
+	    map->nodes == NULL || map->op_node == NULL || map->op_reader_before == NULL ||
+	    map->tile_node == NULL)
 		goto out_destroy;
 	for (uint32_t i = 0; i < map->n_syn; i++)
 		map->nodes[k++].kind = SPK_TILE_CORE;

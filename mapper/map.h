@@ -56,6 +56,14 @@ enum spk_map_cost {
 					 * loaded as the chip routes (trees with tree multicast) */
 };
 
+/* How sites are cut into pieces (doc/mapper.md "Partition"). */
+enum spk_map_split {
+	SPK_SPLIT_CHANNELS,		/* channel groups, row bands only where one channel's
+					 * rows overflow a core */
+	SPK_SPLIT_AUTO,			/* per site the groups x bands with the fewest expected
+					 * packets (bands that follow the image's rows) */
+};
+
 struct spk_map_site {
 	uint32_t n_readers, *readers;	/* per-neuron (kind 0) populations reading it */
 	uint32_t n_means, *means;	/* spatial-mean (kind 1) populations reading it */
@@ -132,6 +140,9 @@ struct spk_map {
 	uint32_t readout_first, n_readout;
 	uint32_t *op_node;		/* [n_ops]: the attention unit of an ATTN, the readout of the
 					 * LINEAR, UINT32_MAX otherwise */
+	uint32_t *op_reader_before;	/* [n_ops]: for a CONV, the population reading its
+					 * destination site that fires last before it in program
+					 * order (phase causality, route.h), UINT32_MAX if none */
 	uint32_t n_routes, cap_routes;
 	struct spk_map_route *routes;
 	uint32_t *tile_node;		/* [tiles]: placement */
@@ -139,6 +150,9 @@ struct spk_map {
 	/* Placement settings: set between spk_map_create() and spk_map_compile(). */
 	enum spk_map_placer placer;	/* default SPK_PLACER_GREEDY */
 	enum spk_map_cost cost_kind;	/* default SPK_COST_SUM */
+	enum spk_map_split split;	/* default SPK_SPLIT_CHANNELS (spikechip map: auto) */
+	bool split_chosen;		/* the partition used the auto split (false: it did not
+					 * pack, so the channel split was used) */
 	bool tree;			/* [noc] multicast = tree: the chip sends a reader's spikes
 					 * along XY trees (traffic is measured that way) */
 	uint32_t *pop_rate;		/* [n_pops] measured firing rates in basis points, or NULL

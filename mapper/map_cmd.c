@@ -54,6 +54,7 @@ struct map_opts {
 	uint32_t seed;
 	enum spk_map_placer placer;
 	enum spk_map_cost cost;
+	enum spk_map_split split;
 };
 
 static void map_usage(FILE *f)
@@ -62,7 +63,7 @@ static void map_usage(FILE *f)
 		"usage: spikechip map --model FILE --arch FILE --out IMAGE [--report FILE]\n"
 		"                     [--verify N [--data IDX [--labels IDX]]] [--seed S]\n"
 		"                     [--placer greedy|scotch] [--cost sum|tree|maxlink]\n"
-		"                     [--profile RESULT.json]\n"
+		"                     [--profile RESULT.json] [--split channels|auto]\n"
 		"\n"
 		"Compiles a model file onto a chip architecture: partitions every layer into\n"
 		"core-sized pieces, assigns attention, encoder and readout units, routes spikes and\n"
@@ -88,6 +89,10 @@ static void map_usage(FILE *f)
 		"                  destination; the default), tree (with [noc] multicast = tree:\n"
 		"                  a reader's spikes cost their XY tree's links) or maxlink (the\n"
 		"                  busiest link's load first, then the sum)\n"
+		"  --split S       how layers are cut into pieces: auto (per layer the channel\n"
+		"                  groups x row bands that send the fewest expected packets;\n"
+		"                  bands replicate kernels; the default) or channels (channel\n"
+		"                  groups, row bands only where a channel's rows overflow a core)\n"
 		"  --profile FILE  firing rates per population from a 'spikechip ref --json'\n"
 		"                  report of this model (default: 15 %% everywhere)\n"
 		"  -h, --help      show this help\n"
@@ -111,6 +116,7 @@ static int parse_opts(int argc, char **argv, struct map_opts *o)
 		{ "placer", required_argument, NULL, 'P' },
 		{ "cost", required_argument, NULL, 'C' },
 		{ "profile", required_argument, NULL, 'p' },
+		{ "split", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -120,6 +126,7 @@ static int parse_opts(int argc, char **argv, struct map_opts *o)
 	opterr = 0;
 	optind = 1;
 	o->seed = 1;
+	o->split = SPK_SPLIT_AUTO;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': o->model = optarg; break;
@@ -159,6 +166,16 @@ static int parse_opts(int argc, char **argv, struct map_opts *o)
 				o->cost = SPK_COST_MAXLINK;
 			} else {
 				spk_error("map: --cost '%s' is not sum, tree or maxlink", optarg);
+				return SPK_EXIT_USAGE;
+			}
+			break;
+		case 'S':
+			if (strcmp(optarg, "channels") == 0) {
+				o->split = SPK_SPLIT_CHANNELS;
+			} else if (strcmp(optarg, "auto") == 0) {
+				o->split = SPK_SPLIT_AUTO;
+			} else {
+				spk_error("map: --split '%s' is not channels or auto", optarg);
 				return SPK_EXIT_USAGE;
 			}
 			break;
@@ -466,6 +483,7 @@ int spk_map_main(int argc, char **argv)
 	}
 	map->placer = o.placer;
 	map->cost_kind = o.cost;
+	map->split = o.split;
 	if (o.cost == SPK_COST_TREE && !map->tree) {
 		spk_error("map: --cost tree is for a chip with [noc] multicast = tree (%s has "
 			  "source replication)", arch_path);

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include "mapper/report.h"
+#include "mapper/partition.h"
 #include "mapper/place.h"
 #include "mapper/traffic.h"
 
@@ -419,6 +420,20 @@ static const char *placer_name(enum spk_map_placer p)
 	return p == SPK_PLACER_SCOTCH ? "scotch" : "greedy";
 }
 
+static const char *split_name(enum spk_map_split s)
+{
+	return s == SPK_SPLIT_AUTO ? "auto" : "channels";
+}
+
+/* Synapse bytes beyond one copy of the site's kernels: what its row bands replicate. */
+static uint64_t site_replicated_bytes(const struct spk_map *map, uint32_t s)
+{
+	uint64_t all = site_syn_bytes(map, s);
+	uint64_t one = spk_partition_bytes(map, s, map->m->sites[s].channels);
+
+	return all > one ? all - one : 0;
+}
+
 static const char *cost_name(enum spk_map_cost c)
 {
 	return c == SPK_COST_MAXLINK ? "maxlink" : c == SPK_COST_TREE ? "tree" : "sum";
@@ -454,7 +469,8 @@ static void print_traffic(FILE *f, const struct spk_map *map,
 {
 	char b1[64];
 
-	fprintf(f, "\nexpected traffic per image (placer %s, cost %s, %s multicast; firing rates ",
+	fprintf(f, "\nexpected traffic per image (split %s, placer %s, cost %s, %s multicast; "
+		"firing rates ", split_name(map->split_chosen ? SPK_SPLIT_AUTO : SPK_SPLIT_CHANNELS),
 		placer_name(map->placer), cost_name(map->cost_kind), map->tree ? "tree" : "source");
 	if (info->profile_path != NULL)
 		fprintf(f, "from %s)\n", info->profile_path);
@@ -595,19 +611,24 @@ int spk_map_report_text(FILE *f, const struct spk_map *map,
 	print_traffic(f, map, info, &sc);
 
 	fprintf(f, "\npopulations (synapse memory is that of the kernels writing the site it reads; "
-		"* = a stream shared with other readers)\n");
-	fprintf(f, "%4s  %-42s %9s %7s %6s %12s %7s\n", "#", "name", "neurons", "pieces", "cores",
-		"synapse B", "routes");
+		"* = a stream shared with other readers; split: channel groups x row bands, each band\n"
+		"a copy of its channels' kernels, the copies' bytes beside)\n");
+	fprintf(f, "%4s  %-42s %9s %7s %6s %12s %7s %9s %12s\n", "#", "name", "neurons", "pieces",
+		"cores", "synapse B", "routes", "split", "copies B");
 	for (uint32_t p = 0; p < m->n_pops; p++) {
 		const uint32_t s = m->pops[p].site;
 		const struct spk_map_site *st = &map->sites[s];
 		uint32_t cores, routes;
 
 		pop_usage(map, p, &cores, &routes);
-		fprintf(f, "%4u  %-42.42s %9zu %7u %6u %11llu%s %7u\n", p, m->pops[p].name,
-			spk_model_pop_neurons(m, p), st->n_pieces, cores,
+		char split[24];
+
+		snprintf(split, sizeof(split), "%ux%u", st->groups, st->bands);
+		fprintf(f, "%4u  %-42.42s %9zu %7u %6u %11llu%s %7u %9s %12llu\n", p,
+			m->pops[p].name, spk_model_pop_neurons(m, p), st->n_pieces, cores,
 			(unsigned long long)site_syn_bytes(map, s),
-			st->n_readers + st->n_means > 1 ? "*" : " ", routes);
+			st->n_readers + st->n_means > 1 ? "*" : " ", routes, split,
+			(unsigned long long)site_replicated_bytes(map, s));
 	}
 
 	fprintf(f, "\ntiles (x,y kind: neuron slots, memory, routes; what it holds)\n");
@@ -727,6 +748,9 @@ int spk_map_report_json(struct spk_jsonw *j, const struct spk_map *map,
 		spk_jsonw_string(j, info->profile_path);
 	else
 		spk_jsonw_null(j);
+	spk_jsonw_key_str(j, "split", split_name(map->split));
+	spk_jsonw_key_str(j, "split_used",
+			  split_name(map->split_chosen ? SPK_SPLIT_AUTO : SPK_SPLIT_CHANNELS));
 	spk_jsonw_key_str(j, "placer", placer_name(map->placer));
 	spk_jsonw_key_str(j, "cost", cost_name(map->cost_kind));
 	spk_jsonw_key_str(j, "multicast", map->tree ? "tree" : "source");
@@ -758,6 +782,7 @@ int spk_map_report_json(struct spk_jsonw *j, const struct spk_map *map,
 		spk_jsonw_uint(j, st->groups);
 		spk_jsonw_uint(j, st->bands);
 		spk_jsonw_end(j);
+		spk_jsonw_key_uint(j, "synapse_bytes_replicated", site_replicated_bytes(map, s));
 		spk_jsonw_end(j);
 	}
 	spk_jsonw_end(j);

@@ -78,8 +78,7 @@ static int core_routes(struct rctx *c, uint32_t node)
 					see(c, map->op_node[opi]);
 					continue;
 				}
-				if (!spk_partition_conv_rows(p->y0, p->y1, op->kernel, op->stride,
-							     op->pad, op->h_out, &lo, &hi))
+				if (!spk_partition_reach(map, pop, op, p->y0, p->y1, &lo, &hi))
 					continue;
 				d = &map->sites[op->dst_site];
 				for (uint32_t j = 0; j < d->n_pieces; j++) {

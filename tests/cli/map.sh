@@ -185,6 +185,46 @@ assert rep["pr"]["traffic"]["final"]["packets_per_image"] > \
     1.5 * rep["v2"]["traffic"]["final"]["packets_per_image"]
 EOF
 
+# --- the split: auto (the default) against channel groups only -------------------------------
+# On v2 (1024-neuron cores) and v4 (256) the auto split cuts layers into row bands that follow
+# the image's rows: both images verified (the auto one above, the channel one here), the auto one
+# also run cycle by cycle (sim --check); the report names the split, bands show their kernel
+# copies, and the expected packets and hop-traffic are below the channel split's.
+for v in v2 v4; do
+	expect_status 0 "$SPIKECHIP" map --model "$MODEL" --arch "$T_TMP/$v.ini" \
+		--out "$T_TMP/ch-$v.spki" --report "$T_TMP/ch-$v.json" --split channels --verify 2
+	expect_grep out '\(split channels, placer greedy'
+done
+expect_status 0 "$SPIKECHIP" map --model "$MODEL" --arch "$T_TMP/v4.ini" --out "$T_TMP/v4b.spki"
+expect_grep out '\(split auto, placer greedy'
+T_CHECKS=$((T_CHECKS + 1))
+cmp -s "$T_TMP/v4.spki" "$T_TMP/v4b.spki" || fail "two auto-split runs gave different images"
+expect_status 0 "$SPIKECHIP" sim "$T_TMP/v4.spki" --arch "$T_TMP/v4.ini" --model "$MODEL" \
+	--images 2 --check
+expect_grep out "^check +spike for spike equal to the integer reference \(0 mismatches\)"
+T_CHECKS=$((T_CHECKS + 1))
+"$PY" - "$T_TMP" <<'EOF' || fail "the auto split's report"
+import json, os, sys
+d = sys.argv[1]
+for v in ("v2", "v4"):
+    a = json.load(open(os.path.join(d, v + ".json")))
+    c = json.load(open(os.path.join(d, "ch-" + v + ".json")))
+    assert (a["split"], a["split_used"], c["split"], c["split_used"]) == \
+        ("auto", "auto", "channels", "channels"), v
+    fa, fc = a["traffic"]["final"], c["traffic"]["final"]
+    assert fa["packets_per_image"] < 0.8 * fc["packets_per_image"], v
+    assert fa["hop_traffic_per_image"] < 0.8 * fc["hop_traffic_per_image"], v
+    # more bands somewhere than the channel split has; a band's copies are its price
+    more = [p for p, q in zip(a["populations"], c["populations"])
+            if p["groups_x_bands"][1] > q["groups_x_bands"][1]]
+    assert more, v
+    for p in a["populations"]:
+        g, b = p["groups_x_bands"]
+        assert p["pieces"] in (0, g * b), (v, p["name"])
+        assert (p["synapse_bytes_replicated"] > 0) == (b > 1 and p["pieces"] > 0), (v, p["name"])
+        assert p["synapse_bytes_replicated"] < p["synapse_bytes"] or p["pieces"] == 0
+EOF
+
 # a preset name works as --arch (the tiny model does not fit the small preset)
 expect_status 3 "$SPIKECHIP" map --model "$MODEL" --arch small --out "$T_TMP/x.spki"
 expect_grep err 'arch/small.ini: does not fit: synapse cores \(mesh too small\)'

@@ -4,8 +4,11 @@
  * superfluous. The pairs are recounted naively: for each CONV, every (input row, output row)
  * pair its kernel connects, from every piece holding the input row to every piece holding the
  * output row; Q, K and V pieces to their attention unit; the attention unit and the encoder to
- * every piece of the site they write; mean-population pieces to the readout. Tables respect
- * route_entries, and a too-small table fails naming it.
+ * every piece of the site they write; mean-population pieces to the readout; and, for phase
+ * causality, from every piece of a site to the pieces whose spikes come back to it through a later
+ * writer (from the piece's last reader before that writer, when a conv of that reader writes the
+ * pieces' site). Both splits (channel groups; auto, with bands that follow the rows). Tables
+ * respect route_entries, and a too-small table fails naming it.
  */
 #include "config.h"
 
@@ -45,7 +48,31 @@ static bool has_route(const struct spk_map *map, uint32_t src, enum spk_route_ki
 }
 
 /* implied[(src node · n_pops + pop) · n_nodes + dst] for SPIKE pairs, to find extra entries */
-static void check_routes(const struct spk_arch *a)
+/* Does input row range [y0, y1) reach output rows [oy0, oy1) through op's kernel? (naive) */
+static bool rows_reach(const struct spk_op *op, uint32_t y0, uint32_t y1, uint32_t oy0,
+		       uint32_t oy1)
+{
+	for (uint32_t y = y0; y < y1; y++)
+		for (uint32_t oy = oy0; oy < oy1; oy++)
+			if ((int64_t)y >= (int64_t)oy * op->stride - op->pad &&
+			    (int64_t)y < (int64_t)oy * op->stride - op->pad + op->kernel)
+				return true;
+	return false;
+}
+
+/* The population reading op's destination site that fires last before op, or UINT32_MAX. */
+static uint32_t naive_reader_before(const struct spk_model *m, uint32_t opi)
+{
+	uint32_t r = UINT32_MAX;
+
+	for (uint32_t i = 0; i < opi; i++)
+		if (m->ops[i].type == SPK_OP_FIRE && m->pops[m->ops[i].pop].kind == SPK_POP_NEURON &&
+		    m->pops[m->ops[i].pop].site == m->ops[opi].dst_site)
+			r = m->ops[i].pop;
+	return r;
+}
+
+static void check_routes(const struct spk_arch *a, enum spk_map_split split)
 {
 	const struct spk_model *m = model;
 	char err[512];
@@ -58,6 +85,7 @@ static void check_routes(const struct spk_arch *a)
 	assert_non_null(q);
 	map = spk_map_create(m, q, a, 1);
 	assert_non_null(map);
+	map->split = split;
 	if (spk_map_compile(map) != 0) {
 		spk_map_fail_message(map, err, sizeof(err));
 		fail_msg("%s", err);
@@ -77,16 +105,9 @@ static void check_routes(const struct spk_arch *a)
 					continue;
 				for (uint32_t dp = 0; dp < map->n_pieces; dp++) {
 					const struct spk_map_piece *d = &map->pieces[dp];
-					bool reach = false;
 
-					if (d->site != op->dst_site)
-						continue;
-					for (uint32_t y = p->y0; y < p->y1 && !reach; y++)
-						for (uint32_t oy = d->y0; oy < d->y1 && !reach; oy++)
-							reach = (int64_t)y >= (int64_t)oy * op->stride - op->pad &&
-								(int64_t)y < (int64_t)oy * op->stride - op->pad +
-									     op->kernel;
-					if (!reach)
+					if (d->site != op->dst_site ||
+					    !rows_reach(op, p->y0, p->y1, d->y0, d->y1))
 						continue;
 					pairs++;
 					if (!has_route(map, p->node, SPK_ROUTE_SPIKE, op->src_pop, p->local,
@@ -156,6 +177,44 @@ static void check_routes(const struct spk_arch *a)
 			}
 		}
 	}
+	/*
+	 * Phase causality: writer w of site X after X's reader r, fed by population qp of site S;
+	 * when a conv c takes r's spikes to S, every piece of S whose spikes reach a piece of X
+	 * through w hears from that piece (r's spikes), so it fires only after r has there.
+	 */
+	for (uint32_t w = 0; w < m->n_ops; w++) {
+		const struct spk_op *ow = &m->ops[w];
+		uint32_t r = ow->type == SPK_OP_CONV ? naive_reader_before(m, w) : UINT32_MAX;
+		uint32_t S = ow->type == SPK_OP_CONV ? m->pops[ow->src_pop].site : 0;
+
+		if (r == UINT32_MAX)
+			continue;
+		for (uint32_t c = 0; c < m->n_ops; c++) {
+			const struct spk_op *oc = &m->ops[c];
+
+			if (oc->type != SPK_OP_CONV || oc->src_pop != r || oc->dst_site != S)
+				continue;
+			for (uint32_t xp = 0; xp < map->n_pieces; xp++) {
+				const struct spk_map_piece *x = &map->pieces[xp];
+
+				if (x->site != ow->dst_site)
+					continue;
+				for (uint32_t sp = 0; sp < map->n_pieces; sp++) {
+					const struct spk_map_piece *sj = &map->pieces[sp];
+
+					if (sj->site != S || !rows_reach(ow, sj->y0, sj->y1, x->y0, x->y1))
+						continue;
+					pairs++;
+					if (!has_route(map, x->node, SPK_ROUTE_SPIKE, r, x->local, sj->node,
+						       UINT32_MAX))
+						fail_msg("phase causality: no route for '%s' from piece %u "
+							 "to piece %u (it writes back through '%s')",
+							 m->pops[r].name, xp, sp, ow->name);
+					implied[((size_t)xp * m->n_pops + r) * map->n_nodes + sj->node] = 1;
+				}
+			}
+		}
+	}
 	for (uint32_t p = 0; p < m->n_pops; p++) {
 		if (m->pops[p].kind != SPK_POP_MEAN)
 			continue;
@@ -200,7 +259,8 @@ static void test_default(void **state)
 
 	(void)state;
 	arch_with(&a, NULL);
-	check_routes(&a);
+	check_routes(&a, SPK_SPLIT_CHANNELS);
+	check_routes(&a, SPK_SPLIT_AUTO);
 }
 
 static void test_banded(void **state)
@@ -210,11 +270,13 @@ static void test_banded(void **state)
 	(void)state;
 	arch_with(&a, "chip", "mesh_x", "32", "chip", "mesh_y", "32", "core", "neurons", "512",
 		  "core", "route_entries", "4096", "encoder", "units", "3", NULL);
-	check_routes(&a);
+	check_routes(&a, SPK_SPLIT_CHANNELS);
+	check_routes(&a, SPK_SPLIT_AUTO);
 	arch_with(&a, "chip", "mesh_x", "40", "chip", "mesh_y", "40", "core", "neurons", "256",
 		  "core", "neuron_updates", "4", "core", "route_entries", "4096", "attention",
 		  "units", "3", "attention", "kv_kib", "4", NULL);
-	check_routes(&a);
+	check_routes(&a, SPK_SPLIT_CHANNELS);
+	check_routes(&a, SPK_SPLIT_AUTO);
 }
 
 static void test_table_too_small(void **state)
