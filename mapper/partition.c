@@ -477,6 +477,51 @@ static int add_split_edge(struct split_site *ss, struct split_edge **edges, uint
 	return 0;
 }
 
+/* Does a CONV take the spikes of population pop to site s? */
+static bool conv_feeds(const struct spk_map *map, uint32_t pop, uint32_t s)
+{
+	for (uint32_t c = 0; c < map->n_pop_consumers[pop]; c++) {
+		const struct spk_op *op = &map->m->ops[map->pop_consumers[pop][c]];
+
+		if (op->type == SPK_OP_CONV && op->dst_site == s)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Phase causality holds for any bands when a writer's input depends on the last reader before
+ * it (r) through one site S that a conv of r writes (spk_partition_reach() routes back), or
+ * through an attention unit whose Q, K and V sites are all such (it waits for all of them).
+ * Otherwise the writer's site and its input's site keep the fewest bands.
+ */
+static void pin_unproven(const struct spk_map *map, struct split_site *ss)
+{
+	const struct spk_model *m = map->m;
+
+	for (uint32_t i = 0; i < m->n_ops; i++) {
+		const struct spk_op *op = &m->ops[i];
+		uint32_t r = map->op_reader_before[i], s;
+		bool ok;
+
+		if (op->type != SPK_OP_CONV || r == UINT32_MAX)
+			continue;
+		s = m->pops[op->src_pop].site;
+		ok = conv_feeds(map, r, s);
+		if (!ok && map->sites[s].attn_op != UINT32_MAX) {
+			const struct spk_op *at = &m->ops[map->sites[s].attn_op];
+
+			ok = conv_feeds(map, r, m->pops[at->q_pop].site) &&
+			     conv_feeds(map, r, m->pops[at->k_pop].site) &&
+			     conv_feeds(map, r, m->pops[at->v_pop].site);
+		}
+		if (!ok) {
+			ss[s].n = ss[s].n ? 1 : 0;
+			ss[op->dst_site].n = ss[op->dst_site].n ? 1 : 0;
+		}
+	}
+}
+
 /* Chooses every used site's (groups, bands) into G[s], B[s]; sites in program order. */
 static int choose_splits(struct spk_map *map, const uint32_t *order, uint32_t n_order,
 			 uint32_t *G, uint32_t *B)
@@ -493,6 +538,7 @@ static int choose_splits(struct spk_map *map, const uint32_t *order, uint32_t n_
 	for (uint32_t k = 0; k < n_order; k++)
 		if (site_candidates(map, order[k], &ss[order[k]]) < 0)
 			goto out_free;
+	pin_unproven(map, ss);
 	for (uint32_t k = 0; k < n_order; k++) {
 		uint32_t s = order[k];
 		const struct spk_map_site *st = &map->sites[s];
