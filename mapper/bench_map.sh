@@ -1,5 +1,6 @@
 #!/bin/sh
-# bench_map.sh — `make bench-map` (doc/mapper.md "Measured"): today's placement (greedy
+# bench_map.sh — `make bench-map` (doc/mapper.md "Measured"): the auto split (the default)
+# against channel groups only (--split channels, the mapper before it), today's placement (greedy
 # constructive + swaps) against Scotch's (+ the same swaps), with the assumed 15 % and with
 # measured firing rates (--profile from `spikechip ref --json` on 100 images), in the same run:
 # expected packets, hops per packet, hop-traffic and busiest link per image, mapping time and
@@ -44,6 +45,7 @@ header() {
 
 header "shipped model on default: $MODEL (expected traffic per image)"
 row "$MODEL" default "greedy (today)"
+row "$MODEL" default "greedy, split channels" --split channels
 row "$MODEL" default "scotch" --placer scotch
 row "$MODEL" default "greedy, cost maxlink" --cost maxlink
 "$S" ref --model "$MODEL" --images 100 --json "$T/ref.json" >/dev/null
@@ -53,5 +55,7 @@ row "$MODEL" default "scotch --profile" --placer scotch --profile "$T/ref.json"
 if [ -n "${SPK_BENCH_55M:-}" ]; then
 	header "55M layout on large: $SPK_BENCH_55M"
 	row "$SPK_BENCH_55M" large "greedy (today)"
+	row "$SPK_BENCH_55M" large "greedy, split channels" --split channels
 	row "$SPK_BENCH_55M" large "scotch" --placer scotch
+	row "$SPK_BENCH_55M" large "scotch, split channels" --placer scotch --split channels
 fi
