@@ -277,8 +277,6 @@ static void sort_sites(uint32_t *v, uint32_t n, const struct spk_map *map)
 struct bin {
 	uint64_t slots, bytes, routes;
 	uint32_t first_piece;
-	uint32_t last_site;	/* of its last piece: a site's pieces come together, so a bin
-				 * holds one of the current site's only if it was the last */
 };
 
 static int pack(struct spk_map *map)
@@ -298,8 +296,8 @@ static int pack(struct spk_map *map)
 		uint32_t b;
 
 		for (b = start; b < n_bins; b++)
-			if (bins[b].last_site != p->site && bins[b].slots + p->slots <= N &&
-			    bins[b].bytes + p->syn_bytes <= S && bins[b].routes + p->est_routes <= R)
+			if (bins[b].slots + p->slots <= N && bins[b].bytes + p->syn_bytes <= S &&
+			    bins[b].routes + p->est_routes <= R)
 				break;
 		if (b == n_bins) {
 			if (n_bins == cap) {
@@ -316,7 +314,6 @@ static int pack(struct spk_map *map)
 		bins[b].slots += p->slots;
 		bins[b].bytes += p->syn_bytes;
 		bins[b].routes += p->est_routes;
-		bins[b].last_site = p->site;
 		core_of[i] = b;
 	}
 	if (n_bins > map->n_syn) {
