@@ -49,7 +49,7 @@ struct xproj {
 	uint32_t tile, piece;	/* piece: index into x->pieces */
 	uint32_t step;
 	uint32_t gp;		/* g rounded up to SPK_EXEC_LANES: the rows' stride */
-	int32_t *w;		/* [c_in·k·k][gp], zero beyond g */
+	int16_t *w;		/* [c_in·k·k][gp], zero beyond g (the image's int16 weights) */
 	int32_t *bias;		/* [g] */
 	struct range *ry, *rx;	/* [h_in], [w_in] */
 };
@@ -717,7 +717,7 @@ static inline __attribute__((always_inline)) void step_conv_with(struct spk_exec
 						const uint32_t kx = xx + st->pad - ox * st->stride;
 
 						int32_t *a = acc + ((size_t)(oy - y0) * W + ox) * gp;
-						const int32_t *wt = pr->w + ((size_t)ky * k + kx) * gp;
+						const int16_t *wt = pr->w + ((size_t)ky * k + kx) * gp;
 
 						if (wide)
 							spk_rowadd8(a, wt, cstride, ch, n, gp);

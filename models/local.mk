@@ -37,6 +37,10 @@ check_PROGRAMS += tests/unit/test_ref_report
 tests_unit_test_ref_report_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_ref_report_LDADD = $(MODELS_TEST_LIBS)
 TESTS += tests/unit/test_ref_report
+check_PROGRAMS += tests/unit/test_rowadd
+tests_unit_test_rowadd_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_rowadd_LDADD = $(CMOCKA_LIBS)
+TESTS += tests/unit/test_rowadd
 
 # The Python side (pytest, through tests/python/pytest.sh): the PyTorch model, idx.py,
 # training and export.

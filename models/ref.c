@@ -6,7 +6,9 @@
  * list grouped by position: for each position with at least one spike, its (y, x) and the
  * ascending list of its spiking channels. Integer weights are [c_in][ky][kx][stride] rows
  * padded to SPK_QUANT_LANES (quant.h), so one spike at (c, y, x) and one output position
- * (oy, ox) make one row addition acc[oy][ox][0..stride) += w[c][ky][kx][0..stride).
+ * (oy, ox) make one row addition acc[oy][ox][0..stride) += w[c][ky][kx][0..stride). The engine
+ * adds its own int16 copy of the CONV and LINEAR rows (w16; weights have at most 16 bits), half
+ * the bytes of the quantizer's int32 ones for the load-bound row additions to read.
  *
  * The hot loop (spk_rowadd, models/rowadd.h) adds the rows of all spiking channels of one input
  * position into one output row, 32 lanes at a time, keeping the accumulators in registers
@@ -24,6 +26,7 @@
 #include "models/rowadd.h"
 #include "models/semantics.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
@@ -62,6 +65,9 @@ struct spk_ref {
 	double **wd;			/* float mode, [n_ops]: CONV weights as double (the
 					   float32 values converted once; the inner loop then
 					   vectorises: same sums, in the same order) */
+	int16_t **w16;			/* integer mode, [n_ops]: CONV and LINEAR rows as int16
+					   (weights have at most 16 bits, quant.h): the rows the
+					   row additions load, in half the bytes of qo->w */
 	int32_t *acc32;			/* CONV/LINEAR int32 accumulator */
 	int64_t *enc_i;			/* encoder contribution of the current image */
 	double *enc_f;
@@ -133,6 +139,10 @@ void spk_ref_destroy(struct spk_ref *r)
 		for (uint32_t i = 0; i < m->n_ops; i++)
 			free(r->wd[i]);
 	free(r->wd);
+	if (r->w16 != NULL)
+		for (uint32_t i = 0; i < m->n_ops; i++)
+			free(r->w16[i]);
+	free(r->w16);
 	free(r->site_i);
 	free(r->site_f);
 	free(r->pops);
@@ -185,6 +195,20 @@ static int alloc_pop(struct spk_ref *r, uint32_t p)
 	return 0;
 }
 
+/* A copy of n integer weights as int16; NULL when out of memory. */
+static int16_t *rows16(const int32_t *w, size_t n)
+{
+	int16_t *v = malloc(n * sizeof(*v));
+
+	if (v == NULL)
+		return NULL;
+	for (size_t k = 0; k < n; k++) {
+		assert(w[k] >= INT16_MIN && w[k] <= INT16_MAX);
+		v[k] = (int16_t)w[k];
+	}
+	return v;
+}
+
 /* Sizes a scratch buffer for the largest of its users. */
 static void grow(size_t *have, size_t want)
 {
@@ -209,6 +233,8 @@ struct spk_ref *spk_ref_create(const struct spk_model *m, const struct spk_qmode
 	r->ry = calloc(m->n_ops, sizeof(*r->ry));
 	r->rx = calloc(m->n_ops, sizeof(*r->rx));
 	if (q == NULL && (r->wd = calloc(m->n_ops, sizeof(*r->wd))) == NULL)
+		goto out_nomem;
+	if (q != NULL && (r->w16 = calloc(m->n_ops, sizeof(*r->w16))) == NULL)
 		goto out_nomem;
 	r->st.pop_spikes = calloc(m->n_pops, sizeof(uint64_t));
 	r->st.op_sops = calloc(m->n_ops, sizeof(uint64_t));
@@ -258,6 +284,9 @@ struct spk_ref *spk_ref_create(const struct spk_model *m, const struct spk_qmode
 					goto out_nomem;
 				for (size_t k = 0; k < nw; k++)
 					r->wd[i][k] = op->weight[k];
+			} else if ((r->w16[i] = rows16(q->ops[i].w, (size_t)op->c_in * op->kernel *
+						       op->kernel * stride)) == NULL) {
+				goto out_nomem;
 			}
 			grow(&acc, (size_t)op->h_out * op->w_out * stride);
 			break;
@@ -271,6 +300,9 @@ struct spk_ref *spk_ref_create(const struct spk_model *m, const struct spk_qmode
 		case SPK_OP_LINEAR:
 			r->st.op_dense[i] = (uint64_t)op->c_in * m->classes;
 			grow(&acc, stride);
+			if (q != NULL &&
+			    (r->w16[i] = rows16(q->ops[i].w, (size_t)op->c_in * stride)) == NULL)
+				goto out_nomem;
 			break;
 		case SPK_OP_FIRE:
 			break;
@@ -596,7 +628,7 @@ static inline __attribute__((always_inline)) void conv_int_with(struct spk_ref *
 				const uint32_t kx = x + pad - ox * stride;
 
 				int32_t *a = acc + ((size_t)oy * wo + ox) * cs;
-				const int32_t *w = qo->w + ((size_t)ky * k + kx) * cs;
+				const int16_t *w = r->w16[i] + ((size_t)ky * k + kx) * cs;
 
 				if (wide)
 					spk_rowadd8(a, w, cstride, sp->ch + b, nch, cs);
@@ -754,7 +786,7 @@ static void linear_int(struct spk_ref *r, uint32_t i)
 	const uint32_t classes = r->m->classes;
 
 	memset(r->acc32, 0, qo->stride * sizeof(*r->acc32));
-	spk_rowadd(r->acc32, qo->w, qo->stride, sp->ch, sp->n, qo->stride);
+	spk_rowadd(r->acc32, r->w16[i], qo->stride, sp->ch, sp->n, qo->stride);
 	for (uint32_t k = 0; k < classes; k++)
 		r->score_i[k] += qo->ebias[k] + r->acc32[k];
 	r->st.op_sops[i] += (uint64_t)sp->n * classes;

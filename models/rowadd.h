@@ -10,9 +10,13 @@
  * per call instead of per spike. The reference pads its rows to SPK_QUANT_LANES (8), so only
  * the first two loops ever run there; the executor's rows are as long as a piece is wide.
  *
+ * Weights are int16 (they have at most 16 bits, models/quant.h; each engine keeps its own int16
+ * copy of the rows) and are widened to int32 in registers: the loops are bound by the loads of
+ * the weights, and int16 rows halve their bytes. Sums are int32, the same sums as int32 rows
+ * give: the quantizer proved one CONV's contributions to a neuron fit.
+ *
  * Lanes are GCC/Clang vector extensions (SSE2 on baseline x86-64, NEON on arm64); loads and
- * stores go through memcpy, so rows need no particular alignment. Sums are int32: the
- * quantizer proved one CONV's contributions to a neuron fit.
+ * stores go through memcpy, so rows need no particular alignment.
  */
 #ifndef SPK_ROWADD_H
 #define SPK_ROWADD_H
@@ -38,34 +42,59 @@ static inline void spk_st4(int32_t *p, spk_lanes4 v)
 }
 
 /*
+ * Widening four int16 weights: each weight paired with itself, (w, w), read as an int32 is
+ * w·65537 in either byte order, and an arithmetic shift right by 16 leaves w. In SSE2 that is
+ * punpcklwd and psrad per four lanes; GCC 12 compiles __builtin_convertvector of the same
+ * vectors into seven instructions.
+ */
+typedef int16_t spk_w16x4 __attribute__((vector_size(8)));
+typedef int16_t spk_w16x8 __attribute__((vector_size(16)));
+
+/* t += four weights. */
+static inline __attribute__((always_inline)) void spk_addw4(spk_lanes4 *t, const int16_t *p)
+{
+	spk_w16x4 v;
+
+	memcpy(&v, p, sizeof(v));
+	*t += (spk_lanes4)__builtin_shufflevector(v, v, 0, 0, 1, 1, 2, 2, 3, 3) >> 16;
+}
+
+/* lo += weights 0..3, hi += weights 4..7: one load of eight. */
+static inline __attribute__((always_inline)) void spk_addw4x2(spk_lanes4 *lo, spk_lanes4 *hi,
+							       const int16_t *p)
+{
+	spk_w16x8 v;
+
+	memcpy(&v, p, sizeof(v));
+	*lo += (spk_lanes4)__builtin_shufflevector(v, v, 0, 0, 1, 1, 2, 2, 3, 3) >> 16;
+	*hi += (spk_lanes4)__builtin_shufflevector(v, v, 4, 4, 5, 5, 6, 6, 7, 7) >> 16;
+}
+
+/*
  * Always inlined, as the loops it replaces were: a call per (position, tap) would cost about
  * what adding a short row does.
  */
 static inline __attribute__((always_inline)) void
-spk_rowadd(int32_t *restrict a, const int32_t *restrict w, size_t cstride,
+spk_rowadd(int32_t *restrict a, const int16_t *restrict w, size_t cstride,
 	   const uint32_t *restrict ch, uint32_t n, uint32_t len)
 {
 	uint32_t j = 0;
 
 	for (; j + 32 <= len; j += 32) {
 		int32_t *aj = a + j;
-		const int32_t *wj = w + j;
+		const int16_t *wj = w + j;
 		spk_lanes4 t0 = spk_ld4(aj), t1 = spk_ld4(aj + 4);
 		spk_lanes4 t2 = spk_ld4(aj + 8), t3 = spk_ld4(aj + 12);
 		spk_lanes4 t4 = spk_ld4(aj + 16), t5 = spk_ld4(aj + 20);
 		spk_lanes4 t6 = spk_ld4(aj + 24), t7 = spk_ld4(aj + 28);
 
 		for (uint32_t s = 0; s < n; s++) {
-			const int32_t *r = wj + ch[s] * cstride;
+			const int16_t *r = wj + ch[s] * cstride;
 
-			t0 += spk_ld4(r);
-			t1 += spk_ld4(r + 4);
-			t2 += spk_ld4(r + 8);
-			t3 += spk_ld4(r + 12);
-			t4 += spk_ld4(r + 16);
-			t5 += spk_ld4(r + 20);
-			t6 += spk_ld4(r + 24);
-			t7 += spk_ld4(r + 28);
+			spk_addw4x2(&t0, &t1, r);
+			spk_addw4x2(&t2, &t3, r + 8);
+			spk_addw4x2(&t4, &t5, r + 16);
+			spk_addw4x2(&t6, &t7, r + 24);
 		}
 		spk_st4(aj, t0);
 		spk_st4(aj + 4, t1);
@@ -78,14 +107,13 @@ spk_rowadd(int32_t *restrict a, const int32_t *restrict w, size_t cstride,
 	}
 	for (; j + 8 <= len; j += 8) {
 		int32_t *aj = a + j;
-		const int32_t *wj = w + j;
+		const int16_t *wj = w + j;
 		spk_lanes4 t0 = spk_ld4(aj), t1 = spk_ld4(aj + 4);
 
 		for (uint32_t s = 0; s < n; s++) {
-			const int32_t *r = wj + ch[s] * cstride;
+			const int16_t *r = wj + ch[s] * cstride;
 
-			t0 += spk_ld4(r);
-			t1 += spk_ld4(r + 4);
+			spk_addw4x2(&t0, &t1, r);
 		}
 		spk_st4(aj, t0);
 		spk_st4(aj + 4, t1);
@@ -94,7 +122,7 @@ spk_rowadd(int32_t *restrict a, const int32_t *restrict w, size_t cstride,
 		spk_lanes4 t0 = spk_ld4(a + j);
 
 		for (uint32_t s = 0; s < n; s++)
-			t0 += spk_ld4(w + j + ch[s] * cstride);
+			spk_addw4(&t0, w + j + ch[s] * cstride);
 		spk_st4(a + j, t0);
 	}
 	for (; j < len; j++) {
@@ -108,10 +136,10 @@ spk_rowadd(int32_t *restrict a, const int32_t *restrict w, size_t cstride,
 
 /*
  * The same row add in eight-lane vectors, for functions compiled for AVX2 (SPK_TARGET_AVX2): one
- * 256-bit addition per eight weights, 64 lanes per pass. Compiled without AVX2 its vectors are
- * split into SSE2 pairs and the eight accumulators spill (measured: 1.7× slower than
- * spk_rowadd()), so only SPK_TARGET_AVX2 functions call it, and only where spk_cpu_avx2() said
- * the processor has AVX2. The sums are the same int32 sums in any lane width.
+ * 256-bit sign extension and addition per eight weights, 64 lanes per pass. Compiled without
+ * AVX2 its vectors are split into SSE2 pairs and the eight accumulators spill (measured: 1.7×
+ * slower than spk_rowadd()), so only SPK_TARGET_AVX2 functions call it, and only where
+ * spk_cpu_avx2() said the processor has AVX2. The sums are the same int32 sums in any lane width.
  */
 typedef int32_t spk_lanes8 __attribute__((vector_size(32)));
 
@@ -129,8 +157,41 @@ static inline bool spk_cpu_avx2(void)
 }
 #endif
 
+/*
+ * t += eight int16 weights sign-extended to int32 lanes: in AVX2, one vpmovsxwd from memory.
+ * GCC 12 compiles __builtin_convertvector of these vectors into two 128-bit extensions and an
+ * insert (measured: slower than the int32 rows were), so GCC gets the instruction's builtin,
+ * which, like the vector operations around it, is compiled for AVX2 in the AVX2 function that
+ * inlines it. (The intrinsic _mm256_cvtepi16_epi32 cannot be used here: it may only be inlined
+ * into functions compiled for AVX2, which the callers' shared bodies are not.) Unoptimised, the
+ * shared bodies keep their dead AVX2 branch in the SSE2 function, where GCC refuses the builtin:
+ * -O0 builds take __builtin_convertvector. The sum goes through a pointer: a 32-byte vector
+ * returned without AVX would change the ABI (-Wpsabi).
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
+#include <immintrin.h>	/* declares the builtin */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+static inline __attribute__((always_inline)) void spk_addw8(spk_lanes8 *t, const int16_t *p)
+{
+	spk_w16x8 v;
+
+	memcpy(&v, p, sizeof(v));
+	*t += (spk_lanes8)__builtin_ia32_pmovsxwd256(v);
+}
+#pragma GCC diagnostic pop
+#else
+static inline __attribute__((always_inline)) void spk_addw8(spk_lanes8 *t, const int16_t *p)
+{
+	spk_w16x8 v;
+
+	memcpy(&v, p, sizeof(v));
+	*t += __builtin_convertvector(v, spk_lanes8);
+}
+#endif
+
 static inline __attribute__((always_inline)) void
-spk_rowadd8(int32_t *restrict a, const int32_t *restrict w, size_t cstride,
+spk_rowadd8(int32_t *restrict a, const int16_t *restrict w, size_t cstride,
 	    const uint32_t *restrict ch, uint32_t n, uint32_t len)
 {
 	const size_t V = sizeof(spk_lanes8);
@@ -138,7 +199,7 @@ spk_rowadd8(int32_t *restrict a, const int32_t *restrict w, size_t cstride,
 
 	for (; j + 64 <= len; j += 64) {
 		int32_t *aj = a + j;
-		const int32_t *wj = w + j;
+		const int16_t *wj = w + j;
 		spk_lanes8 t0, t1, t2, t3, t4, t5, t6, t7;
 
 		memcpy(&t0, aj, V);
@@ -150,25 +211,16 @@ spk_rowadd8(int32_t *restrict a, const int32_t *restrict w, size_t cstride,
 		memcpy(&t6, aj + 48, V);
 		memcpy(&t7, aj + 56, V);
 		for (uint32_t s = 0; s < n; s++) {
-			const int32_t *r = wj + ch[s] * cstride;
-			spk_lanes8 u0, u1, u2, u3, u4, u5, u6, u7;
+			const int16_t *r = wj + ch[s] * cstride;
 
-			memcpy(&u0, r, V);
-			memcpy(&u1, r + 8, V);
-			memcpy(&u2, r + 16, V);
-			memcpy(&u3, r + 24, V);
-			memcpy(&u4, r + 32, V);
-			memcpy(&u5, r + 40, V);
-			memcpy(&u6, r + 48, V);
-			memcpy(&u7, r + 56, V);
-			t0 += u0;
-			t1 += u1;
-			t2 += u2;
-			t3 += u3;
-			t4 += u4;
-			t5 += u5;
-			t6 += u6;
-			t7 += u7;
+			spk_addw8(&t0, r);
+			spk_addw8(&t1, r + 8);
+			spk_addw8(&t2, r + 16);
+			spk_addw8(&t3, r + 24);
+			spk_addw8(&t4, r + 32);
+			spk_addw8(&t5, r + 40);
+			spk_addw8(&t6, r + 48);
+			spk_addw8(&t7, r + 56);
 		}
 		memcpy(aj, &t0, V);
 		memcpy(aj + 8, &t1, V);
@@ -180,13 +232,11 @@ spk_rowadd8(int32_t *restrict a, const int32_t *restrict w, size_t cstride,
 		memcpy(aj + 56, &t7, V);
 	}
 	for (; j + 8 <= len; j += 8) {
-		spk_lanes8 t0, u;
+		spk_lanes8 t0;
 
 		memcpy(&t0, a + j, V);
-		for (uint32_t s = 0; s < n; s++) {
-			memcpy(&u, w + j + ch[s] * cstride, V);
-			t0 += u;
-		}
+		for (uint32_t s = 0; s < n; s++)
+			spk_addw8(&t0, w + j + ch[s] * cstride);
 		memcpy(a + j, &t0, V);
 	}
 	spk_rowadd(a + j, w + j, cstride, ch, n, len - j);
