@@ -4,7 +4,8 @@
  * The analysis walks the op list once: for every site, who writes it (the ENCODER, CONVs, an
  * ATTN), who reads it (per-neuron and spatial-mean populations), how many neuron slots each of
  * its elements needs and how many synapse bits each of its output channels needs; for every
- * population, which CONV and ATTN ops consume its spikes.
+ * population, which CONV and ATTN ops consume its spikes; for every CONV, the population reading
+ * its destination site that fires last before it (phase causality).
  */
 #include "config.h"
 

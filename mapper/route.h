@@ -5,7 +5,9 @@
  *   - synapse core, per local piece, per per-neuron reader of its site (model order): one SPIKE
  *     entry per distinct destination node among the consumers of that population — the cores
  *     holding a piece of a CONV's destination site whose rows the piece's rows reach through
- *     the kernel, and the attention unit of an ATTN reading it; then one MEAN entry per
+ *     the kernel, or whose own spikes come back to the piece through a later writer of its site
+ *     (phase causality, spk_partition_reach()), and the attention unit of an ATTN reading it;
+ *     then one MEAN entry per
  *     spatial-mean reader (partial sums to the readout);
  *   - attention unit, per ATTN op: one ATTN entry per piece of its destination site;
  *   - encoder unit: one ENCODER entry per destination piece sharing its channels.
