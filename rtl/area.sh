@@ -1,12 +1,18 @@
 #!/bin/sh
-# area.sh — the logic area of the RTL network by yosys (doc/rtl.md "Area").
+# area.sh — the logic area of RTL blocks by yosys (doc/rtl.md "Area").
 #
 #   area.sh YOSYS RTL_DIR PKG_DIR NAME...
+#   area.sh --unit UNIT [--define MACRO] [--netlist FILE] YOSYS RTL_DIR PKG_FILE LABEL [NAME=VALUE...]
 #
-# For each NAME, synthesises the router and the network interface built with PKG_DIR/NAME/
-# spk_noc_pkg.sv (yosys: synth -flatten, then abc onto a two-input gate library), and prints
-# one line per block: name, cells, NAND2-equivalent gates (each cell type weighted by the
-# factor table below) and the estimated area at 45 nm. Simulation-only parts (assertions, the
+# The first form synthesises, for each NAME, the router and the network interface built with
+# PKG_DIR/NAME/spk_noc_pkg.sv. The second synthesises one unit (unit_shell, readout, encoder,
+# attn, core) with the package PKG_FILE and its parameters NAME=VALUE (the others at the module's
+# defaults; --define MACRO defines a macro, e.g. a mutant's), and with --netlist writes the gate
+# netlist as Verilog (module UNIT, the unit's ports): the gate-level lock-step
+# (tests/rtl/gates_lockstep.sh) runs it against the C model.
+# Either form prints one line per block (yosys: synth -flatten, then abc onto a two-input gate
+# library): label, block, cells, NAND2-equivalent gates (each cell type weighted by the factor
+# table below) and the estimated area at 45 nm. Simulation-only parts (assertions, the
 # verification id) are left out: SYNTHESIS is defined and SPK_SIM_ID is not.
 #
 # NAND2 equivalents (a common static-CMOS convention, e.g. Weste & Harris, "CMOS VLSI Design",
@@ -14,29 +20,64 @@
 # D flip-flop 4.33 (with asynchronous reset or enable 5.33). Area at 45 nm: one NAND2 of the
 # NanGate 45 nm Open Cell Library (NAND2_X1) is 0.798 um^2.
 set -eu
+# synth LABEL BLOCK TOP "SOURCES" "CHPARAM" NETLIST: one block's line
+synth() {
+	log=$(mktemp)
+	wr=
+	[ -z "$6" ] || wr="; write_verilog -noattr $log.v"
+	"$yosys" -q -p "read_verilog -sv -DSYNTHESIS $4; $5 synth -flatten -top $3; \
+		abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX; opt_clean; tee -o $log stat$wr" \
+		>/dev/null 2>"$log.err" || { cat "$log.err" >&2; rm -f "$log" "$log.err"; exit 1; }
+	if [ -n "$6" ]; then
+		# the top is named after its parameters (\$paramod$...\UNIT): name it UNIT again
+		sed "s/^module .*\\\\$3 (/module $3 (/" "$log.v" >"$6" || exit 1
+		rm -f "$log.v"
+	fi
+	awk -v name="$1" -v top="$2" '
+		/Number of cells:/ { cells = $4 }
+		/\$_NOT_/ { eq += 0.67 * $2 }
+		/\$_(NAND|NOR)_/ { eq += 1.0 * $2 }
+		/\$_(AND|OR)_/ { eq += 1.33 * $2 }
+		/\$_(XOR|XNOR|MUX)_/ { eq += 2.33 * $2 }
+		/\$_DFF_P_/ { eq += 4.33 * $2 }
+		/\$_(DFF_P[NP][01]|DFFE|SDFF|DFF_N)/ { eq += 5.33 * $2 }
+		END { printf "%-10s %-8s %8d %10.0f %12.1f\n", name, top, cells, eq, eq * 0.798 }' "$log"
+	rm -f "$log" "$log.err"
+}
+
+if [ "${1:-}" = --unit ]; then
+	unit=$2 netlist= def=
+	shift 2
+	if [ "${1:-}" = --define ]; then
+		def="-D$2"
+		shift 2
+	fi
+	if [ "${1:-}" = --netlist ]; then
+		netlist=$2
+		shift 2
+	fi
+	yosys=$1 rtl=$2 pkg=$3 label=$4
+	shift 4
+	case $unit in
+	unit_shell) src="$rtl/unit_shell.sv" ;;
+	readout|encoder|attn|core) src="$rtl/unit_shell.sv $rtl/sram_1p.sv $rtl/$unit.sv" ;;
+	*) echo "area.sh: no unit '$unit' (unit_shell, readout, encoder, attn, core)" >&2; exit 2 ;;
+	esac
+	cp=
+	for nv in "$@"; do
+		cp="$cp -set ${nv%%=*} ${nv#*=}"
+	done
+	[ -z "$cp" ] || cp="chparam$cp $unit;"
+	printf '%-10s %-8s %8s %10s %12s\n' label block cells nand2_eq area_um2
+	synth "$label" "$unit" "$unit" "$def $pkg $src" "$cp" "$netlist"
+	exit 0
+fi
+
 yosys=$1 rtl=$2 pkgs=$3
 shift 3
 printf '%-10s %-8s %8s %10s %12s\n' preset block cells nand2_eq area_um2
 for name in "$@"; do
-	for top in router ni; do
-		if [ "$top" = router ]; then
-			src="$rtl/router_buffer.sv $rtl/router_arbiter.sv $rtl/router.sv"
-		else
-			src="$rtl/ni.sv"
-		fi
-		log=$(mktemp)
-		"$yosys" -q -p "read_verilog -sv -DSYNTHESIS $pkgs/$name/spk_noc_pkg.sv $src; \
-			synth -flatten -top $top; abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX; opt_clean; \
-			tee -o $log stat" >/dev/null 2>"$log.err" || { cat "$log.err" >&2; exit 1; }
-		awk -v name="$name" -v top="$top" '
-			/Number of cells:/ { cells = $4 }
-			/\$_NOT_/ { eq += 0.67 * $2 }
-			/\$_(NAND|NOR)_/ { eq += 1.0 * $2 }
-			/\$_(AND|OR)_/ { eq += 1.33 * $2 }
-			/\$_(XOR|XNOR|MUX)_/ { eq += 2.33 * $2 }
-			/\$_DFF_P_/ { eq += 4.33 * $2 }
-			/\$_(DFF_P[NP][01]|DFFE|SDFF|DFF_N)/ { eq += 5.33 * $2 }
-			END { printf "%-10s %-8s %8d %10.0f %12.1f\n", name, top, cells, eq, eq * 0.798 }' "$log"
-		rm -f "$log" "$log.err"
-	done
+	synth "$name" router router "$pkgs/$name/spk_noc_pkg.sv $rtl/router_buffer.sv \
+		$rtl/router_arbiter.sv $rtl/router.sv" "" ""
+	synth "$name" ni ni "$pkgs/$name/spk_noc_pkg.sv $rtl/ni.sv" "" ""
 done

@@ -126,40 +126,34 @@ module attn #(
   localparam int unsigned LaneBits = $clog2(Lanes + 1);
 
   // ---- configuration (load port) ------------------------------------------------------------
-  // an op (region 1), an incoming route (region 2), an ATTN route (region 3)
-  typedef struct packed {
-    logic              valid;
-    logic [31:0]       phase;
-    logic [CBits-1:0]  c;        // channels
-    logic [CBits-1:0]  d;        // channels per head
-    logic [NBits-1:0]  w;        // width
-    logic [NBits-1:0]  n;        // tokens
-    logic [InCnt-1:0]  nins;     // incoming routes feeding it
-  } op_cfg_t;
-  typedef struct packed {
-    logic [31:0]         base;   // axon base
-    logic [ElemBits-1:0] size;   // elements
-    logic [CIdx-1:0]     c0;
-    logic [NIdx-1:0]     nbase;  // y0·width
-    logic [ElemBits-1:0] plane;  // rows·width
-    logic [3*MaxOps-1:0] role;   // Q, K, V of each op
-  } in_cfg_t;
-  typedef struct packed {
-    logic              valid;
-    logic [OpBits-1:0] op;       // source op
-    logic [AB-1:0]     addr;     // destination tile
-    logic [PB-1:0]     dst;      // route index at the destination
-    logic [31:0]       base;     // axon base
-    logic [CBits-1:0]  c0, c1;
-    logic [NBits-1:0]  y0, y1;
-    logic [CBits-1:0]  pc0;
-    logic [NBits-1:0]  py0, prows;
-  } rt_cfg_t;
-
-  logic [63:0] cmax_q, cmax_d;
-  op_cfg_t     op_cfg_q [MaxOps], op_cfg_d [MaxOps];
-  in_cfg_t     in_cfg_q [InRoutes], in_cfg_d [InRoutes];
-  rt_cfg_t     rt_cfg_q [MaxRoutes], rt_cfg_d [MaxRoutes];
+  // an op (region 1), an incoming route (region 2), an ATTN route (region 3); one array per
+  // field, since yosys 0.23 cannot select a member of an indexed struct element
+  logic [63:0]           cmax_q, cmax_d;
+  logic                  op_cfg_valid_q [MaxOps], op_cfg_valid_d [MaxOps];
+  logic [31:0]           op_cfg_phase_q [MaxOps], op_cfg_phase_d [MaxOps];
+  logic [CBits-1:0]      op_cfg_c_q [MaxOps], op_cfg_c_d [MaxOps];  // channels
+  logic [CBits-1:0]      op_cfg_d_q [MaxOps], op_cfg_d_d [MaxOps];  // channels per head
+  logic [NBits-1:0]      op_cfg_w_q [MaxOps], op_cfg_w_d [MaxOps];  // width
+  logic [NBits-1:0]      op_cfg_n_q [MaxOps], op_cfg_n_d [MaxOps];  // tokens
+  logic [InCnt-1:0]      op_cfg_nins_q [MaxOps], op_cfg_nins_d [MaxOps];  // routes feeding it
+  logic [31:0]           in_cfg_base_q [InRoutes], in_cfg_base_d [InRoutes];  // axon base
+  logic [ElemBits-1:0]   in_cfg_size_q [InRoutes], in_cfg_size_d [InRoutes];  // elements
+  logic [CIdx-1:0]       in_cfg_c0_q [InRoutes], in_cfg_c0_d [InRoutes];
+  logic [NIdx-1:0]       in_cfg_nbase_q [InRoutes], in_cfg_nbase_d [InRoutes];  // y0·width
+  logic [ElemBits-1:0]   in_cfg_plane_q [InRoutes], in_cfg_plane_d [InRoutes];  // rows·width
+  logic [3*MaxOps-1:0]   in_cfg_role_q [InRoutes], in_cfg_role_d [InRoutes];  // Q, K, V of each op
+  logic                  rt_cfg_valid_q [MaxRoutes], rt_cfg_valid_d [MaxRoutes];
+  logic [OpBits-1:0]     rt_cfg_op_q [MaxRoutes], rt_cfg_op_d [MaxRoutes];  // source op
+  logic [AB-1:0]         rt_cfg_addr_q [MaxRoutes], rt_cfg_addr_d [MaxRoutes];  // destination tile
+  logic [PB-1:0]         rt_cfg_dst_q [MaxRoutes], rt_cfg_dst_d [MaxRoutes];  // its route there
+  logic [31:0]           rt_cfg_base_q [MaxRoutes], rt_cfg_base_d [MaxRoutes];  // axon base
+  logic [CBits-1:0]      rt_cfg_c0_q [MaxRoutes], rt_cfg_c0_d [MaxRoutes];
+  logic [CBits-1:0]      rt_cfg_c1_q [MaxRoutes], rt_cfg_c1_d [MaxRoutes];
+  logic [NBits-1:0]      rt_cfg_y0_q [MaxRoutes], rt_cfg_y0_d [MaxRoutes];
+  logic [NBits-1:0]      rt_cfg_y1_q [MaxRoutes], rt_cfg_y1_d [MaxRoutes];
+  logic [CBits-1:0]      rt_cfg_pc0_q [MaxRoutes], rt_cfg_pc0_d [MaxRoutes];
+  logic [NBits-1:0]      rt_cfg_py0_q [MaxRoutes], rt_cfg_py0_d [MaxRoutes];
+  logic [NBits-1:0]      rt_cfg_prows_q [MaxRoutes], rt_cfg_prows_d [MaxRoutes];
 
   logic [7:0]  ld_region, ld_word;
   logic [15:0] ld_index;
@@ -175,70 +169,198 @@ module attn #(
   // configuration registers: written only by the load port (reset: an empty unit)
   always_comb begin
     cmax_d = cmax_q;
-    op_cfg_d = op_cfg_q;
-    in_cfg_d = in_cfg_q;
-    rt_cfg_d = rt_cfg_q;
+    for (int i = 0; i < MaxOps; i++) op_cfg_valid_d[i] = op_cfg_valid_q[i];
+    for (int i = 0; i < MaxOps; i++) op_cfg_phase_d[i] = op_cfg_phase_q[i];
+    for (int i = 0; i < MaxOps; i++) op_cfg_c_d[i] = op_cfg_c_q[i];
+    for (int i = 0; i < MaxOps; i++) op_cfg_d_d[i] = op_cfg_d_q[i];
+    for (int i = 0; i < MaxOps; i++) op_cfg_w_d[i] = op_cfg_w_q[i];
+    for (int i = 0; i < MaxOps; i++) op_cfg_n_d[i] = op_cfg_n_q[i];
+    for (int i = 0; i < MaxOps; i++) op_cfg_nins_d[i] = op_cfg_nins_q[i];
+    for (int i = 0; i < InRoutes; i++) in_cfg_base_d[i] = in_cfg_base_q[i];
+    for (int i = 0; i < InRoutes; i++) in_cfg_size_d[i] = in_cfg_size_q[i];
+    for (int i = 0; i < InRoutes; i++) in_cfg_c0_d[i] = in_cfg_c0_q[i];
+    for (int i = 0; i < InRoutes; i++) in_cfg_nbase_d[i] = in_cfg_nbase_q[i];
+    for (int i = 0; i < InRoutes; i++) in_cfg_plane_d[i] = in_cfg_plane_q[i];
+    for (int i = 0; i < InRoutes; i++) in_cfg_role_d[i] = in_cfg_role_q[i];
+    for (int i = 0; i < MaxRoutes; i++) rt_cfg_valid_d[i] = rt_cfg_valid_q[i];
+    for (int i = 0; i < MaxRoutes; i++) rt_cfg_op_d[i] = rt_cfg_op_q[i];
+    for (int i = 0; i < MaxRoutes; i++) rt_cfg_addr_d[i] = rt_cfg_addr_q[i];
+    for (int i = 0; i < MaxRoutes; i++) rt_cfg_dst_d[i] = rt_cfg_dst_q[i];
+    for (int i = 0; i < MaxRoutes; i++) rt_cfg_base_d[i] = rt_cfg_base_q[i];
+    for (int i = 0; i < MaxRoutes; i++) rt_cfg_c0_d[i] = rt_cfg_c0_q[i];
+    for (int i = 0; i < MaxRoutes; i++) rt_cfg_c1_d[i] = rt_cfg_c1_q[i];
+    for (int i = 0; i < MaxRoutes; i++) rt_cfg_y0_d[i] = rt_cfg_y0_q[i];
+    for (int i = 0; i < MaxRoutes; i++) rt_cfg_y1_d[i] = rt_cfg_y1_q[i];
+    for (int i = 0; i < MaxRoutes; i++) rt_cfg_pc0_d[i] = rt_cfg_pc0_q[i];
+    for (int i = 0; i < MaxRoutes; i++) rt_cfg_py0_d[i] = rt_cfg_py0_q[i];
+    for (int i = 0; i < MaxRoutes; i++) rt_cfg_prows_d[i] = rt_cfg_prows_q[i];
     if (ld_unit && ld_word == 8'd0) begin
       cmax_d = load_data_i;
     end
     if (ld_op && ld_word == 8'd0) begin
-      op_cfg_d[OpBits'(ld_index)].phase = load_data_i[31:0];
-      op_cfg_d[OpBits'(ld_index)].valid = load_data_i[32];
+      op_cfg_phase_d[OpBits'(ld_index)] = load_data_i[31:0];
+      op_cfg_valid_d[OpBits'(ld_index)] = load_data_i[32];
     end
     if (ld_op && ld_word == 8'd1) begin
-      op_cfg_d[OpBits'(ld_index)].c = CBits'(load_data_i[15:0]);
-      op_cfg_d[OpBits'(ld_index)].d = CBits'(load_data_i[31:16]);
-      op_cfg_d[OpBits'(ld_index)].w = NBits'(load_data_i[47:32]);
-      op_cfg_d[OpBits'(ld_index)].n = NBits'(load_data_i[63:48]);
+      op_cfg_c_d[OpBits'(ld_index)] = CBits'(load_data_i[15:0]);
+      op_cfg_d_d[OpBits'(ld_index)] = CBits'(load_data_i[31:16]);
+      op_cfg_w_d[OpBits'(ld_index)] = NBits'(load_data_i[47:32]);
+      op_cfg_n_d[OpBits'(ld_index)] = NBits'(load_data_i[63:48]);
     end
     if (ld_op && ld_word == 8'd2) begin
-      op_cfg_d[OpBits'(ld_index)].nins = InCnt'(load_data_i[15:0]);
+      op_cfg_nins_d[OpBits'(ld_index)] = InCnt'(load_data_i[15:0]);
     end
     if (ld_in && ld_word == 8'd0) begin
-      in_cfg_d[InBits'(ld_index)].base = load_data_i[31:0];
-      in_cfg_d[InBits'(ld_index)].size = ElemBits'(load_data_i[63:32]);
+      in_cfg_base_d[InBits'(ld_index)] = load_data_i[31:0];
+      in_cfg_size_d[InBits'(ld_index)] = ElemBits'(load_data_i[63:32]);
     end
     if (ld_in && ld_word == 8'd1) begin
-      in_cfg_d[InBits'(ld_index)].c0 = CIdx'(load_data_i[15:0]);
-      in_cfg_d[InBits'(ld_index)].nbase = NIdx'(load_data_i[31:16]);
-      in_cfg_d[InBits'(ld_index)].plane = ElemBits'(load_data_i[63:32]);
+      in_cfg_c0_d[InBits'(ld_index)] = CIdx'(load_data_i[15:0]);
+      in_cfg_nbase_d[InBits'(ld_index)] = NIdx'(load_data_i[31:16]);
+      in_cfg_plane_d[InBits'(ld_index)] = ElemBits'(load_data_i[63:32]);
     end
     if (ld_in && ld_word == 8'd2) begin
-      in_cfg_d[InBits'(ld_index)].role = load_data_i[3*MaxOps-1:0];
+      in_cfg_role_d[InBits'(ld_index)] = load_data_i[3*MaxOps-1:0];
     end
     if (ld_rt && ld_word == 8'd0) begin
-      rt_cfg_d[RtBits'(ld_index)].op = OpBits'(load_data_i[15:0]);
-      rt_cfg_d[RtBits'(ld_index)].valid = load_data_i[16];
-      rt_cfg_d[RtBits'(ld_index)].addr = AB'(load_data_i[63:32]);
+      rt_cfg_op_d[RtBits'(ld_index)] = OpBits'(load_data_i[15:0]);
+      rt_cfg_valid_d[RtBits'(ld_index)] = load_data_i[16];
+      rt_cfg_addr_d[RtBits'(ld_index)] = AB'(load_data_i[63:32]);
     end
     if (ld_rt && ld_word == 8'd1) begin
-      rt_cfg_d[RtBits'(ld_index)].dst = PB'(load_data_i[31:0]);
-      rt_cfg_d[RtBits'(ld_index)].base = load_data_i[63:32];
+      rt_cfg_dst_d[RtBits'(ld_index)] = PB'(load_data_i[31:0]);
+      rt_cfg_base_d[RtBits'(ld_index)] = load_data_i[63:32];
     end
     if (ld_rt && ld_word == 8'd2) begin
-      rt_cfg_d[RtBits'(ld_index)].c0 = CBits'(load_data_i[15:0]);
-      rt_cfg_d[RtBits'(ld_index)].c1 = CBits'(load_data_i[31:16]);
-      rt_cfg_d[RtBits'(ld_index)].y0 = NBits'(load_data_i[47:32]);
-      rt_cfg_d[RtBits'(ld_index)].y1 = NBits'(load_data_i[63:48]);
+      rt_cfg_c0_d[RtBits'(ld_index)] = CBits'(load_data_i[15:0]);
+      rt_cfg_c1_d[RtBits'(ld_index)] = CBits'(load_data_i[31:16]);
+      rt_cfg_y0_d[RtBits'(ld_index)] = NBits'(load_data_i[47:32]);
+      rt_cfg_y1_d[RtBits'(ld_index)] = NBits'(load_data_i[63:48]);
     end
     if (ld_rt && ld_word == 8'd3) begin
-      rt_cfg_d[RtBits'(ld_index)].pc0 = CBits'(load_data_i[15:0]);
-      rt_cfg_d[RtBits'(ld_index)].py0 = NBits'(load_data_i[31:16]);
-      rt_cfg_d[RtBits'(ld_index)].prows = NBits'(load_data_i[47:32]);
+      rt_cfg_pc0_d[RtBits'(ld_index)] = CBits'(load_data_i[15:0]);
+      rt_cfg_py0_d[RtBits'(ld_index)] = NBits'(load_data_i[31:16]);
+      rt_cfg_prows_d[RtBits'(ld_index)] = NBits'(load_data_i[47:32]);
     end
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       cmax_q <= '1;
-      op_cfg_q <= '{default: '0};
-      in_cfg_q <= '{default: '0};
-      rt_cfg_q <= '{default: '0};
+`ifdef YOSYS  // yosys 0.23 reads no assignment patterns; Verilator takes no array writes in loops
+      for (int o = 0; o < MaxOps; o++) begin
+        op_cfg_valid_q[o] <= '0;
+        op_cfg_phase_q[o] <= '0;
+        op_cfg_c_q[o] <= '0;
+        op_cfg_d_q[o] <= '0;
+        op_cfg_w_q[o] <= '0;
+        op_cfg_n_q[o] <= '0;
+        op_cfg_nins_q[o] <= '0;
+      end
+      for (int r = 0; r < InRoutes; r++) begin
+        in_cfg_base_q[r] <= '0;
+        in_cfg_size_q[r] <= '0;
+        in_cfg_c0_q[r] <= '0;
+        in_cfg_nbase_q[r] <= '0;
+        in_cfg_plane_q[r] <= '0;
+        in_cfg_role_q[r] <= '0;
+      end
+      for (int r = 0; r < MaxRoutes; r++) begin
+        rt_cfg_valid_q[r] <= '0;
+        rt_cfg_op_q[r] <= '0;
+        rt_cfg_addr_q[r] <= '0;
+        rt_cfg_dst_q[r] <= '0;
+        rt_cfg_base_q[r] <= '0;
+        rt_cfg_c0_q[r] <= '0;
+        rt_cfg_c1_q[r] <= '0;
+        rt_cfg_y0_q[r] <= '0;
+        rt_cfg_y1_q[r] <= '0;
+        rt_cfg_pc0_q[r] <= '0;
+        rt_cfg_py0_q[r] <= '0;
+        rt_cfg_prows_q[r] <= '0;
+      end
+`else
+      op_cfg_valid_q <= '{default: '0};
+      op_cfg_phase_q <= '{default: '0};
+      op_cfg_c_q <= '{default: '0};
+      op_cfg_d_q <= '{default: '0};
+      op_cfg_w_q <= '{default: '0};
+      op_cfg_n_q <= '{default: '0};
+      op_cfg_nins_q <= '{default: '0};
+      in_cfg_base_q <= '{default: '0};
+      in_cfg_size_q <= '{default: '0};
+      in_cfg_c0_q <= '{default: '0};
+      in_cfg_nbase_q <= '{default: '0};
+      in_cfg_plane_q <= '{default: '0};
+      in_cfg_role_q <= '{default: '0};
+      rt_cfg_valid_q <= '{default: '0};
+      rt_cfg_op_q <= '{default: '0};
+      rt_cfg_addr_q <= '{default: '0};
+      rt_cfg_dst_q <= '{default: '0};
+      rt_cfg_base_q <= '{default: '0};
+      rt_cfg_c0_q <= '{default: '0};
+      rt_cfg_c1_q <= '{default: '0};
+      rt_cfg_y0_q <= '{default: '0};
+      rt_cfg_y1_q <= '{default: '0};
+      rt_cfg_pc0_q <= '{default: '0};
+      rt_cfg_py0_q <= '{default: '0};
+      rt_cfg_prows_q <= '{default: '0};
+`endif
     end else begin
       cmax_q <= cmax_d;
-      op_cfg_q <= op_cfg_d;
-      in_cfg_q <= in_cfg_d;
-      rt_cfg_q <= rt_cfg_d;
+`ifdef YOSYS  // yosys 0.23 copies no whole arrays; Verilator takes no array writes in loops
+      for (int i = 0; i < MaxOps; i++) op_cfg_valid_q[i] <= op_cfg_valid_d[i];
+      for (int i = 0; i < MaxOps; i++) op_cfg_phase_q[i] <= op_cfg_phase_d[i];
+      for (int i = 0; i < MaxOps; i++) op_cfg_c_q[i] <= op_cfg_c_d[i];
+      for (int i = 0; i < MaxOps; i++) op_cfg_d_q[i] <= op_cfg_d_d[i];
+      for (int i = 0; i < MaxOps; i++) op_cfg_w_q[i] <= op_cfg_w_d[i];
+      for (int i = 0; i < MaxOps; i++) op_cfg_n_q[i] <= op_cfg_n_d[i];
+      for (int i = 0; i < MaxOps; i++) op_cfg_nins_q[i] <= op_cfg_nins_d[i];
+      for (int i = 0; i < InRoutes; i++) in_cfg_base_q[i] <= in_cfg_base_d[i];
+      for (int i = 0; i < InRoutes; i++) in_cfg_size_q[i] <= in_cfg_size_d[i];
+      for (int i = 0; i < InRoutes; i++) in_cfg_c0_q[i] <= in_cfg_c0_d[i];
+      for (int i = 0; i < InRoutes; i++) in_cfg_nbase_q[i] <= in_cfg_nbase_d[i];
+      for (int i = 0; i < InRoutes; i++) in_cfg_plane_q[i] <= in_cfg_plane_d[i];
+      for (int i = 0; i < InRoutes; i++) in_cfg_role_q[i] <= in_cfg_role_d[i];
+      for (int i = 0; i < MaxRoutes; i++) rt_cfg_valid_q[i] <= rt_cfg_valid_d[i];
+      for (int i = 0; i < MaxRoutes; i++) rt_cfg_op_q[i] <= rt_cfg_op_d[i];
+      for (int i = 0; i < MaxRoutes; i++) rt_cfg_addr_q[i] <= rt_cfg_addr_d[i];
+      for (int i = 0; i < MaxRoutes; i++) rt_cfg_dst_q[i] <= rt_cfg_dst_d[i];
+      for (int i = 0; i < MaxRoutes; i++) rt_cfg_base_q[i] <= rt_cfg_base_d[i];
+      for (int i = 0; i < MaxRoutes; i++) rt_cfg_c0_q[i] <= rt_cfg_c0_d[i];
+      for (int i = 0; i < MaxRoutes; i++) rt_cfg_c1_q[i] <= rt_cfg_c1_d[i];
+      for (int i = 0; i < MaxRoutes; i++) rt_cfg_y0_q[i] <= rt_cfg_y0_d[i];
+      for (int i = 0; i < MaxRoutes; i++) rt_cfg_y1_q[i] <= rt_cfg_y1_d[i];
+      for (int i = 0; i < MaxRoutes; i++) rt_cfg_pc0_q[i] <= rt_cfg_pc0_d[i];
+      for (int i = 0; i < MaxRoutes; i++) rt_cfg_py0_q[i] <= rt_cfg_py0_d[i];
+      for (int i = 0; i < MaxRoutes; i++) rt_cfg_prows_q[i] <= rt_cfg_prows_d[i];
+`else
+      op_cfg_valid_q <= op_cfg_valid_d;
+      op_cfg_phase_q <= op_cfg_phase_d;
+      op_cfg_c_q <= op_cfg_c_d;
+      op_cfg_d_q <= op_cfg_d_d;
+      op_cfg_w_q <= op_cfg_w_d;
+      op_cfg_n_q <= op_cfg_n_d;
+      op_cfg_nins_q <= op_cfg_nins_d;
+      in_cfg_base_q <= in_cfg_base_d;
+      in_cfg_size_q <= in_cfg_size_d;
+      in_cfg_c0_q <= in_cfg_c0_d;
+      in_cfg_nbase_q <= in_cfg_nbase_d;
+      in_cfg_plane_q <= in_cfg_plane_d;
+      in_cfg_role_q <= in_cfg_role_d;
+      rt_cfg_valid_q <= rt_cfg_valid_d;
+      rt_cfg_op_q <= rt_cfg_op_d;
+      rt_cfg_addr_q <= rt_cfg_addr_d;
+      rt_cfg_dst_q <= rt_cfg_dst_d;
+      rt_cfg_base_q <= rt_cfg_base_d;
+      rt_cfg_c0_q <= rt_cfg_c0_d;
+      rt_cfg_c1_q <= rt_cfg_c1_d;
+      rt_cfg_y0_q <= rt_cfg_y0_d;
+      rt_cfg_y1_q <= rt_cfg_y1_d;
+      rt_cfg_pc0_q <= rt_cfg_pc0_d;
+      rt_cfg_py0_q <= rt_cfg_py0_d;
+      rt_cfg_prows_q <= rt_cfg_prows_d;
+`endif
     end
   end
 
@@ -249,7 +371,7 @@ module attn #(
     for (int i = 0; i < InRoutes; i++) begin
       in_nops[i] = '0;
       for (int j = 0; j < MaxOps; j++) begin
-        in_ops[i][j] = |in_cfg_q[i].role[3*j +: 3];
+        in_ops[i][j] = |in_cfg_role_q[i][3*j +: 3];
         in_nops[i] = in_nops[i] + OpCnt'(in_ops[i][j]);
       end
     end
@@ -383,14 +505,15 @@ module attn #(
     pick_op = '0;
     for (int j = 0; j < MaxOps; j++) begin
       logic may;
-      may = op_cfg_q[j].valid && tokens_q[j] >= op_cfg_q[j].nins;
+      may = op_cfg_valid_q[j] && tokens_q[j] >= op_cfg_nins_q[j];
       for (int r = 0; r < MaxRoutes; r++) begin
-        if (rt_cfg_q[r].valid && 32'(rt_cfg_q[r].op) == j && !relok_q[r]) begin
+        if (rt_cfg_valid_q[r] && 32'(rt_cfg_op_q[r]) == j && !relok_q[r]) begin
           may = 1'b0;
         end
       end
-      if (may && (!pick_valid || op_cfg_q[j].phase < op_cfg_q[pick_op].phase ||
-                  (op_cfg_q[j].phase == op_cfg_q[pick_op].phase && step_q[j] < step_q[pick_op]))) begin
+      if (may && (!pick_valid || op_cfg_phase_q[j] < op_cfg_phase_q[pick_op] ||
+                  (op_cfg_phase_q[j] == op_cfg_phase_q[pick_op] &&
+                   step_q[j] < step_q[pick_op]))) begin
         pick_valid = 1'b1;
         pick_op = OpBits'(j);
       end
@@ -400,7 +523,7 @@ module attn #(
   logic [OpBits-1:0] cur_op;      // the op computing in this cycle (or starting)
   logic [CBits-1:0]  cur_d;
   assign cur_op = busy_q ? op_q : pick_op;
-  assign cur_d = (op_cfg_q[cur_op].d == '0) ? CBits'(1) : op_cfg_q[cur_op].d;
+  assign cur_d = (op_cfg_d_q[cur_op] == '0) ? CBits'(1) : op_cfg_d_q[cur_op];
 
   // the next token of cur_op with a Q spike, from nt_from on
   logic [NBits-1:0] nt_from;
@@ -411,7 +534,7 @@ module attn #(
     nt_found = 1'b0;
     nt_tok = '0;
     for (int n = MaxTokens - 1; n >= 0; n--) begin
-      if (32'(n) >= 32'(nt_from) && 32'(n) < 32'(op_cfg_q[cur_op].n) && qb_q[cur_op][n] != '0) begin
+      if (32'(n) >= 32'(nt_from) && 32'(n) < 32'(op_cfg_n_q[cur_op]) && qb_q[cur_op][n] != '0) begin
         nt_found = 1'b1;
         nt_tok = NIdx'(n);
       end
@@ -440,10 +563,10 @@ module attn #(
       h0 = CBits'(c) / cur_d * cur_d;
       j = CIdx'(CBits'(c) - h0);
       st_row[c] = '0;
-      if (32'(c) < 32'(op_cfg_q[cur_op].c)) begin
+      if (32'(c) < 32'(op_cfg_c_q[cur_op])) begin
         for (int i = 0; i < MaxChannels; i++) begin
           if (qrow[i] && 32'(i) >= 32'(h0) && 32'(i) < 32'(h0) + 32'(cur_d)) begin
-            st_row[c] = st_row[c] + row_t'(kv_q[cur_op][i][j]);
+            st_row[c] = st_row[c] + RowBits'(kv_q[cur_op][i][j]);
           end
         end
       end
@@ -493,59 +616,60 @@ module attn #(
     sp_route = '0;
     sp_hit = 1'b0;
     for (int i = 0; i < InRoutes; i++) begin
-      if (32'(head_axon) >= in_cfg_q[i].base &&
-          32'(head_axon) - in_cfg_q[i].base < 32'(in_cfg_q[i].size)) begin
+      if (32'(head_axon) >= in_cfg_base_q[i] &&
+          32'(head_axon) - in_cfg_base_q[i] < 32'(in_cfg_size_q[i])) begin
         sp_route = InBits'(i);
         sp_hit = 1'b1;
       end
     end
-    sp_e = ElemBits'(32'(head_axon) - in_cfg_q[sp_route].base);
-    plane = (in_cfg_q[sp_route].plane == '0) ? ElemBits'(1) : in_cfg_q[sp_route].plane;
-    sp_c = in_cfg_q[sp_route].c0 + CIdx'(sp_e / plane);
-    sp_n = in_cfg_q[sp_route].nbase + NIdx'(sp_e % plane);
+    sp_e = ElemBits'(32'(head_axon) - in_cfg_base_q[sp_route]);
+    plane = (in_cfg_plane_q[sp_route] == '0) ? ElemBits'(1) : in_cfg_plane_q[sp_route];
+    sp_c = in_cfg_c0_q[sp_route] + CIdx'(sp_e / plane);
+    sp_n = in_cfg_nbase_q[sp_route] + NIdx'(sp_e % plane);
   end
 
   // ---- send: the packet of the queue head -----------------------------------------------------
   logic              unused_axon;
   logic [RtBits-1:0] send_route;   // the head's route
   logic              send_last;    // a marker's last route
+  qentry_t send_hd;  // the head entry (module scope, as the encoder's items)
   always_comb begin
-    qentry_t         hd;
     logic [NBits-1:0] w, y, xx;
     logic            found;
     logic [31:0]     axon;
 
-    hd = oq_q[oq_head_q];
-    w = (op_cfg_q[hd.op].w == '0) ? NBits'(1) : op_cfg_q[hd.op].w;
-    y = NBits'(hd.tok) / w;
-    xx = NBits'(hd.tok) % w;
+    send_hd = oq_q[oq_head_q];
+    w = (op_cfg_w_q[send_hd.op] == '0) ? NBits'(1) : op_cfg_w_q[send_hd.op];
+    y = NBits'(send_hd.tok) / w;
+    xx = NBits'(send_hd.tok) % w;
     send_route = '0;
     send_last = 1'b1;
     found = 1'b0;
     for (int r = 0; r < MaxRoutes; r++) begin
-      if (rt_cfg_q[r].valid && rt_cfg_q[r].op == hd.op) begin
-        if (hd.marker) begin
+      if (rt_cfg_valid_q[r] && rt_cfg_op_q[r] == send_hd.op) begin
+        if (send_hd.marker) begin
           if (found) begin
             send_last = 1'b0;
           end else if (32'(r) >= 32'(send_pos_q)) begin
             send_route = RtBits'(r);
             found = 1'b1;
           end
-        end else if (32'(hd.ch) >= 32'(rt_cfg_q[r].c0) && 32'(hd.ch) < 32'(rt_cfg_q[r].c1) &&
-                     32'(y) >= 32'(rt_cfg_q[r].y0) && 32'(y) < 32'(rt_cfg_q[r].y1)) begin
+        end else if (32'(send_hd.ch) >= 32'(rt_cfg_c0_q[r]) &&
+                     32'(send_hd.ch) < 32'(rt_cfg_c1_q[r]) &&
+                     32'(y) >= 32'(rt_cfg_y0_q[r]) && 32'(y) < 32'(rt_cfg_y1_q[r])) begin
           send_route = RtBits'(r);
         end
       end
     end
-    axon = rt_cfg_q[send_route].base +
-           ((32'(hd.ch) - 32'(rt_cfg_q[send_route].pc0)) * 32'(rt_cfg_q[send_route].prows) +
-            32'(y) - 32'(rt_cfg_q[send_route].py0)) * 32'(w) + 32'(xx);
+    axon = rt_cfg_base_q[send_route] +
+           ((32'(send_hd.ch) - 32'(rt_cfg_pc0_q[send_route])) * 32'(rt_cfg_prows_q[send_route]) +
+            32'(y) - 32'(rt_cfg_py0_q[send_route])) * 32'(w) + 32'(xx);
     pkt_valid = oq_len_q != '0;
-    pkt_kind = hd.marker ? spk_noc_pkg::KindToken : spk_noc_pkg::KindGraded;
-    pkt_addr = rt_cfg_q[send_route].addr;
-    pkt_tag = hd.tag;
-    pkt_payload = hd.marker ? rt_cfg_q[send_route].dst : PB'(axon);
-    pkt_value = hd.marker ? 32'd0 : 32'(hd.value);
+    pkt_kind = send_hd.marker ? spk_noc_pkg::KindToken : spk_noc_pkg::KindGraded;
+    pkt_addr = rt_cfg_addr_q[send_route];
+    pkt_tag = send_hd.tag;
+    pkt_payload = send_hd.marker ? rt_cfg_dst_q[send_route] : PB'(axon);
+    pkt_value = send_hd.marker ? 32'd0 : 32'(send_hd.value);
     unused_axon = ^axon[31:PB];  // the loader checks that every axon fits the payload
   end
 
@@ -554,7 +678,7 @@ module attn #(
   logic [CBits-1:0] sp_h0 [MaxOps];
   always_comb begin
     for (int j = 0; j < MaxOps; j++) begin
-      sp_d[j] = (op_cfg_q[j].d == '0) ? CBits'(1) : op_cfg_q[j].d;
+      sp_d[j] = (op_cfg_d_q[j] == '0) ? CBits'(1) : op_cfg_d_q[j];
       sp_h0[j] = CBits'(sp_c) / sp_d[j] * sp_d[j];
     end
   end
@@ -580,14 +704,32 @@ module attn #(
     rcycles = '0;
     rmask = '0;
     overflows_d = overflows_q;
-    k_d = k_q;
-    v_d = v_q;
-    qb_d = qb_q;
-    kv_d = kv_q;
-    tokens_d = tokens_q;
-    step_d = step_q;
-    done_d = done_q;
-    relok_d = relok_q;
+    for (int i = 0; i < MaxOps; i++) begin
+      for (int j = 0; j < MaxTokens; j++) begin
+        k_d[i][j] = k_q[i][j];
+      end
+    end
+    for (int i = 0; i < MaxOps; i++) begin
+      for (int j = 0; j < MaxTokens; j++) begin
+        v_d[i][j] = v_q[i][j];
+      end
+    end
+    for (int i = 0; i < MaxOps; i++) begin
+      for (int j = 0; j < MaxTokens; j++) begin
+        qb_d[i][j] = qb_q[i][j];
+      end
+    end
+    for (int i = 0; i < MaxOps; i++) begin
+      for (int j = 0; j < MaxChannels; j++) begin
+        for (int k = 0; k < MaxChannels; k++) begin
+          kv_d[i][j][k] = kv_q[i][j][k];
+        end
+      end
+    end
+    for (int i = 0; i < MaxOps; i++) tokens_d[i] = tokens_q[i];
+    for (int i = 0; i < MaxOps; i++) step_d[i] = step_q[i];
+    for (int i = 0; i < InRoutes; i++) done_d[i] = done_q[i];
+    for (int i = 0; i < MaxRoutes; i++) relok_d[i] = relok_q[i];
     rbusy_d = rbusy_q;
     busy_d = busy_q;
     op_d = op_q;
@@ -595,8 +737,8 @@ module attn #(
     tok_d = tok_q;
     wait_d = wait_q;
     emit_c_d = emit_c_q;
-    row_d = row_q;
-    oq_d = oq_q;
+    for (int i = 0; i < MaxChannels; i++) row_d[i] = row_q[i];
+    for (int i = 0; i < OutputQueue; i++) oq_d[i] = oq_q[i];
     oq_head_d = oq_head_q;
     oq_len_d = oq_len_q;
     send_pos_d = send_pos_q;
@@ -620,7 +762,7 @@ module attn #(
     // ---- send: the queue head (unit_shell sends due releases first) ----
     pop = 1'b0;
     if (pkt_taken) begin
-      if (!oq_q[oq_head_q].marker || send_last) begin
+      if (!send_hd.marker || send_last) begin
         pop = 1'b1;
         send_pos_d = '0;
       end else begin
@@ -673,7 +815,7 @@ module attn #(
       push_marker = 1'b1;
     end
     if (st_go) begin
-      row_d = st_row;
+      for (int i = 0; i < MaxChannels; i++) row_d[i] = st_row[i];
       tok_d = st_tok;
       emit_c_d = '0;
       mark_d = 1'b0;
@@ -705,9 +847,9 @@ module attn #(
         widx = widx - OutputQueue;
       end
       if (32'(k) < 32'(pushes)) begin
-        oq_d[QIdx'(widx)] = '{marker: 32'(k) == 32'(npush), op: cur_op, ch: sel_ch[k],
-                              tok: tok_q, value: row_q[sel_ch[k]],
-                              tag: step_q[cur_op][0]};
+        // a qentry_t: marker, op, ch, tok, value, tag
+        oq_d[QIdx'(widx)] = {32'(k) == 32'(npush), OpBits'(cur_op), CIdx'(sel_ch[k]),
+                             NIdx'(tok_q), RowBits'(row_q[sel_ch[k]]), step_q[cur_op][0]};
       end
     end
     oq_len_d = oq_len_q - QCnt'(pop) + QCnt'(pushes);
@@ -740,7 +882,7 @@ module attn #(
       rel_mask = rmask;
       rel_tag = step_q[cur_op][0];
       for (int r = 0; r < MaxRoutes; r++) begin
-        if (rt_cfg_q[r].valid && rt_cfg_q[r].op == cur_op) begin
+        if (rt_cfg_valid_q[r] && rt_cfg_op_q[r] == cur_op) begin
           relok_d[r] = 1'b0;
         end
       end
@@ -758,14 +900,14 @@ module attn #(
     adds = '0;
     if (spike) begin
       for (int j = 0; j < MaxOps; j++) begin
-        if (in_cfg_q[sp_route].role[3*j+1]) begin  // K: KV[c][·] += V[n][h0 + ·]
+        if (in_cfg_role_q[sp_route][3*j+1]) begin  // K: KV[c][·] += V[n][h0 + ·]
           for (int jj = 0; jj < MaxChannels; jj++) begin
 `ifndef SPK_MUTANT_ATTN_KWALK
             if (32'(jj) < 32'(sp_d[j]) && v_q[j][sp_n][CIdx'(32'(sp_h0[j]) + jj)]) begin
 `else
             if (32'(jj) + 1 < 32'(sp_d[j]) && v_q[j][sp_n][CIdx'(32'(sp_h0[j]) + jj)]) begin
 `endif
-              kv_d[j][sp_c][jj] = kv_d[j][sp_c][jj] + kv_t'(1);
+              kv_d[j][sp_c][jj] = kv_d[j][sp_c][jj] + KvBits'(1);
               adds = adds + AddBits'(1);
               if (64'(kv_d[j][sp_c][jj]) > cmax_q) begin
                 ovf = ovf + 64'd1;
@@ -774,11 +916,11 @@ module attn #(
           end
           k_d[j][sp_n][sp_c] = 1'b1;
         end
-        if (in_cfg_q[sp_route].role[3*j+2]) begin  // V: KV[h0 + ·][c − h0] += K[n][h0 + ·]
+        if (in_cfg_role_q[sp_route][3*j+2]) begin  // V: KV[h0 + ·][c − h0] += K[n][h0 + ·]
           for (int i = 0; i < MaxChannels; i++) begin
             if (32'(i) < 32'(sp_d[j]) && k_d[j][sp_n][CIdx'(32'(sp_h0[j]) + i)]) begin
               kv_d[j][CIdx'(32'(sp_h0[j]) + i)][CIdx'(32'(sp_c) - 32'(sp_h0[j]))] =
-                  kv_d[j][CIdx'(32'(sp_h0[j]) + i)][CIdx'(32'(sp_c) - 32'(sp_h0[j]))] + kv_t'(1);
+                  kv_d[j][CIdx'(32'(sp_h0[j]) + i)][CIdx'(32'(sp_c) - 32'(sp_h0[j]))] + KvBits'(1);
               adds = adds + AddBits'(1);
               if (64'(kv_d[j][CIdx'(32'(sp_h0[j]) + i)][CIdx'(32'(sp_c) - 32'(sp_h0[j]))]) > cmax_q) begin
                 ovf = ovf + 64'd1;
@@ -787,7 +929,7 @@ module attn #(
           end
           v_d[j][sp_n][sp_c] = 1'b1;
         end
-        if (in_cfg_q[sp_route].role[3*j]) begin  // Q
+        if (in_cfg_role_q[sp_route][3*j]) begin  // Q
           qb_d[j][sp_n][sp_c] = 1'b1;
         end
       end
@@ -820,6 +962,22 @@ module attn #(
   // ---- registers ---------------------------------------------------------------------------------
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
+`ifdef YOSYS  // as above
+      for (int o = 0; o < MaxOps; o++) begin
+        for (int n = 0; n < MaxTokens; n++) begin
+          k_q[o][n] <= '0;
+          v_q[o][n] <= '0;
+          qb_q[o][n] <= '0;
+        end
+        for (int i = 0; i < MaxChannels; i++) begin
+          for (int j = 0; j < MaxChannels; j++) kv_q[o][i][j] <= '0;
+        end
+        tokens_q[o] <= '0;
+        step_q[o] <= '0;
+      end
+      for (int r = 0; r < InRoutes; r++) done_q[r] <= '0;
+      for (int r = 0; r < MaxRoutes; r++) relok_q[r] <= 1'b1;
+`else
       k_q <= '{default: '{default: '0}};
       v_q <= '{default: '{default: '0}};
       qb_q <= '{default: '{default: '0}};
@@ -828,6 +986,7 @@ module attn #(
       step_q <= '{default: '0};
       done_q <= '{default: '0};
       relok_q <= '{default: 1'b1};
+`endif
       rbusy_q <= '0;
       busy_q <= 1'b0;
       op_q <= '0;
@@ -835,7 +994,11 @@ module attn #(
       tok_q <= '0;
       wait_q <= '0;
       emit_c_q <= '0;
+`ifdef YOSYS
+      for (int c = 0; c < MaxChannels; c++) row_q[c] <= '0;
+`else
       row_q <= '{default: '0};
+`endif
       oq_head_q <= '0;
       oq_len_q <= '0;
       send_pos_q <= '0;
@@ -853,6 +1016,34 @@ module attn #(
       overflows_q <= '0;
       queue_peak_q <= '0;
     end else begin
+`ifdef YOSYS  // yosys 0.23 copies no whole arrays; Verilator takes no array writes in loops
+      for (int i = 0; i < MaxOps; i++) begin
+        for (int j = 0; j < MaxTokens; j++) begin
+          k_q[i][j] <= k_d[i][j];
+        end
+      end
+      for (int i = 0; i < MaxOps; i++) begin
+        for (int j = 0; j < MaxTokens; j++) begin
+          v_q[i][j] <= v_d[i][j];
+        end
+      end
+      for (int i = 0; i < MaxOps; i++) begin
+        for (int j = 0; j < MaxTokens; j++) begin
+          qb_q[i][j] <= qb_d[i][j];
+        end
+      end
+      for (int i = 0; i < MaxOps; i++) begin
+        for (int j = 0; j < MaxChannels; j++) begin
+          for (int k = 0; k < MaxChannels; k++) begin
+            kv_q[i][j][k] <= kv_d[i][j][k];
+          end
+        end
+      end
+      for (int i = 0; i < MaxOps; i++) tokens_q[i] <= tokens_d[i];
+      for (int i = 0; i < MaxOps; i++) step_q[i] <= step_d[i];
+      for (int i = 0; i < InRoutes; i++) done_q[i] <= done_d[i];
+      for (int i = 0; i < MaxRoutes; i++) relok_q[i] <= relok_d[i];
+`else
       k_q <= k_d;
       v_q <= v_d;
       qb_q <= qb_d;
@@ -861,6 +1052,7 @@ module attn #(
       step_q <= step_d;
       done_q <= done_d;
       relok_q <= relok_d;
+`endif
       rbusy_q <= rbusy_d;
       busy_q <= busy_d;
       op_q <= op_d;
@@ -868,7 +1060,11 @@ module attn #(
       tok_q <= tok_d;
       wait_q <= wait_d;
       emit_c_q <= emit_c_d;
+`ifdef YOSYS  // yosys 0.23 copies no whole arrays; Verilator takes no array writes in loops
+      for (int i = 0; i < MaxChannels; i++) row_q[i] <= row_d[i];
+`else
       row_q <= row_d;
+`endif
       oq_head_q <= oq_head_d;
       oq_len_q <= oq_len_d;
       send_pos_q <= send_pos_d;
@@ -890,7 +1086,11 @@ module attn #(
 
   // the output queue's entries: data read only after written (no reset)
   always_ff @(posedge clk_i) begin
+`ifdef YOSYS  // yosys 0.23 copies no whole arrays; Verilator takes no array writes in loops
+    for (int i = 0; i < OutputQueue; i++) oq_q[i] <= oq_d[i];
+`else
     oq_q <= oq_d;
+`endif
   end
 
   assign packets_in_o = packets_in_q;

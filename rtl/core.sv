@@ -133,6 +133,8 @@ module core #(
   localparam int unsigned WBits = $clog2(WeightWords > 1 ? WeightWords : 2);
   localparam int unsigned ChanBits = $clog2(ChanWords > 1 ? ChanWords : 2);
   localparam int unsigned QBits = $clog2(QE > 1 ? QE : 2);
+  localparam int unsigned QBitsP2 = QBits + 2;
+  localparam int unsigned QBitsP1 = QBits + 1;
   localparam int unsigned MB = MembraneBits;
   localparam int unsigned PushBits = $clog2(NU + 2);  // counts the NU + 1 pushes of a cycle
   localparam int unsigned PushIdxBits = $clog2(NU + 1);  // indexes them
@@ -810,7 +812,7 @@ module core #(
   logic                 gr_we;            // graded add into gr_addr
   logic                 enc_we;           // encoder-register write of gr_addr
 
-  localparam logic [QBits+1:0] QE2 = (QBits + 2)'(QE);
+  localparam logic [QBits+1:0] QE2 = QBitsP2'(QE);
   function automatic logic [QBits-1:0] q_wrap(input logic [QBits+1:0] i);
     q_wrap = (i >= QE2) ? QBits'(i - QE2) : QBits'(i);
   endfunction
@@ -828,14 +830,14 @@ module core #(
     end
     gr_we = 1'b0;
     enc_we = 1'b0;
-    pc_step_d = pc_step_q;
-    pc_t_d = pc_t_q;
-    pc_img_d = pc_img_q;
-    pc_tok_d = pc_tok_q;
-    pc_etok_d = pc_etok_q;
-    in_done_d = in_done_q;
-    rd_fired_d = rd_fired_q;
-    rt_rel_d = rt_rel_q;
+    for (int i = 0; i < Pieces; i++) pc_step_d[i] = pc_step_q[i];
+    for (int i = 0; i < Pieces; i++) pc_t_d[i] = pc_t_q[i];
+    for (int i = 0; i < Pieces; i++) pc_img_d[i] = pc_img_q[i];
+    for (int i = 0; i < Pieces; i++) pc_tok_d[i] = pc_tok_q[i];
+    for (int i = 0; i < Pieces; i++) pc_etok_d[i] = pc_etok_q[i];
+    for (int i = 0; i < InRoutes; i++) in_done_d[i] = in_done_q[i];
+    for (int i = 0; i < Readers; i++) rd_fired_d[i] = rd_fired_q[i];
+    for (int i = 0; i < Routes; i++) rt_rel_d[i] = rt_rel_q[i];
     fire_d = fire_q;
     fire_r_d = fire_r_q;
     fire_e_d = fire_e_q;
@@ -887,7 +889,7 @@ module core #(
       fstall_d = fstall_q + 64'd1;
     end
     q_push_n = '0;
-    tail = (QBits + 2)'(q_head_q) + (QBits + 2)'(q_len_q);
+    tail = QBitsP2'(q_head_q) + QBitsP2'(q_len_q);
     if (fire_go) begin
       for (int j = 0; j < NU; j++) begin
         if (lane_v[j]) begin
@@ -900,7 +902,7 @@ module core #(
         end
         if (f_routed && (lane_spk[j] || lane_gr[j])) begin
           q_we[PushIdxBits'(q_push_n)] = 1'b1;
-          q_widx[PushIdxBits'(q_push_n)] = q_wrap(tail + (QBits + 2)'(q_push_n));
+          q_widx[PushIdxBits'(q_push_n)] = q_wrap(tail + QBitsP2'(q_push_n));
           q_wkind[PushIdxBits'(q_push_n)] = lane_spk[j] ? QSpike : QGraded;
           q_woff[PushIdxBits'(q_push_n)] = lane_spk[j] ? fe0 + 32'(j) : lane_gr_ch[j];
           q_wval[PushIdxBits'(q_push_n)] = '0;
@@ -926,7 +928,7 @@ module core #(
       if (f_last_group) begin
         if (f_routed) begin
           q_we[PushIdxBits'(q_push_n)] = 1'b1;
-          q_widx[PushIdxBits'(q_push_n)] = q_wrap(tail + (QBits + 2)'(q_push_n));
+          q_widx[PushIdxBits'(q_push_n)] = q_wrap(tail + QBitsP2'(q_push_n));
           q_wkind[PushIdxBits'(q_push_n)] = QMarker;
           q_push_n = q_push_n + PushBits'(1);
         end
@@ -1016,8 +1018,8 @@ module core #(
       endcase
     end
 
-    q_head_d = q_pop ? q_wrap((QBits + 2)'(q_head_q) + (QBits + 2)'(1)) : q_head_q;
-    q_len_d = q_len_q - (QBits + 1)'(q_pop) + (QBits + 1)'(q_push_n);
+    q_head_d = q_pop ? q_wrap(QBitsP2'(q_head_q) + QBitsP2'(1)) : q_head_q;
+    q_len_d = q_len_q - QBitsP1'(q_pop) + QBitsP1'(q_push_n);
     qpeak_d = (32'(q_len_d) > qpeak_q) ? 32'(q_len_d) : qpeak_q;
   end
 
@@ -1049,8 +1051,8 @@ module core #(
       logic signed [63:0] v;
 
       v = '0;
+      cleared = 1'b0;
       if (acc_we[k]) begin
-        cleared = 1'b0;
         for (int j = 0; j < NU; j++) begin
           if (clr_we[j] && lane_a[j] == acc_wa[k]) begin
             cleared = 1'b1;
@@ -1074,10 +1076,17 @@ module core #(
   // equal every piece's image count 0 with value 0.
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
+`ifdef YOSYS  // yosys 0.23 reads no assignment patterns; Verilator takes no array writes in loops
+      for (int i = 0; i < AccWords; i++) acc_q[i] <= '0;
+      for (int i = 0; i < AccWords; i++) enc_q[i] <= '0;
+      for (int i = 0; i < AccWords; i++) enc_img_q[i] <= '0;
+      for (int i = 0; i < MemWords; i++) mem_q[i] <= '0;
+`else
       acc_q <= '{default: '0};
       enc_q <= '{default: '0};
       enc_img_q <= '{default: '0};
       mem_q <= '{default: '0};
+`endif
     end else begin
       for (int k = 0; k < AccPorts; k++) begin
         if (acc_we[k]) begin
@@ -1099,6 +1108,16 @@ module core #(
   // ---- registers -----------------------------------------------------------------------------
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
+`ifdef YOSYS  // yosys 0.23 reads no assignment patterns; Verilator takes no array writes in loops
+      for (int i = 0; i < Pieces; i++) pc_step_q[i] <= '0;
+      for (int i = 0; i < Pieces; i++) pc_t_q[i] <= '0;
+      for (int i = 0; i < Pieces; i++) pc_img_q[i] <= '0;
+      for (int i = 0; i < Pieces; i++) pc_tok_q[i] <= '0;
+      for (int i = 0; i < Pieces; i++) pc_etok_q[i] <= '0;
+      for (int i = 0; i < InRoutes; i++) in_done_q[i] <= '0;
+      for (int i = 0; i < Readers; i++) rd_fired_q[i] <= '0;
+      for (int i = 0; i < Routes; i++) rt_rel_q[i] <= '0;
+`else
       pc_step_q <= '{default: '0};
       pc_t_q <= '{default: '0};
       pc_img_q <= '{default: '0};
@@ -1107,6 +1126,7 @@ module core #(
       in_done_q <= '{default: '0};
       rd_fired_q <= '{default: '0};
       rt_rel_q <= '{default: '0};
+`endif
       busy_q <= '0;
       walk_q <= 1'b0;
       walk_route_q <= '0;
@@ -1137,6 +1157,16 @@ module core #(
       clamp_q <= '0;
       qpeak_q <= '0;
     end else begin
+`ifdef YOSYS  // yosys 0.23 copies no whole arrays; Verilator takes no array writes in loops
+      for (int i = 0; i < Pieces; i++) pc_step_q[i] <= pc_step_d[i];
+      for (int i = 0; i < Pieces; i++) pc_t_q[i] <= pc_t_d[i];
+      for (int i = 0; i < Pieces; i++) pc_img_q[i] <= pc_img_d[i];
+      for (int i = 0; i < Pieces; i++) pc_tok_q[i] <= pc_tok_d[i];
+      for (int i = 0; i < Pieces; i++) pc_etok_q[i] <= pc_etok_d[i];
+      for (int i = 0; i < InRoutes; i++) in_done_q[i] <= in_done_d[i];
+      for (int i = 0; i < Readers; i++) rd_fired_q[i] <= rd_fired_d[i];
+      for (int i = 0; i < Routes; i++) rt_rel_q[i] <= rt_rel_d[i];
+`else
       pc_step_q <= pc_step_d;
       pc_t_q <= pc_t_d;
       pc_img_q <= pc_img_d;
@@ -1145,6 +1175,7 @@ module core #(
       in_done_q <= in_done_d;
       rd_fired_q <= rd_fired_d;
       rt_rel_q <= rt_rel_d;
+`endif
       busy_q <= busy_d;
       walk_q <= walk_d;
       walk_route_q <= walk_route_d;
@@ -1219,7 +1250,7 @@ module core #(
 `ifndef SYNTHESIS
   // Invariants of the C model's asserts: the fire engine never overfills the output queue; a
   // release is for the route's next step; a graded event lands in some piece.
-  assert property (@(posedge clk_i) disable iff (!rst_ni) q_len_q <= (QBits + 1)'(QE))
+  assert property (@(posedge clk_i) disable iff (!rst_ni) q_len_q <= QBitsP1'(QE))
     else $error("core: output queue overflow");
   logic rel_parity;  // parity of the releases the route of a taken release had before it
   assign rel_parity = rt_rel_q[head_axon[RouteBits-1:0]][0];

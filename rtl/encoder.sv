@@ -124,11 +124,13 @@ module encoder #(
   localparam int unsigned AB = spk_noc_pkg::AddrBits;
   localparam int unsigned DB = DimBits;
   localparam int unsigned CiBits = $clog2(MaxCin > 1 ? MaxCin : 2);         // an input channel
+  localparam int unsigned CiBitsP1 = CiBits + 1;
   localparam int unsigned ChBits = $clog2(MaxChannels > 1 ? MaxChannels : 2);  // a local channel
   localparam int unsigned ChCountBits = $clog2(MaxChannels + 1);
   localparam int unsigned RouteBits = $clog2(Routes > 1 ? Routes : 2);
   localparam int unsigned RouteCountBits = $clog2(Routes + 1);
   localparam int unsigned QBits = $clog2(OutQueue > 1 ? OutQueue : 2);
+  localparam int unsigned QBitsP1 = QBits + 1;
   localparam int unsigned QCountBits = $clog2(OutQueue + 1);
   localparam int unsigned LaneCountBits = $clog2(Macs + 1);
   localparam int unsigned Items = Macs + 1;  // most items a cycle completes: an element per lane, the marker
@@ -175,7 +177,7 @@ module encoder #(
   always_ff @(posedge clk_i) begin
     if (load_we_i) begin
       if (ld_region == 4'd0) begin
-        if (ld_idx == 28'd0) c_in_q <= (CiBits + 1)'(load_data_i);
+        if (ld_idx == 28'd0) c_in_q <= CiBitsP1'(load_data_i);
         if (ld_idx == 28'd1) h_in_q <= DB'(load_data_i);
         if (ld_idx == 28'd2) w_in_q <= DB'(load_data_i);
         if (ld_idx == 28'd3) kernel_q <= DB'(load_data_i);
@@ -400,8 +402,9 @@ module encoder #(
   assign advance = start || (computing_q && pend_cnt_q == '0);
   assign stall = computing_q && pend_cnt_q != '0;
 
+  item_t mac_it;  // (module scope: yosys 0.23 loses the members of a block's struct variables)
+  pos_t  mac_p;
   always_comb begin
-    pos_t                 p;
     logic [AccBits-1:0]   acc;
     logic                 live;
     logic [BankBits-1:0]  bank;
@@ -414,7 +417,6 @@ module encoder #(
     logic [AccBits-1:0]   prod;
     logic [ProdBits-1:0]  rq;
     logic [63:0]          e;
-    item_t                it;
 
     tap_last = 1'b0;
     elem_last = 1'b0;
@@ -429,8 +431,8 @@ module encoder #(
     prod = '0;
     rq = '0;
     e = '0;
-    it = '0;
-    p = start ? '0 : pos_q;
+    mac_it = '0;
+    mac_p = start ? '0 : pos_q;
     acc = start ? '0 : acc_q;
     bank = start ? next_bank_q : bank_q;
     live = advance;
@@ -442,22 +444,23 @@ module encoder #(
     for (int l = 0; l < Macs; l++) begin
       if (live && LaneCountBits'(l) < macs_q) begin
         lanes_done = lanes_done + 1'b1;
-        tap_last = (32'(p.ci) + 1 == 32'(c_in_q)) && (32'(p.ky) + 1 == 32'(kernel_q)) &&
-                   (32'(p.kx) + 1 == 32'(kernel_q));
-        elem_last = (32'(p.o) + 1 == 32'(channels_q)) && (32'(p.oy) + 1 == 32'(h_out_q)) &&
-                    (32'(p.ox) + 1 == 32'(w_out_q));
+        tap_last = (32'(mac_p.ci) + 1 == 32'(c_in_q)) && (32'(mac_p.ky) + 1 == 32'(kernel_q)) &&
+                   (32'(mac_p.kx) + 1 == 32'(kernel_q));
+        elem_last = (32'(mac_p.o) + 1 == 32'(channels_q)) && (32'(mac_p.oy) + 1 == 32'(h_out_q)) &&
+                    (32'(mac_p.ox) + 1 == 32'(w_out_q));
         // the tap's pixel: (oy·stride + ky − pad, ox·stride + kx − pad), padded outside
-        iy = CoordBits'(p.oy) * CoordBits'(stride_q) + CoordBits'(p.ky) - CoordBits'(pad_q);
-        ix = CoordBits'(p.ox) * CoordBits'(stride_q) + CoordBits'(p.kx) - CoordBits'(pad_q);
+        iy = CoordBits'(mac_p.oy) * CoordBits'(stride_q) + CoordBits'(mac_p.ky) - CoordBits'(pad_q);
+        ix = CoordBits'(mac_p.ox) * CoordBits'(stride_q) + CoordBits'(mac_p.kx) - CoordBits'(pad_q);
         inb = !iy[CoordBits-1] && !ix[CoordBits-1] && iy < CoordBits'(h_in_q) &&
               ix < CoordBits'(w_in_q);
-        paddr = inb ? PixBits'((32'(p.ci) * 32'(h_in_q) + 32'(iy)) * 32'(w_in_q) + 32'(ix)) : '0;
-        waddr = WBits'(((32'(p.ci) * 32'(kernel_q) + 32'(p.ky)) * 32'(kernel_q) + 32'(p.kx)) *
-                       32'(channels_q) + 32'(p.o));
+        paddr = inb ? PixBits'((32'(mac_p.ci) * 32'(h_in_q) + 32'(iy)) * 32'(w_in_q) + 32'(ix))
+                    : '0;
+        waddr = WBits'(((32'(mac_p.ci) * 32'(kernel_q) + 32'(mac_p.ky)) * 32'(kernel_q) +
+                        32'(mac_p.kx)) * 32'(channels_q) + 32'(mac_p.o));
         pix = px_q[bank][paddr];
         wt = w_q[waddr];
-        zr = zero_q[p.ci];
-        // w·(p − z), both sign-extended: the low AccBits of the product are exact
+        zr = zero_q[mac_p.ci];
+        // w·(mac_p − z), both sign-extended: the low AccBits of the product are exact
         prod = {{(AccBits - 16){wt[15]}}, wt} *
                (AccBits'({1'b0, pix}) - {{(AccBits - 16){zr[15]}}, zr});
 `ifdef SPK_MUTANT_ENCODER_LAST_MAC
@@ -468,52 +471,52 @@ module encoder #(
         acc = acc + prod;
         if (tap_last) begin
           // E = ((acc·M + 2^23) >> 24) + bias, in 64 bits (doc/semantics.md §4)
-          rq = {{32{acc[AccBits-1]}}, acc} * {{AccBits{mult_q[p.o][31]}}, mult_q[p.o]};
+          rq = {{32{acc[AccBits-1]}}, acc} * {{AccBits{mult_q[mac_p.o][31]}}, mult_q[mac_p.o]};
           rq = rq + (ProdBits'(1) << 23);
-          e = 64'($signed(rq) >>> 24) + bias_q[p.o];
+          e = 64'($signed(rq) >>> 24) + bias_q[mac_p.o];
           if (e != 64'd0) begin
-            it.clamped = (e[63:31] != '0) && (e[63:31] != '1);
-            it.e.marker = 1'b0;
-            it.e.tag = start ? !par_q : par_q;
-            it.e.o = p.o;
-            it.e.oy = p.oy;
-            it.e.ox = p.ox;
-            it.e.value = it.clamped ? (e[63] ? 32'h8000_0000 : 32'h7fff_ffff) : e[31:0];
-            items[ItemIdxBits'(n_items)] = it;
+            mac_it.clamped = (e[63:31] != '0) && (e[63:31] != '1);
+            mac_it.e.marker = 1'b0;
+            mac_it.e.tag = start ? !par_q : par_q;
+            mac_it.e.o = mac_p.o;
+            mac_it.e.oy = mac_p.oy;
+            mac_it.e.ox = mac_p.ox;
+            mac_it.e.value = mac_it.clamped ? (e[63] ? 32'h8000_0000 : 32'h7fff_ffff) : e[31:0];
+            items[ItemIdxBits'(n_items)] = mac_it;
             n_items = n_items + 1'b1;
           end
           acc = '0;
           if (elem_last) begin
-            it = '0;
-            it.e.marker = 1'b1;
-            it.e.tag = start ? !par_q : par_q;
-            items[ItemIdxBits'(n_items)] = it;
+            mac_it = '0;
+            mac_it.e.marker = 1'b1;
+            mac_it.e.tag = start ? !par_q : par_q;
+            items[ItemIdxBits'(n_items)] = mac_it;
             n_items = n_items + 1'b1;
             live = 1'b0;
           end
         end
         // the next MAC: kx, ky, ci, then ox, oy, o
-        if (32'(p.kx) + 1 < 32'(kernel_q)) begin
-          p.kx = p.kx + 1'b1;
+        if (32'(mac_p.kx) + 1 < 32'(kernel_q)) begin
+          mac_p.kx = mac_p.kx + 1'b1;
         end else begin
-          p.kx = '0;
-          if (32'(p.ky) + 1 < 32'(kernel_q)) begin
-            p.ky = p.ky + 1'b1;
+          mac_p.kx = '0;
+          if (32'(mac_p.ky) + 1 < 32'(kernel_q)) begin
+            mac_p.ky = mac_p.ky + 1'b1;
           end else begin
-            p.ky = '0;
-            if (32'(p.ci) + 1 < 32'(c_in_q)) begin
-              p.ci = p.ci + 1'b1;
+            mac_p.ky = '0;
+            if (32'(mac_p.ci) + 1 < 32'(c_in_q)) begin
+              mac_p.ci = mac_p.ci + 1'b1;
             end else begin
-              p.ci = '0;
-              if (32'(p.ox) + 1 < 32'(w_out_q)) begin
-                p.ox = p.ox + 1'b1;
+              mac_p.ci = '0;
+              if (32'(mac_p.ox) + 1 < 32'(w_out_q)) begin
+                mac_p.ox = mac_p.ox + 1'b1;
               end else begin
-                p.ox = '0;
-                if (32'(p.oy) + 1 < 32'(h_out_q)) begin
-                  p.oy = p.oy + 1'b1;
+                mac_p.ox = '0;
+                if (32'(mac_p.oy) + 1 < 32'(h_out_q)) begin
+                  mac_p.oy = mac_p.oy + 1'b1;
                 end else begin
-                  p.oy = '0;
-                  p.o = p.o + 1'b1;
+                  mac_p.oy = '0;
+                  mac_p.o = mac_p.o + 1'b1;
                 end
               end
             end
@@ -521,21 +524,21 @@ module encoder #(
         end
       end
     end
-    pos_d = advance ? p : pos_q;
+    pos_d = advance ? mac_p : pos_q;
     acc_d = advance ? acc : acc_q;
     bank_d = start ? bank : bank_q;
   end
 
   // ---- the queue: pushes (this cycle's items, or those waiting), the send's pop -----------
+  item_t push_it;
   always_comb begin
     logic [ItemCountBits-1:0] n_src, n_push;
     logic [QCountBits-1:0]    room;
     logic [QBits:0]           widx;
     logic                     marker_in;
-    item_t                    it;
 
     widx = '0;
-    it = '0;
+    push_it = '0;
     q_d = q_q;
     pend_d = pend_q;
     room = cap_q - len_q;                  // free at the start of the cycle
@@ -545,19 +548,19 @@ module encoder #(
     clamped_d = clamped_q;
     marker_in = 1'b0;
     for (int i = 0; i < Items; i++) begin
-      it = stall ? pend_q[i] : items[i];
+      push_it = stall ? pend_q[i] : items[i];
       if (ItemCountBits'(i) < n_push) begin
-        widx = (QBits + 1)'(head_q) + (QBits + 1)'(len_q) + (QBits + 1)'(i);
-        if (widx >= (QBits + 1)'(cap_q)) widx = widx - (QBits + 1)'(cap_q);
-        q_d[QBits'(widx)] = it.e;
-        if (it.e.marker) begin
+        widx = QBitsP1'(head_q) + QBitsP1'(len_q) + QBitsP1'(i);
+        if (widx >= QBitsP1'(cap_q)) widx = widx - QBitsP1'(cap_q);
+        q_d[QBits'(widx)] = push_it.e;
+        if (push_it.e.marker) begin
           marker_in = 1'b1;
         end else begin
           outputs_d = outputs_d + 1'b1;
-          clamped_d = clamped_d + 64'(it.clamped);
+          clamped_d = clamped_d + 64'(push_it.clamped);
         end
       end else if (ItemCountBits'(i) < n_src) begin
-        pend_d[ItemIdxBits'(ItemCountBits'(i) - n_push)] = it;
+        pend_d[ItemIdxBits'(ItemCountBits'(i) - n_push)] = push_it;
       end
     end
     pend_cnt_d = n_src - n_push;

@@ -122,17 +122,46 @@ EXTRA_DIST += tests/rtl/router_lockstep.sh tests/rtl/lint.sh tests/rtl/area.sh \
 # Each unit's fragment (rtl/core.mk, ...) adds its long test to CHECK_RTL_TESTS; SPK_RTL_UNIT_CYCLES
 # is the cycles per unit lock-step test.
 CHECK_RTL_TESTS = tests/rtl/router_lockstep.sh tests/rtl/noc_lockstep.sh tests/rtl/sim_rtl_shipped.sh
-check-rtl: all $(check_PROGRAMS)
+check-rtl: all $(check_PROGRAMS) $(RTL_GATES_BINS)
 	SPK_RTL_CYCLES=1000000 SPK_RTL_NOC_CYCLES=200000 SPK_RTL_IMAGES=20 SPK_RTL_RECORD_ALL=1 \
 	SPK_RTL_SHIPPED_BLOCKS=noc,core,encoder,readout SPK_RTL_SHIPPED_SEGMENT=10 \
 	SPK_RTL_SHIPPED_JOBS=2 \
 	SPK_RTL_UNIT_CYCLES=10000000 $(MAKE) $(AM_MAKEFLAGS) check TESTS='$(CHECK_RTL_TESTS)'
 .PHONY: check-rtl
 
-# `make area`: yosys synthesis of the router and NI of every preset (rtl/area.sh).
-area: $(RTL_PRESET_PKGS)
+# `make area`: yosys synthesis of the router and NI of every preset, and of the units at their
+# gate-level configurations (rtl/area.sh; the units' lines are those of the netlists below).
+area: $(RTL_PRESET_PKGS) $(RTL_GATES_NETLISTS)
 	$(SHELL) $(srcdir)/%D%/area.sh $(YOSYS) $(srcdir)/%D% rtl/pkg small default large loihi
+	@for g in $(RTL_GATES); do tail -n 1 rtl/obj/gates_$$g/area.txt; done
 .PHONY: area
+
+# Gate-level lock-step (tests/rtl/gates_lockstep.sh, in make check-rtl): yosys synthesises a unit
+# at a configuration of its lock-step test (rtl/area.sh --unit --netlist), Verilator builds the
+# gate netlist, and the unit's own lock-step test runs against it, so the area of `make area` is
+# that of a netlist that does what the C model does, cycle for cycle. A unit's fragment adds a
+# configuration G to RTL_GATES with RTL_GATES_UNIT_G (the unit), RTL_GATES_PARAMS_G (NAME=VALUE
+# parameters) and, for a mutant, RTL_GATES_DEFINE_G (--define MACRO); its test program (in
+# RTL_GATES_BINS) links rtl/obj/gates_G/gates.a.
+RTL_GATES =
+RTL_GATES_BINS =
+RTL_GATES_NETLISTS = $(RTL_GATES:%=rtl/obj/gates_%/netlist.v)
+rtl/obj/gates_%/netlist.v: rtl/pkg/default/spk_noc_pkg.sv %D%/unit_shell.sv %D%/sram_1p.sv \
+		%D%/readout.sv %D%/encoder.sv %D%/attn.sv %D%/core.sv %D%/area.sh
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(SHELL) $(srcdir)/%D%/area.sh \
+		--unit $(RTL_GATES_UNIT_$*) $(RTL_GATES_DEFINE_$*) --netlist $@.tmp $(YOSYS) \
+		$(srcdir)/%D% rtl/pkg/default/spk_noc_pkg.sv $* $(RTL_GATES_PARAMS_$*) \
+		>rtl/obj/gates_$*/area.txt && mv $@.tmp $@
+rtl/obj/gates_%/gates.a: rtl/obj/gates_%/netlist.v
+	$(AM_V_GEN)$(VERILATOR) --cc -O3 --x-assign 0 --x-initial 0 -Wno-fatal -Wno-lint \
+		-Wno-style --Mdir rtl/obj/gates_$* --prefix V$(RTL_GATES_UNIT_$*) $< \
+		--top-module $(RTL_GATES_UNIT_$*) >rtl/obj/gates_$*/verilator.log 2>&1 || \
+		{ cat rtl/obj/gates_$*/verilator.log >&2; exit 1; }; cd rtl/obj/gates_$* && \
+		$(MAKE) -f V$(RTL_GATES_UNIT_$*).mk V$(RTL_GATES_UNIT_$*)__ALL.a OPT_FAST=-O1 \
+		OPT_SLOW=-O1 VM_PARALLEL_BUILDS=0 OBJCACHE=$(CCACHE) >/dev/null && \
+		cp V$(RTL_GATES_UNIT_$*)__ALL.a gates.a
+CHECK_RTL_TESTS += tests/rtl/gates_lockstep.sh
+EXTRA_DIST += tests/rtl/gates_lockstep.sh
 
 clean-local: clean-rtl
 clean-rtl:

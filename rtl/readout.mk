@@ -55,3 +55,26 @@ RTL_RO_D_ro_chip = -DRO_FIFO=64 -DRO_ROUTES=128 -DRO_MEANS=2 -DRO_CHANNELS=512 \
 RTL_UNIT_CPPFLAGS += -Irtl/obj/ro_chip $(RTL_RO_D_ro_chip)
 RTL_UNIT_DEPS += rtl/obj/ro_chip/Vreadout__ALL.a
 RTL_UNIT_LIBS += rtl/obj/ro_chip/Vreadout__ALL.a
+
+# Gate level (rtl/local.mk "Gate-level lock-step"): ro2 and its mutant synthesised by yosys, the
+# netlists run by the lock-step test (tests/rtl/gates_lockstep.sh, make check-rtl).
+RTL_GATES += ro2 ro_mutant
+RTL_GATES_UNIT_ro2 = readout
+RTL_GATES_PARAMS_ro2 = FifoFlits=4 InRoutes=12 MaxMeans=3 MaxChannels=24 MaxClasses=10 \
+	NeuronUpdates=3 Adders=4 MembraneBits=8
+RTL_GATES_UNIT_ro_mutant = readout
+RTL_GATES_PARAMS_ro_mutant = $(RTL_GATES_PARAMS_ro2)
+RTL_GATES_DEFINE_ro_mutant = --define SPK_MUTANT_READOUT_TIE
+EXTRA_PROGRAMS += tests/rtl/readout_lockstep_gates tests/rtl/readout_lockstep_gates_mutant
+RTL_GATES_BINS += tests/rtl/readout_lockstep_gates tests/rtl/readout_lockstep_gates_mutant
+tests_rtl_readout_lockstep_gates_SOURCES = tests/rtl/readout_lockstep.cpp
+tests_rtl_readout_lockstep_gates_CPPFLAGS = -Irtl/obj/gates_ro2 $(RTL_LOCKSTEP_CPPFLAGS) \
+	$(RTL_RO_D_ro2)
+tests_rtl_readout_lockstep_gates_LDADD = rtl/obj/gates_ro2/gates.a $(RTL_LOCKSTEP_LIBS)
+$(tests_rtl_readout_lockstep_gates_OBJECTS): rtl/obj/gates_ro2/gates.a
+tests_rtl_readout_lockstep_gates_mutant_SOURCES = tests/rtl/readout_lockstep.cpp
+tests_rtl_readout_lockstep_gates_mutant_CPPFLAGS = -Irtl/obj/gates_ro_mutant \
+	$(RTL_LOCKSTEP_CPPFLAGS) $(RTL_RO_D_ro2)
+tests_rtl_readout_lockstep_gates_mutant_LDADD = rtl/obj/gates_ro_mutant/gates.a \
+	$(RTL_LOCKSTEP_LIBS)
+$(tests_rtl_readout_lockstep_gates_mutant_OBJECTS): rtl/obj/gates_ro_mutant/gates.a

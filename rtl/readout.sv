@@ -105,10 +105,16 @@ module readout #(
 );
 
   localparam int unsigned PB = spk_noc_pkg::PayloadBits;
+
+  localparam int unsigned PBP1 = PB + 1;
   localparam int unsigned MB = $clog2(MaxMeans > 1 ? MaxMeans : 2);
+  localparam int unsigned MBP1 = MB + 1;
   localparam int unsigned RB = $clog2(InRoutes > 1 ? InRoutes : 2);
+  localparam int unsigned RBP1 = RB + 1;
   localparam int unsigned CB = $clog2(MaxChannels + 1);
+  localparam int unsigned CBP1 = CB + 1;
   localparam int unsigned KB = $clog2(MaxClasses > 1 ? MaxClasses : 2);
+  localparam int unsigned KBP1 = KB + 1;
   localparam int unsigned SB = $clog2(MaxChannels > 1 ? MaxChannels : 2);
   localparam int unsigned Neurons = MaxMeans * MaxChannels;
   localparam int unsigned NB = $clog2(Neurons > 1 ? Neurons : 2);
@@ -146,12 +152,12 @@ module readout #(
       unique case (ld_region)
         4'd0: begin
           if (ld_idx == 16'd0) t_q <= load_data_i[31:0];
-          if (ld_idx == 16'd1) n_means_q <= (MB + 1)'(load_data_i);
-          if (ld_idx == 16'd3) n_in_q <= (RB + 1)'(load_data_i);
+          if (ld_idx == 16'd1) n_means_q <= MBP1'(load_data_i);
+          if (ld_idx == 16'd3) n_in_q <= RBP1'(load_data_i);
           if (ld_idx == 16'd2) begin
             head_en_q <= load_data_i[0];
             head_mean_q <= MB'(load_data_i[15:8]);
-            classes_q <= (KB + 1)'(load_data_i[31:16]);
+            classes_q <= KBP1'(load_data_i[31:16]);
             row_cycles_q <= load_data_i[47:32];
           end
         end
@@ -161,7 +167,7 @@ module readout #(
             chans_q[MB'(ld_idx[15:2])] <= CB'(load_data_i[63:32]);
           end
           if (ld_idx[1:0] == 2'd1) base_q[MB'(ld_idx[15:2])] <= PB'(load_data_i);
-          if (ld_idx[1:0] == 2'd2) n_ins_q[MB'(ld_idx[15:2])] <= (RB + 1)'(load_data_i);
+          if (ld_idx[1:0] == 2'd2) n_ins_q[MB'(ld_idx[15:2])] <= RBP1'(load_data_i);
         end
         4'd2: in_mean_q[RB'(ld_idx)] <= MB'(load_data_i[15:0]);
         4'd3: theta_q[NB'(ld_idx)] <= load_data_i;
@@ -254,7 +260,7 @@ module readout #(
   logic [Neurons-1:0]             xv_q, xv_d;          // x_q[n] holds the sum (else it is 0)
 
   function automatic logic signed [63:0] x_of(logic [NB-1:0] n);
-    return xv_q[n] ? x_q[n] : 64'sd0;
+    x_of = xv_q[n] ? x_q[n] : 64'sd0;
   endfunction
 
   // ---- receive: one packet per cycle ----------------------------------------------------------
@@ -270,8 +276,8 @@ module readout #(
     rcv_mean = '0;
     rcv_chan = '0;
     for (int m = MaxMeans - 1; m >= 0; m--) begin
-      if ((MB + 1)'(m) < n_means_q && head_axon >= base_q[m] &&
-          {1'b0, head_axon} < {1'b0, base_q[m]} + (PB + 1)'(chans_q[m])) begin
+      if (MBP1'(m) < n_means_q && head_axon >= base_q[m] &&
+          {1'b0, head_axon} < {1'b0, base_q[m]} + PBP1'(chans_q[m])) begin
         rcv_mean = MB'(m);
         rcv_chan = CB'(head_axon - base_q[m]);
       end
@@ -288,8 +294,8 @@ module readout #(
   always_comb begin
     pick_valid = 1'b0;
     pick = '0;
-    for (int m = 0; m < int'(MaxMeans); m++) begin
-      if ((MB + 1)'(m) < n_means_q && tokens_q[m] >= n_ins_q[m]) begin
+    for (int m = 0; m < MaxMeans; m++) begin
+      if (MBP1'(m) < n_means_q && tokens_q[m] >= n_ins_q[m]) begin
         if (!pick_valid || phase_q[m] < phase_q[pick] ||
             (phase_q[m] == phase_q[pick] && step_q[m] < step_q[pick])) begin
           pick_valid = 1'b1;
@@ -317,19 +323,19 @@ module readout #(
     group = engine_free && (firing_q || pick_valid);
     cur = firing_q ? mean_q : pick;
     c0 = firing_q ? chan_q : '0;
-    c1 = (CB + 1)'(c0) + (CB + 1)'(NeuronUpdates);
-    if (c1 > (CB + 1)'(chans_q[cur])) begin
-      c1 = (CB + 1)'(chans_q[cur]);
+    c1 = CBP1'(c0) + CBP1'(NeuronUpdates);
+    if (c1 > CBP1'(chans_q[cur])) begin
+      c1 = CBP1'(chans_q[cur]);
     end
     first_t = (tstep_q[cur] == 32'd0);
-    done = group && c1 == (CB + 1)'(chans_q[cur]);
+    done = group && c1 == CBP1'(chans_q[cur]);
     nspk_d = start ? '0 : nspk_q;
-    for (int l = 0; l < int'(NeuronUpdates); l++) begin
+    for (int l = 0; l < NeuronUpdates; l++) begin
       logic [CB:0] c;
       logic [NB-1:0] n;
       logic signed [63:0] a, h;
 
-      c = (CB + 1)'(c0) + (CB + 1)'(l);
+      c = CBP1'(c0) + CBP1'(l);
       n = NB'(cur) * NB'(MaxChannels) + NB'(c);
       lane_on[l] = group && c < c1;
       a = (first_t ? 64'sd0 : 64'(v_q[n])) + x_of(n);
@@ -355,8 +361,8 @@ module readout #(
   always_comb begin
     rel_push = done;
     rel_tag = step_q[cur][0];
-    for (int r = 0; r < int'(InRoutes); r++) begin
-      rel_mask[r] = done && (RB + 1)'(r) < n_in_q && in_mean_q[r] == cur;
+    for (int r = 0; r < InRoutes; r++) begin
+      rel_mask[r] = done && RBP1'(r) < n_in_q && in_mean_q[r] == cur;
     end
   end
 
@@ -368,7 +374,7 @@ module readout #(
 
   always_comb begin
     head_fire = done && head_en_q && cur == head_mean_q;
-    last_row_cycle = k0_q + (KB + 1)'(Adders) >= classes_q;
+    last_row_cycle = k0_q + KBP1'(Adders) >= classes_q;
     rows_cycles = 64'(nspk_d) * 64'(row_cycles_q);
     rows_sops = 64'(nspk_d) * 64'(classes_q);
   end
@@ -378,11 +384,11 @@ module readout #(
 
   always_comb begin
     best = '0;
-    for (int k = 1; k < int'(MaxClasses); k++) begin
+    for (int k = 1; k < MaxClasses; k++) begin
 `ifdef SPK_MUTANT_READOUT_TIE
-      if ((KB + 1)'(k) < classes_q && score_q[k] >= score_q[best]) begin
+      if (KBP1'(k) < classes_q && score_q[k] >= score_q[best]) begin
 `else
-      if ((KB + 1)'(k) < classes_q && score_q[k] > score_q[best]) begin
+      if (KBP1'(k) < classes_q && score_q[k] > score_q[best]) begin
 `endif
         best = KB'(k);
       end
@@ -433,7 +439,7 @@ module readout #(
       class_due_q <= 1'b0;
       class_image_q <= '0;
       for (int i = 0; i < 11; i++) cnt_q[i] <= '0;
-      for (int m = 0; m < int'(MaxMeans); m++) begin
+      for (int m = 0; m < MaxMeans; m++) begin
         tokens_q[m] <= '0;
         step_q[m] <= '0;
         tstep_q[m] <= '0;
@@ -447,10 +453,10 @@ module readout #(
         mean_q <= cur;
         chan_q <= CB'(c1);
       end
-      for (int m = 0; m < int'(MaxMeans); m++) begin
+      for (int m = 0; m < MaxMeans; m++) begin
         if (done && cur == MB'(m)) begin
           // the population moves to the next step
-          tokens_q[m] <= (rcv_token && tok_mean == MB'(m)) ? (RB + 1)'(1) : '0;
+          tokens_q[m] <= (rcv_token && tok_mean == MB'(m)) ? RBP1'(1) : '0;
           step_q[m] <= step_q[m] + 32'd1;
           if (tstep_q[m] + 32'd1 == t_q) begin
             tstep_q[m] <= '0;
@@ -473,7 +479,7 @@ module readout #(
           row_q <= row_q + 1'b1;
           head_q <= (row_q + 1'b1) != nspk_q;
         end else begin
-          k0_q <= k0_q + (KB + 1)'(Adders);
+          k0_q <= k0_q + KBP1'(Adders);
         end
       end
       // the class of an image is due after its last step's head rows
@@ -490,17 +496,17 @@ module readout #(
   // the scores
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      for (int k = 0; k < int'(MaxClasses); k++) score_q[k] <= '0;
+      for (int k = 0; k < MaxClasses; k++) score_q[k] <= '0;
     end else begin
-      for (int k = 0; k < int'(MaxClasses); k++) begin
+      for (int k = 0; k < MaxClasses; k++) begin
         logic signed [63:0] s;
 
         s = class_out ? 64'sd0 : score_q[k];
-        if (head_fire && (KB + 1)'(k) < classes_q) begin
+        if (head_fire && KBP1'(k) < classes_q) begin
           s = s + hb_q[k];
         end
-        if (head_q && (KB + 1)'(k) >= k0_q && (KB + 1)'(k) < k0_q + (KB + 1)'(Adders) &&
-            (KB + 1)'(k) < classes_q) begin
+        if (head_q && KBP1'(k) >= k0_q && KBP1'(k) < k0_q + KBP1'(Adders) &&
+            KBP1'(k) < classes_q) begin
           s = s + 64'(hw_q[WB'(spk_q[SB'(row_q)]) * WB'(MaxClasses) + WB'(k)]);
         end
         score_q[k] <= s;
@@ -511,12 +517,12 @@ module readout #(
   // the membranes and the spike list: register files written in place (a membrane is read only
   // after the first step of an image has written it)
   always_ff @(posedge clk_i) begin
-    for (int l = 0; l < int'(NeuronUpdates); l++) begin
+    for (int l = 0; l < NeuronUpdates; l++) begin
       if (lane_on[l]) begin
         v_q[NB'(cur) * NB'(MaxChannels) + NB'(c0) + NB'(l)] <= lane_v[l];
       end
       if (lane_spike[l]) begin
-        spk_q[SB'(lane_rank[l])] <= CB'((CB + 1)'(c0) + (CB + 1)'(l));
+        spk_q[SB'(lane_rank[l])] <= CB'(CBP1'(c0) + CBP1'(l));
       end
     end
   end
@@ -525,7 +531,7 @@ module readout #(
   // file written in place, with a valid bit per neuron (reset to 0: a sum not written since is 0)
   always_comb begin
     xv_d = xv_q;
-    for (int l = 0; l < int'(NeuronUpdates); l++) begin
+    for (int l = 0; l < NeuronUpdates; l++) begin
       if (lane_on[l]) begin
         xv_d[NB'(cur) * NB'(MaxChannels) + NB'(c0) + NB'(l)] = 1'b0;
       end

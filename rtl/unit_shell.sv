@@ -91,8 +91,10 @@ module unit_shell #(
   localparam int unsigned CB = spk_noc_pkg::CreditBits;
   localparam int unsigned Slots = FifoFlits;           // every packet is at least one flit
   localparam int unsigned SlotBits = $clog2(Slots > 1 ? Slots : 2);
+  localparam int unsigned SlotBitsP1 = SlotBits + 1;    // size casts take a name (yosys 0.23)
   localparam int unsigned FlitCountBits = $clog2(FifoFlits + 1) + 1;
   localparam int unsigned RouteBits = $clog2(InRoutes > 1 ? InRoutes : 2);
+  localparam int unsigned RouteBitsP1 = RouteBits + 1;
   localparam int unsigned SetCountBits = $clog2(InRoutes + 1);
 
   // flits of a packet of kind k
@@ -119,16 +121,16 @@ module unit_shell #(
   logic                     fifo_we;
   logic [SlotBits-1:0]      fifo_widx;
   entry_t                   rx_entry;
+  entry_t                   hd;                     // the head: held or arriving
 
-  assign rx_entry = '{kind: rx_kind_i, tag: rx_tag_i, axon: rx_axon_i, value: rx_value_i};
+  assign rx_entry = {rx_kind_i, rx_tag_i, rx_axon_i, rx_value_i};  // kind, tag, axon, value
 
   // slot i + n wrapped into [0, Slots)
   function automatic logic [SlotBits-1:0] wrap(logic [SlotBits:0] i);
-    return (i >= (SlotBits + 1)'(Slots)) ? SlotBits'(i - (SlotBits + 1)'(Slots)) : SlotBits'(i);
+    wrap = (i >= SlotBitsP1'(Slots)) ? SlotBits'(i - SlotBitsP1'(Slots)) : SlotBits'(i);
   endfunction
 
   always_comb begin
-    entry_t hd;
     logic [FlitCountBits-1:0] in_flits;
 
     hd = (count_q != '0) ? fifo_q[head_q] : rx_entry;
@@ -202,15 +204,15 @@ module unit_shell #(
 
   // set i + n wrapped into [0, InRoutes)
   function automatic logic [RouteBits-1:0] set_wrap(logic [RouteBits:0] i);
-    return (i >= (RouteBits + 1)'(InRoutes)) ? RouteBits'(i - (RouteBits + 1)'(InRoutes))
-                                             : RouteBits'(i);
+    set_wrap = (i >= RouteBitsP1'(InRoutes)) ? RouteBits'(i - RouteBitsP1'(InRoutes))
+                                            : RouteBits'(i);
   endfunction
 
   always_comb begin
     cur_mask = set_q[set_head_q];
     cur_route = '0;
 `ifdef SPK_MUTANT_SHELL_ORDER
-    for (int i = 0; i < int'(InRoutes); i++) begin  // the mutant: highest route first
+    for (int i = 0; i < InRoutes; i++) begin  // the mutant: highest route first
 `else
     for (int i = InRoutes - 1; i >= 0; i--) begin
 `endif
@@ -257,8 +259,8 @@ module unit_shell #(
     end
     we1 = rel_push_i && (rel_mask_i != '0);
     we2 = rel2_push_i && (rel2_mask_i != '0);
-    widx1 = set_wrap({1'b0, set_head_q} + (RouteBits + 1)'(set_count_q));
-    widx2 = set_wrap({1'b0, set_head_q} + (RouteBits + 1)'(set_count_q) + (we1 ? 1 : 0));
+    widx1 = set_wrap({1'b0, set_head_q} + RouteBitsP1'(set_count_q));
+    widx2 = set_wrap({1'b0, set_head_q} + RouteBitsP1'(set_count_q) + (we1 ? 1 : 0));
     set_count_d = n + SetCountBits'(we1) + SetCountBits'(we2);
   end
 

@@ -1,0 +1,25 @@
+# gates_lockstep.sh — the units' gate netlists against their C models, cycle for cycle (doc/rtl.md
+# "Area"): yosys synthesised each configuration of RTL_GATES (rtl/area.sh --unit --netlist),
+# Verilator built the netlist, and the unit's own lock-step test runs it for SPK_RTL_UNIT_CYCLES
+# cycles with two seeds (make check-rtl; the programs are built by check-rtl, not by make
+# check). So yosys read the RTL as Verilator does, and the area of `make area` is that of a
+# netlist equal to the C model. Then each gate-level mutant must be caught.
+. "$TOP_SRCDIR/tests/cli/lib.sh"
+
+cycles=${SPK_RTL_GATES_CYCLES:-100000}
+bin="$TOP_BUILDDIR/tests/rtl"
+
+for t in readout_lockstep_gates; do
+	for seed in 1 2; do
+		expect_status 0 "$bin/$t" --cycles "$cycles" --seed "$seed"
+		expect_grep out "$cycles cycles in lock step"
+		echo "$t:"
+		cat "$T_TMP/out"
+	done
+done
+
+# the synthesised mutant (the argmax takes the highest class on ties) is caught
+expect_status 1 "$bin/readout_lockstep_gates_mutant" --cycles "$cycles"
+expect_grep err '^readout_lockstep: first divergence at cycle [0-9]+ \(configuration [0-9]+\), signal class_o: expected \(C model\) 0x[0-9a-f]+, got \(RTL\) 0x[0-9a-f]+$'
+head -n 3 "$T_TMP/err"
+done_checks
