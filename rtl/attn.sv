@@ -391,6 +391,8 @@ module attn #(
     logic [RowBits-1:0] value;
     logic              tag;
   } qentry_t;
+  // (a vector array holds them: yosys 0.23 reads an array of a struct type as one entry)
+  localparam int unsigned QentryBits = 1 + OpBits + CIdx + NIdx + RowBits + 1;
 
   cbits_t            k_q [MaxOps][MaxTokens], k_d [MaxOps][MaxTokens];
   cbits_t            v_q [MaxOps][MaxTokens], v_d [MaxOps][MaxTokens];
@@ -410,7 +412,7 @@ module attn #(
   logic [CBits-1:0]   emit_c_q, emit_c_d;    // next channel of the row to push
   row_t               row_q [MaxChannels], row_d [MaxChannels];
 
-  qentry_t            oq_q [OutputQueue], oq_d [OutputQueue];
+  logic [QentryBits-1:0] oq_q [OutputQueue], oq_d [OutputQueue];
   logic [QIdx-1:0]    oq_head_q, oq_head_d;
   logic [QCnt-1:0]    oq_len_q, oq_len_d;
   logic [RtCnt-1:0]   send_pos_q, send_pos_d;  // marker: the first route index still to send

@@ -244,6 +244,9 @@ module encoder #(
     logic  clamped;  // E did not fit 32 bits
     qent_t e;
   } item_t;
+  // (arrays of them are vector arrays: yosys 0.23 reads an array of a struct type as one entry)
+  localparam int unsigned QentBits = 2 + ChBits + 2 * DB + 32;
+  localparam int unsigned ItemBits = 1 + QentBits;
 
   // ---- state --------------------------------------------------------------------------------
   logic                      port_full_q, port_full_d;      // the input port holds an image
@@ -254,11 +257,11 @@ module encoder #(
   pos_t                      pos_q, pos_d;                  // the next MAC
   logic [AccBits-1:0]        acc_q, acc_d;                  // the partial sum of its element
   logic [Routes-1:0]         rel_ok_q, rel_ok_d;            // route released for the image in flight
-  item_t                     pend_q [Items];                // complete items waiting for room
-  item_t                     pend_d [Items];
+  logic [ItemBits-1:0]       pend_q [Items];                // complete items waiting for room
+  logic [ItemBits-1:0]       pend_d [Items];
   logic [ItemCountBits-1:0]  pend_cnt_q, pend_cnt_d;
-  qent_t                     q_q [OutQueue];                // the output queue
-  qent_t                     q_d [OutQueue];
+  logic [QentBits-1:0]       q_q [OutQueue];                // the output queue
+  logic [QentBits-1:0]       q_d [OutQueue];
   logic [QBits-1:0]          head_q, head_d;
   logic [QCountBits-1:0]     len_q, len_d;
   logic [RouteCountBits-1:0] send_pos_q, send_pos_d;        // the marker's next route
@@ -384,7 +387,7 @@ module encoder #(
 
   // ---- compute: start, the MAC lanes, the items -------------------------------------------
   logic                     released, start, advance, stall;
-  item_t                    items [Items];      // this cycle's complete items, in order
+  logic [ItemBits-1:0]      items [Items];      // this cycle's complete items, in order
   logic [ItemCountBits-1:0] n_items;
   logic [LaneCountBits-1:0] lanes_done;         // MACs done in this cycle
 

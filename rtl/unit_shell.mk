@@ -56,3 +56,25 @@ RTL_UNIT_LIBS = rtl/librtlunits.la
 TESTS += tests/rtl/record_ports.sh
 EXTRA_DIST += tests/rtl/record_ports.sh
 CHECK_RTL_TESTS += tests/rtl/record_ports.sh
+
+# Gate level (rtl/local.mk "Gate-level lock-step"): shell_s1 and its mutant synthesised by yosys,
+# the netlists run by the lock-step test (tests/rtl/gates_lockstep.sh, make check-rtl).
+RTL_GATES += shell_s1 shell_mutant
+RTL_GATES_UNIT_shell_s1 = unit_shell
+RTL_GATES_PARAMS_shell_s1 = FifoFlits=6 InRoutes=5
+RTL_GATES_UNIT_shell_mutant = unit_shell
+RTL_GATES_PARAMS_shell_mutant = $(RTL_GATES_PARAMS_shell_s1)
+RTL_GATES_DEFINE_shell_mutant = --define SPK_MUTANT_SHELL_ORDER
+EXTRA_PROGRAMS += tests/rtl/unit_shell_lockstep_gates tests/rtl/unit_shell_lockstep_gates_mutant
+RTL_GATES_BINS += tests/rtl/unit_shell_lockstep_gates tests/rtl/unit_shell_lockstep_gates_mutant
+tests_rtl_unit_shell_lockstep_gates_SOURCES = tests/rtl/unit_shell_lockstep.cpp
+tests_rtl_unit_shell_lockstep_gates_CPPFLAGS = -Irtl/obj/gates_shell_s1 $(RTL_LOCKSTEP_CPPFLAGS) \
+	-DSHELL_FIFO_FLITS=6 -DSHELL_IN_ROUTES=5
+tests_rtl_unit_shell_lockstep_gates_LDADD = rtl/obj/gates_shell_s1/gates.a $(RTL_LOCKSTEP_LIBS)
+$(tests_rtl_unit_shell_lockstep_gates_OBJECTS): rtl/obj/gates_shell_s1/gates.a
+tests_rtl_unit_shell_lockstep_gates_mutant_SOURCES = tests/rtl/unit_shell_lockstep.cpp
+tests_rtl_unit_shell_lockstep_gates_mutant_CPPFLAGS = -Irtl/obj/gates_shell_mutant \
+	$(RTL_LOCKSTEP_CPPFLAGS) -DSHELL_FIFO_FLITS=6 -DSHELL_IN_ROUTES=5
+tests_rtl_unit_shell_lockstep_gates_mutant_LDADD = rtl/obj/gates_shell_mutant/gates.a \
+	$(RTL_LOCKSTEP_LIBS)
+$(tests_rtl_unit_shell_lockstep_gates_mutant_OBJECTS): rtl/obj/gates_shell_mutant/gates.a

@@ -112,8 +112,10 @@ module unit_shell #(
     logic [PB-1:0] axon;
     logic [31:0]   value;
   } entry_t;
+  localparam int unsigned EntryBits = 2 + 1 + PB + 32;
 
-  entry_t                   fifo_q [Slots];
+  // (an array of a struct type is a vector array: yosys 0.23 reads the former as one entry)
+  logic [EntryBits-1:0]     fifo_q [Slots];
   logic [SlotBits-1:0]      head_q, head_d;
   logic [SlotBits:0]        count_q, count_d;       // packets held
   logic [FlitCountBits-1:0] flits_q, flits_d;       // flits held
