@@ -1,8 +1,8 @@
 # gates_lockstep.sh — the units' gate netlists against their C models, cycle for cycle (doc/rtl.md
 # "Area"): yosys synthesised each configuration of RTL_GATES (rtl/area.sh --unit --netlist),
-# Verilator built the netlist, and the unit's own lock-step test runs it for SPK_RTL_UNIT_CYCLES
-# cycles with two seeds (make check-rtl; the programs are built by check-rtl, not by make
-# check). So yosys read the RTL as Verilator does, and the area of `make area` is that of a
+# Verilator built the netlist, and the unit's own lock-step test runs it for SPK_RTL_GATES_CYCLES
+# cycles (10^5 unless set; 10^6 in make check-rtl, which builds the programs: make check does
+# not synthesise) with two seeds. So yosys read the RTL as Verilator does, and the area of `make area` is that of a
 # netlist equal to the C model. Then each gate-level mutant must be caught.
 . "$TOP_SRCDIR/tests/cli/lib.sh"
 
