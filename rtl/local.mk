@@ -132,9 +132,9 @@ check-rtl: all $(check_PROGRAMS) $(RTL_GATES_BINS)
 
 # `make area`: yosys synthesis of the router and NI of every preset, and of the units at their
 # gate-level configurations (rtl/area.sh; the units' lines are those of the netlists below).
-area: $(RTL_PRESET_PKGS) $(RTL_GATES_NETLISTS)
+area: $(RTL_PRESET_PKGS) $(RTL_GATES_AREA:%=rtl/obj/gates_%/netlist.v)
 	$(SHELL) $(srcdir)/%D%/area.sh $(YOSYS) $(srcdir)/%D% rtl/pkg small default large loihi
-	@for g in $(RTL_GATES); do tail -n 1 rtl/obj/gates_$$g/area.txt; done
+	@for g in $(RTL_GATES_AREA); do tail -n 1 rtl/obj/gates_$$g/area.txt; done
 .PHONY: area
 
 # Gate-level lock-step (tests/rtl/gates_lockstep.sh, in make check-rtl): yosys synthesises a unit
@@ -146,7 +146,7 @@ area: $(RTL_PRESET_PKGS) $(RTL_GATES_NETLISTS)
 # RTL_GATES_BINS) links rtl/obj/gates_G/gates.a.
 RTL_GATES =
 RTL_GATES_BINS =
-RTL_GATES_NETLISTS = $(RTL_GATES:%=rtl/obj/gates_%/netlist.v)
+RTL_GATES_AREA = $(filter-out %mutant,$(RTL_GATES))
 rtl/obj/gates_%/netlist.v: rtl/pkg/default/spk_noc_pkg.sv %D%/unit_shell.sv %D%/sram_1p.sv \
 		%D%/readout.sv %D%/encoder.sv %D%/attn.sv %D%/core.sv %D%/area.sh
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(SHELL) $(srcdir)/%D%/area.sh \
