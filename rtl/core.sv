@@ -136,6 +136,7 @@ module core #(
   localparam int unsigned QBitsP2 = QBits + 2;
   localparam int unsigned QBitsP1 = QBits + 1;
   localparam int unsigned MB = MembraneBits;
+  localparam int unsigned KBits = 4;  // kernel, stride and padding of a projection
   localparam int unsigned PushBits = $clog2(NU + 2);  // counts the NU + 1 pushes of a cycle
   localparam int unsigned PushIdxBits = $clog2(NU + 1);  // indexes them
 
@@ -191,18 +192,18 @@ module core #(
   // projections
   logic                 pj_valid_q [Projs];
   logic [PieceBits-1:0] pj_piece_q [Projs];
-  logic [31:0]          pj_k_q [Projs];               // kernel
-  logic [31:0]          pj_stride_q [Projs];
-  logic [31:0]          pj_pad_q [Projs];
+  logic [KBits-1:0]     pj_k_q [Projs];               // kernel (at most 15: the loader)
+  logic [KBits-1:0]     pj_stride_q [Projs];          // stride, 1..15
+  logic [KBits-1:0]     pj_pad_q [Projs];             // padding, 0..15
   logic [WBits-1:0]     pj_wbase_q [Projs];           // weight [c_in][k][k][g] from here
-  logic [31:0]          pj_g_q [Projs];               // its piece's channels
+  logic [15:0]          pj_g_q [Projs];               // its piece's channels
   logic signed [15:0]   weight_q [WeightWords];
   // incoming routes
   logic [1:0]           in_kind_q [InRoutes];
   logic [31:0]          in_base_q [InRoutes];         // SPIKE: axon base
   logic [31:0]          in_size_q [InRoutes];         // SPIKE: channels x rows x width
   logic [31:0]          in_plane_q [InRoutes];        // SPIKE: rows x width
-  logic [31:0]          in_width_q [InRoutes];        // SPIKE: width
+  logic [15:0]          in_width_q [InRoutes];        // SPIKE: width
   logic [31:0]          in_c0_q [InRoutes];           // SPIKE: first channel
   logic [31:0]          in_y0_q [InRoutes];           // SPIKE: first row
   logic [Projs-1:0]     in_projs_q [InRoutes];        // SPIKE: projections reading it
@@ -380,11 +381,11 @@ module core #(
         case (ld_field)
           4'd0: pj_valid_q[ld_idx[$clog2(Projs > 1 ? Projs : 2)-1:0]] <= load_data_i[0];
           4'd1: pj_piece_q[ld_idx[$clog2(Projs > 1 ? Projs : 2)-1:0]] <= load_data_i[PieceBits-1:0];
-          4'd2: pj_k_q[ld_idx[$clog2(Projs > 1 ? Projs : 2)-1:0]] <= load_data_i[31:0];
-          4'd3: pj_stride_q[ld_idx[$clog2(Projs > 1 ? Projs : 2)-1:0]] <= load_data_i[31:0];
-          4'd4: pj_pad_q[ld_idx[$clog2(Projs > 1 ? Projs : 2)-1:0]] <= load_data_i[31:0];
+          4'd2: pj_k_q[ld_idx[$clog2(Projs > 1 ? Projs : 2)-1:0]] <= load_data_i[KBits-1:0];
+          4'd3: pj_stride_q[ld_idx[$clog2(Projs > 1 ? Projs : 2)-1:0]] <= load_data_i[KBits-1:0];
+          4'd4: pj_pad_q[ld_idx[$clog2(Projs > 1 ? Projs : 2)-1:0]] <= load_data_i[KBits-1:0];
           4'd5: pj_wbase_q[ld_idx[$clog2(Projs > 1 ? Projs : 2)-1:0]] <= load_data_i[WBits-1:0];
-          4'd6: pj_g_q[ld_idx[$clog2(Projs > 1 ? Projs : 2)-1:0]] <= load_data_i[31:0];
+          4'd6: pj_g_q[ld_idx[$clog2(Projs > 1 ? Projs : 2)-1:0]] <= load_data_i[15:0];
           default: ;
         endcase
       end
@@ -397,7 +398,7 @@ module core #(
           4'd1: in_base_q[ld_idx[InBits-1:0]] <= load_data_i[31:0];
           4'd2: in_size_q[ld_idx[InBits-1:0]] <= load_data_i[31:0];
           4'd3: in_plane_q[ld_idx[InBits-1:0]] <= load_data_i[31:0];
-          4'd4: in_width_q[ld_idx[InBits-1:0]] <= load_data_i[31:0];
+          4'd4: in_width_q[ld_idx[InBits-1:0]] <= load_data_i[15:0];
           4'd5: in_c0_q[ld_idx[InBits-1:0]] <= load_data_i[31:0];
           4'd6: in_y0_q[ld_idx[InBits-1:0]] <= load_data_i[31:0];
           4'd7: in_projs_q[ld_idx[InBits-1:0]] <= load_data_i[Projs-1:0];
@@ -459,6 +460,40 @@ module core #(
   // pieces it writes before the route's token, taken after the busy time, so adding over those
   // cycles is what the C model's all-at-once addition is, cycle for cycle.
   localparam int unsigned ProjBits = $clog2(Projs > 1 ? Projs : 2);
+  localparam bit AddersPow2 = (Adders & (Adders - 1)) == 0;
+  localparam int unsigned AdderShift = $clog2(Adders);
+
+  // Divisions whose operands the loader bounds, so that none is a full-width divider (yosys
+  // builds `/` as a 32 x 32 array of subtractors; the core has one per lane and projection):
+  // n / d with a quotient below 2^qbits (qbits constant at each call, at most 16) in qbits
+  // restoring steps, 0 for d = 0 ...
+  function automatic logic [31:0] div_q(input logic [31:0] n, input logic [31:0] d,
+                                        input int unsigned qbits);
+    logic [31:0] r;
+    r = n;
+    div_q = '0;
+    for (int b = 15; b >= 0; b--) begin
+      if (b < qbits && d != '0 && (r >> b) >= d) begin
+        r = r - (d << b);
+        div_q[b] = 1'b1;
+      end
+    end
+  endfunction
+  // ... and n / d for a divisor below 2^KBits (a stride), by long division over n's bits with
+  // a KBits + 1-bit remainder, 0 for d = 0.
+  function automatic logic signed [33:0] div_s(input logic signed [33:0] n,
+                                               input logic [KBits-1:0] d);
+    logic [KBits:0] r;
+    r = '0;
+    div_s = '0;
+    for (int b = 33; b >= 0; b--) begin
+      r = {r[KBits-1:0], n[b]};
+      if (d != '0 && r >= {1'b0, d}) begin
+        r = r - {1'b0, d};
+        div_s[b] = 1'b1;
+      end
+    end
+  endfunction
 
   logic                take;              // the head is taken in this cycle
   logic [InBits-1:0]   sp_route;          // a spike's incoming route
@@ -505,10 +540,10 @@ module core #(
         end
       end
       e = 32'(head_axon) - in_base_q[sp_route];
-      sp_ch = (in_plane_q[sp_route] != '0) ? e / in_plane_q[sp_route] : '0;
+      sp_ch = div_q(e, in_plane_q[sp_route], 16);
       pos = e - sp_ch * in_plane_q[sp_route];
-      sp_y = (in_width_q[sp_route] != '0) ? pos / in_width_q[sp_route] : '0;
-      sp_x = pos - sp_y * in_width_q[sp_route];
+      sp_y = div_q(pos, 32'(in_width_q[sp_route]), 16);
+      sp_x = pos - sp_y * 32'(in_width_q[sp_route]);
       sp_ch = sp_ch + in_c0_q[sp_route];
       sp_y = sp_y + in_y0_q[sp_route];
     end
@@ -544,8 +579,8 @@ module core #(
         p = pj_piece_q[j];
         top = 34'(w_y) + 34'(pj_pad_q[j]);
         lo = top - 34'(pj_k_q[j]) + 34'sd1;
-        lo = (lo <= 0) ? 34'sd0 : (lo + 34'(pj_stride_q[j]) - 34'sd1) / 34'(pj_stride_q[j]);
-        hi = top / 34'(pj_stride_q[j]) + 34'sd1;
+        lo = (lo <= 0) ? 34'sd0 : div_s(lo + 34'(pj_stride_q[j]) - 34'sd1, pj_stride_q[j]);
+        hi = div_s(top, pj_stride_q[j]) + 34'sd1;
         lo = (lo < 34'(pc_y0_q[p])) ? 34'(pc_y0_q[p]) : lo;
         hi = (hi > 34'(pc_y0_q[p]) + 34'(pc_rows_q[p])) ? 34'(pc_y0_q[p]) + 34'(pc_rows_q[p]) : hi;
         lo = (lo > hi) ? hi : lo;
@@ -553,14 +588,15 @@ module core #(
         ny = 32'(hi - lo);
         top = 34'(w_x) + 34'(pj_pad_q[j]);
         lo = top - 34'(pj_k_q[j]) + 34'sd1;
-        lo = (lo <= 0) ? 34'sd0 : (lo + 34'(pj_stride_q[j]) - 34'sd1) / 34'(pj_stride_q[j]);
-        hi = top / 34'(pj_stride_q[j]) + 34'sd1;
+        lo = (lo <= 0) ? 34'sd0 : div_s(lo + 34'(pj_stride_q[j]) - 34'sd1, pj_stride_q[j]);
+        hi = div_s(top, pj_stride_q[j]) + 34'sd1;
         hi = (hi > 34'(pc_w_q[p])) ? 34'(pc_w_q[p]) : hi;
         lo = (lo > hi) ? hi : lo;
         pj_xlo[j] = 32'(lo);
         pj_nx[j] = 32'(hi - lo);
         pj_start[j] = sops;
-        pj_cnt[j] = (pj_valid_q[j] && in_projs_q[w_route][j]) ? ny * pj_nx[j] * pj_g_q[j] : '0;
+        pj_cnt[j] = (pj_valid_q[j] && in_projs_q[w_route][j]) ? ny * pj_nx[j] * 32'(pj_g_q[j])
+                                                               : '0;
         sops = sops + pj_cnt[j];
       end
 
@@ -580,16 +616,16 @@ module core #(
         end
         p = pj_piece_q[j];
         u = t - pj_start[j];
-        q = (pj_g_q[j] != '0) ? u / pj_g_q[j] : '0;
-        o = u - q * pj_g_q[j];
-        r = (pj_nx[j] != '0) ? q / pj_nx[j] : '0;
+        q = div_q(u, 32'(pj_g_q[j]), 8);
+        o = u - q * 32'(pj_g_q[j]);
+        r = div_q(q, pj_nx[j], 4);
         c = q - r * pj_nx[j];
         oy = pj_ylo[j] + r;
         ox = pj_xlo[j] + c;
-        ky = w_y + pj_pad_q[j] - oy * pj_stride_q[j];
-        kx = w_x + pj_pad_q[j] - ox * pj_stride_q[j];
-        widx = WBits'(32'(pj_wbase_q[j]) + ((w_ch * pj_k_q[j] + ky) * pj_k_q[j] + kx) * pj_g_q[j] +
-                      o);
+        ky = w_y + 32'(pj_pad_q[j]) - oy * 32'(pj_stride_q[j]);
+        kx = w_x + 32'(pj_pad_q[j]) - ox * 32'(pj_stride_q[j]);
+        widx = WBits'(32'(pj_wbase_q[j]) +
+                      ((w_ch * 32'(pj_k_q[j]) + ky) * 32'(pj_k_q[j]) + kx) * 32'(pj_g_q[j]) + o);
         ln_hit[i] = walk && t < sops;
         ln_acc[i] = pc_base_q[p] + AccBits'((o * pc_rows_q[p] + oy - pc_y0_q[p]) * pc_w_q[p] + ox);
         ln_w[i] = weight_q[widx];
@@ -624,7 +660,8 @@ module core #(
 
     cycles = 32'd1;
     if (head_kind == spk_noc_pkg::KindSpike && sops != '0) begin
-      cycles = (sops + 32'(Adders) - 32'd1) / 32'(Adders);
+      cycles = AddersPow2 ? (sops + 32'(Adders) - 32'd1) >> AdderShift
+                          : (sops + 32'(Adders) - 32'd1) / 32'(Adders);
     end
   end
 

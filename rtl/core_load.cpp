@@ -158,6 +158,10 @@ extern "C" int spk_rtl_core_load(const struct spk_core_config *cfg,
 		if (wbase + n > p->weight_words)
 			return refuse(err, errlen, "projection %u: %u weights in all, the RTL core holds "
 				      "%u", j, (unsigned)(wbase + n), p->weight_words);
+		if (pj->kernel > 15 || pj->stride == 0 || pj->stride > 15 || pj->pad > 15)
+			return refuse(err, errlen, "projection %u: kernel %u, stride %u, padding %u; the "
+				      "RTL core's are 4 bits (kernel and padding 0..15, stride 1..15)", j,
+				      pj->kernel, pj->stride, pj->pad);
 		w(SPK_RTL_CORE_PROJ, j, 0, 1);
 		w(SPK_RTL_CORE_PROJ, j, 1, pj->piece);
 		w(SPK_RTL_CORE_PROJ, j, 2, pj->kernel);
@@ -182,6 +186,11 @@ extern "C" int spk_rtl_core_load(const struct spk_core_config *cfg,
 		if (src > addr_max || r->src_route > payload_max)
 			return refuse(err, errlen, "incoming route %u: source tile %u or route %u does "
 				      "not fit a release packet", i, r->src_tile, r->src_route);
+		if (r->kind == SPK_IN_SPIKE &&
+		    (r->channels > 65535 || r->rows > 65535 || r->width > 65535))
+			return refuse(err, errlen, "incoming route %u: %u channels, %u rows, %u "
+				      "columns; the RTL core decodes at most 65535 of each", i,
+				      r->channels, r->rows, r->width);
 		if (r->kind == SPK_IN_SPIKE)
 			for (uint32_t j = 0; j < cfg->n_projs; j++)
 				if (cfg->projs[j].pop == r->pop)

@@ -7,7 +7,7 @@
 // A run is several random configurations (valid for spk_core_create(), sized to the RTL's
 // parameters, loaded into the RTL by spk_rtl_core_load()), each for a share of the cycles, with
 // a reset in between. A configuration has 1-3 pieces, 0-2 projections per piece (kernels 1-3,
-// strides 1-2, padding) from populations shared between pieces, per-neuron and spatial-mean
+// 5 or 7, strides 1-3, padding) from populations shared between pieces, per-neuron and spatial-mean
 // readers in phase order, SPIKE routes (a population split into source blocks), ATTN routes
 // (graded adds), an ENCODER register with its routes, unicast routes and, in every other
 // configuration, tree-multicast groups. Around the core, small models of the chip:
@@ -106,10 +106,13 @@ void make_config(rng &g, config &k, uint32_t tile, const spk_rtl_params &np, boo
 {
 	const spk_rtl_core_params &P = kParams;
 	std::vector<pop_shape> pops(3);
-	uint32_t acc = 0, spike_axon = g.below(50), graded_axon = g.below(50);
+	uint32_t acc = 0, spike_axon = g.below(50), graded_axon = g.below(50), weights = 0;
 
+	// the larger build (core_p): wider populations and pieces, so that the spike decode and
+	// the walk divide by more than a few channels, rows and columns
+	const bool big = P.acc_words >= 96;
 	for (auto &ps : pops)
-		ps = { 1 + g.below(2), 1 + g.below(4), 1 + g.below(4) };
+		ps = { 1 + g.below(big ? 12 : 2), 1 + g.below(big ? 6 : 4), 1 + g.below(big ? 8 : 4) };
 	k = config{};
 	k.cfg.tile = tile;
 	k.cfg.time_steps = 1 + g.below(4);
@@ -130,10 +133,9 @@ void make_config(rng &g, config &k, uint32_t tile, const spk_rtl_params &np, boo
 		spk_core_piece pc{};
 
 		// pieces up to a third of the accumulators: 16 elements in the small builds
-		const bool big = P.acc_words >= 96;
 		pc.channels = 1 + g.below(big ? 4 : 3);
-		pc.rows = 1 + g.below(big ? 4 : 3);
-		pc.width = 1 + g.below(big ? 6 : 4);
+		pc.rows = 1 + g.below(big ? 6 : 3);
+		pc.width = 1 + g.below(big ? 8 : 4);
 		while (pc.channels * pc.rows * pc.width > P.acc_words / 3)
 			pc.width--;
 		if (acc + pc.channels * pc.rows * pc.width > P.acc_words)
@@ -191,8 +193,16 @@ void make_config(rng &g, config &k, uint32_t tile, const spk_rtl_params &np, boo
 				pj.c_in = pops[pop].c;
 				pj.h_in = pops[pop].h;
 				pj.w_in = pops[pop].w;
-				pj.kernel = 1 + g.below(3);
-				pj.stride = 1 + g.below(2);
+				// kernels 1-3, now and then 5 or 7 (the walk's quotients beyond 16),
+				// within the weight words left; strides 1-2, now and then 3 (not a shift)
+				pj.kernel = g.chance(big ? 30 : 15) ? 7 - 2 * g.below(2) : 1 + g.below(3);
+				while (pj.kernel > 1 &&
+				       pj.c_in * pj.kernel * pj.kernel * g_ch > P.weight_words - weights)
+					pj.kernel--;
+				if (pj.c_in * pj.kernel * pj.kernel * g_ch > P.weight_words - weights)
+					continue;
+				weights += pj.c_in * pj.kernel * pj.kernel * g_ch;
+				pj.stride = 1 + g.below(g.chance(20) ? 3 : 2);
 				pj.pad = g.below(pj.kernel);
 				std::vector<int16_t> w(pj.c_in * pj.kernel * pj.kernel * g_ch);
 				for (auto &x : w)
@@ -539,22 +549,27 @@ struct harness {
 	}
 
 	// The loader refuses, with a message naming it, what does not fit the RTL: other adders, more
-	// pieces than the tables hold. 0, or 1 with a message.
+	// pieces than the tables hold, a stride beyond 4 bits. 0, or 1 with a message.
 	int loader_refuses()
 	{
 		config k;
 		char err[256] = "";
 		rng saved = g;
-		static const char *const what[] = { "adders", "pieces" };
+		static const char *const what[] = { "adders", "pieces", "stride" };
 
-		for (int t = 0; t < 2; t++) {
+		for (int t = 0; t < 3; t++) {
 			spk_rtl_core_params q = P;
 
-			make_config(g, k, 0, np, false);
+			err[0] = '\0';
+			do
+				make_config(g, k, 0, np, false);
+			while (t == 2 && k.projs.empty());
 			if (t == 0)
 				q.adders++;
-			else
+			else if (t == 1)
 				q.pieces = k.cfg.n_pieces - 1;
+			else
+				k.projs[0].stride = 16;
 			if (spk_rtl_core_load(&k.cfg, &q, [](void *, uint32_t, uint64_t) {}, nullptr, err,
 					      sizeof(err)) != -1 || std::strstr(err, what[t]) == nullptr) {
 				std::fprintf(stderr, "core_lockstep: the loader took a configuration with "
