@@ -22,7 +22,7 @@ RTL_CORE_G_core_mutant = $(RTL_CORE_G_core)
 RTL_CORE_G_core_b = -GFifoFlits=5 -GQueueEntries=4 -GAdders=3 -GNeuronUpdates=3 -GMembraneBits=7 \
 	$(RTL_CORE_TABLES_G) -GAccWords=48 -GMemWords=128 -GWeightWords=256 -GChanWords=32
 RTL_CORE_G_core_p = -GFifoFlits=64 -GQueueEntries=64 -GAdders=16 -GNeuronUpdates=8 \
-	-GMembraneBits=16 $(RTL_CORE_TABLES_G) -GAccWords=96 -GMemWords=256 -GWeightWords=512 \
+	-GMembraneBits=16 $(RTL_CORE_TABLES_G) -GAccWords=192 -GMemWords=512 -GWeightWords=4096 \
 	-GChanWords=32
 rtl/obj/core/spk_noc_pkg.sv rtl/obj/core_mutant/spk_noc_pkg.sv rtl/obj/core_b/spk_noc_pkg.sv \
 		rtl/obj/core_p/spk_noc_pkg.sv: rtl/pkg/default/spk_noc_pkg.sv
@@ -56,7 +56,7 @@ $(tests_rtl_core_lockstep_b_OBJECTS): rtl/obj/core_b/Vcore__ALL.a rtl/pkg/defaul
 check_PROGRAMS += tests/rtl/core_lockstep_b
 tests_rtl_core_lockstep_p_SOURCES = tests/rtl/core_lockstep.cpp
 tests_rtl_core_lockstep_p_CPPFLAGS = -Irtl/obj/core_p -Irtl/pkg/default \
-	'-DSPK_CORE_TEST_SIZES=64, 64, 16, 8, 16' '-DSPK_CORE_TEST_TABLES=96, 256, 512, 32' \
+	'-DSPK_CORE_TEST_SIZES=64, 64, 16, 8, 16' '-DSPK_CORE_TEST_TABLES=192, 512, 4096, 32' \
 	$(RTL_LOCKSTEP_CPPFLAGS)
 tests_rtl_core_lockstep_p_LDADD = rtl/obj/core_p/Vcore__ALL.a $(RTL_CORE_LIBS)
 $(tests_rtl_core_lockstep_p_OBJECTS): rtl/obj/core_p/Vcore__ALL.a rtl/pkg/default/spk_noc_pkg.h
