@@ -9,11 +9,19 @@ noinst_LTLIBRARIES += %D%/librtlencoder.la
 %C%_librtlencoder_la_SOURCES = %D%/encoder_load.cpp %D%/encoder_load.h
 
 # The default preset's encoder, and the mutant (an element's last MAC skipped) that the
-# lock-step test must catch.
-rtl/obj/encoder/spk_noc_pkg.sv rtl/obj/encoder_mutant/spk_noc_pkg.sv: rtl/pkg/default/spk_noc_pkg.sv
+# lock-step test must catch; encoder_s, a small one (8 lanes, 512 pixels and weights, 16
+# channels, 8 routes, a 16-entry queue), whose
+# test draws configurations that fit it (SPK_ENCODER_TEST_SIZES, tests/rtl/encoder_lockstep.cpp:
+# change both together).
+RTL_ENCODER_SIZES_S = Macs=8 MaxPixels=512 PixBanks=3 MaxWeights=512 MaxCin=2 MaxChannels=16 \
+	Routes=8 OutQueue=16
+RTL_ENCODER_G_encoder_s = $(addprefix -G,$(RTL_ENCODER_SIZES_S))
+rtl/obj/encoder/spk_noc_pkg.sv rtl/obj/encoder_mutant/spk_noc_pkg.sv \
+		rtl/obj/encoder_s/spk_noc_pkg.sv: rtl/pkg/default/spk_noc_pkg.sv
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && cp rtl/pkg/default/spk_noc_pkg.sv $@
 rtl/obj/%/Vencoder__ALL.a: rtl/obj/%/spk_noc_pkg.sv $(RTL_SHELL_SV) $(RTL_ENCODER_SV) %D%/rtl.vlt
-	$(AM_V_GEN)$(VERILATOR) $(RTL_VFLAGS) $(RTL_EXTRA_$*) --Mdir rtl/obj/$* --prefix Vencoder \
+	$(AM_V_GEN)$(VERILATOR) $(RTL_VFLAGS) $(RTL_ENCODER_G_$*) $(RTL_EXTRA_$*) --Mdir rtl/obj/$* \
+		--prefix Vencoder \
 		$(srcdir)/%D%/rtl.vlt rtl/obj/$*/spk_noc_pkg.sv \
 		$(addprefix $(srcdir)/,$(RTL_SHELL_SV) $(RTL_ENCODER_SV)) --top-module encoder && \
 		cd rtl/obj/$* && $(MAKE) -f Vencoder.mk Vencoder__ALL.a $(RTL_VMAKE)
@@ -31,6 +39,15 @@ tests_rtl_encoder_lockstep_mutant_CPPFLAGS = -Irtl/obj/encoder_mutant $(RTL_LOCK
 tests_rtl_encoder_lockstep_mutant_LDADD = rtl/obj/encoder_mutant/Vencoder__ALL.a \
 	%D%/librtlencoder.la $(RTL_LOCKSTEP_LIBS)
 $(tests_rtl_encoder_lockstep_mutant_OBJECTS): rtl/obj/encoder_mutant/Vencoder__ALL.a
+RTL_ENCODER_TEST_SIZES_S = '-DSPK_ENCODER_TEST_SIZES=8, 512, 3, 512, 2, 16, 8, 16'
+check_PROGRAMS += tests/rtl/encoder_lockstep_s
+tests_rtl_encoder_lockstep_s_SOURCES = tests/rtl/encoder_lockstep.cpp
+tests_rtl_encoder_lockstep_s_CPPFLAGS = -Irtl/obj/encoder_s $(RTL_LOCKSTEP_CPPFLAGS) \
+	$(RTL_ENCODER_TEST_SIZES_S)
+tests_rtl_encoder_lockstep_s_LDADD = rtl/obj/encoder_s/Vencoder__ALL.a %D%/librtlencoder.la \
+	$(RTL_LOCKSTEP_LIBS)
+$(tests_rtl_encoder_lockstep_s_OBJECTS): rtl/obj/encoder_s/Vencoder__ALL.a
+
 TESTS += tests/rtl/encoder_lockstep.sh
 EXTRA_DIST += tests/rtl/encoder_lockstep.sh
 CHECK_RTL_TESTS += tests/rtl/encoder_lockstep.sh

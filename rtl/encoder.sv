@@ -542,8 +542,12 @@ module encoder #(
 
     widx = '0;
     push_it = '0;
-    q_d = q_q;
-    pend_d = pend_q;
+    for (int i = 0; i < OutQueue; i++) begin  // (whole-array copies as loops: yosys 0.23)
+      q_d[i] = q_q[i];
+    end
+    for (int i = 0; i < Items; i++) begin
+      pend_d[i] = pend_q[i];
+    end
     room = cap_q - len_q;                  // free at the start of the cycle
     n_src = stall ? pend_cnt_q : n_items;
     n_push = (32'(n_src) < 32'(room)) ? n_src : ItemCountBits'(room);
@@ -645,8 +649,13 @@ module encoder #(
 
   // the queue and the waiting items: register files, never reset (their counts are)
   always_ff @(posedge clk_i) begin
+`ifdef YOSYS  // yosys 0.23 copies no whole arrays; Verilator takes no array writes in loops
+    for (int i = 0; i < OutQueue; i++) q_q[i] <= q_d[i];
+    for (int i = 0; i < Items; i++) pend_q[i] <= pend_d[i];
+`else
     q_q <= q_d;
     pend_q <= pend_d;
+`endif
   end
 
   assign packets_in_o = packets_in_q;

@@ -21,7 +21,9 @@
 // all happen.
 //
 // Before the first configuration runs, the loader must refuse, naming what, nine variants of it
-// that do not fit the RTL (the default preset's NoC only).
+// that do not fit the RTL (the default preset's NoC and the module's default sizes only). A
+// build with other sizes (SPK_ENCODER_TEST_SIZES) draws configurations that fit them, the stem
+// only where it fits.
 //
 // The first divergence is reported with the cycle, the signal, the expected (C model) and got
 // (RTL) values and the stimulus of the cycles before; exit status 1. Exit 0 after --cycles
@@ -48,6 +50,7 @@ extern "C" {
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <deque>
 #include <string>
@@ -97,6 +100,7 @@ struct totals {
 struct harness {
 	spk_rtl_params noc;
 	spk_rtl_encoder_params rp;
+	bool sizes = false;		// rp is not rtl/encoder.sv's defaults (SPK_ENCODER_TEST_SIZES)
 	Vencoder *top = nullptr;
 	spk_encoder *enc = nullptr;
 	rng g;
@@ -177,7 +181,11 @@ struct harness {
 	void draw_routes()
 	{
 		const spk_encoder_config &c = su.cfg;
-		const uint32_t cmax = big ? 8 : 3, rmax = big ? 4 : 3;
+		const uint32_t rmax = big ? 4 : 3;
+		uint32_t cmax = big ? 8 : 3;
+
+		if (cmax * rmax > rp.routes)	// a build with fewer route entries
+			cmax = rp.routes / rmax;
 		uint32_t ncg = 1 + g.below(c.channels < cmax ? c.channels : cmax);
 		uint32_t nrg = 1 + g.below(c.h_out < rmax ? c.h_out : rmax);
 		std::vector<uint32_t> cb{ c.c0 }, rb{ 0 };
@@ -226,7 +234,10 @@ struct harness {
 		c.tile = g.below(noc.mesh_x * noc.mesh_y);
 		c.input_fifo = rp.fifo_flits;
 		c.flit_bits = noc.flit_bits;
-		if (k == 0) {
+		// the stem where the build holds it (the default sizes), else a random one
+		const bool stem_fits = rp.macs >= 64 && rp.out_queue >= 64 && rp.max_pixels >= 784 &&
+				       rp.max_weights >= 784 && rp.max_channels >= 16;
+		if (k == 0 && stem_fits) {
 			// the default preset's stem
 			c.macs = 64;
 			c.output_queue = 64;
@@ -242,32 +253,32 @@ struct harness {
 			static const uint32_t macs[] = { 1, 2, 3, 7, 16, 31, 64 };
 			static const unsigned ready[] = { 100, 90, 60, 25, 5 };
 
-			c.macs = macs[g.below(7)];
-			c.output_queue = g.chance(50) ? 1 + g.below(3) : 1 + g.below(64);
+			c.macs = std::min(macs[g.below(7)], rp.macs);
+			c.output_queue = g.chance(50) ? 1 + g.below(3) : 1 + g.below(rp.out_queue);
 			c.c_in = 1 + g.below(rp.max_cin);
 			c.kernel = 1 + g.below(5);
 			c.stride = 1 + g.below(3);
 			c.pad = g.below(c.kernel);
 			c.h_in = 1 + g.below(12);
 			c.w_in = 1 + g.below(12);
-			c.channels = 1 + g.below(8);
+			c.channels = std::min(1 + g.below(8), rp.max_channels);
 			su.ready_pct = ready[g.below(5)];
 			su.rel_delay = g.chance(30) ? 0 : g.below(400);
 			if (k == 1) {		// back-pressure: one entry, a slow NI, many lanes
 				c.output_queue = 1;
-				c.macs = 64;
+				c.macs = rp.macs;
 				c.kernel = 1 + g.below(2);
 				su.ready_pct = 30;
 			} else if (g.chance(12)) {	// the parameters' edges: pixels, weights, routes
 				big = true;
-				c.macs = 64;
+				c.macs = rp.macs;
 				if (g.chance(50)) {	// a large image, large kernel, few outputs
 					c.c_in = 1;
 					c.h_in = 32 + g.below(33);
-					c.w_in = 4096 / c.h_in;
+					c.w_in = rp.max_pixels / c.h_in;
 					c.kernel = c.stride = 4 + g.below(5);
 					c.pad = 0;
-					c.channels = 2 + g.below(15);
+					c.channels = std::min(2 + g.below(15), rp.max_channels);
 				} else {		// many channels and routes
 					c.c_in = 1 + g.below(rp.max_cin);
 					c.h_in = 2 + g.below(5);
@@ -275,7 +286,7 @@ struct harness {
 					c.kernel = 1 + g.below(3);
 					c.stride = 1;
 					c.pad = g.below(c.kernel);
-					c.channels = 48 + g.below(17);
+					c.channels = rp.max_channels * 3 / 4 + g.below(rp.max_channels / 4 + 1);
 					while (c.c_in * c.kernel * c.kernel * c.channels > rp.max_weights)
 						c.kernel--;
 					if (c.pad >= c.kernel)
@@ -283,6 +294,13 @@ struct harness {
 				}
 			}
 		}
+		// what a smaller build holds (no change at the default sizes): pixels, weights
+		while (c.c_in * c.h_in * c.w_in > rp.max_pixels)
+			c.w_in > 1 ? c.w_in-- : c.h_in--;
+		while (c.c_in * c.kernel * c.kernel * c.channels > rp.max_weights)
+			c.kernel > 1 ? c.kernel-- : c.channels--;
+		if (c.pad >= c.kernel)
+			c.pad = 0;
 		// outputs of the conv (at least one row and column: grow the padding if needed)
 		while (c.h_in + 2 * c.pad < c.kernel || c.w_in + 2 * c.pad < c.kernel)
 			c.pad++;
@@ -687,6 +705,23 @@ int main(int argc, char **argv)
 	const uint64_t configs = cycles >= 400000 ? cycles / 50000 : 8;
 
 	spk_rtl_encoder_params_default(&h.rp, &h.noc);
+#ifdef SPK_ENCODER_TEST_SIZES
+	// a build with other parameters (rtl/encoder.mk): Macs, MaxPixels, PixBanks, MaxWeights,
+	// MaxCin, MaxChannels, Routes, OutQueue
+	{
+		const uint32_t v[] = { SPK_ENCODER_TEST_SIZES };
+
+		h.rp.macs = v[0];
+		h.rp.max_pixels = v[1];
+		h.rp.pix_banks = v[2];
+		h.rp.max_weights = v[3];
+		h.rp.max_cin = v[4];
+		h.rp.max_channels = v[5];
+		h.rp.routes = v[6];
+		h.rp.out_queue = v[7];
+		h.sizes = true;
+	}
+#endif
 	Verilated::debug(0);
 	h.top = new Vencoder;
 	h.g.s = seed;
@@ -695,7 +730,7 @@ int main(int argc, char **argv)
 
 		rc = h.start((unsigned)k);
 		if (rc == 0 && k == 0 && h.noc.mesh_x == 12 && h.noc.mesh_y == 12 &&
-		    h.noc.payload_bits == 21)
+		    h.noc.payload_bits == 21 && !h.sizes)
 			rc = h.check_loader();
 		while (rc == 0 && h.x < n)
 			rc = h.step();
