@@ -2,7 +2,8 @@
 # area.sh — the logic area of RTL blocks by yosys (doc/rtl.md "Area").
 #
 #   area.sh YOSYS RTL_DIR PKG_DIR NAME...
-#   area.sh --unit UNIT [--define MACRO] [--netlist FILE] YOSYS RTL_DIR PKG_FILE LABEL [NAME=VALUE...]
+#   area.sh --unit UNIT [--fast] [--define MACRO] [--netlist FILE] YOSYS RTL_DIR PKG_FILE LABEL
+#           [NAME=VALUE...]
 #
 # The first form synthesises, for each NAME, the router and the network interface built with
 # PKG_DIR/NAME/spk_noc_pkg.sv. The second synthesises one unit (unit_shell, readout, encoder,
@@ -11,7 +12,8 @@
 # netlist as Verilog (module UNIT, the unit's ports): the gate-level lock-step
 # (tests/rtl/gates_lockstep.sh) runs it against the C model.
 # Either form prints one line per block (yosys: synth -flatten, then abc onto a two-input gate
-# library): label, block, cells, NAND2-equivalent gates (each cell type weighted by the factor
+# library; with --fast, synth -flatten -noabc, then one abc -fast, for a unit whose logic ABC's
+# default script does not map in reasonable time, doc/rtl.md "Area"): label, block, cells, NAND2-equivalent gates (each cell type weighted by the factor
 # table below) and the estimated area at 45 nm. Simulation-only parts (assertions, the
 # verification id) are left out: SYNTHESIS is defined and SPK_SIM_ID is not.
 #
@@ -25,8 +27,8 @@ synth() {
 	log=$(mktemp)
 	wr=
 	[ -z "$6" ] || wr="; write_verilog -noattr $log.v"
-	"$yosys" -q -p "read_verilog -sv -DSYNTHESIS $4; $5 synth -flatten -top $3; \
-		abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX; opt_clean; tee -o $log stat$wr" \
+	"$yosys" -q -p "read_verilog -sv -DSYNTHESIS $4; $5 synth -flatten$noabc -top $3; \
+		abc$abcfast -g AND,NAND,OR,NOR,XOR,XNOR,MUX; opt_clean; tee -o $log stat$wr" \
 		>/dev/null 2>"$log.err" || { cat "$log.err" >&2; rm -f "$log" "$log.err"; exit 1; }
 	if [ -n "$6" ]; then
 		# the top is named after its parameters (\$paramod$...\UNIT): name it UNIT again
@@ -45,9 +47,14 @@ synth() {
 	rm -f "$log" "$log.err"
 }
 
+noabc= abcfast=
 if [ "${1:-}" = --unit ]; then
 	unit=$2 netlist= def=
 	shift 2
+	if [ "${1:-}" = --fast ]; then
+		noabc=" -noabc" abcfast=" -fast"
+		shift
+	fi
 	if [ "${1:-}" = --define ]; then
 		def="-D$2"
 		shift 2

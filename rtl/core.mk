@@ -62,6 +62,34 @@ tests_rtl_core_lockstep_p_LDADD = rtl/obj/core_p/Vcore__ALL.a $(RTL_CORE_LIBS)
 $(tests_rtl_core_lockstep_p_OBJECTS): rtl/obj/core_p/Vcore__ALL.a rtl/pkg/default/spk_noc_pkg.h
 check_PROGRAMS += tests/rtl/core_lockstep_p
 
+# Gate level (rtl/local.mk "Gate-level lock-step"): the core build's sizes and its mutant
+# synthesised by yosys (ABC's fast script: the default one had not mapped the core's 407k nodes
+# after 25 minutes), the netlists run by the lock-step test (tests/rtl/gates_lockstep.sh, make
+# check-rtl).
+RTL_GATES += core_g core_g_mutant
+RTL_GATES_UNIT_core_g = core
+RTL_GATES_PARAMS_core_g = FifoFlits=8 QueueEntries=6 Adders=4 NeuronUpdates=4 MembraneBits=10 \
+	Pieces=3 Projs=4 Readers=6 InRoutes=8 Routes=12 AccWords=48 MemWords=128 WeightWords=256 \
+	ChanWords=32
+RTL_GATES_FAST_core_g = --fast
+RTL_GATES_UNIT_core_g_mutant = core
+RTL_GATES_FAST_core_g_mutant = --fast
+RTL_GATES_PARAMS_core_g_mutant = $(RTL_GATES_PARAMS_core_g)
+RTL_GATES_DEFINE_core_g_mutant = --define SPK_MUTANT_CORE_SAT
+EXTRA_PROGRAMS += tests/rtl/core_lockstep_gates tests/rtl/core_lockstep_gates_mutant
+RTL_GATES_BINS += tests/rtl/core_lockstep_gates tests/rtl/core_lockstep_gates_mutant
+tests_rtl_core_lockstep_gates_SOURCES = tests/rtl/core_lockstep.cpp
+tests_rtl_core_lockstep_gates_CPPFLAGS = -Irtl/obj/gates_core_g -Irtl/pkg/default \
+	$(RTL_LOCKSTEP_CPPFLAGS)
+tests_rtl_core_lockstep_gates_LDADD = rtl/obj/gates_core_g/gates.a $(RTL_CORE_LIBS)
+$(tests_rtl_core_lockstep_gates_OBJECTS): rtl/obj/gates_core_g/gates.a rtl/pkg/default/spk_noc_pkg.h
+tests_rtl_core_lockstep_gates_mutant_SOURCES = tests/rtl/core_lockstep.cpp
+tests_rtl_core_lockstep_gates_mutant_CPPFLAGS = -Irtl/obj/gates_core_g_mutant -Irtl/pkg/default \
+	$(RTL_LOCKSTEP_CPPFLAGS)
+tests_rtl_core_lockstep_gates_mutant_LDADD = rtl/obj/gates_core_g_mutant/gates.a $(RTL_CORE_LIBS)
+$(tests_rtl_core_lockstep_gates_mutant_OBJECTS): rtl/obj/gates_core_g_mutant/gates.a \
+	rtl/pkg/default/spk_noc_pkg.h
+
 TESTS += tests/rtl/core_lockstep.sh
 EXTRA_DIST += tests/rtl/core_lockstep.sh
 CHECK_RTL_TESTS += tests/rtl/core_lockstep.sh

@@ -142,15 +142,17 @@ area: $(RTL_PRESET_PKGS) $(RTL_GATES_AREA:%=rtl/obj/gates_%/netlist.v)
 # gate netlist, and the unit's own lock-step test runs against it, so the area of `make area` is
 # that of a netlist that does what the C model does, cycle for cycle. A unit's fragment adds a
 # configuration G to RTL_GATES with RTL_GATES_UNIT_G (the unit), RTL_GATES_PARAMS_G (NAME=VALUE
-# parameters) and, for a mutant, RTL_GATES_DEFINE_G (--define MACRO); its test program (in
-# RTL_GATES_BINS) links rtl/obj/gates_G/gates.a.
+# parameters), for a mutant RTL_GATES_DEFINE_G (--define MACRO) and, where ABC's default script
+# takes too long, RTL_GATES_FAST_G = --fast; its test program (in RTL_GATES_BINS) links
+# rtl/obj/gates_G/gates.a.
 RTL_GATES =
 RTL_GATES_BINS =
 RTL_GATES_AREA = $(filter-out %mutant,$(RTL_GATES))
 rtl/obj/gates_%/netlist.v: rtl/pkg/default/spk_noc_pkg.sv %D%/unit_shell.sv %D%/sram_1p.sv \
 		%D%/readout.sv %D%/encoder.sv %D%/attn.sv %D%/core.sv %D%/area.sh
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(SHELL) $(srcdir)/%D%/area.sh \
-		--unit $(RTL_GATES_UNIT_$*) $(RTL_GATES_DEFINE_$*) --netlist $@.tmp $(YOSYS) \
+		--unit $(RTL_GATES_UNIT_$*) $(RTL_GATES_FAST_$*) $(RTL_GATES_DEFINE_$*) --netlist $@.tmp \
+		$(YOSYS) \
 		$(srcdir)/%D% rtl/pkg/default/spk_noc_pkg.sv $* $(RTL_GATES_PARAMS_$*) \
 		>rtl/obj/gates_$*/area.txt && mv $@.tmp $@
 rtl/obj/gates_%/gates.a: rtl/obj/gates_%/netlist.v
