@@ -651,7 +651,9 @@ void replayer<Vcore, SPK_TILE_CORE>::check_spikes(uint64_t x, const std::vector<
 		if (!((v.spike_o >> j) & 1))
 			continue;
 		if (k + 3 > s.size())
-			throw divergence{ x, "spike_o (a spike the C model did not fire)", 0, j };
+			throw divergence{ x, "spike_o (spikes fired in this cycle, counted)",
+					  s.size() / 3,
+					  (uint64_t)__builtin_popcountll((uint64_t)v.spike_o) };
 		check(x, "spike_pop_o", s[k], v.spike_pop_o);
 		check(x, "spike_step_o", s[k + 1], v.spike_step_o);
 		check(x, "spike_neuron_o", s[k + 2], spk_vl::get(v.spike_neuron_o, 32 * j, 32));
