@@ -13,8 +13,9 @@
 # (tests/rtl/gates_lockstep.sh) runs it against the C model.
 # Either form prints one line per block (yosys: synth -flatten, then abc onto a two-input gate
 # library; with --fast, synth -flatten -noabc, then one abc -fast, for a unit whose logic ABC's
-# default script does not map in reasonable time, doc/rtl.md "Area"): label, block, cells, NAND2-equivalent gates (each cell type weighted by the factor
-# table below) and the estimated area at 45 nm. Simulation-only parts (assertions, the
+# default script does not map in reasonable time, doc/rtl.md "Area"): label, block, cells,
+# NAND2-equivalent gates (each cell type weighted by the factor table below) and the estimated
+# area at 45 nm. Simulation-only parts (assertions, the
 # verification id) are left out: SYNTHESIS is defined and SPK_SIM_ID is not.
 #
 # NAND2 equivalents (a common static-CMOS convention, e.g. Weste & Harris, "CMOS VLSI Design",
