@@ -92,6 +92,12 @@ struct spk_arch_energy {
 	char source[SPK_ARCH_TEXT_MAX];	/* where the figures come from */
 };
 
+struct spk_arch_area {
+	double nand2_um2;		/* one NAND2 gate (logic by synthesis, in NAND2 equivalents) */
+	double sram_um2_per_bit;	/* one bit of an SRAM macro, periphery included */
+	char source[SPK_ARCH_TEXT_MAX];	/* where the figures come from */
+};
+
 struct spk_arch {
 	struct spk_arch_chip chip;
 	struct spk_arch_core core;
@@ -99,6 +105,7 @@ struct spk_arch {
 	struct spk_arch_attention attention;
 	struct spk_arch_encoder encoder;
 	struct spk_arch_energy energy;
+	struct spk_arch_area area;
 	/*
 	 * Provenance, indexed like spk_arch_params[]: the line of the file that set the parameter,
 	 * 0 for a built-in default, SPK_ARCH_SET_BY_CALLER for spk_arch_set().

@@ -17,6 +17,7 @@
 #include "arch/arch_params.h"
 #include "cli/commands.h"
 #include "rtl/rtl_area.h"
+#include "util/outfile.h"
 #include "util/util.h"
 
 #include <limits.h>
@@ -67,7 +68,7 @@ static void arch_usage(FILE *f)
 static void show_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: spikechip arch show [--area] [FILE|PRESET]\n"
+		"usage: spikechip arch show [--area [--json FILE]] [FILE|PRESET]\n"
 		"\n"
 		"Prints the resolved architecture (default: the shipped 'default' preset): every\n"
 		"parameter, marked with the line of the file that set it or 'default', then the\n"
@@ -75,9 +76,13 @@ static void show_usage(FILE *f)
 		"bandwidth, static power). The output is itself a valid architecture file.\n"
 		"\n"
 		"options:\n"
-		"  --area       add the network's logic area at 45 nm: the router and the network\n"
-		"               interface synthesised with yosys (doc/rtl.md \"Area\"; up to a minute\n"
-		"               the first time, then cached)\n"
+		"  --area       add the area at 45 nm of every block and of the chip: memory (the\n"
+		"               SRAM bits the architecture names x [area] sram_um2_per_bit) and\n"
+		"               logic (yosys NAND2 equivalents x [area] nand2_um2): the router and\n"
+		"               network interface synthesised for this architecture (up to a minute\n"
+		"               the first time, then cached), the units from rtl/unit_logic.txt\n"
+		"               (doc/rtl.md \"Area\")\n"
+		"  --json FILE  with --area: also write the area as JSON to FILE\n"
 		"  -h, --help   show this help\n");
 }
 
@@ -200,28 +205,83 @@ void spk_arch_print(FILE *f, const char *path, const struct spk_arch *a)
 	print_totals(f, a);
 }
 
-/* `arch show --area`: the network's logic area by synthesis (rtl/rtl_area.h). */
-static int print_area(FILE *f, const struct spk_arch *a)
+/* Thousands separated by commas, for areas and bit counts in µm² and bits. */
+static const char *grouped(double v, char *buf, size_t len)
 {
-	struct spk_rtl_area ar;
-	char err[1024];
-	int tiles = a->chip.mesh_x * a->chip.mesh_y;
+	char digits[64];
+	size_t n, o = 0;
+
+	snprintf(digits, sizeof(digits), "%.0f", v);
+	n = strlen(digits);
+	for (size_t i = 0; i < n && o + 2 < len; i++) {
+		if (i > 0 && (n - i) % 3 == 0 && digits[i - 1] != '-')
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* `arch show --area`: every block's area and the chip's (rtl/rtl_area.h). */
+static int print_area(FILE *f, const struct spk_arch *a, const char *json)
+{
+	struct spk_chip_area ca;
+	char err[1024], b1[32], b2[32], b3[32];
 
 	if (isatty(STDERR_FILENO))
 		fprintf(stderr, "arch show: synthesising the network with yosys (up to a minute the "
 			"first time; cached)...\n");
-	if (spk_rtl_area(a, &ar, err, sizeof(err)) < 0) {
+	if (spk_chip_area(a, &ca, err, sizeof(err)) < 0) {
 		spk_error("arch show --area: %s", err);
 		return SPK_EXIT_USAGE;
 	}
-	fprintf(f, "\n; network area (yosys synthesis of rtl/router.sv and rtl/ni.sv, logic only,\n"
-		"; NAND2 equivalents x %.3f um^2 at 45 nm; doc/rtl.md \"Area\")\n", SPK_RTL_NAND2_UM2);
-	fprintf(f, ";   router             %.0f NAND2 eq. = %.1f um^2 (%lu cells)\n", ar.router_nand2,
-		ar.router_um2, ar.router_cells);
-	fprintf(f, ";   network interface  %.0f NAND2 eq. = %.1f um^2 (%lu cells)\n", ar.ni_nand2,
-		ar.ni_um2, ar.ni_cells);
-	fprintf(f, ";   network            %d tiles x %.1f um^2 = %.4g mm^2\n", tiles,
-		ar.router_um2 + ar.ni_um2, tiles * (ar.router_um2 + ar.ni_um2) / 1e6);
+	fprintf(f, "\n; area at 45 nm (doc/rtl.md \"Area\"): memory = SRAM bits x %.6g um^2/bit, "
+		"logic =\n; yosys NAND2 equivalents x %.6g um^2 (%s)\n", a->area.sram_um2_per_bit,
+		a->area.nand2_um2, a->area.source);
+	fprintf(f, ";   %-16s %5s %14s %14s %14s %12s\n", "block", "count", "memory bits",
+		"memory um^2", "logic um^2", "all, mm^2");
+	for (int b = 0; b < SPK_AREA_BLOCKS; b++) {
+		const struct spk_area_block_figures *k = &ca.block[b];
+
+		fprintf(f, ";   %-16s %5d %14s %14s %14s %12.4f\n", k->name, k->count,
+			grouped(k->sram_bits, b1, sizeof(b1)), grouped(k->sram_um2, b2, sizeof(b2)),
+			k->logic_nand2 >= 0 ? grouped(k->logic_um2, b3, sizeof(b3)) : "not known",
+			k->count * (k->sram_um2 + k->logic_um2) / 1e6);
+	}
+	fprintf(f, ";   %-16s %5s %14s %14.4g %14.4g %12.4f  (mm^2)\n", "chip", "", "",
+		ca.sram_mm2, ca.logic_mm2, ca.total_mm2);
+	if (ca.logic_unknown > 0)
+		fprintf(f, "; the chip's figure leaves out the logic of %d block kind%s (not known, "
+			"below)\n", ca.logic_unknown, ca.logic_unknown == 1 ? "" : "s");
+	fprintf(f, "; memory per synapse core: %s %s + %s %s + %s %s bits\n",
+		spk_area_memory_names[SPK_MEM_SYNAPSE],
+		grouped(ca.memory_bits[SPK_MEM_SYNAPSE], b1, sizeof(b1)),
+		spk_area_memory_names[SPK_MEM_NEURON],
+		grouped(ca.memory_bits[SPK_MEM_NEURON], b2, sizeof(b2)),
+		spk_area_memory_names[SPK_MEM_ROUTES],
+		grouped(ca.memory_bits[SPK_MEM_ROUTES], b3, sizeof(b3)));
+	fprintf(f, "; logic:\n");
+	for (int b = 0; b < SPK_AREA_BLOCKS; b++)
+		fprintf(f, ";   %-16s %s\n", ca.block[b].name, ca.block[b].logic_from);
+	if (json != NULL) {
+		struct spk_outfile o;
+		struct spk_jsonw j;
+
+		if (spk_outfile_open(&o, json, err, sizeof(err)) < 0) {
+			spk_error("arch show: --json: %s", err);
+			return SPK_EXIT_USAGE;
+		}
+		spk_jsonw_init(&j, o.f);
+		spk_jsonw_object(&j);
+		spk_jsonw_key(&j, "area");
+		spk_chip_area_json(&j, a, &ca);
+		spk_jsonw_end(&j);
+		spk_jsonw_finish(&j);
+		if (spk_outfile_commit(&o, err, sizeof(err)) < 0) {
+			spk_error("arch show: --json: %s", err);
+			return SPK_EXIT_FAIL;
+		}
+	}
 	return SPK_EXIT_OK;
 }
 
@@ -230,18 +290,39 @@ static int cmd_show(int argc, char **argv)
 	char path[PATH_MAX];
 	struct spk_arch a;
 	int status, first;
+	const char *json = NULL;
 	bool area = false;
 
-	/* --area anywhere before the operand (the other options are parse_options()'s) */
+	/* --area and --json FILE anywhere before the operand (--help is parse_options()'s) */
 	for (int i = 1; i < argc; i++) {
+		int used = 0;
+
 		if (strcmp(argv[i], "--") == 0)
 			break;
 		if (strcmp(argv[i], "--area") == 0) {
 			area = true;
-			memmove(argv + i, argv + i + 1, (size_t)(argc - i - 1) * sizeof(*argv));
-			argc--;
+			used = 1;
+		} else if (strcmp(argv[i], "--json") == 0) {
+			if (i + 1 >= argc) {
+				spk_error("arch show: --json needs a FILE; see 'spikechip arch show "
+					  "--help'");
+				return SPK_EXIT_USAGE;
+			}
+			json = argv[i + 1];
+			used = 2;
+		} else if (strncmp(argv[i], "--json=", 7) == 0) {
+			json = argv[i] + 7;
+			used = 1;
+		}
+		if (used > 0) {
+			memmove(argv + i, argv + i + used, (size_t)(argc - i - used) * sizeof(*argv));
+			argc -= used;
 			i--;
 		}
+	}
+	if (json != NULL && !area) {
+		spk_error("arch show: --json writes the area: give --area too");
+		return SPK_EXIT_USAGE;
 	}
 	first = parse_options(argc, argv, show_usage, &status);
 	if (first < 0)
@@ -255,7 +336,7 @@ static int cmd_show(int argc, char **argv)
 	if (status != SPK_EXIT_OK)
 		return status;
 	spk_arch_print(stdout, path, &a);
-	return area ? print_area(stdout, &a) : SPK_EXIT_OK;
+	return area ? print_area(stdout, &a, json) : SPK_EXIT_OK;
 }
 
 static int cmd_check(int argc, char **argv)

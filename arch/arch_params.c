@@ -26,6 +26,7 @@ const struct spk_arch_section spk_arch_sections[] = {
 	{ "attention", "attention units: spike-driven Q (K^T V) with per-head KV counters" },
 	{ "encoder", "the encoder: the multiply-accumulate unit for the first (pixel-reading) conv" },
 	{ "energy", "per-event energies and static power, counted by the simulator" },
+	{ "area", "area per logic gate and per SRAM bit, for `spikechip arch show --area`" },
 };
 
 const size_t spk_arch_n_sections = sizeof(spk_arch_sections) / sizeof(spk_arch_sections[0]);
@@ -139,6 +140,14 @@ const struct spk_arch_param spk_arch_params[] = {
 	     "static (leakage) power of one tile of any kind, router included"),
 	TEXT(energy, source, "Horowitz ISSCC 2014, 45 nm",
 	     "where the energy figures come from (free text, reported with the energy)"),
+
+	/* [area] */
+	REAL(area, nand2_um2, "um^2", 0.798, 1e-6, 1e6,
+	     "one two-input NAND gate: logic synthesised by yosys is counted in NAND2 equivalents"),
+	REAL(area, sram_um2_per_bit, "um^2/bit", 1.211, 1e-6, 1e6,
+	     "one bit of SRAM, periphery included (OpenRAM on FreePDK45: 0.826 Mbit/mm^2)"),
+	TEXT(area, source, "NanGate 45 nm OCL NAND2_X1, OpenRAM FreePDK45 SRAM",
+	     "where the area figures come from (free text, reported with the area)"),
 };
 
 const size_t spk_arch_n_params = sizeof(spk_arch_params) / sizeof(spk_arch_params[0]);

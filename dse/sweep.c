@@ -10,6 +10,7 @@
 #include "dse/sweep.h"
 #include "cli/commands.h"
 #include "mapper/emit.h"
+#include "rtl/rtl_area.h"
 #include "arch/arch_params.h"
 #include "util/jsonw.h"
 #include "util/outfile.h"
@@ -36,7 +37,7 @@ enum {
 	M_LAT_MEAN, M_LAT_P50, M_LAT_P99, M_LAT_MEAN_US, M_LAT_P50_US, M_LAT_P99_US,
 	M_THROUGHPUT, M_ENERGY, M_DYNAMIC, M_STATIC,
 	M_E_SYN, M_E_WREAD, M_E_NEURON, M_E_SPIKES, M_E_ROUTER, M_E_LINKS, M_E_ATTN, M_E_ENC,
-	M_PJ_SOP, M_PJ_SOP_TOTAL, M_SOPS, M_TILES, M_CORES, M_SYN_KIB, M_STALL,
+	M_PJ_SOP, M_PJ_SOP_TOTAL, M_SOPS, M_TILES, M_CORES, M_SYN_KIB, M_STALL, M_AREA,
 	N_METRICS
 };
 
@@ -72,6 +73,7 @@ static const struct {
 	[M_CORES] = { "synapse_cores_used", NULL },
 	[M_SYN_KIB] = { "synapse_kib_used", NULL },
 	[M_STALL] = { "noc_stall_share", NULL },
+	[M_AREA] = { "area_mm2", NULL },	/* filled by the merge, for --pareto area */
 };
 
 static const char *const objective_names[SPK_OBJ_COUNT] = {
@@ -691,11 +693,49 @@ static bool objectives(const json_t *p, const enum spk_sweep_objective *obj, uin
 				return false;
 			out[i] = -v;
 			break;
+		case SPK_OBJ_AREA:
+			if (!json_num(m, "area_mm2", &v))
+				return false;
+			out[i] = v;
+			break;
 		default:
 			return false;
 		}
 	}
 	return true;
+}
+
+/*
+ * Fills the metric area_mm2 of every point with status ok: the chip area of its architecture
+ * (rtl/rtl_area.h; the network synthesised once per distinct network, then cached). 0, or -1
+ * with the message in err.
+ */
+static int fill_area(const struct spk_sweep_spec *s, json_t **pts, bool quiet, char *err,
+		     size_t errlen)
+{
+	for (uint32_t k = 0; k < s->n_points; k++) {
+		json_t *m = pts[k] != NULL ? json_object_get(pts[k], "metrics") : NULL;
+		const char *st = pts[k] != NULL ?
+				 json_string_value(json_object_get(pts[k], "status")) : NULL;
+		struct spk_chip_area ca;
+		struct spk_arch a;
+		char msg[1024];
+
+		if (!json_is_object(m) || st == NULL || strcmp(st, "ok") != 0)
+			continue;
+		if (!quiet && isatty(STDERR_FILENO))
+			fprintf(stderr, "\rsweep: area of point %u/%u (yosys for each new network)...",
+				k + 1, s->n_points);
+		if (spk_sweep_point_arch(s, k, &a, msg, sizeof(msg)) < 0 ||
+		    spk_chip_area(&a, &ca, msg, sizeof(msg)) < 0) {
+			spk_fmt(err, errlen, "point %u: area: %s", k, msg);
+			return -1;
+		}
+		json_object_set_new(m, "area_mm2", json_real(ca.total_mm2));
+	}
+	if (!quiet && isatty(STDERR_FILENO))
+		fprintf(stderr, "\n");
+	return 0;
 }
 
 /* front[i] = 1 for the non-dominated points with status ok and every objective, else 0. */
@@ -768,6 +808,9 @@ int spk_sweep_merge(const struct spk_sweep_spec *s, const char *dir,
 				   statuses[i]) == 0)
 				counts[i]++;
 	}
+	for (uint32_t i = 0; i < n_pareto; i++)
+		if (pareto[i] == SPK_OBJ_AREA && fill_area(s, pts, quiet, err, errlen) < 0)
+			goto out;
 	if (n_pareto > 0)
 		pareto_front(pts, s->n_points, pareto, n_pareto, front);
 
@@ -924,11 +967,11 @@ int spk_sweep_merge(const struct spk_sweep_spec *s, const char *dir,
 		printf("\nPareto front (");
 		for (uint32_t i = 0; i < n_pareto; i++)
 			printf("%s%s", i > 0 ? ", " : "", objective_names[pareto[i]]);
-		printf("):\n  %5s  %12s  %12s  %9s  %s\n", "point", "uJ/image", "latency us",
-		       "accuracy", "values");
+		printf("):\n  %5s  %12s  %12s  %9s  %10s  %s\n", "point", "uJ/image",
+		       "latency us", "accuracy", "area mm^2", "values");
 		for (uint32_t k = 0; k < s->n_points; k++) {
 			const json_t *m;
-			double e = NAN, l = NAN, a = NAN;
+			double e = NAN, l = NAN, a = NAN, ar = NAN;
 
 			if (!front[k])
 				continue;
@@ -936,7 +979,8 @@ int spk_sweep_merge(const struct spk_sweep_spec *s, const char *dir,
 			json_num(m, "energy_uj_per_image", &e);
 			json_num(m, "latency_mean_us", &l);
 			json_num(m, "accuracy", &a);
-			printf("  %5u  %12.4g  %12.4g  %8.2f%%  %s\n", k, e, l, 100 * a,
+			json_num(m, "area_mm2", &ar);
+			printf("  %5u  %12.4g  %12.4g  %8.2f%%  %10.4g  %s\n", k, e, l, 100 * a, ar,
 			       json_string_value(json_object_get(pts[k], "label")) ?: "");
 		}
 	}

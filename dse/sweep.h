@@ -34,7 +34,7 @@ enum spk_sweep_objective {
 	SPK_OBJ_ENERGY,		/* energy per image, minimised */
 	SPK_OBJ_LATENCY,	/* mean latency in µs, minimised */
 	SPK_OBJ_ACCURACY,	/* maximised */
-	SPK_OBJ_AREA,		/* not available yet */
+	SPK_OBJ_AREA,		/* chip area in mm² (rtl/rtl_area.h), minimised */
 	SPK_OBJ_COUNT
 };
 

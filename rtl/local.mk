@@ -17,7 +17,7 @@ RTL_SV = $(RTL_ROUTER_SV) $(RTL_NI_SV)
 EXTRA_DIST += %D%/rtl.vlt %D%/vl_bits.h tests/rtl/lockstep.h
 # Installed for `spikechip arch show --area` (found through spk_data_path()).
 rtldir = $(pkgdatadir)/rtl
-dist_rtl_DATA = $(RTL_SV) %D%/area.sh
+dist_rtl_DATA = $(RTL_SV) %D%/area.sh %D%/unit_logic.txt
 
 # Verilator's runtime, compiled once; its own warnings are not ours (no -Werror here).
 VERILATOR_CPPFLAGS = -isystem $(VERILATOR_ROOT)/include -isystem $(VERILATOR_ROOT)/include/vltstd

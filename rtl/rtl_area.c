@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,4 +174,186 @@ out_rm:
 	(void)rmdir(tmp);
 	free(text);
 	return rc;
+}
+
+/* ---- the whole chip ---------------------------------------------------------------------- */
+
+const char *const spk_area_memory_names[SPK_AREA_MEMORIES] = {
+	[SPK_MEM_SYNAPSE] = "synapse memory",
+	[SPK_MEM_NEURON] = "neuron memory",
+	[SPK_MEM_ROUTES] = "routing table",
+	[SPK_MEM_KV] = "KV counters",
+	[SPK_MEM_ENC_WEIGHTS] = "encoder weights",
+};
+
+/*
+ * Reads the units' logic from rtl/unit_logic.txt: lines "KIND LABEL CELLS NAND2 NOTE...", NAND2
+ * "-" for a unit not synthesised (NOTE says why). Returns 0 or -1 with err.
+ */
+static int read_unit_logic(struct spk_chip_area *out, char *err, size_t errlen)
+{
+	char path[PATH_MAX], line[512];
+	bool seen[SPK_AREA_BLOCKS] = { false };
+	FILE *f;
+	int lineno = 0;
+
+	if (spk_data_path("rtl/unit_logic.txt", path, sizeof(path)) < 0 ||
+	    (f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "rtl/unit_logic.txt: cannot read the units' logic figures");
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char kind[32], label[64], cells[32], nand2[32];
+		int n = 0, b;
+
+		lineno++;
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "%31s %63s %31s %31s %n", kind, label, cells, nand2, &n) != 4) {
+			snprintf(err, errlen, "%s:%d: expected KIND LABEL CELLS NAND2 NOTE", path,
+				 lineno);
+			fclose(f);
+			return -1;
+		}
+		for (b = 0; b < SPK_AREA_NETWORK; b++)
+			if (strcmp(kind, out->block[b].key) == 0)
+				break;
+		if (b == SPK_AREA_NETWORK || seen[b]) {
+			snprintf(err, errlen, "%s:%d: '%s' is %s", path, lineno, kind,
+				 b == SPK_AREA_NETWORK ? "not a unit (core, attn, encoder, readout)"
+						       : "given twice");
+			fclose(f);
+			return -1;
+		}
+		seen[b] = true;
+		if (strcmp(nand2, "-") == 0) {
+			out->block[b].logic_nand2 = -1;
+			snprintf(out->block[b].logic_from, sizeof(out->block[b].logic_from), "%s",
+				 line + n);
+		} else {
+			char *end;
+
+			out->block[b].logic_nand2 = strtod(nand2, &end);
+			if (*end != '\0' || out->block[b].logic_nand2 < 0) {
+				snprintf(err, errlen, "%s:%d: '%s' is not a NAND2 count", path,
+					 lineno, nand2);
+				fclose(f);
+				return -1;
+			}
+			snprintf(out->block[b].logic_from, sizeof(out->block[b].logic_from),
+				 "yosys, %s (%s cells): %s", label, cells, line + n);
+		}
+	}
+	fclose(f);
+	for (int b = 0; b < SPK_AREA_NETWORK; b++)
+		if (!seen[b]) {
+			snprintf(err, errlen, "%s: no line for the %s", path, out->block[b].name);
+			return -1;
+		}
+	return 0;
+}
+
+int spk_chip_area(const struct spk_arch *a, struct spk_chip_area *out, char *err, size_t errlen)
+{
+	static const char *const names[SPK_AREA_BLOCKS] = {
+		"synapse core", "attention unit", "encoder", "readout", "router and NI",
+	};
+	static const char *const keys[SPK_AREA_BLOCKS] = {
+		"core", "attn", "encoder", "readout", "network",
+	};
+	struct spk_arch_totals t;
+	double kib = 8192.0;	/* bits per KiB */
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	spk_arch_get_totals(a, &t);
+	for (int b = 0; b < SPK_AREA_BLOCKS; b++) {
+		out->block[b].name = names[b];
+		out->block[b].key = keys[b];
+	}
+	out->block[SPK_AREA_CORE].count = t.synapse_cores;
+	out->block[SPK_AREA_ATTN].count = a->attention.units;
+	out->block[SPK_AREA_ENCODER].count = a->encoder.units;
+	out->block[SPK_AREA_READOUT].count = a->chip.readout_units;
+	out->block[SPK_AREA_NETWORK].count = t.tiles;
+
+	/* memory: what the architecture names; a routing entry builds one packet header (a flit) */
+	out->memory_bits[SPK_MEM_SYNAPSE] = a->core.synapse_kib * kib;
+	out->memory_bits[SPK_MEM_NEURON] = (double)a->core.neurons * a->core.membrane_bits;
+	out->memory_bits[SPK_MEM_ROUTES] = (double)a->core.route_entries * a->noc.flit_bits;
+	out->memory_bits[SPK_MEM_KV] = a->attention.kv_kib * kib;
+	out->memory_bits[SPK_MEM_ENC_WEIGHTS] = a->encoder.weight_kib * kib;
+	out->block[SPK_AREA_CORE].sram_bits = out->memory_bits[SPK_MEM_SYNAPSE] +
+		out->memory_bits[SPK_MEM_NEURON] + out->memory_bits[SPK_MEM_ROUTES];
+	out->block[SPK_AREA_ATTN].sram_bits = out->memory_bits[SPK_MEM_KV];
+	out->block[SPK_AREA_ENCODER].sram_bits = out->memory_bits[SPK_MEM_ENC_WEIGHTS];
+
+	/* logic: the units' recorded syntheses, the network's for this architecture */
+	if (read_unit_logic(out, err, errlen) < 0)
+		return -EINVAL;
+	rc = spk_rtl_area(a, &out->network, err, errlen);
+	if (rc < 0)
+		return rc;
+	out->block[SPK_AREA_NETWORK].logic_nand2 = out->network.router_nand2 + out->network.ni_nand2;
+	snprintf(out->block[SPK_AREA_NETWORK].logic_from,
+		 sizeof(out->block[SPK_AREA_NETWORK].logic_from),
+		 "yosys, this architecture: router %.0f + NI %.0f NAND2 eq.%s",
+		 out->network.router_nand2, out->network.ni_nand2,
+		 out->network.cached ? " (cached)" : "");
+
+	for (int b = 0; b < SPK_AREA_BLOCKS; b++) {
+		struct spk_area_block_figures *k = &out->block[b];
+
+		k->sram_um2 = k->sram_bits * a->area.sram_um2_per_bit;
+		k->logic_um2 = k->logic_nand2 >= 0 ? k->logic_nand2 * a->area.nand2_um2 : 0;
+		if (k->logic_nand2 < 0 && k->count > 0)
+			out->logic_unknown++;
+		out->sram_mm2 += k->count * k->sram_um2 / 1e6;
+		out->logic_mm2 += k->count * k->logic_um2 / 1e6;
+	}
+	out->total_mm2 = out->sram_mm2 + out->logic_mm2;
+	return 0;
+}
+
+void spk_chip_area_json(struct spk_jsonw *j, const struct spk_arch *a,
+			const struct spk_chip_area *ca)
+{
+	spk_jsonw_object(j);
+	spk_jsonw_key_real(j, "total_mm2", ca->total_mm2);
+	spk_jsonw_key_real(j, "memory_mm2", ca->sram_mm2);
+	spk_jsonw_key_real(j, "logic_mm2", ca->logic_mm2);
+	spk_jsonw_key_int(j, "blocks_without_logic", ca->logic_unknown);
+	spk_jsonw_key_real(j, "nand2_um2", a->area.nand2_um2);
+	spk_jsonw_key_real(j, "sram_um2_per_bit", a->area.sram_um2_per_bit);
+	spk_jsonw_key_str(j, "source", a->area.source);
+	spk_jsonw_key(j, "memory_bits");
+	spk_jsonw_object(j);
+	for (int m = 0; m < SPK_AREA_MEMORIES; m++)
+		spk_jsonw_key_real(j, spk_area_memory_names[m], ca->memory_bits[m]);
+	spk_jsonw_end(j);
+	spk_jsonw_key(j, "blocks");
+	spk_jsonw_object(j);
+	for (int b = 0; b < SPK_AREA_BLOCKS; b++) {
+		const struct spk_area_block_figures *k = &ca->block[b];
+
+		spk_jsonw_key(j, k->key);
+		spk_jsonw_object(j);
+		spk_jsonw_key_str(j, "name", k->name);
+		spk_jsonw_key_int(j, "count", k->count);
+		spk_jsonw_key_real(j, "memory_bits", k->sram_bits);
+		spk_jsonw_key_real(j, "memory_um2", k->sram_um2);
+		if (k->logic_nand2 >= 0) {
+			spk_jsonw_key_real(j, "logic_nand2", k->logic_nand2);
+			spk_jsonw_key_real(j, "logic_um2", k->logic_um2);
+		} else {
+			spk_jsonw_key_null(j, "logic_nand2");
+			spk_jsonw_key_null(j, "logic_um2");
+		}
+		spk_jsonw_key_str(j, "logic_from", k->logic_from);
+		spk_jsonw_key_real(j, "all_mm2", k->count * (k->sram_um2 + k->logic_um2) / 1e6);
+		spk_jsonw_end(j);
+	}
+	spk_jsonw_end(j);
+	spk_jsonw_end(j);
 }
