@@ -2,8 +2,8 @@
 # area.sh — the logic area of RTL blocks by yosys (doc/rtl.md "Area").
 #
 #   area.sh YOSYS RTL_DIR PKG_DIR NAME...
-#   area.sh --unit UNIT [--fast] [--define MACRO] [--netlist FILE] YOSYS RTL_DIR PKG_FILE LABEL
-#           [NAME=VALUE...]
+#   area.sh --unit UNIT [--fast] [--noshare] [--define MACRO] [--netlist FILE] YOSYS RTL_DIR
+#           PKG_FILE LABEL [NAME=VALUE...]
 #
 # The first form synthesises, for each NAME, the router and the network interface built with
 # PKG_DIR/NAME/spk_noc_pkg.sv. The second synthesises one unit (unit_shell, readout, encoder,
@@ -13,7 +13,9 @@
 # (tests/rtl/gates_lockstep.sh) runs it against the C model.
 # Either form prints one line per block (yosys: synth -flatten, then abc onto a two-input gate
 # library; with --fast, synth -flatten -noabc, then one abc -fast, for a unit whose logic ABC's
-# default script does not map in reasonable time, doc/rtl.md "Area"): label, block, cells,
+# default script does not map in reasonable time, doc/rtl.md "Area"; with --noshare, without
+# synth's SAT-based resource sharing, which grew past 6 GB on one of the encoder's multipliers
+# without an end in sight): label, block, cells,
 # NAND2-equivalent gates (each cell type weighted by the factor table below) and the estimated
 # area at 45 nm. Simulation-only parts (assertions, the
 # verification id) are left out: SYNTHESIS is defined and SPK_SIM_ID is not.
@@ -23,7 +25,7 @@
 # D flip-flop 4.33 (with asynchronous reset or enable 5.33). Area at 45 nm: one NAND2 of the
 # NanGate 45 nm Open Cell Library (NAND2_X1) is 0.798 um^2.
 set -eu
-# synth LABEL BLOCK TOP "SOURCES" "CHPARAM" NETLIST: one block's line
+# synth LABEL BLOCK TOP "SOURCES" "COMMANDS" NETLIST: one block's line (COMMANDS before synth)
 synth() {
 	log=$(mktemp)
 	wr=
@@ -52,32 +54,41 @@ noabc= abcfast=
 if [ "${1:-}" = --unit ]; then
 	unit=$2 netlist= def=
 	shift 2
-	if [ "${1:-}" = --fast ]; then
-		noabc=" -noabc" abcfast=" -fast"
-		shift
-	fi
-	if [ "${1:-}" = --define ]; then
-		def="-D$2"
-		shift 2
-	fi
-	if [ "${1:-}" = --netlist ]; then
-		netlist=$2
-		shift 2
-	fi
+	while :; do
+		case ${1:-} in
+		--fast) noabc="$noabc -noabc" abcfast=" -fast"; shift ;;
+		--noshare) noabc="$noabc -noshare"; shift ;;
+		--define) def="-D$2"; shift 2 ;;
+		--netlist) netlist=$2; shift 2 ;;
+		*) break ;;
+		esac
+	done
 	yosys=$1 rtl=$2 pkg=$3 label=$4
 	shift 4
 	case $unit in
-	unit_shell) src="$rtl/unit_shell.sv" ;;
-	readout|encoder|attn|core) src="$rtl/unit_shell.sv $rtl/sram_1p.sv $rtl/$unit.sv" ;;
+	unit_shell) src= ;;
+	readout|encoder|attn|core) src="$rtl/unit_shell.sv $rtl/sram_1p.sv" ;;
 	*) echo "area.sh: no unit '$unit' (unit_shell, readout, encoder, attn, core)" >&2; exit 2 ;;
 	esac
-	cp=
+	# The parameters become the defaults of a copy of the unit's source. (yosys's chparam would
+	# elaborate the module at its defaults first, the chip's sizes, which took the encoder 270 s
+	# and 2.8 GB and ran the attention unit out of memory; read_verilog -defer with hierarchy
+	# -chparam trips an assertion of yosys 0.23 on the unit shell.)
+	tmpd=$(mktemp -d)
+	trap 'rm -rf "$tmpd"' EXIT
+	cp "$rtl/$unit.sv" "$tmpd/$unit.sv"
 	for nv in "$@"; do
-		cp="$cp -set ${nv%%=*} ${nv#*=}"
+		n=${nv%%=*} v=${nv#*=}
+		case $n$v in
+		*[!A-Za-z0-9_]*|'') echo "area.sh: '$nv' is not NAME=VALUE" >&2; exit 2 ;;
+		esac
+		grep -Eq "^ *parameter int unsigned $n *= *[0-9]+" "$tmpd/$unit.sv" || {
+			echo "area.sh: $unit has no parameter $n" >&2; exit 2; }
+		sed -E "s/^( *parameter int unsigned $n *= *)[0-9]+/\\1$v/" "$tmpd/$unit.sv" \
+			>"$tmpd/p.sv" && mv "$tmpd/p.sv" "$tmpd/$unit.sv"
 	done
-	[ -z "$cp" ] || cp="chparam$cp $unit;"
 	printf '%-10s %-8s %8s %10s %12s\n' label block cells nand2_eq area_um2
-	synth "$label" "$unit" "$unit" "$def $pkg $src" "$cp" "$netlist"
+	synth "$label" "$unit" "$unit" "$def $pkg $src $tmpd/$unit.sv" "" "$netlist"
 	exit 0
 fi
 

@@ -48,6 +48,32 @@ tests_rtl_encoder_lockstep_s_LDADD = rtl/obj/encoder_s/Vencoder__ALL.a %D%/librt
 	$(RTL_LOCKSTEP_LIBS)
 $(tests_rtl_encoder_lockstep_s_OBJECTS): rtl/obj/encoder_s/Vencoder__ALL.a
 
+# Gate level (rtl/local.mk "Gate-level lock-step"): encoder_s's sizes and its mutant synthesised
+# by yosys (without resource sharing, rtl/area.sh --noshare), the netlists run by the lock-step
+# test (tests/rtl/gates_lockstep.sh, make check-rtl).
+RTL_GATES += encoder_g encoder_g_mutant
+RTL_GATES_UNIT_encoder_g = encoder
+RTL_GATES_PARAMS_encoder_g = $(RTL_ENCODER_SIZES_S)
+RTL_GATES_FAST_encoder_g = --fast --noshare
+RTL_GATES_UNIT_encoder_g_mutant = encoder
+RTL_GATES_PARAMS_encoder_g_mutant = $(RTL_ENCODER_SIZES_S)
+RTL_GATES_FAST_encoder_g_mutant = --fast --noshare
+RTL_GATES_DEFINE_encoder_g_mutant = --define SPK_MUTANT_ENCODER_LAST_MAC
+EXTRA_PROGRAMS += tests/rtl/encoder_lockstep_gates tests/rtl/encoder_lockstep_gates_mutant
+RTL_GATES_BINS += tests/rtl/encoder_lockstep_gates tests/rtl/encoder_lockstep_gates_mutant
+tests_rtl_encoder_lockstep_gates_SOURCES = tests/rtl/encoder_lockstep.cpp
+tests_rtl_encoder_lockstep_gates_CPPFLAGS = -Irtl/obj/gates_encoder_g $(RTL_LOCKSTEP_CPPFLAGS) \
+	$(RTL_ENCODER_TEST_SIZES_S)
+tests_rtl_encoder_lockstep_gates_LDADD = rtl/obj/gates_encoder_g/gates.a %D%/librtlencoder.la \
+	$(RTL_LOCKSTEP_LIBS)
+$(tests_rtl_encoder_lockstep_gates_OBJECTS): rtl/obj/gates_encoder_g/gates.a
+tests_rtl_encoder_lockstep_gates_mutant_SOURCES = tests/rtl/encoder_lockstep.cpp
+tests_rtl_encoder_lockstep_gates_mutant_CPPFLAGS = -Irtl/obj/gates_encoder_g_mutant \
+	$(RTL_LOCKSTEP_CPPFLAGS) $(RTL_ENCODER_TEST_SIZES_S)
+tests_rtl_encoder_lockstep_gates_mutant_LDADD = rtl/obj/gates_encoder_g_mutant/gates.a \
+	%D%/librtlencoder.la $(RTL_LOCKSTEP_LIBS)
+$(tests_rtl_encoder_lockstep_gates_mutant_OBJECTS): rtl/obj/gates_encoder_g_mutant/gates.a
+
 TESTS += tests/rtl/encoder_lockstep.sh
 EXTRA_DIST += tests/rtl/encoder_lockstep.sh
 CHECK_RTL_TESTS += tests/rtl/encoder_lockstep.sh

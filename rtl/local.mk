@@ -131,10 +131,17 @@ check-rtl: all $(check_PROGRAMS) $(RTL_GATES_BINS)
 .PHONY: check-rtl
 
 # `make area`: yosys synthesis of the router and NI of every preset, and of the units at their
-# gate-level configurations (rtl/area.sh; the units' lines are those of the netlists below).
+# gate-level configurations (rtl/area.sh; the units' lines are those of the netlists below),
+# which must equal what rtl/unit_logic.txt records for `arch show --area`.
 area: $(RTL_PRESET_PKGS) $(RTL_GATES_AREA:%=rtl/obj/gates_%/netlist.v)
 	$(SHELL) $(srcdir)/%D%/area.sh $(YOSYS) $(srcdir)/%D% rtl/pkg small default large loihi
 	@for g in $(RTL_GATES_AREA); do tail -n 1 rtl/obj/gates_$$g/area.txt; done
+	@for g in $(RTL_GATES_AREA); do tail -n 1 rtl/obj/gates_$$g/area.txt; done | \
+		awk 'NR == FNR { if ($$0 !~ /^#/) rec[$$2] = $$3 " " $$4; next } \
+		     ($$1 in rec) && rec[$$1] != $$3 " " $$4 { \
+			printf "area: rtl/unit_logic.txt records %s as %s (cells, NAND2), the synthesis " \
+			       "gives %s %s: update the file\n", $$1, rec[$$1], $$3, $$4; bad = 1 } \
+		     END { exit bad }' $(srcdir)/%D%/unit_logic.txt -
 .PHONY: area
 
 # Gate-level lock-step (tests/rtl/gates_lockstep.sh, in make check-rtl): yosys synthesises a unit

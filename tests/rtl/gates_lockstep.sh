@@ -17,10 +17,17 @@ for t in unit_shell_lockstep_gates readout_lockstep_gates core_lockstep_gates; d
 		cat "$T_TMP/out"
 	done
 done
+for seed in 1 2; do
+	expect_status 0 "$bin/encoder_lockstep_gates" --arch "$TOP_SRCDIR/arch/default.ini" \
+		--cycles "$cycles" --seed "$seed"
+	expect_grep out "$cycles cycles in lock step"
+	echo "encoder_lockstep_gates:"
+	cat "$T_TMP/out"
+done
 
 # the synthesised mutants are caught: the shell sends a set's routes highest first, the readout's
 # argmax takes the highest class on ties, the core's membranes saturate one bit early (seed 2, as
-# in core_lockstep.sh)
+# in core_lockstep.sh), the encoder skips an element's last MAC
 expect_status 1 "$bin/unit_shell_lockstep_gates_mutant" --cycles "$cycles"
 expect_grep err '^unit_shell_lockstep: first divergence at cycle [0-9]+, signal tx_(addr|payload)_o: expected \(C model\) 0x[0-9a-f]+, got \(RTL\) 0x[0-9a-f]+$'
 head -n 3 "$T_TMP/err"
@@ -29,5 +36,9 @@ expect_grep err '^readout_lockstep: first divergence at cycle [0-9]+ \(configura
 head -n 3 "$T_TMP/err"
 expect_status 1 "$bin/core_lockstep_gates_mutant" --cycles "$cycles" --seed 2
 expect_grep err '^core_lockstep: first divergence at cycle [0-9]+ of configuration [0-9]+, signal .*: expected \(C model\) 0x[0-9a-f]+, got \(RTL\) 0x[0-9a-f]+$'
+head -n 3 "$T_TMP/err"
+expect_status 1 "$bin/encoder_lockstep_gates_mutant" --arch "$TOP_SRCDIR/arch/default.ini" \
+	--cycles "$cycles"
+expect_grep err '^encoder_lockstep: first divergence at cycle [0-9]+, signal [a-z_]+: expected \(C model\) 0x[0-9a-f]+, got \(RTL\) 0x[0-9a-f]+$'
 head -n 3 "$T_TMP/err"
 done_checks
