@@ -419,7 +419,6 @@ module encoder #(
     logic [15:0]          wt, zr;
     logic [AccBits-1:0]   prod;
     logic [ProdBits-1:0]  rq;
-    logic [ProdBits-1:0]  rqs;  // rq >>> 24
     logic [63:0]          e;
 
     tap_last = 1'b0;
@@ -434,7 +433,6 @@ module encoder #(
     zr = '0;
     prod = '0;
     rq = '0;
-    rqs = '0;
     e = '0;
     mac_it = '0;
     mac_p = start ? '0 : pos_q;
@@ -478,10 +476,7 @@ module encoder #(
           // E = ((acc·M + 2^23) >> 24) + bias, in 64 bits (doc/semantics.md §4)
           rq = {{32{acc[AccBits-1]}}, acc} * {{AccBits{mult_q[mac_p.o][31]}}, mult_q[mac_p.o]};
           rq = rq + (ProdBits'(1) << 23);
-          // (the shift in rq's own width, then the low 64 bits: yosys 0.23 evaluates a size
-          // cast's operand in the cast's width, 64'($signed(rq) >>> 24) dropping rq's top bits)
-          rqs = $signed(rq) >>> 24;
-          e = rqs[63:0] + bias_q[mac_p.o];
+          e = 64'($signed(rq) >>> 24) + bias_q[mac_p.o];
           if (e != 64'd0) begin
             mac_it.clamped = (e[63:31] != '0) && (e[63:31] != '1);
             mac_it.e.marker = 1'b0;
