@@ -685,6 +685,41 @@ module attn #(
     end
   end
 
+  // ---- the bitmaps and KV counters: the spike's updates, and their next state per element ---
+  // (The cycle block below decides, these blocks write: yosys 0.23's front end ran away on one
+  // block that wrote every array at computed indices, doc/rtl.md "Area".) With clr, the op whose
+  // step is done has its state cleared before the spike's updates.
+  logic [MaxOps-1:0]      role_k, role_v, role_q; // the roles of the SPIKE taken, per op
+  logic [MaxOps-1:0]      clr;                    // op o's bitmaps and counters are cleared
+  logic [CIdx-1:0]        v_col [MaxOps];         // V: the column c − h0 it counts in
+  logic [MaxChannels-1:0] inc_k [MaxOps];         // K: the columns b of row c it counts in
+  logic [MaxChannels-1:0] inc_v [MaxOps];         // V: the rows a it counts in
+  cbits_t                 k_after [MaxOps];       // K[o][n] after this cycle's clear and K bit
+
+  always_comb begin
+    for (int o = 0; o < MaxOps; o++) begin
+      for (int n = 0; n < MaxTokens; n++) begin
+        k_d[o][n] = (clr[o] ? '0 : k_q[o][n]) |
+                    ((role_k[o] && sp_n == NIdx'(n)) ? MaxChannels'(1) << sp_c : '0);
+        v_d[o][n] = (clr[o] ? '0 : v_q[o][n]) |
+                    ((role_v[o] && sp_n == NIdx'(n)) ? MaxChannels'(1) << sp_c : '0);
+        qb_d[o][n] = (clr[o] ? '0 : qb_q[o][n]) |
+                     ((role_q[o] && sp_n == NIdx'(n)) ? MaxChannels'(1) << sp_c : '0);
+      end
+    end
+  end
+  always_comb begin
+    for (int o = 0; o < MaxOps; o++) begin
+      for (int a = 0; a < MaxChannels; a++) begin
+        for (int b = 0; b < MaxChannels; b++) begin
+          kv_d[o][a][b] = (clr[o] ? '0 : kv_q[o][a][b]) +
+                          KvBits'(inc_k[o][b] && sp_c == CIdx'(a)) +
+                          KvBits'(inc_v[o][a] && v_col[o] == CIdx'(b));
+        end
+      end
+    end
+  end
+
   // ---- the cycle --------------------------------------------------------------------------------
   always_comb begin
     logic              take, spike, token, rel_in, step_done, push_marker;
@@ -696,6 +731,7 @@ module attn #(
     int unsigned       widx;
     logic              pop;
     logic [InRoutes-1:0] rmask;
+    logic [CIdx-1:0]   a;
 
     // defaults: hold
     take = 1'b0;
@@ -705,29 +741,8 @@ module attn #(
     adds = '0;
     rcycles = '0;
     rmask = '0;
+    a = '0;
     overflows_d = overflows_q;
-    for (int i = 0; i < MaxOps; i++) begin
-      for (int j = 0; j < MaxTokens; j++) begin
-        k_d[i][j] = k_q[i][j];
-      end
-    end
-    for (int i = 0; i < MaxOps; i++) begin
-      for (int j = 0; j < MaxTokens; j++) begin
-        v_d[i][j] = v_q[i][j];
-      end
-    end
-    for (int i = 0; i < MaxOps; i++) begin
-      for (int j = 0; j < MaxTokens; j++) begin
-        qb_d[i][j] = qb_q[i][j];
-      end
-    end
-    for (int i = 0; i < MaxOps; i++) begin
-      for (int j = 0; j < MaxChannels; j++) begin
-        for (int k = 0; k < MaxChannels; k++) begin
-          kv_d[i][j][k] = kv_q[i][j][k];
-        end
-      end
-    end
     for (int i = 0; i < MaxOps; i++) tokens_d[i] = tokens_q[i];
     for (int i = 0; i < MaxOps; i++) step_d[i] = step_q[i];
     for (int i = 0; i < InRoutes; i++) done_d[i] = done_q[i];
@@ -859,16 +874,6 @@ module attn #(
       queue_peak_d = 32'(oq_len_d);
     end
     if (step_done) begin
-      for (int n = 0; n < MaxTokens; n++) begin
-        k_d[cur_op][n] = '0;
-        v_d[cur_op][n] = '0;
-        qb_d[cur_op][n] = '0;
-      end
-      for (int c = 0; c < MaxChannels; c++) begin
-        for (int j = 0; j < MaxChannels; j++) begin
-          kv_d[cur_op][c][j] = '0;
-        end
-      end
       rmask = '0;
       for (int i = 0; i < InRoutes; i++) begin
         if (in_ops[i][cur_op]) begin
@@ -900,39 +905,52 @@ module attn #(
     token = take && head_kind == spk_noc_pkg::KindToken;
     rel_in = take && head_kind == spk_noc_pkg::KindRelease;
     adds = '0;
+    // the spike's updates of the bitmaps and counters (written by the blocks above)
+    for (int o = 0; o < MaxOps; o++) begin
+      role_q[o] = spike && in_cfg_role_q[sp_route][3*o];
+      role_k[o] = spike && in_cfg_role_q[sp_route][3*o+1];
+      role_v[o] = spike && in_cfg_role_q[sp_route][3*o+2];
+      clr[o] = step_done && cur_op == OpBits'(o);
+      v_col[o] = CIdx'(32'(sp_c) - 32'(sp_h0[o]));
+      k_after[o] = (clr[o] ? '0 : k_q[o][sp_n]) | (role_k[o] ? MaxChannels'(1) << sp_c : '0);
+      for (int b = 0; b < MaxChannels; b++) begin
+        // KV[c][b] += V[n][h0 + b] for b < d
+`ifndef SPK_MUTANT_ATTN_KWALK
+        inc_k[o][b] = role_k[o] && 32'(b) < 32'(sp_d[o]) &&
+                      v_q[o][sp_n][CIdx'(32'(sp_h0[o]) + b)];
+`else
+        inc_k[o][b] = role_k[o] && 32'(b) + 1 < 32'(sp_d[o]) &&
+                      v_q[o][sp_n][CIdx'(32'(sp_h0[o]) + b)];
+`endif
+      end
+      for (int r = 0; r < MaxChannels; r++) begin
+        // row r = h0 + i for i = r − h0 < d (mod 2^CIdx, as the index CIdx'(h0 + i))
+        inc_v[o][r] = role_v[o] && 32'(CIdx'(32'(r) - 32'(sp_h0[o]))) < 32'(sp_d[o]) &&
+                      32'(CIdx'(32'(r) - 32'(sp_h0[o]))) < MaxChannels && k_after[o][r];
+      end
+    end
     if (spike) begin
       for (int j = 0; j < MaxOps; j++) begin
-        if (in_cfg_role_q[sp_route][3*j+1]) begin  // K: KV[c][·] += V[n][h0 + ·]
-          for (int jj = 0; jj < MaxChannels; jj++) begin
-`ifndef SPK_MUTANT_ATTN_KWALK
-            if (32'(jj) < 32'(sp_d[j]) && v_q[j][sp_n][CIdx'(32'(sp_h0[j]) + jj)]) begin
-`else
-            if (32'(jj) + 1 < 32'(sp_d[j]) && v_q[j][sp_n][CIdx'(32'(sp_h0[j]) + jj)]) begin
-`endif
-              kv_d[j][sp_c][jj] = kv_d[j][sp_c][jj] + KvBits'(1);
-              adds = adds + AddBits'(1);
-              if (64'(kv_d[j][sp_c][jj]) > cmax_q) begin
-                ovf = ovf + 64'd1;
-              end
+        // K: KV[c][b] += 1 for each b of inc_k; V: KV[h0 + i][c − h0] += 1 for each i whose
+        // K bit is set (after this spike's own K bit); each add past cmax is an overflow (the
+        // counters before the adds: cleared if the op's step is done in this cycle)
+        for (int b = 0; b < MaxChannels; b++) begin
+          if (inc_k[j][b]) begin
+            adds = adds + AddBits'(1);
+            if (64'(KvBits'((clr[j] ? '0 : kv_q[j][sp_c][b]) + KvBits'(1))) > cmax_q) begin
+              ovf = ovf + 64'd1;
             end
           end
-          k_d[j][sp_n][sp_c] = 1'b1;
         end
-        if (in_cfg_role_q[sp_route][3*j+2]) begin  // V: KV[h0 + ·][c − h0] += K[n][h0 + ·]
-          for (int i = 0; i < MaxChannels; i++) begin
-            if (32'(i) < 32'(sp_d[j]) && k_d[j][sp_n][CIdx'(32'(sp_h0[j]) + i)]) begin
-              kv_d[j][CIdx'(32'(sp_h0[j]) + i)][CIdx'(32'(sp_c) - 32'(sp_h0[j]))] =
-                  kv_d[j][CIdx'(32'(sp_h0[j]) + i)][CIdx'(32'(sp_c) - 32'(sp_h0[j]))] + KvBits'(1);
-              adds = adds + AddBits'(1);
-              if (64'(kv_d[j][CIdx'(32'(sp_h0[j]) + i)][CIdx'(32'(sp_c) - 32'(sp_h0[j]))]) > cmax_q) begin
-                ovf = ovf + 64'd1;
-              end
+        for (int i = 0; i < MaxChannels; i++) begin
+          a = CIdx'(32'(sp_h0[j]) + i);
+          if (role_v[j] && 32'(i) < 32'(sp_d[j]) && k_after[j][a]) begin
+            adds = adds + AddBits'(1);
+            if (64'(KvBits'((clr[j] ? '0 : kv_q[j][a][v_col[j]]) +
+                            KvBits'(inc_k[j][v_col[j]] && a == sp_c) + KvBits'(1))) > cmax_q) begin
+              ovf = ovf + 64'd1;
             end
           end
-          v_d[j][sp_n][sp_c] = 1'b1;
-        end
-        if (in_cfg_role_q[sp_route][3*j]) begin  // Q
-          qb_d[j][sp_n][sp_c] = 1'b1;
         end
       end
       spikes_in_d = spikes_in_d + 64'd1;
