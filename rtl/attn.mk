@@ -43,6 +43,31 @@ $(tests_rtl_attn_lockstep_mutant_OBJECTS): rtl/obj/attn_mutant/Vattn__ALL.a \
 TESTS += tests/rtl/attn_lockstep.sh
 CHECK_RTL_TESTS += tests/rtl/attn_lockstep.sh
 
+# Gate level (rtl/local.mk "Gate-level lock-step"): the lock-step build's sizes and its mutant
+# synthesised by yosys (ABC's default script), the netlists run by the lock-step test
+# (tests/rtl/gates_lockstep.sh, make check-rtl).
+RTL_GATES += attn_g attn_g_mutant
+RTL_GATES_UNIT_attn_g = attn
+RTL_GATES_PARAMS_attn_g = $(RTL_ATTN_PARAMS)
+RTL_GATES_UNIT_attn_g_mutant = attn
+RTL_GATES_PARAMS_attn_g_mutant = $(RTL_ATTN_PARAMS)
+RTL_GATES_DEFINE_attn_g_mutant = --define SPK_MUTANT_ATTN_KWALK
+EXTRA_PROGRAMS += tests/rtl/attn_lockstep_gates tests/rtl/attn_lockstep_gates_mutant
+RTL_GATES_BINS += tests/rtl/attn_lockstep_gates tests/rtl/attn_lockstep_gates_mutant
+tests_rtl_attn_lockstep_gates_SOURCES = tests/rtl/attn_lockstep.cpp
+tests_rtl_attn_lockstep_gates_CPPFLAGS = -Irtl/obj/gates_attn_g $(RTL_ATTN_CPPFLAGS)
+tests_rtl_attn_lockstep_gates_LDADD = rtl/obj/gates_attn_g/gates.a %D%/librtlattn.la \
+	$(RTL_LOCKSTEP_LIBS)
+$(tests_rtl_attn_lockstep_gates_OBJECTS): rtl/obj/gates_attn_g/gates.a \
+	rtl/pkg/$(RTL_ATTN_PRESET)/spk_noc_pkg.h
+tests_rtl_attn_lockstep_gates_mutant_SOURCES = tests/rtl/attn_lockstep.cpp
+tests_rtl_attn_lockstep_gates_mutant_CPPFLAGS = -Irtl/obj/gates_attn_g_mutant $(RTL_ATTN_CPPFLAGS) \
+	-DSPK_MUTANT_ATTN_KWALK
+tests_rtl_attn_lockstep_gates_mutant_LDADD = rtl/obj/gates_attn_g_mutant/gates.a \
+	%D%/librtlattn.la $(RTL_LOCKSTEP_LIBS)
+$(tests_rtl_attn_lockstep_gates_mutant_OBJECTS): rtl/obj/gates_attn_g_mutant/gates.a \
+	rtl/pkg/$(RTL_ATTN_PRESET)/spk_noc_pkg.h
+
 # The chip's attention unit (`spikechip sim --rtl attn`, rtl/rtl_units.cpp): the default preset's
 # lanes, queue and FIFO, one op of up to 49 tokens x 32 channels (the tiny test model's; the
 # shipped model's 128 channels make a model Verilator takes over ten minutes to compile, see

@@ -62,7 +62,7 @@ struct spk_area_block_figures {
 	double sram_bits;		/* memory of one, bits */
 	double logic_nand2;		/* logic of one, NAND2 equivalents; < 0: not known */
 	double sram_um2, logic_um2;	/* one's memory and logic area (logic 0 when not known) */
-	char logic_from[160];		/* where the logic figure comes from */
+	char logic_from[320];		/* where the logic figure comes from */
 };
 
 struct spk_chip_area {
