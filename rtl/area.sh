@@ -67,7 +67,8 @@ if [ "${1:-}" = --unit ]; then
 	shift 4
 	case $unit in
 	unit_shell) src= ;;
-	readout|encoder|attn|core) src="$rtl/unit_shell.sv $rtl/sram_1p.sv" ;;
+	readout|encoder|attn) src="$rtl/unit_shell.sv $rtl/sram_1p.sv" ;;
+	core) src="$rtl/unit_shell.sv $rtl/sram_1p.sv $rtl/sram_1r1w.sv" ;;
 	*) echo "area.sh: no unit '$unit' (unit_shell, readout, encoder, attn, core)" >&2; exit 2 ;;
 	esac
 	# The parameters become the defaults of a copy of the unit's source. (yosys's chparam would

@@ -731,7 +731,6 @@ module attn #(
     int unsigned       widx;
     logic              pop;
     logic [InRoutes-1:0] rmask;
-    logic [CIdx-1:0]   a;
 
     // defaults: hold
     take = 1'b0;
@@ -741,7 +740,6 @@ module attn #(
     adds = '0;
     rcycles = '0;
     rmask = '0;
-    a = '0;
     overflows_d = overflows_q;
     for (int i = 0; i < MaxOps; i++) tokens_d[i] = tokens_q[i];
     for (int i = 0; i < MaxOps; i++) step_d[i] = step_q[i];
@@ -931,9 +929,10 @@ module attn #(
     end
     if (spike) begin
       for (int j = 0; j < MaxOps; j++) begin
-        // K: KV[c][b] += 1 for each b of inc_k; V: KV[h0 + i][c − h0] += 1 for each i whose
-        // K bit is set (after this spike's own K bit); each add past cmax is an overflow (the
-        // counters before the adds: cleared if the op's step is done in this cycle)
+        // K: KV[c][b] += 1 for each b of inc_k; V: KV[r][c − h0] += 1 for each row r of inc_v
+        // (r = h0 + i, i < d, whose K bit is set after this spike's own K bit); each add past
+        // cmax is an overflow (the counters before the adds: cleared if the op's step is done
+        // in this cycle)
         for (int b = 0; b < MaxChannels; b++) begin
           if (inc_k[j][b]) begin
             adds = adds + AddBits'(1);
@@ -942,12 +941,12 @@ module attn #(
             end
           end
         end
-        for (int i = 0; i < MaxChannels; i++) begin
-          a = CIdx'(32'(sp_h0[j]) + i);
-          if (role_v[j] && 32'(i) < 32'(sp_d[j]) && k_after[j][a]) begin
+        for (int r = 0; r < MaxChannels; r++) begin
+          if (inc_v[j][r]) begin
             adds = adds + AddBits'(1);
-            if (64'(KvBits'((clr[j] ? '0 : kv_q[j][a][v_col[j]]) +
-                            KvBits'(inc_k[j][v_col[j]] && a == sp_c) + KvBits'(1))) > cmax_q) begin
+            if (64'(KvBits'((clr[j] ? '0 : kv_q[j][r][v_col[j]]) +
+                            KvBits'(inc_k[j][v_col[j]] && CIdx'(r) == sp_c) + KvBits'(1))) >
+                cmax_q) begin
               ovf = ovf + 64'd1;
             end
           end

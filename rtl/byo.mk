@@ -21,7 +21,8 @@ byo: spikechip$(EXEEXT) %D%/spk-rtl-pkg$(EXEEXT) rtl/pkg/default/spk_noc_pkg.sv
 	echo "make byo: $(BYO_CORE_SV) (CRC-32 $$crc) -> $$d/spikechip"; \
 	$(MKDIR_P) $$d && cp rtl/pkg/default/spk_noc_pkg.sv $$d/ && \
 	$(VERILATOR) $(RTL_VFLAGS) -Wno-fatal $(RTL_CORE_G_core_chip) --Mdir $$d --prefix Vcore \
-		$(srcdir)/%D%/rtl.vlt $$d/spk_noc_pkg.sv $(srcdir)/%D%/unit_shell.sv "$(BYO_CORE_SV)" \
+		$(srcdir)/%D%/rtl.vlt $$d/spk_noc_pkg.sv $(srcdir)/%D%/unit_shell.sv $(srcdir)/%D%/sram_1r1w.sv \
+		"$(BYO_CORE_SV)" \
 		--top-module core && \
 	(cd $$d && $(MAKE) -f Vcore.mk Vcore__ALL.a $(RTL_VMAKE)) && \
 	$(BYO_CXX) -DSPK_BYO_CORE_CRC=0x$$crc -c $(srcdir)/%D%/rtl_units.cpp -o $$d/rtl_units.o && \

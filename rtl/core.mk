@@ -1,6 +1,6 @@
 # %D%/core.mk — the core's RTL (rtl/core*.sv), its Verilated builds and lock-step tests
 # (tests/rtl/core_lockstep*). Included by the top Makefile.am after rtl/local.mk.
-RTL_CORE_SV = %D%/core.sv
+RTL_CORE_SV = %D%/core.sv %D%/sram_1r1w.sv
 dist_rtl_DATA += $(RTL_CORE_SV)
 
 # The loader: a struct spk_core_config as writes of the core's load port (rtl/core_load.h), for
@@ -28,7 +28,7 @@ rtl/obj/core/spk_noc_pkg.sv rtl/obj/core_mutant/spk_noc_pkg.sv rtl/obj/core_b/sp
 		rtl/obj/core_p/spk_noc_pkg.sv: rtl/pkg/default/spk_noc_pkg.sv
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && cp rtl/pkg/default/spk_noc_pkg.sv $@
 rtl/obj/%/Vcore__ALL.a: rtl/obj/%/spk_noc_pkg.sv $(RTL_CORE_SV) $(RTL_SHELL_SV) %D%/rtl.vlt
-	$(AM_V_GEN)$(VERILATOR) $(RTL_VFLAGS) $(RTL_CORE_G_$*) $(RTL_EXTRA_$*) --Mdir rtl/obj/$* \
+	$(AM_V_GEN)$(VERILATOR) $(RTL_VFLAGS) --assert $(RTL_CORE_G_$*) $(RTL_EXTRA_$*) --Mdir rtl/obj/$* \
 		--prefix Vcore $(srcdir)/%D%/rtl.vlt rtl/obj/$*/spk_noc_pkg.sv \
 		$(srcdir)/%D%/unit_shell.sv $(addprefix $(srcdir)/,$(RTL_CORE_SV)) --top-module core && \
 		cd rtl/obj/$* && $(MAKE) -f Vcore.mk Vcore__ALL.a $(RTL_VMAKE)

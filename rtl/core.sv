@@ -25,17 +25,21 @@
 //            packet of the output queue's head entry: one per send of its reader (a unicast
 //            route, or a tree-multicast group at its first route), in routing-table order.
 //
-// Storage. The accumulators (AccWords x 64 bits, element order per piece, from the piece's acc
-// base), the encoder registers (same addresses, 32 bits, each with the image it was written in),
-// the membranes (MemWords x MembraneBits, per reader from its membrane base), the kernels
-// (WeightWords x 16 bits), the per-channel biases and 2θ of the readers (ChanWords x 2 x 64 bits)
-// and the configuration tables are arrays written in place by write ports (section "memories").
-// They are not one-port SRAMs (rtl/sram_1p.sv): the spike walk's Adders lanes read Adders
-// weights and add into Adders accumulators per cycle, spread over several kernel taps and output
-// positions (the C model packs a spike's SOPs Adders to a cycle across rows and projections); the
-// fire engine reads NeuronUpdates accumulators in element order, a layout the walk's channel runs
-// cut across; and a fire cycle reads and writes a group of membranes while the next group (or the
-// next fire's first, in the very next cycle) must be read: several accesses per cycle.
+// Storage. The neuron memory (the membranes, MemWords x MembraneBits) sits behind an SRAM macro
+// wrapper (rtl/sram_1r1w.sv: one read port with a registered read, one write port): one word is
+// one fire group, NeuronUpdates membranes, and a reader's membranes start at a word (its group
+// base). A fire cycle writes its group's word back while the word of the group that fires in the
+// next cycle is read: that address comes from the next state (the fire in progress, or the pick
+// made on the next state, as the C model's pick_q is). The accumulators (AccWords x 64 bits,
+// element order per piece, from the piece's acc base), the encoder registers (same addresses,
+// 32 bits, each with the image it was written in), the kernels (WeightWords x 16 bits), the
+// per-channel biases and 2θ of the readers (ChanWords x 2 x 64 bits) and the configuration tables
+// are arrays written in place by write ports (section "memories"). They are not one-port SRAMs
+// (rtl/sram_1p.sv): the spike walk's Adders lanes read Adders weights and add into Adders
+// accumulators per cycle, spread over several kernel taps and output positions (the C model packs
+// a spike's SOPs Adders to a cycle across rows and projections); the fire engine reads
+// NeuronUpdates accumulators in element order, a layout the walk's channel runs cut across:
+// several accesses per cycle.
 //
 // Widths, and why they are exact. Accumulators, biases, 2θ, encoder values and the LIF sum
 // A = V + X are 64-bit two's complement, the C model's int64_t: equal whenever the C does not
@@ -129,7 +133,9 @@ module core #(
   localparam int unsigned InBits = $clog2(InRoutes > 1 ? InRoutes : 2);
   localparam int unsigned RouteBits = $clog2(Routes > 1 ? Routes : 2);
   localparam int unsigned AccBits = $clog2(AccWords > 1 ? AccWords : 2);
-  localparam int unsigned MemBits = $clog2(MemWords > 1 ? MemWords : 2);
+  localparam int unsigned MemGroups = MemWords / NU;  // neuron-memory words, a group each
+  localparam int unsigned MGBits = $clog2(MemGroups > 1 ? MemGroups : 2);
+  localparam int unsigned MemWordBits = NU * MembraneBits;
   localparam int unsigned WBits = $clog2(WeightWords > 1 ? WeightWords : 2);
   localparam int unsigned ChanBits = $clog2(ChanWords > 1 ? ChanWords : 2);
   localparam int unsigned QBits = $clog2(QE > 1 ? QE : 2);
@@ -220,7 +226,7 @@ module core #(
   logic                 rd_need_enc_q [Readers];      // reads the encoder register
   logic [15:0]          rd_need_q [Readers];          // tokens it needs
   logic [ChanBits-1:0]  rd_cbase_q [Readers];         // its channels' (bias, 2θ) words
-  logic [MemBits-1:0]   rd_mbase_q [Readers];         // its membranes
+  logic [MGBits-1:0]    rd_mgrp_q [Readers];          // its membranes' first word (group)
   logic [31:0]          rd_pop_q [Readers];           // population (spike reports)
   logic signed [63:0]   ch_bias_q [ChanWords];        // biases of the projections before it
   logic signed [63:0]   ch_th2_q [ChanWords];         // 2θ
@@ -241,7 +247,6 @@ module core #(
   logic signed [63:0]   acc_q [AccWords];
   logic signed [31:0]   enc_q [AccWords];
   logic [31:0]          enc_img_q [AccWords];
-  logic signed [MB-1:0] mem_q [MemWords];
   logic [31:0]          pc_step_q [Pieces], pc_step_d [Pieces];    // step the piece is on
   logic [31:0]          pc_t_q [Pieces], pc_t_d [Pieces];          // its step mod T
   logic [31:0]          pc_img_q [Pieces], pc_img_d [Pieces];      // images done (encoder clears)
@@ -254,6 +259,7 @@ module core #(
   logic                 fire_q, fire_d;               // a fire is in progress
   logic [ReaderBits-1:0] fire_r_q, fire_r_d;          // its reader
   logic [31:0]          fire_e_q, fire_e_d;           // its next element
+  logic [MGBits-1:0]    fire_g_q, fire_g_d;           // its group (from the reader's first)
   logic signed [63:0]   msum_q, msum_d;               // mean reader: running channel sum
   // output queue
   logic [1:0]           q_kind_q [QE];
@@ -423,7 +429,7 @@ module core #(
           end
           4'd5: rd_need_q[ld_idx[ReaderBits-1:0]] <= load_data_i[15:0];
           4'd6: rd_cbase_q[ld_idx[ReaderBits-1:0]] <= load_data_i[ChanBits-1:0];
-          4'd7: rd_mbase_q[ld_idx[ReaderBits-1:0]] <= load_data_i[MemBits-1:0];
+          4'd7: rd_mgrp_q[ld_idx[ReaderBits-1:0]] <= load_data_i[MGBits-1:0];
           4'd8: rd_pop_q[ld_idx[ReaderBits-1:0]] <= load_data_i[31:0];
           default: ;
         endcase
@@ -677,7 +683,6 @@ module core #(
   logic                 f_last_group, f_routed, f_stall, f_first;
   logic                 lane_v [NU];      // lane j holds element fe0 + j
   logic [AccBits-1:0]   lane_a [NU];      // its accumulator address
-  logic [MemBits-1:0]   lane_m [NU];      // its membrane address
   logic signed [MB-1:0] lane_v_new [NU];  // its new membrane
   logic                 lane_spk [NU];    // it spiked
   logic                 lane_gr [NU];     // mean reader: it ends its channel: a partial sum
@@ -686,6 +691,26 @@ module core #(
   logic [31:0]          f_need;           // queue entries the group takes
   logic signed [63:0]   f_msum;           // the running sum after the group
   logic [31:0]          qfree;
+  logic [MGBits-1:0]    f_grp;            // the group's neuron-memory word
+  logic [MemWordBits-1:0] m_cur;          // that word as it is before this cycle's write
+
+  // The pick (sim/core.c may_fire(), pick()): of the readers that may fire, the one with the
+  // lowest (phase, step, piece). The fire engine picks on the registered state; the membrane
+  // prefetch repeats the pick on the next state (below), which gives the same reader one cycle
+  // earlier (the C model keeps its pick_q the same way). The two tests, for either state:
+  function automatic logic may_fire(input logic valid, input logic [31:0] piece_step,
+                                    input logic [31:0] s, input logic prev_behind,
+                                    input logic [15:0] tok, input logic [15:0] need,
+                                    input logic enc_short, input logic held);
+    may_fire = valid && piece_step == s && !prev_behind && tok >= need && !enc_short && !held;
+  endfunction
+  function automatic logic pick_better(input logic first, input logic [31:0] phase,
+                                       input logic [31:0] s, input logic [PieceBits-1:0] p,
+                                       input logic [31:0] best_phase, input logic [31:0] best_s,
+                                       input logic [PieceBits-1:0] best_p);
+    pick_better = first || phase < best_phase ||
+                  (phase == best_phase && (s < best_s || (s == best_s && p < best_p)));
+  endfunction
 
   // per reader: it has routes (rd_routed), and one of them is not yet released for the step
   // it would fire next (rd_held): one pass over the routing table
@@ -708,26 +733,19 @@ module core #(
   end
 
   always_comb begin
-    logic better;
-
     pick_ok = 1'b0;
     pick_r = '0;
     for (int r = 0; r < Readers; r++) begin
-      logic may;
       logic [PieceBits-1:0] p;
       logic [31:0] s;
 
       p = rd_piece_q[r];
       s = rd_fired_q[r];
-      may = rd_valid_q[r] && pc_step_q[p] == s &&
-            !(rd_has_prev_q[r] && rd_fired_q[rd_prev_q[r]] <= s) &&
-            pc_tok_q[p] >= rd_need_q[r] &&
-            !(rd_need_enc_q[r] && pc_etok_q[p] < pc_n_encr_q[p]) && !rd_held[r];
-      better = !pick_ok || rd_phase_q[r] < rd_phase_q[pick_r] ||
-               (rd_phase_q[r] == rd_phase_q[pick_r] &&
-                (s < rd_fired_q[pick_r] ||
-                 (s == rd_fired_q[pick_r] && p < rd_piece_q[pick_r])));
-      if (may && better) begin
+      if (may_fire(rd_valid_q[r], pc_step_q[p], s,
+                   rd_has_prev_q[r] && rd_fired_q[rd_prev_q[r]] <= s, pc_tok_q[p], rd_need_q[r],
+                   rd_need_enc_q[r] && pc_etok_q[p] < pc_n_encr_q[p], rd_held[r]) &&
+          pick_better(!pick_ok, rd_phase_q[r], s, p, rd_phase_q[pick_r], rd_fired_q[pick_r],
+                      rd_piece_q[pick_r])) begin
         pick_ok = 1'b1;
         pick_r = ReaderBits'(r);
       end
@@ -744,6 +762,7 @@ module core #(
     fe0 = fire_q ? fire_e_q : '0;
     sum = fire_q ? msum_q : '0;
     f_first = pc_t_q[fp] == '0;
+    f_grp = rd_mgrp_q[fr] + (fire_q ? fire_g_q : '0);
     f_last_group = fe0 + 32'(NU) >= pc_elems_q[fp];
     f_routed = rd_routed[fr];
     n = '0;
@@ -755,12 +774,11 @@ module core #(
       e = fe0 + 32'(j);
       lane_v[j] = e < pc_elems_q[fp];
       lane_a[j] = pc_base_q[fp] + AccBits'(e);
-      lane_m[j] = rd_mbase_q[fr] + MemBits'(e);
       cw = rd_cbase_q[fr] + ChanBits'(el_ch_q[lane_a[j]]);
       x = ch_bias_q[cw] + acc_q[lane_a[j]] +
           ((rd_need_enc_q[fr] && enc_img_q[lane_a[j]] == pc_img_q[fp]) ?
            64'(enc_q[lane_a[j]]) : 64'sd0);
-      v = f_first ? 64'sd0 : 64'(mem_q[lane_m[j]]);
+      v = f_first ? 64'sd0 : 64'($signed(m_cur[j*MB +: MB]));
       acc_sum = v + x;
       h = acc_sum >>> 1;
       lane_spk[j] = lane_v[j] && !rd_mean_q[fr] && acc_sum >= ch_th2_q[cw];
@@ -844,7 +862,7 @@ module core #(
   logic [31:0]    q_wval [NU + 1];
   logic           f_done;             // the fire's last group went in this cycle
   logic [Pieces-1:0] pc_clear;        // the piece moves on (its last reader finished)
-  logic                 mem_we [NU];      // membrane write of lane j
+  logic                 m_we;             // the group's membranes are written back
   logic                 clr_we [NU];      // accumulator clear of lane j
   logic                 gr_we;            // graded add into gr_addr
   logic                 enc_we;           // encoder-register write of gr_addr
@@ -861,8 +879,8 @@ module core #(
     logic [31:0] n_upd;
 
     // defaults: everything holds
+    m_we = 1'b0;
     for (int j = 0; j < NU; j++) begin
-      mem_we[j] = 1'b0;
       clr_we[j] = 1'b0;
     end
     gr_we = 1'b0;
@@ -878,6 +896,7 @@ module core #(
     fire_d = fire_q;
     fire_r_d = fire_r_q;
     fire_e_d = fire_e_q;
+    fire_g_d = fire_g_q;
     msum_d = msum_q;
     sops_d = sops_q;
     gadds_d = gadds_q;
@@ -920,6 +939,7 @@ module core #(
       fire_d = 1'b1;
       fire_r_d = fr;
       fire_e_d = fe0;
+      fire_g_d = fire_q ? fire_g_q : '0;
       msum_d = fire_q ? msum_q : '0;
     end
     if (f_stall) begin
@@ -928,9 +948,9 @@ module core #(
     q_push_n = '0;
     tail = QBitsP2'(q_head_q) + QBitsP2'(q_len_q);
     if (fire_go) begin
+      m_we = !rd_mean_q[fr];
       for (int j = 0; j < NU; j++) begin
         if (lane_v[j]) begin
-          mem_we[j] = !rd_mean_q[fr];
           clr_we[j] = rd_last_q[fr];
         end
         if (lane_spk[j]) begin
@@ -961,6 +981,7 @@ module core #(
       nupd_d = nupd_q + 64'(n_upd);
       fcyc_d = fcyc_q + 64'd1;
       fire_e_d = f_last_group ? pc_elems_q[fp] : fe0 + 32'(NU);
+      fire_g_d = (fire_q ? fire_g_q : '0) + MGBits'(1);
       msum_d = f_msum;
       if (f_last_group) begin
         if (f_routed) begin
@@ -1109,6 +1130,89 @@ module core #(
     end
   end
 
+  // The neuron memory: one word per group, behind the macro wrapper. In cycle x the fire engine
+  // writes back the group it updates (lanes past the piece's end keep their word) while the word
+  // of the group that fires in x + 1 is read: the next state's fire in progress, or the reader
+  // the pick chooses on the next state. A read of the word written in the same cycle is
+  // forwarded (the macro reads before it writes).
+  logic                 rd_held_n [Readers];  // rd_held on the next state
+  logic                 pick_n_ok;            // the pick on the next state
+  logic [ReaderBits-1:0] pick_n_r;
+  logic                 m_re;                 // a group fires in x + 1: read its word
+  logic [MGBits-1:0]    m_raddr;
+  logic [MemWordBits-1:0] m_wdata, m_rdata;
+  logic                 m_fwd_q, m_fwd_d;     // the word read in x − 1 was written in x − 1
+  logic [MemWordBits-1:0] m_fwd_data_q;       // what was written
+  logic                 m_rvalid_q;           // the word read in x − 1, and its address
+  logic [MGBits-1:0]    m_raddr_q;
+
+  always_comb begin
+    for (int r = 0; r < Readers; r++) rd_held_n[r] = 1'b0;
+    for (int k = 0; k < Routes; k++) begin
+      if (rt_valid_q[k] && rt_rel_d[k] < rd_fired_d[rt_src_q[k]]) begin
+        rd_held_n[rt_src_q[k]] = 1'b1;
+      end
+    end
+    pick_n_ok = 1'b0;
+    pick_n_r = '0;
+    for (int r = 0; r < Readers; r++) begin
+      logic [PieceBits-1:0] p;
+      logic [31:0] s;
+
+      p = rd_piece_q[r];
+      s = rd_fired_d[r];
+      if (may_fire(rd_valid_q[r], pc_step_d[p], s,
+                   rd_has_prev_q[r] && rd_fired_d[rd_prev_q[r]] <= s, pc_tok_d[p], rd_need_q[r],
+                   rd_need_enc_q[r] && pc_etok_d[p] < pc_n_encr_q[p], rd_held_n[r]) &&
+          pick_better(!pick_n_ok, rd_phase_q[r], s, p, rd_phase_q[pick_n_r],
+                      rd_fired_d[pick_n_r], rd_piece_q[pick_n_r])) begin
+        pick_n_ok = 1'b1;
+        pick_n_r = ReaderBits'(r);
+      end
+    end
+    m_re = fire_d || pick_n_ok;
+    m_raddr = fire_d ? rd_mgrp_q[fire_r_d] + fire_g_d : rd_mgrp_q[pick_n_r];
+    m_fwd_d = m_re && m_we && m_raddr == f_grp;
+  end
+
+  assign m_cur = m_fwd_q ? m_fwd_data_q : m_rdata;
+
+  always_comb begin
+    for (int j = 0; j < NU; j++) begin
+      m_wdata[j*MB +: MB] = lane_v[j] ? lane_v_new[j] : m_cur[j*MB +: MB];
+    end
+  end
+
+  sram_1r1w #(
+    .Words(MemGroups),
+    .Bits (MemWordBits)
+  ) u_neuron_mem (
+    .clk_i  (clk_i),
+    .re_i   (m_re),
+    .raddr_i(m_raddr),
+    .rdata_o(m_rdata),
+    .we_i   (m_we),
+    .waddr_i(f_grp),
+    .wdata_i(m_wdata)
+  );
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      m_fwd_q <= 1'b0;
+      m_rvalid_q <= 1'b0;
+      m_raddr_q <= '0;
+    end else begin
+      m_fwd_q <= m_fwd_d;
+      m_rvalid_q <= m_re;
+      m_raddr_q <= m_raddr;
+    end
+  end
+
+  // the forwarded word: data, read only when m_fwd_q says so
+  always_ff @(posedge clk_i) begin
+    m_fwd_data_q <= m_wdata;
+  end
+
   // Reset clears them (the C model's cores start at 0); the encoder register's image tags then
   // equal every piece's image count 0 with value 0.
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -1117,22 +1221,15 @@ module core #(
       for (int i = 0; i < AccWords; i++) acc_q[i] <= '0;
       for (int i = 0; i < AccWords; i++) enc_q[i] <= '0;
       for (int i = 0; i < AccWords; i++) enc_img_q[i] <= '0;
-      for (int i = 0; i < MemWords; i++) mem_q[i] <= '0;
 `else
       acc_q <= '{default: '0};
       enc_q <= '{default: '0};
       enc_img_q <= '{default: '0};
-      mem_q <= '{default: '0};
 `endif
     end else begin
       for (int k = 0; k < AccPorts; k++) begin
         if (acc_we[k]) begin
           acc_q[acc_wa[k]] <= acc_wd[k];
-        end
-      end
-      for (int j = 0; j < NU; j++) begin
-        if (mem_we[j]) begin
-          mem_q[lane_m[j]] <= lane_v_new[j];
         end
       end
       if (enc_we) begin
@@ -1174,6 +1271,7 @@ module core #(
       fire_q <= 1'b0;
       fire_r_q <= '0;
       fire_e_q <= '0;
+      fire_g_q <= '0;
       msum_q <= '0;
       q_head_q <= '0;
       q_len_q <= '0;
@@ -1223,6 +1321,7 @@ module core #(
       fire_q <= fire_d;
       fire_r_q <= fire_r_d;
       fire_e_q <= fire_e_d;
+      fire_g_q <= fire_g_d;
       msum_q <= msum_d;
       q_head_q <= q_head_d;
       q_len_q <= q_len_d;
@@ -1297,6 +1396,20 @@ module core #(
   assert property (@(posedge clk_i) disable iff (!rst_ni)
                    !(take && head_kind == spk_noc_pkg::KindGraded) || gr_hit)
     else $error("core: graded event outside every piece");
+  // The membrane prefetch read the word of the group that updates (a first step reads none),
+  // once the tables hold still (while they load, the engines run on half-written tables).
+  logic m_used, ld_last_q;
+  assign m_used = fire_act && !f_first && !rd_mean_q[fr];
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      ld_last_q <= 1'b0;
+    end else begin
+      ld_last_q <= load_we_i;
+    end
+  end
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   !m_used || ld_last_q || (m_rvalid_q && m_raddr_q == f_grp))
+    else $error("core: membrane prefetch missed the group that fires");
 `endif
 
 endmodule

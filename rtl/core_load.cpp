@@ -212,8 +212,15 @@ extern "C" int spk_rtl_core_load(const struct spk_core_config *cfg,
 		for (uint32_t f = 0; f <= 10; f++)
 			w(SPK_RTL_CORE_IN, i, f, 0);
 
-	/* readers: phase order per piece, tokens needed, biases before them, membranes */
-	uint32_t cbase = 0, mbase = 0;
+	/*
+	 * readers: phase order per piece, tokens needed, biases before them, membranes. The neuron
+	 * memory's words are groups of neuron_updates membranes (rtl/core.sv): a per-neuron reader's
+	 * membranes start at a word, and the memory holds mem_words / neuron_updates of them.
+	 */
+	const uint32_t nu = p->neuron_updates;
+	const uint64_t mem_cap = (uint64_t)(p->mem_words / nu) * nu;
+	uint32_t cbase = 0;
+	uint64_t mbase = 0;
 
 	for (uint32_t r = 0; r < cfg->n_readers; r++) {
 		const spk_core_reader *rd = &cfg->readers[r];
@@ -242,9 +249,11 @@ extern "C" int spk_rtl_core_load(const struct spk_core_config *cfg,
 		if (cbase + g > p->chan_words)
 			return refuse(err, errlen, "reader %u: %u channel words in all, the RTL core "
 				      "holds %u", r, cbase + g, p->chan_words);
-		if (!rd->mean && mbase + elems > p->mem_words)
-			return refuse(err, errlen, "reader %u: %u membranes in all, the RTL core holds "
-				      "%u", r, (unsigned)(mbase + elems), p->mem_words);
+		if (!rd->mean && mbase + elems > mem_cap)
+			return refuse(err, errlen, "reader %u: %llu membranes in all (each reader's "
+				      "from a word of %u), the RTL core holds %llu", r,
+				      (unsigned long long)(mbase + elems), nu,
+				      (unsigned long long)mem_cap);
 		w(SPK_RTL_CORE_READER, r, 0, 1);
 		w(SPK_RTL_CORE_READER, r, 1, rd->piece);
 		w(SPK_RTL_CORE_READER, r, 2, rd->phase);
@@ -255,7 +264,7 @@ extern "C" int spk_rtl_core_load(const struct spk_core_config *cfg,
 		  (uint64_t)last << 1 | rd->mean);
 		w(SPK_RTL_CORE_READER, r, 5, need);
 		w(SPK_RTL_CORE_READER, r, 6, cbase);
-		w(SPK_RTL_CORE_READER, r, 7, rd->mean ? 0 : mbase);
+		w(SPK_RTL_CORE_READER, r, 7, rd->mean ? 0 : mbase / nu);
 		w(SPK_RTL_CORE_READER, r, 8, rd->pop);
 		for (uint32_t ch = 0; ch < g; ch++) {
 			int64_t bias = 0;
@@ -269,7 +278,7 @@ extern "C" int spk_rtl_core_load(const struct spk_core_config *cfg,
 		}
 		cbase += g;
 		if (!rd->mean)
-			mbase += (uint32_t)elems;
+			mbase += (elems + nu - 1) / nu * nu;
 	}
 	for (uint32_t r = cfg->n_readers; r < p->readers; r++)
 		for (uint32_t f = 0; f <= 8; f++)

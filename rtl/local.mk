@@ -160,6 +160,7 @@ RTL_GATES =
 RTL_GATES_BINS =
 RTL_GATES_AREA = $(filter-out %mutant,$(RTL_GATES))
 rtl/obj/gates_%/netlist.v: rtl/pkg/default/spk_noc_pkg.sv %D%/unit_shell.sv %D%/sram_1p.sv \
+		%D%/sram_1r1w.sv \
 		%D%/readout.sv %D%/encoder.sv %D%/attn.sv %D%/core.sv %D%/area.sh
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(SHELL) $(srcdir)/%D%/area.sh \
 		--unit $(RTL_GATES_UNIT_$*) $(RTL_GATES_FAST_$*) $(RTL_GATES_DEFINE_$*) --netlist $@.tmp \

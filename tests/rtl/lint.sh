@@ -38,16 +38,18 @@ for c in c1 c2; do
 			-GMaxChannels=1 -GLanes=1 -GOutputQueue=1 -GFifoFlits=2 -GInRoutes=1 -GMaxRoutes=1
 		# the core at the lock-step test's sizes and at one of everything
 		expect_status 0 "$V" --lint-only -Wall $def "$R/rtl.vlt" "$T_TMP/$c/spk_noc_pkg.sv" \
-			"$R/unit_shell.sv" "$R/core.sv" --top-module core $CORE_G
+			"$R/unit_shell.sv" "$R/sram_1r1w.sv" "$R/core.sv" --top-module core $CORE_G
 		expect_status 0 "$V" --lint-only -Wall $def "$R/rtl.vlt" "$T_TMP/$c/spk_noc_pkg.sv" \
-			"$R/unit_shell.sv" "$R/core.sv" --top-module core $CORE_G -GPieces=1 \
+			"$R/unit_shell.sv" "$R/sram_1r1w.sv" "$R/core.sv" --top-module core $CORE_G -GPieces=1 \
 			-GProjs=1 -GReaders=1 -GInRoutes=1 -GRoutes=1 -GQueueEntries=2 \
 			-GNeuronUpdates=1 -GAdders=1
 	done
 done
 expect_status 0 "$V" --lint-only -Wall "$R/sram_1p.sv" --top-module sram_1p -GWords=100 -GBits=48
+expect_status 0 "$V" --lint-only -Wall "$R/sram_1r1w.sv" --top-module sram_1r1w -GWords=100 \
+	-GBits=48
 expect_status 0 "$V" --lint-only -Wall "$R/rtl.vlt" "$T_TMP/c1/spk_noc_pkg.sv" "$R/unit_shell.sv" \
-	"$R/core.sv" --top-module core
+	"$R/sram_1r1w.sv" "$R/core.sv" --top-module core
 grep -q 'Multicast = 1' "$T_TMP/c2/spk_noc_pkg.sv" || fail "c2 is not a tree network"
 T_CHECKS=$((T_CHECKS + 1))
 
