@@ -121,9 +121,11 @@ EXTRA_DIST += tests/rtl/router_lockstep.sh tests/rtl/lint.sh tests/rtl/area.sh \
 # `make check-rtl`: the long forms (doc/rtl.md records their results).
 # Each unit's fragment (rtl/core.mk, ...) adds its long test to CHECK_RTL_TESTS; SPK_RTL_UNIT_CYCLES
 # is the cycles per unit lock-step test.
-CHECK_RTL_TESTS = tests/rtl/router_lockstep.sh tests/rtl/noc_lockstep.sh tests/rtl/sim_rtl_shipped.sh
+CHECK_RTL_TESTS = tests/rtl/router_lockstep.sh tests/rtl/noc_lockstep.sh tests/rtl/sim_rtl_shipped.sh \
+	tests/rtl/sim_rtl_units.sh
 check-rtl: all $(check_PROGRAMS) $(RTL_GATES_BINS)
 	SPK_RTL_CYCLES=1000000 SPK_RTL_NOC_CYCLES=200000 SPK_RTL_IMAGES=20 SPK_RTL_RECORD_ALL=1 \
+	SPK_RTL_UNITS_IMAGES=20 \
 	SPK_RTL_SHIPPED_BLOCKS=noc,core,encoder,readout SPK_RTL_SHIPPED_SEGMENT=10 \
 	SPK_RTL_SHIPPED_JOBS=2 \
 	SPK_RTL_UNIT_CYCLES=10000000 SPK_RTL_GATES_CYCLES=1000000 \

@@ -1,12 +1,12 @@
 # core_lockstep.sh — the Verilated synapse core against its C model, cycle for cycle (doc/rtl.md
 # "core"): random configurations (pieces, shared kernels, per-neuron and mean readers, ATTN and
 # ENCODER routes, unicast and tree-multicast sends), random traffic within the credits and
-# random NI refusals, SPK_RTL_UNIT_CYCLES cycles (10^5 in make check, 10^7 in make check-rtl)
+# random NI refusals, SPK_RTL_UNIT_CYCLES cycles (10^6 in make check, 10^7 in make check-rtl)
 # with two seeds; then the mutant (the membrane saturating one bit early) must be caught with a
 # first-divergence report.
 . "$TOP_SRCDIR/tests/cli/lib.sh"
 
-cycles=${SPK_RTL_UNIT_CYCLES:-100000}
+cycles=${SPK_RTL_UNIT_CYCLES:-1000000}
 bin="$TOP_BUILDDIR/tests/rtl"
 
 for t in core_lockstep core_lockstep_b core_lockstep_p; do

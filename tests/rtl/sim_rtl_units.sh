@@ -6,7 +6,10 @@
 # readout in RTL, and with the network and all of them in RTL (`all`); --check passes; so does the
 # shadow check (SPK_RTL_SHADOW: the C models beside the RTL units, every offer compared);
 # --rtl-tiles keeps the readout in C when its tile is not listed; bad uses exit 2 and write
-# nothing. (`make check-rtl` runs 20 images of the shipped model: sim_rtl_shipped.sh.)
+# nothing. With SPK_RTL_UNITS_IMAGES=N (make check-rtl: 20), N images with the whole chip in RTL
+# (`--rtl all`, in segments of 10 over 2 processes) give the native report too, checked spike for
+# spike against the integer reference. (`make check-rtl` also runs 20 images of the shipped
+# model: sim_rtl_shipped.sh.)
 . "$TOP_SRCDIR/tests/cli/lib.sh"
 
 use_tiny_fixture
@@ -72,4 +75,22 @@ expect_status 2 "$SPIKECHIP" sim "$T_TMP/add.spki" --arch "$T_TMP/add.ini" --ima
 expect_grep err 'sim: --rtl: .*add\.ini: \[core\] adders = 8: the RTL core was built for 16'
 [ ! -e "$T_TMP/x.json" ] || fail "a refused run wrote its report"
 T_CHECKS=$((T_CHECKS + 1))
+
+# make check-rtl: the whole chip in RTL on more images
+n=${SPK_RTL_UNITS_IMAGES:-0}
+if [ "$n" -gt 0 ]; then
+	seg="--segment 10 --jobs 2"
+	expect_status 0 "$SPIKECHIP" sim "$IMG" --model "$MODEL" --images "$n" --check $seg \
+		--json "$T_TMP/native_n.json"
+	grep -v '^simulator ' "$T_TMP/out" >"$T_TMP/native_n.txt"
+	expect_status 0 "$SPIKECHIP" sim "$IMG" --model "$MODEL" --images "$n" --check $seg \
+		--json "$T_TMP/all_n.json" --engine systemc --rtl all
+	expect_grep out 'spike for spike equal to the integer reference \(0 mismatches\)'
+	grep '^simulator ' "$T_TMP/out"
+	grep -v '^simulator ' "$T_TMP/out" >"$T_TMP/all_n.txt"
+	T_CHECKS=$((T_CHECKS + 1))
+	cmp -s "$T_TMP/native_n.txt" "$T_TMP/all_n.txt" ||
+		{ diff "$T_TMP/native_n.txt" "$T_TMP/all_n.txt" >&2; fail "--rtl all, $n images: text reports differ"; }
+	same_sim_json "$T_TMP/native_n.json" "$T_TMP/all_n.json"
+fi
 done_checks
