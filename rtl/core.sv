@@ -514,6 +514,11 @@ module core #(
   logic [31:0]         pj_nx [Projs];     // the columns
   logic [31:0]         pj_start [Projs];  // its first SOP
   logic [31:0]         pj_cnt [Projs];    // its SOPs
+  // the reach as registered at the end of the cycle: what a walk goes on with (no reset: read
+  // only in the cycle after it was written, walk_q)
+  logic [31:0]         pj_ylo_q [Projs], pj_xlo_q [Projs], pj_nx_q [Projs];
+  logic [31:0]         pj_start_q [Projs], pj_cnt_q [Projs];
+  logic [31:0]         sops_walk_q;
   logic                ln_hit [Adders];   // lane i adds in this cycle
   logic [AccBits-1:0]  ln_acc [Adders];   // into this accumulator
   logic signed [15:0]  ln_w [Adders];     // this weight
@@ -562,7 +567,8 @@ module core #(
     w_x = walk_q ? walk_x_q : sp_x;
     w_t0 = walk_q ? walk_t_q : '0;
 
-    // what each projection of its route reaches (spk_sem_reach(), clipped to the piece)
+    // what each projection of its route reaches (spk_sem_reach(), clipped to the piece):
+    // computed in the cycle the spike is taken, registered for the rest of its walk
     sops = '0;
     for (int j = 0; j < Projs; j++) begin
       pj_ylo[j] = '0;
@@ -576,7 +582,16 @@ module core #(
       ln_acc[i] = '0;
       ln_w[i] = '0;
     end
-    if (walk) begin
+    if (walk_q) begin
+      for (int j = 0; j < Projs; j++) begin
+        pj_ylo[j] = pj_ylo_q[j];
+        pj_xlo[j] = pj_xlo_q[j];
+        pj_nx[j] = pj_nx_q[j];
+        pj_start[j] = pj_start_q[j];
+        pj_cnt[j] = pj_cnt_q[j];
+      end
+      sops = sops_walk_q;
+    end else if (walk) begin
       for (int j = 0; j < Projs; j++) begin
         logic [PieceBits-1:0] p;
         logic signed [33:0] top, lo, hi;
@@ -605,7 +620,8 @@ module core #(
                                                                : '0;
         sops = sops + pj_cnt[j];
       end
-
+    end
+    if (walk) begin
       // the lanes: SOP t = t0 + i is tap (ky, kx) of channel o at output (oy, ox) of a projection
       for (int i = 0; i < Adders; i++) begin
         logic [31:0] t, u, q, o, r, c, oy, ox, ky, kx;
@@ -1342,6 +1358,24 @@ module core #(
       clamp_q <= clamp_d;
       qpeak_q <= qpeak_d;
     end
+  end
+
+  // the reach of the spike being walked (data registers, no reset)
+  always_ff @(posedge clk_i) begin
+`ifdef YOSYS  // yosys 0.23 copies no whole arrays; Verilator takes no array writes in loops
+    for (int j = 0; j < Projs; j++) pj_ylo_q[j] <= pj_ylo[j];
+    for (int j = 0; j < Projs; j++) pj_xlo_q[j] <= pj_xlo[j];
+    for (int j = 0; j < Projs; j++) pj_nx_q[j] <= pj_nx[j];
+    for (int j = 0; j < Projs; j++) pj_start_q[j] <= pj_start[j];
+    for (int j = 0; j < Projs; j++) pj_cnt_q[j] <= pj_cnt[j];
+`else
+    pj_ylo_q <= pj_ylo;
+    pj_xlo_q <= pj_xlo;
+    pj_nx_q <= pj_nx;
+    pj_start_q <= pj_start;
+    pj_cnt_q <= pj_cnt;
+`endif
+    sops_walk_q <= sops;
   end
 
   // the output queue's entries: written in place (a register file)
