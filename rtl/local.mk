@@ -132,6 +132,14 @@ check-rtl: all $(check_PROGRAMS) $(RTL_GATES_BINS)
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(CHECK_RTL_TESTS)'
 .PHONY: check-rtl
 
+# `make bench-rtl` (part of `make bench`): the co-simulation's speed with each block kind in RTL
+# against the native engine, in one run (rtl/bench_rtl.sh, doc/rtl.md "Speed").
+EXTRA_DIST += %D%/bench_rtl.sh
+bench: bench-rtl
+bench-rtl: spikechip$(EXEEXT)
+	$(SHELL) $(abs_top_srcdir)/%D%/bench_rtl.sh ./spikechip$(EXEEXT) $(abs_top_srcdir)
+.PHONY: bench-rtl
+
 # `make area`: yosys synthesis of the router and NI of every preset, and of the units at their
 # gate-level configurations (rtl/area.sh; the units' lines are those of the netlists below),
 # which must equal what rtl/unit_logic.txt records for `arch show --area`.
